@@ -1,0 +1,59 @@
+# fleetstream's front door. `make demo` runs the pipeline on a local stack,
+# `make test` runs every check; both install what they need first.
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+# Connection settings of the local stack (override any of them in the environment).
+export KAFKA_BROKERS ?= 127.0.0.1:9092
+export SCHEMA_REGISTRY_URL ?= http://127.0.0.1:8081/apis/ccompat/v7
+export DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/fleetstream
+export REDIS_URL ?= redis://127.0.0.1:6379
+export MQTT_URL ?= mqtt://127.0.0.1:1883
+
+FLEETSTREAM := node dist/bin/fleetstream.js
+
+.PHONY: help install build up down status env typecheck lint test demo bench clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 12
+
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $@
+
+install: node_modules/.package-lock.json ## install the npm dependencies (npm ci)
+
+build: install ## compile TypeScript into dist/
+	npm run --silent build
+
+up: build ## start the local stack (Kafka, schema registry, PostgreSQL, Redis, Mosquitto) and apply the topics
+	infra/local/stack.sh up
+	$(FLEETSTREAM) topics apply
+
+down: ## stop what `make up` started, and nothing else
+	infra/local/stack.sh down
+
+status: ## what runs, and who started it
+	infra/local/stack.sh status
+
+env: ## print the connection settings of the local stack as shell exports
+	@for v in KAFKA_BROKERS SCHEMA_REGISTRY_URL DATABASE_URL REDIS_URL MQTT_URL; do echo "export $$v=$${!v}"; done
+
+typecheck: install ## type-check everything, tests included
+	npm run --silent typecheck
+
+lint: install ## eslint
+	npm run --silent lint
+
+test: up typecheck lint ## start the stack, type-check, lint, and run every test against the real servers
+	npx jest --ci
+
+demo: up ## the main job: stack up, a simulated fleet publishing, rollups visible
+	@echo "demo: the stack is up; the pipeline (source connector, rollups, sinks, simulator) lands with the next issues"
+
+bench: up ## the benchmarks; results in bench/results/
+	@echo "bench: no benchmarks yet"
+
+clean: ## remove build output (keeps .local/, the stack's data)
+	rm -rf dist

@@ -1,0 +1,272 @@
+#!/usr/bin/env bash
+# The local stack without Docker: Kafka (KRaft, jars from Maven Central), a schema
+# registry, PostgreSQL, Redis and Mosquitto.
+#
+#   infra/local/stack.sh up       start what is not running yet (twice is harmless)
+#   infra/local/stack.sh down     stop what `up` started, and nothing else
+#   infra/local/stack.sh status   what runs, and who started it
+#
+# PostgreSQL, Redis and Mosquitto are reused when something already answers on
+# their port, started when installed but stopped, and installed with apt-get when
+# missing. Whatever this script starts is recorded in .local/started/, which is
+# all `down` looks at.
+set -euo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+here="$root/infra/local"
+state="$root/.local"
+started="$state/started"
+
+KAFKA_PORT=${KAFKA_PORT:-9092}
+KAFKA_CONTROLLER_PORT=${KAFKA_CONTROLLER_PORT:-9093}
+KAFKA_HEAP=${KAFKA_HEAP:--Xms256m -Xmx768m}
+SCHEMA_REGISTRY_PORT=${SCHEMA_REGISTRY_PORT:-8081}
+PGPORT=${PGPORT:-5432}
+PGDATABASE=${PGDATABASE:-fleetstream}
+PGUSER=${PGUSER:-postgres}
+REDIS_PORT=${REDIS_PORT:-6379}
+MQTT_PORT=${MQTT_PORT:-1883}
+WAIT_SECONDS=${WAIT_SECONDS:-90}
+
+say() { printf '%s\n' "$*" >&2; }
+fail() { say "error: $*"; exit 1; }
+
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+# Who holds a port, for error messages ("pid 123 (java)"), or "an unknown process".
+port_holder() {
+  local line
+  line=$(ss -ltnpH "sport = :$1" 2>/dev/null | sed -nE 's/.*users:\(\("([^"]*)",pid=([0-9]+).*/\1 (pid \2)/p' | head -1)
+  printf '%s' "${line:-an unknown process}"
+}
+
+# wait_for NAME SECONDS COMMAND...: poll COMMAND until it succeeds or the deadline passes.
+wait_for() {
+  local name=$1 seconds=$2; shift 2
+  local deadline=$((SECONDS + seconds))
+  until "$@" >/dev/null 2>&1; do
+    [ $SECONDS -lt $deadline ] || return 1
+    sleep 0.5
+  done
+  say "  $name is up"
+}
+
+pid_alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
+
+mark_started() { mkdir -p "$started"; printf '%s\n' "$2" > "$started/$1"; }
+
+apt_install() {
+  command -v apt-get >/dev/null || fail "$1 is not installed and there is no apt-get here: install $1 by hand, then run make up again"
+  say "  installing $1 with apt-get"
+  local sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"
+  $sudo apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "$@" >/dev/null \
+    || fail "apt-get could not install $*; install it by hand, then run make up again"
+}
+
+# ---------------------------------------------------------------- Kafka (KRaft)
+kafka_dir="$state/kafka"
+
+kafka_fetch_jars() {
+  local stamp="$kafka_dir/libs/.pom.sha"
+  local want; want=$(sha1sum "$here/kafka/pom.xml" | cut -d' ' -f1)
+  if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then return; fi
+  command -v java >/dev/null || fail "Kafka needs a JDK 17 or newer: install one (apt-get install openjdk-17-jre-headless), then run make up again"
+  command -v mvn >/dev/null || fail "the Kafka jars come from Maven Central through Maven: install it (apt-get install maven), then run make up again"
+  say "  downloading Kafka's jars from Maven Central (once)"
+  rm -rf "$kafka_dir/libs"
+  mvn -q -B -Dstyle.color=never -s "${MAVEN_SETTINGS:-$here/maven-settings.xml}" -f "$here/kafka/pom.xml" dependency:copy-dependencies \
+    -DincludeScope=runtime -DoutputDirectory="$kafka_dir/libs" \
+    || fail "Maven could not fetch Kafka's jars (see the output above)"
+  printf '%s\n' "$want" > "$stamp"
+}
+
+kafka_up() {
+  local pidfile="$kafka_dir/kafka.pid"
+  if pid_alive "$pidfile"; then say "  kafka already running (pid $(cat "$pidfile"))"; return; fi
+  if port_open "$KAFKA_PORT"; then
+    fail "port $KAFKA_PORT (Kafka) is held by $(port_holder "$KAFKA_PORT"), which this stack did not start; stop it, or set KAFKA_PORT to a free port"
+  fi
+  kafka_fetch_jars
+  mkdir -p "$kafka_dir/data" "$kafka_dir/logs"
+  sed -e "s#@KAFKA_PORT@#$KAFKA_PORT#g" -e "s#@KAFKA_CONTROLLER_PORT@#$KAFKA_CONTROLLER_PORT#g" \
+      -e "s#@DATA_DIR@#$kafka_dir/data#g" "$here/kafka/server.properties" > "$kafka_dir/server.properties"
+  sed -e "s#@LOG_DIR@#$kafka_dir/logs#g" "$here/kafka/log4j2.properties" > "$kafka_dir/log4j2.properties"
+  local java_opts=(-cp "$kafka_dir/libs/*" "-Dlog4j2.configurationFile=$kafka_dir/log4j2.properties")
+  if [ ! -f "$kafka_dir/data/meta.properties" ]; then
+    local cluster_id; cluster_id=$(java "${java_opts[@]}" kafka.tools.StorageTool random-uuid 2>/dev/null)
+    java "${java_opts[@]}" kafka.tools.StorageTool format -t "$cluster_id" -c "$kafka_dir/server.properties" >/dev/null \
+      || fail "formatting Kafka's storage in $kafka_dir/data failed"
+  fi
+  : > "$kafka_dir/logs/server.log"
+  # shellcheck disable=SC2086
+  nohup java $KAFKA_HEAP -XX:+UseG1GC "${java_opts[@]}" kafka.Kafka "$kafka_dir/server.properties" \
+    > "$kafka_dir/logs/stdout.log" 2>&1 &
+  echo $! > "$pidfile"
+  mark_started kafka "pidfile $pidfile"
+  say "  kafka starting (pid $!, logs in $kafka_dir/logs)"
+}
+
+kafka_ready() { grep -q 'Kafka Server started' "$kafka_dir/logs/server.log" && port_open "$KAFKA_PORT"; }
+
+kafka_wait() {
+  wait_for kafka "$WAIT_SECONDS" kafka_ready && return
+  tail -n 20 "$kafka_dir/logs/server.log" "$kafka_dir/logs/stdout.log" >&2 || true
+  fail "Kafka did not come up within ${WAIT_SECONDS}s (log tail above; full logs in $kafka_dir/logs)"
+}
+
+# ---------------------------------------------------------------- schema registry
+# Apicurio Registry, built from Maven Central's jars into a Quarkus app (infra/local/apicurio),
+# storing its schemas in PostgreSQL; it speaks the Confluent REST API under /apis/ccompat/v7.
+registry_dir="$state/registry"
+registry_app="$here/apicurio/target/quarkus-app/quarkus-run.jar"
+REGISTRY_DATABASE=${REGISTRY_DATABASE:-fleetstream_registry}
+
+registry_build() {
+  local stamp="$here/apicurio/target/.build.sha"
+  local want; want=$(cat "$here/apicurio/pom.xml" "$here/apicurio/src/main/resources/application.properties" | sha1sum | cut -d' ' -f1)
+  if [ -f "$registry_app" ] && [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then return; fi
+  say "  building the schema registry (Apicurio) from Maven Central's jars (once, about a minute)"
+  mvn -q -B -Dstyle.color=never -s "${MAVEN_SETTINGS:-$here/maven-settings.xml}" -f "$here/apicurio/pom.xml" package \
+    > "$state/registry-build.log" 2>&1 || { tail -n 30 "$state/registry-build.log" >&2; fail "building Apicurio Registry failed (log: $state/registry-build.log)"; }
+  printf '%s\n' "$want" > "$stamp"
+}
+
+registry_up() {
+  local pidfile="$registry_dir/registry.pid"
+  if pid_alive "$pidfile"; then say "  schema registry already running (pid $(cat "$pidfile"))"; return; fi
+  if port_open "$SCHEMA_REGISTRY_PORT"; then
+    fail "port $SCHEMA_REGISTRY_PORT (schema registry) is held by $(port_holder "$SCHEMA_REGISTRY_PORT"), which this stack did not start; stop it, or set SCHEMA_REGISTRY_PORT to a free port"
+  fi
+  registry_build
+  ensure_database "$REGISTRY_DATABASE"
+  mkdir -p "$registry_dir"
+  HTTP_PORT=$SCHEMA_REGISTRY_PORT \
+  REGISTRY_DATASOURCE_URL="jdbc:postgresql://127.0.0.1:$PGPORT/$REGISTRY_DATABASE" \
+  REGISTRY_DATASOURCE_USERNAME=$PGUSER REGISTRY_DATASOURCE_PASSWORD=${PGPASSWORD:-postgres} \
+    nohup java -Xms32m -Xmx256m -XX:+UseSerialGC -jar "$registry_app" > "$registry_dir/registry.log" 2>&1 &
+  echo $! > "$pidfile"
+  mark_started registry "pidfile $pidfile"
+  say "  schema registry starting (pid $!, log in $registry_dir/registry.log)"
+}
+
+registry_ready() { curl -fsS "http://127.0.0.1:$SCHEMA_REGISTRY_PORT/apis/ccompat/v7/subjects" >/dev/null; }
+
+registry_wait() {
+  wait_for "schema registry" "$WAIT_SECONDS" registry_ready && return
+  tail -n 20 "$registry_dir/registry.log" >&2 || true
+  fail "the schema registry did not come up within ${WAIT_SECONDS}s (log tail above)"
+}
+
+# ---------------------------------------------------------------- PostgreSQL
+pg_ready() { pg_isready -q -h 127.0.0.1 -p "$PGPORT"; }
+
+postgres_up() {
+  if ! command -v pg_isready >/dev/null; then apt_install postgresql postgresql postgresql-client; fi
+  if pg_ready; then
+    say "  postgresql already running on $PGPORT (reused)"
+  else
+    port_open "$PGPORT" && fail "port $PGPORT is held by $(port_holder "$PGPORT"), which does not answer as PostgreSQL; stop it, or set PGPORT"
+    command -v pg_ctlcluster >/dev/null || apt_install postgresql postgresql
+    local version; version=$(ls /etc/postgresql 2>/dev/null | sort -n | tail -1)
+    [ -n "$version" ] || apt_install postgresql postgresql
+    version=$(ls /etc/postgresql | sort -n | tail -1)
+    pg_ctlcluster --skip-systemctl-redirect "$version" main start || fail "could not start PostgreSQL $version (pg_ctlcluster $version main start)"
+    mark_started postgresql "cluster $version"
+    wait_for postgresql "$WAIT_SECONDS" pg_ready || fail "PostgreSQL did not answer on port $PGPORT within ${WAIT_SECONDS}s"
+  fi
+  local psql=(psql -h 127.0.0.1 -p "$PGPORT" -U "$PGUSER" -d postgres -qtA)
+  "${psql[@]}" -c 'select 1' >/dev/null 2>&1 \
+    || fail "cannot log in to PostgreSQL on 127.0.0.1:$PGPORT as '$PGUSER' (set PGUSER, or allow it in pg_hba.conf)"
+  ensure_database "$PGDATABASE"
+}
+
+ensure_database() {
+  local psql=(psql -h 127.0.0.1 -p "$PGPORT" -U "$PGUSER" -d postgres -qtA)
+  if [ -z "$("${psql[@]}" -c "select 1 from pg_database where datname = '$1'")" ]; then
+    "${psql[@]}" -c "create database \"$1\"" >/dev/null && say "  created database $1"
+  fi
+}
+
+# ---------------------------------------------------------------- Redis
+redis_dir="$state/redis"
+redis_ready() { [ "$(redis-cli -h 127.0.0.1 -p "$REDIS_PORT" ping 2>/dev/null)" = PONG ]; }
+
+redis_up() {
+  command -v redis-server >/dev/null || apt_install redis-server redis-server
+  if redis_ready; then say "  redis already running on $REDIS_PORT (reused)"; return; fi
+  port_open "$REDIS_PORT" && fail "port $REDIS_PORT is held by $(port_holder "$REDIS_PORT"), which does not answer as Redis; stop it, or set REDIS_PORT"
+  mkdir -p "$redis_dir"
+  redis-server --daemonize yes --bind 127.0.0.1 --port "$REDIS_PORT" --save '' --appendonly no \
+    --dir "$redis_dir" --pidfile "$redis_dir/redis.pid" --logfile "$redis_dir/redis.log" >/dev/null
+  mark_started redis "pidfile $redis_dir/redis.pid"
+  wait_for redis "$WAIT_SECONDS" redis_ready || fail "Redis did not answer on port $REDIS_PORT (log: $redis_dir/redis.log)"
+}
+
+# ---------------------------------------------------------------- Mosquitto
+mosquitto_dir="$state/mosquitto"
+
+mosquitto_up() {
+  command -v mosquitto >/dev/null || apt_install mosquitto mosquitto mosquitto-clients
+  if port_open "$MQTT_PORT"; then say "  mosquitto (or another MQTT broker) already running on $MQTT_PORT (reused)"; return; fi
+  mkdir -p "$mosquitto_dir"
+  sed -e "s#@MQTT_PORT@#$MQTT_PORT#g" -e "s#@DIR@#$mosquitto_dir#g" -e "s#@USER@#$(id -un)#g" "$here/mosquitto.conf" > "$mosquitto_dir/mosquitto.conf"
+  mosquitto -d -c "$mosquitto_dir/mosquitto.conf" || fail "mosquitto did not start (log: $mosquitto_dir/mosquitto.log)"
+  mark_started mosquitto "pidfile $mosquitto_dir/mosquitto.pid"
+  wait_for mosquitto "$WAIT_SECONDS" port_open "$MQTT_PORT" || fail "Mosquitto did not listen on port $MQTT_PORT (log: $mosquitto_dir/mosquitto.log)"
+}
+
+# ---------------------------------------------------------------- commands
+stop_recorded() {
+  local name=$1 how; how=$(cat "$started/$name")
+  case "$how" in
+    pidfile\ *)
+      local pidfile=${how#pidfile }
+      if pid_alive "$pidfile"; then
+        local pid; pid=$(cat "$pidfile")
+        kill "$pid"
+        local deadline=$((SECONDS + 30))
+        while kill -0 "$pid" 2>/dev/null && [ $SECONDS -lt $deadline ]; do sleep 0.2; done
+        kill -0 "$pid" 2>/dev/null && kill -9 "$pid"
+      fi ;;
+    cluster\ *) pg_ctlcluster --skip-systemctl-redirect "${how#cluster }" main stop ;;
+  esac
+  rm -f "$started/$name"
+  say "  stopped $name"
+}
+
+up() {
+  say "fleetstream local stack: starting"
+  postgres_up
+  redis_up
+  mosquitto_up
+  kafka_up
+  registry_up
+  kafka_wait
+  registry_wait
+  say "ready: kafka 127.0.0.1:$KAFKA_PORT, schema registry http://127.0.0.1:$SCHEMA_REGISTRY_PORT/apis/ccompat/v7, postgresql 127.0.0.1:$PGPORT/$PGDATABASE, redis 127.0.0.1:$REDIS_PORT, mqtt 127.0.0.1:$MQTT_PORT"
+}
+
+down() {
+  say "fleetstream local stack: stopping what it started"
+  local name any=0
+  # the registry before PostgreSQL, which it stores its schemas in
+  for name in registry kafka mosquitto redis postgresql; do
+    [ -f "$started/$name" ] && { stop_recorded "$name"; any=1; }
+  done
+  [ $any = 1 ] || say "  nothing to stop"
+}
+
+status() {
+  local name
+  for name in kafka registry postgresql redis mosquitto; do
+    if [ -f "$started/$name" ]; then say "  $name: started by make up ($(cat "$started/$name"))"
+    else say "  $name: not started by make up"; fi
+  done
+}
+
+case "${1:-}" in
+  up) up ;;
+  down) down ;;
+  status) status ;;
+  *) say "usage: $0 up|down|status"; exit 2 ;;
+esac

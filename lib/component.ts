@@ -1,0 +1,32 @@
+import type { Registry } from 'prom-client';
+import { componentLogger, type Logger } from './logger';
+import { startOpsServer } from './ops-server';
+import { installShutdown } from './shutdown';
+
+/** What every component's `start(options)` resolves to. */
+export interface RunningComponent {
+  /** Whether it can do its work now; `/readyz` answers from this. */
+  ready(): boolean;
+  /** Stop taking input, flush, commit, disconnect. */
+  stop(): Promise<void>;
+  metrics: Registry;
+}
+
+export interface ComponentRun {
+  name: string;
+  /** Port of the `/healthz`, `/readyz`, `/metrics` server (OPS_PORT overrides it). */
+  opsPort: number;
+  start(logger: Logger): Promise<RunningComponent>;
+}
+
+/** Runs one component as a process: starts it, serves its ops endpoints, stops it on SIGTERM. */
+export async function runComponent(run: ComponentRun): Promise<void> {
+  const logger = componentLogger(run.name);
+  const shutdown = installShutdown({ logger });
+  const component = await run.start(logger);
+  shutdown.onStop('component', () => component.stop());
+  const port = process.env.OPS_PORT ? Number(process.env.OPS_PORT) : run.opsPort;
+  const ops = await startOpsServer({ port, registry: component.metrics, ready: () => component.ready(), logger });
+  shutdown.onStop('ops-server', () => ops.close());
+  logger.info({ event: 'component_started', opsPort: ops.port }, `${run.name} started`);
+}

@@ -1,0 +1,101 @@
+import avro from 'avsc';
+
+type Resolver = ReturnType<avro.Type['createResolver']>;
+import { Compatibility } from '@confluentinc/schemaregistry/dist/schemaregistry-client';
+import { FleetstreamError } from '../lib/errors';
+import type { RegistryClient } from './registry-client';
+
+/*
+ * Confluent wire format: byte 0 is the magic byte 0, bytes 1-4 the schema id
+ * (big-endian int32) the registry gave the writer's schema, then the Avro
+ * binary encoding of the record.
+ */
+const MAGIC_BYTE = 0;
+const HEADER_BYTES = 5;
+
+export function readSchemaId(buffer: Buffer): number {
+  if (buffer.length < HEADER_BYTES || buffer[0] !== MAGIC_BYTE) {
+    throw new FleetstreamError('RECORD_UNDECODABLE', `not in the Confluent wire format (${buffer.length} bytes, first byte ${buffer[0] ?? 'none'})`);
+  }
+  return buffer.readInt32BE(1);
+}
+
+/**
+ * Encodes and decodes one record type under one subject. `register()` sets the
+ * subject's compatibility to BACKWARD and registers the schema (idempotent);
+ * decoding resolves records written with any registered version of it.
+ */
+export class AvroCodec<T> {
+  readonly type: avro.Type;
+  private schemaId: number | undefined;
+  private header: Buffer | undefined;
+  private readonly readers = new Map<number, Promise<avro.Type | Resolver>>();
+
+  constructor(
+    private readonly client: RegistryClient,
+    readonly subject: string,
+    readonly schema: string,
+  ) {
+    this.type = avro.Type.forSchema(JSON.parse(schema) as avro.Schema);
+  }
+
+  get id(): number {
+    if (this.schemaId === undefined) throw new Error(`AvroCodec for ${this.subject}: call register() before encoding`);
+    return this.schemaId;
+  }
+
+  async register(): Promise<number> {
+    try {
+      await this.client.updateConfig(this.subject, { compatibility: Compatibility.BACKWARD });
+      this.schemaId = await this.client.register(this.subject, { schemaType: 'AVRO', schema: this.schema }, false);
+    } catch (error) {
+      throw registryError(error, `registering ${this.subject}`);
+    }
+    this.header = Buffer.alloc(HEADER_BYTES);
+    this.header.writeUInt8(MAGIC_BYTE, 0);
+    this.header.writeInt32BE(this.schemaId, 1);
+    this.readers.set(this.schemaId, Promise.resolve(this.type));
+    return this.schemaId;
+  }
+
+  encode(value: T): Buffer {
+    if (!this.header) throw new Error(`AvroCodec for ${this.subject}: call register() before encoding`);
+    return Buffer.concat([this.header, this.type.toBuffer(value)]);
+  }
+
+  async decode(buffer: Buffer): Promise<T> {
+    const id = readSchemaId(buffer);
+    let reader = this.readers.get(id);
+    if (!reader) {
+      reader = this.readerFor(id);
+      this.readers.set(id, reader);
+      reader.catch(() => this.readers.delete(id));
+    }
+    const resolved = await reader;
+    try {
+      return (resolved === this.type
+        ? this.type.fromBuffer(buffer.subarray(HEADER_BYTES))
+        : this.type.fromBuffer(buffer.subarray(HEADER_BYTES), resolved as Resolver)) as T;
+    } catch (error) {
+      throw new FleetstreamError('RECORD_UNDECODABLE', `${this.subject}: record with schema id ${id} does not decode: ${(error as Error).message}`, { cause: error });
+    }
+  }
+
+  private async readerFor(id: number): Promise<Resolver> {
+    let writer;
+    try {
+      writer = await this.client.getBySubjectAndId(this.subject, id);
+    } catch (error) {
+      throw registryError(error, `fetching schema id ${id} of ${this.subject}`);
+    }
+    return this.type.createResolver(avro.Type.forSchema(JSON.parse(writer.schema) as avro.Schema));
+  }
+}
+
+function registryError(error: unknown, doing: string): FleetstreamError {
+  const status = (error as { status?: number }).status;
+  if (typeof status === 'number' && status >= 400 && status < 500) {
+    return new FleetstreamError('REGISTRY_REJECTED', `schema registry refused ${doing}: ${(error as Error).message}`, { cause: error });
+  }
+  return new FleetstreamError('REGISTRY_UNAVAILABLE', `schema registry unreachable while ${doing} (check SCHEMA_REGISTRY_URL): ${(error as Error).message}`, { cause: error });
+}

@@ -1,0 +1,30 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { topicNames, defaultResolutions } from './topics';
+
+/** The Avro schema texts (`avro/*.avsc`, copied beside the compiled code by `npm run build`). */
+function load(file: string): string {
+  return readFileSync(join(__dirname, 'avro', file), 'utf8');
+}
+
+export const avroSchemas = {
+  Measurement: load('measurement.avsc'),
+  Rollup: load('rollup.avsc'),
+  DeadLetter: load('dead-letter.avsc'),
+} as const;
+
+export type RecordName = keyof typeof avroSchemas;
+
+/** Subjects follow the topic name strategy: `<topic>-value`. */
+export function valueSubject(topic: string): string {
+  return `${topic}-value`;
+}
+
+/** Every subject fleetstream writes, with the record its topic carries. */
+export function subjectCatalogue(resolutions: readonly string[] = defaultResolutions): { subject: string; record: RecordName }[] {
+  return [
+    { subject: valueSubject(topicNames.measurements), record: 'Measurement' },
+    { subject: valueSubject(topicNames.deadLetter), record: 'DeadLetter' },
+    ...resolutions.map((r) => ({ subject: valueSubject(topicNames.rollups(r)), record: 'Rollup' as const })),
+  ];
+}

@@ -1,0 +1,19 @@
+/**
+ * Every reason a record can be dead-lettered for, in one place, so the
+ * dead-letter topic is searchable by a stable code.
+ */
+export const deadLetterReasons = {
+  invalid_utf8: 'the payload is not valid UTF-8',
+  malformed_json: 'the payload is not JSON',
+  invalid_payload: 'the JSON does not have the shape of a reading, a batch or SenML (missing or mistyped fields)',
+  non_finite_value: 'a value is NaN or Infinity',
+  payload_too_large: 'the payload is larger than the connector accepts (maxPayloadBytes)',
+  topic_outside_scheme: 'the MQTT topic does not match the configured topic scheme',
+  invalid_path: 'a path segment is empty or holds a character paths cannot hold',
+  timestamp_in_future: 'the timestamp is further ahead of the receive time than maxFutureMinutes allows',
+  timestamp_too_old: 'the timestamp is before the configured floor (minTimestamp)',
+  late: 'the reading arrived after its rollup window closed (it is still stored raw)',
+  undecodable: 'a Kafka record could not be decoded with its schema',
+} as const;
+
+export type DeadLetterReason = keyof typeof deadLetterReasons;

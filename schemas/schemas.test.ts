@@ -1,0 +1,41 @@
+import avro from 'avsc';
+import { avroSchemas, type RecordName } from './avro-schemas';
+import { recordFields, type Measurement, type Rollup, type DeadLetter } from './types';
+
+const names = Object.keys(avroSchemas) as RecordName[];
+
+describe.each(names)('the %s schema', (name) => {
+  const schema = JSON.parse(avroSchemas[name]) as { name: string; fields: { name: string }[] };
+
+  it('has exactly the fields of its TypeScript type, in order', () => {
+    expect(schema.name).toBe(name);
+    expect(schema.fields.map((f) => f.name)).toEqual(recordFields[name]);
+  });
+});
+
+describe('TypeScript values round-trip through their Avro types', () => {
+  const measurement: Measurement = {
+    path: '/acme/plant1/meter7/energy', tenant: 'acme', site: 'plant1', device: 'meter7', metric: 'energy', kind: 'energy',
+    timestamp: 1_700_000_000_123, value: 1234.5, unit: 'kWh', tags: { phase: 'L1' }, receivedAt: 1_700_000_000_200, sourceTopic: 'fleet/acme/plant1/meter7/up',
+  };
+  const rollup: Rollup = {
+    path: '/acme/plant1/meter7/energy', tenant: 'acme', site: 'plant1', device: 'meter7', metric: 'energy', kind: 'energy', resolution: '1m',
+    windowStart: 1_700_000_040_000, windowEnd: 1_700_000_100_000, count: 3, sum: 3703.5, min: 1234, max: 1235, first: 1234, firstTime: 1_700_000_041_000,
+    last: 1235, lastTime: 1_700_000_099_000, delta: 1, resets: 0, final: true, revision: 2, computedAt: 1_700_000_160_000,
+  };
+  const deadLetter: DeadLetter = {
+    source: 'mqtt-source', reason: 'malformed_json', message: 'Unexpected token', payload: Buffer.from('{oops'), sourceTopic: 'fleet/a/b/c/up', headers: {}, time: 1_700_000_000_000,
+  };
+  const samples: Record<RecordName, unknown> = { Measurement: measurement, Rollup: rollup, DeadLetter: deadLetter };
+
+  it.each(names)('%s', (name) => {
+    const type = avro.Type.forSchema(JSON.parse(avroSchemas[name]) as avro.Schema);
+    expect(type.isValid(samples[name])).toBe(true);
+    expect(type.fromBuffer(type.toBuffer(samples[name]))).toEqual(samples[name]);
+  });
+
+  it('rejects a measurement whose kind is not one of the three', () => {
+    const type = avro.Type.forSchema(JSON.parse(avroSchemas.Measurement) as avro.Schema);
+    expect(type.isValid({ ...measurement, kind: 'gauge' })).toBe(false);
+  });
+});

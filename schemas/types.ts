@@ -1,0 +1,71 @@
+/**
+ * TypeScript shapes of the Avro records in `avro/`. Times are epoch
+ * milliseconds (the `timestamp-millis` longs, not Dates). `schemas.test.ts`
+ * checks that each field list matches its schema.
+ */
+export type ParameterKind = 'energy' | 'additive' | 'non_additive';
+export const parameterKinds: readonly ParameterKind[] = ['energy', 'additive', 'non_additive'];
+
+export interface Measurement {
+  path: string;
+  tenant: string;
+  site: string;
+  device: string;
+  metric: string;
+  kind: ParameterKind;
+  timestamp: number;
+  value: number;
+  unit: string | null;
+  tags: Record<string, string>;
+  receivedAt: number;
+  sourceTopic: string | null;
+}
+
+export interface Rollup {
+  path: string;
+  tenant: string;
+  site: string;
+  device: string;
+  metric: string;
+  kind: ParameterKind;
+  resolution: string;
+  windowStart: number;
+  windowEnd: number;
+  count: number;
+  sum: number;
+  min: number;
+  max: number;
+  first: number;
+  firstTime: number;
+  last: number;
+  lastTime: number;
+  delta: number | null;
+  resets: number;
+  final: boolean;
+  revision: number;
+  computedAt: number;
+}
+
+export interface DeadLetter {
+  source: string;
+  reason: string;
+  message: string;
+  payload: Buffer;
+  sourceTopic: string | null;
+  headers: Record<string, string>;
+  time: number;
+}
+
+/** Field lists the compiler holds to the interfaces above (no key missing, none extra). */
+export const recordFields = {
+  Measurement: Object.keys({
+    path: 1, tenant: 1, site: 1, device: 1, metric: 1, kind: 1, timestamp: 1, value: 1, unit: 1, tags: 1, receivedAt: 1, sourceTopic: 1,
+  } satisfies Record<keyof Measurement, 1>),
+  Rollup: Object.keys({
+    path: 1, tenant: 1, site: 1, device: 1, metric: 1, kind: 1, resolution: 1, windowStart: 1, windowEnd: 1, count: 1, sum: 1, min: 1, max: 1,
+    first: 1, firstTime: 1, last: 1, lastTime: 1, delta: 1, resets: 1, final: 1, revision: 1, computedAt: 1,
+  } satisfies Record<keyof Rollup, 1>),
+  DeadLetter: Object.keys({
+    source: 1, reason: 1, message: 1, payload: 1, sourceTopic: 1, headers: 1, time: 1,
+  } satisfies Record<keyof DeadLetter, 1>),
+};

@@ -1,0 +1,5 @@
+import type { TestEnvironment } from './environment';
+
+export default async function globalTeardown(): Promise<void> {
+  await (globalThis as { fleetstreamTestEnvironment?: TestEnvironment }).fleetstreamTestEnvironment?.stop();
+}
