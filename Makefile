@@ -47,7 +47,8 @@ lint: install ## eslint
 	npm run --silent lint
 
 test: up typecheck lint ## start the stack, type-check, lint, and run every test against the real servers
-	npx jest --ci
+	npx jest --ci --selectProjects unit integration
+	npx jest --ci --selectProjects faults --runInBand --passWithNoTests
 
 demo: up ## the main job: stack up, a simulated fleet publishing, rollups visible
 	@echo "demo: the stack is up; the pipeline (source connector, rollups, sinks, simulator) lands with the next issues"

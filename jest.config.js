@@ -1,7 +1,8 @@
 /**
- * Two projects: `unit` (`*.test.ts` beside their code, pure logic, no servers)
- * and `integration` (`*.int.test.ts`, against the real stack, which the global
- * setup finds or reports missing).
+ * Three projects: `unit` (`*.test.ts` beside their code, pure logic, no
+ * servers), `integration` (`*.int.test.ts`, against the real stack, which the
+ * global setup finds or reports missing) and `faults` (`*.fault.test.ts`: tests
+ * that stop servers; `make test` runs them alone, in band, after the others).
  */
 const common = {
   testEnvironment: 'node',
@@ -10,18 +11,18 @@ const common = {
   transform: { '^.+\\.ts$': ['@swc/jest'] },
 };
 
+const stack = {
+  globalSetup: '<rootDir>/test/global-setup.ts',
+  globalTeardown: '<rootDir>/test/global-teardown.ts',
+};
+
 module.exports = {
   // two cores, and the stack's servers need one of them
   maxWorkers: 2,
   testTimeout: 60000,
   projects: [
-    { ...common, displayName: 'unit', testMatch: ['**/*.test.ts'], testPathIgnorePatterns: [...common.testPathIgnorePatterns, '\\.int\\.test\\.ts$'] },
-    {
-      ...common,
-      displayName: 'integration',
-      testMatch: ['**/*.int.test.ts'],
-      globalSetup: '<rootDir>/test/global-setup.ts',
-      globalTeardown: '<rootDir>/test/global-teardown.ts',
-    },
+    { ...common, displayName: 'unit', testMatch: ['**/*.test.ts'], testPathIgnorePatterns: [...common.testPathIgnorePatterns, '\\.(int|fault)\\.test\\.ts$'] },
+    { ...common, ...stack, displayName: 'integration', testMatch: ['**/*.int.test.ts'] },
+    { ...common, ...stack, displayName: 'faults', testMatch: ['**/*.fault.test.ts'] },
   ],
 };

@@ -5,7 +5,9 @@
  * every component.
  */
 import { Command, InvalidArgumentError } from 'commander';
-import { readConnectionSettings } from '../lib/config';
+import { componentEnv, readConnectionSettings } from '../lib/config';
+import { runComponent } from '../lib/component';
+import { start as startMqttSource } from '../connectors/mqtt-source';
 import { FleetstreamError } from '../lib/errors';
 import { createKafka } from '../lib/kafka';
 import { componentLogger } from '../lib/logger';
@@ -41,6 +43,20 @@ topics
       await admin.disconnect();
     }
   });
+
+program
+  .command('mqtt-source')
+  .description('MQTT-to-Kafka source connector (options: MQTT_SOURCE_* variables, see connectors/mqtt-source/options.ts)')
+  .action(() =>
+    runComponent({
+      name: 'mqtt-source',
+      opsPort: 9101,
+      start: (logger) => {
+        const { mqttUrl, kafkaBrokers, schemaRegistryUrl } = readConnectionSettings();
+        return startMqttSource({ mqttUrl, kafkaBrokers, schemaRegistryUrl, ...componentEnv('MQTT_SOURCE_'), logger });
+      },
+    }),
+  );
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   if (error instanceof FleetstreamError) {

@@ -65,3 +65,18 @@ export function redactUrl(url: string): string {
     return '<unparseable url>';
   }
 }
+
+/**
+ * A component's own settings from the environment: `MQTT_SOURCE_BATCH_MAX_RECORDS=500`
+ * becomes `{ batchMaxRecords: '500' }` for prefix `MQTT_SOURCE_`. Values stay
+ * strings; the component's options schema coerces and validates them.
+ */
+export function componentEnv(prefix: string, env: NodeJS.ProcessEnv = process.env): Record<string, string> {
+  const options: Record<string, string> = {};
+  for (const [name, value] of Object.entries(env)) {
+    if (!name.startsWith(prefix) || value === undefined || value === '') continue;
+    const key = name.slice(prefix.length).toLowerCase().replace(/_([a-z0-9])/g, (_m, c: string) => c.toUpperCase());
+    options[key] = value;
+  }
+  return options;
+}

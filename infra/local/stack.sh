@@ -264,9 +264,16 @@ status() {
   done
 }
 
+# stop-kafka: for fault tests, which stop the broker and bring it back with `up`
+stop_kafka() {
+  [ -f "$started/kafka" ] || fail "Kafka was not started by make up; the fault tests stop and start only the local stack's Kafka"
+  stop_recorded kafka
+}
+
 case "${1:-}" in
   up) up ;;
   down) down ;;
   status) status ;;
-  *) say "usage: $0 up|down|status"; exit 2 ;;
+  stop-kafka) stop_kafka ;;
+  *) say "usage: $0 up|down|status|stop-kafka"; exit 2 ;;
 esac

@@ -1,0 +1,64 @@
+/**
+ * Turns decoded readings from one MQTT message into Measurement records, or
+ * one rejection for the whole message (the message is dead-lettered whole, with
+ * its original bytes, so nothing is half-accepted). Pure: no I/O.
+ */
+import type { DeadLetterReason } from '../../schemas/dead-letter-reason';
+import type { Measurement, ParameterKind } from '../../schemas/types';
+import type { RawReading } from './payload';
+import type { SeriesCatalogue } from './series-catalogue';
+import type { DeviceAddress } from './topic-scheme';
+
+export interface MeasurementLimits {
+  /** Readings more than this far ahead of the receive time are rejected. */
+  maxFutureMs: number;
+  /** Readings before this epoch ms are rejected. */
+  minTimestamp: number;
+  defaultKind: ParameterKind;
+}
+
+export type BuildResult = { ok: true; measurements: Measurement[] } | { ok: false; reason: DeadLetterReason; message: string };
+
+/** Path segments: letters, digits and `_ . : - ~ @`; no `/`, no MQTT wildcards, no spaces. */
+const segmentPattern = /^[A-Za-z0-9_.:~@-]{1,128}$/;
+
+export function buildMeasurements(
+  address: DeviceAddress,
+  readings: RawReading[],
+  context: { receivedAt: number; sourceTopic: string; catalogue: SeriesCatalogue; limits: MeasurementLimits },
+): BuildResult {
+  const { receivedAt, limits } = context;
+  for (const [name, segment] of Object.entries(address)) {
+    if (!segmentPattern.test(segment)) return { ok: false, reason: 'invalid_path', message: `${name} "${segment}" is not a valid path segment (letters, digits, _ . : - ~ @)` };
+  }
+  const measurements: Measurement[] = [];
+  for (const reading of readings) {
+    if (!segmentPattern.test(reading.metric)) {
+      return { ok: false, reason: 'invalid_path', message: `metric "${reading.metric}" is not a valid path segment (letters, digits, _ . : - ~ @)` };
+    }
+    const timestamp = reading.timestamp ?? receivedAt;
+    if (timestamp > receivedAt + limits.maxFutureMs) {
+      return { ok: false, reason: 'timestamp_in_future', message: `timestamp ${new Date(timestamp).toISOString()} is more than ${limits.maxFutureMs / 60000} minutes after the receive time` };
+    }
+    if (timestamp < limits.minTimestamp) {
+      return { ok: false, reason: 'timestamp_too_old', message: `timestamp ${timestamp} is before the floor ${new Date(limits.minTimestamp).toISOString()}` };
+    }
+    const path = `/${address.tenant}/${address.site}/${address.device}/${reading.metric}`;
+    const known = reading.kind === undefined || reading.unit === undefined ? context.catalogue.lookup(path, reading.metric) : undefined;
+    measurements.push({
+      path,
+      tenant: address.tenant,
+      site: address.site,
+      device: address.device,
+      metric: reading.metric,
+      kind: reading.kind ?? known?.kind ?? limits.defaultKind,
+      timestamp,
+      value: reading.value,
+      unit: reading.unit ?? known?.unit ?? null,
+      tags: {},
+      receivedAt,
+      sourceTopic: context.sourceTopic,
+    });
+  }
+  return { ok: true, measurements };
+}

@@ -1,0 +1,86 @@
+import type { Measurement } from '../../schemas/types';
+import { eventually } from '../../test/factories';
+import { TopicReader } from '../../test/topic-reader';
+import { devicePublisher, sourceFixture, startSource } from './source.fixture';
+
+type Decoded = Omit<Measurement, 'timestamp' | 'receivedAt'> & { timestamp: unknown; receivedAt: unknown };
+const ms = (t: unknown) => (t instanceof Date ? t.getTime() : Number(t));
+
+describe('mqtt-source', () => {
+  it('turns each payload format into Avro Measurement records keyed by path', async () => {
+    const fixture = await sourceFixture({ catalogueFile: undefined });
+    await startSource(fixture.options);
+    const reader = await TopicReader.start<Decoded>(fixture.options.measurementsTopic!);
+    const device = await devicePublisher();
+    const topic = fixture.deviceTopic('acme', 'plant1', 'meter7');
+    const ts = Date.now() - 60_000;
+
+    await device.publishAsync(topic, JSON.stringify({ metric: 'temperature', value: 21.5, ts, unit: 'degC' }), { qos: 1 });
+    await device.publishAsync(topic, JSON.stringify({ ts: ts + 1, readings: { energy_kwh: 1234.5, pulses: 3 }, kinds: { energy_kwh: 'energy', pulses: 'additive' } }), { qos: 1 });
+    await device.publishAsync(topic, JSON.stringify([{ bn: 'senml_', bt: (ts + 2) / 1000, n: 'power', u: 'kW', v: 2.5 }]), { qos: 1 });
+
+    const records = await reader.waitFor(4);
+    const byPath = Object.fromEntries(records.map((r) => [r.key, { ...r.value, timestamp: ms(r.value.timestamp) }]));
+    expect(Object.keys(byPath).sort()).toEqual(['/acme/plant1/meter7/energy_kwh', '/acme/plant1/meter7/pulses', '/acme/plant1/meter7/senml_power', '/acme/plant1/meter7/temperature']);
+    expect(byPath['/acme/plant1/meter7/temperature']).toMatchObject({ tenant: 'acme', site: 'plant1', device: 'meter7', metric: 'temperature', kind: 'non_additive', value: 21.5, timestamp: ts, unit: 'degC', sourceTopic: topic });
+    expect(byPath['/acme/plant1/meter7/energy_kwh']).toMatchObject({ kind: 'energy', value: 1234.5, timestamp: ts + 1 });
+    expect(byPath['/acme/plant1/meter7/pulses']).toMatchObject({ kind: 'additive', value: 3 });
+    expect(byPath['/acme/plant1/meter7/senml_power']).toMatchObject({ kind: 'non_additive', value: 2.5, unit: 'kW', timestamp: ts + 2 });
+  });
+
+  it('dead-letters every class of bad input with its reason and the original bytes, and keeps serving', async () => {
+    const fixture = await sourceFixture({ maxPayloadBytes: 1024, maxFutureMinutes: 5 });
+    const source = await startSource(fixture.options);
+    const deadLetters = await TopicReader.start<{ source: string; reason: string; message: string; payload: Buffer; sourceTopic: string }>(fixture.options.deadLetterTopic!);
+    const measurements = await TopicReader.start<Decoded>(fixture.options.measurementsTopic!);
+    const device = await devicePublisher();
+    const topic = fixture.deviceTopic('acme', 'plant1', 'meter7');
+
+    const bad: [string, string | Buffer, string?][] = [
+      ['malformed_json', '{"metric": "t", "value": '],
+      ['invalid_payload', '{"metric": "t", "value": "warm"}'],
+      ['invalid_payload', '{"value": 1}'],
+      ['non_finite_value', '{"metric": "t", "value": 1e999}'],
+      ['non_finite_value', '{"metric": "t", "value": "NaN"}'],
+      ['payload_too_large', JSON.stringify({ metric: 't', value: 1, pad: 'x'.repeat(2000) })],
+      ['invalid_utf8', Buffer.from([0x7b, 0x22, 0xc3, 0x28, 0x22, 0x7d])],
+      ['topic_outside_scheme', '{"metric": "t", "value": 1}', fixture.strayTopic],
+      ['timestamp_in_future', JSON.stringify({ metric: 't', value: 1, ts: Date.now() + 3_600_000 })],
+      ['timestamp_too_old', JSON.stringify({ metric: 't', value: 1, ts: Date.UTC(1999, 0, 1) })],
+      ['invalid_path', '{"metric": "room temp", "value": 1}'],
+    ];
+    for (const [, payload, onTopic] of bad) await device.publishAsync(onTopic ?? topic, payload, { qos: 1 });
+    await device.publishAsync(topic, JSON.stringify({ metric: 'still_serving', value: 1 }), { qos: 1 });
+
+    const letters = await deadLetters.waitFor(bad.length);
+    expect(letters.map((l) => l.value.reason).sort()).toEqual(bad.map(([reason]) => reason).sort());
+    for (const [reason, payload, onTopic] of bad) {
+      const letter = letters.find((l) => l.value.reason === reason && Buffer.from(l.value.payload).equals(Buffer.from(payload)));
+      expect(letter?.value).toMatchObject({ source: 'mqtt-source', sourceTopic: onTopic ?? topic });
+      expect(letter?.value.message).toEqual(expect.any(String));
+      expect(letter?.headers['fleet-reason']).toBe(reason);
+    }
+    const [served] = await measurements.waitFor(1);
+    expect(served?.key).toBe('/acme/plant1/meter7/still_serving');
+
+    const metrics = await source.metrics.getSingleMetricAsString('mqtt_source_dead_lettered_total');
+    expect(metrics).toMatch(/mqtt_source_dead_lettered_total\{reason="non_finite_value",component="mqtt-source"\} 2/);
+    expect(source.ready()).toBe(true);
+  });
+
+  it('reports a subscription that delivers nothing while devices publish', async () => {
+    // subscribed to a filter nothing matches, while devices publish on the scheme
+    const fixture = await sourceFixture({ stallWindowSeconds: 10, stallMinBrokerMessages: 50 });
+    const source = await startSource({ ...fixture.options, subscription: 'nothing/matches/this' });
+    const device = await devicePublisher();
+    const topic = fixture.deviceTopic('acme', 'plant1', 'meter7');
+    const publishing = setInterval(() => void device.publishAsync(topic, '{"metric":"t","value":1}', { qos: 0 }).catch(() => undefined), 20);
+    try {
+      // Mosquitto publishes its $SYS counters every 10 s: a stall shows within two of them after the window
+      await eventually(async () => ((await source.metrics.getSingleMetricAsString('mqtt_source_subscription_stalled')).match(/ 1$/m) ? true : undefined), 'the stall to be reported', 45_000, 250);
+    } finally {
+      clearInterval(publishing);
+    }
+    expect(source.ready()).toBe(false);
+  }, 60_000);
+});

@@ -1,0 +1,62 @@
+import { hostname } from 'node:os';
+import { z } from 'zod';
+import { topicNames } from '../../schemas/topics';
+import { parameterKinds, type ParameterKind } from '../../schemas/types';
+
+/**
+ * Options of the MQTT source connector. From the environment: the connection
+ * variables, plus `MQTT_SOURCE_<OPTION>` for each option below
+ * (`MQTT_SOURCE_BATCH_MAX_RECORDS=500`).
+ */
+export const mqttSourceOptionsSchema = z.strictObject({
+  mqttUrl: z.string(),
+  kafkaBrokers: z.array(z.string()).min(1),
+  schemaRegistryUrl: z.string(),
+  /** Topics devices publish on. Default `fleet/{tenant}/{site}/{device}/up`. */
+  topicScheme: z.string().default('fleet/{tenant}/{site}/{device}/up'),
+  /** MQTT subscription filter. Default: the scheme with `+` for each placeholder. */
+  subscription: z.string().optional(),
+  /** MQTT 5 shared-subscription group: instances in one group split the load. Default `fleetstream`. */
+  shareGroup: z.string().regex(/^[^/+#]+$/).default('fleetstream'),
+  /**
+   * Prefix of the MQTT client ids (`<prefix>-<n>`); the broker keeps each id's
+   * session, so keep it stable per instance (a StatefulSet pod name). Default: the host name.
+   */
+  clientIdPrefix: z.string().min(1).default(`fleetstream-mqtt-source-${hostname()}`),
+  /**
+   * MQTT connections in the share group. Each holds one message un-acknowledged
+   * until Kafka has it, so this is also the cap on messages in flight. Default 32.
+   */
+  connections: z.coerce.number().int().min(1).max(1024).default(32),
+  /** How long the broker keeps the session (and queues messages) while disconnected. Default one day. */
+  sessionExpirySeconds: z.coerce.number().int().min(0).default(86_400),
+  measurementsTopic: z.string().default(topicNames.measurements),
+  deadLetterTopic: z.string().default(topicNames.deadLetter),
+  /** JSON series catalogue giving kinds and units to series whose payload does not. Default: none. */
+  catalogueFile: z.string().optional(),
+  /** Kind of a series neither its payload nor the catalogue names. Default `non_additive`. */
+  defaultKind: z.enum(parameterKinds as [ParameterKind, ...ParameterKind[]]).default('non_additive'),
+  /** Larger payloads are dead-lettered. Default 65536 bytes. */
+  maxPayloadBytes: z.coerce.number().int().min(64).default(65_536),
+  /** Readings this far ahead of the receive time are dead-lettered. Default 5 minutes. */
+  maxFutureMinutes: z.coerce.number().min(0).default(5),
+  /** Readings before this time are dead-lettered. Default 2000-01-01T00:00:00Z. */
+  minTimestamp: z.string().default('2000-01-01T00:00:00Z').transform((text, ctx) => {
+    const ms = Date.parse(text);
+    if (Number.isNaN(ms)) ctx.addIssue({ code: 'custom', message: 'must be an ISO 8601 time' });
+    return ms;
+  }),
+  /** A Kafka send goes out at this many records... Default 1000. */
+  batchMaxRecords: z.coerce.number().int().min(1).default(1000),
+  /** ...or this long after its first record. Default 5 ms. */
+  batchMaxWaitMs: z.coerce.number().int().min(0).default(5),
+  /** Kafka compression. Default gzip (the codec kafkajs ships). */
+  compression: z.enum(['none', 'gzip']).default('gzip'),
+  /** Window of the stalled-subscription check against the broker's $SYS counters. Default 60 s. */
+  stallWindowSeconds: z.coerce.number().int().min(1).default(60),
+  /** Broker-wide messages received within the window before silence counts as a stall. Default 100. */
+  stallMinBrokerMessages: z.coerce.number().int().min(1).default(100),
+});
+
+export type MqttSourceOptions = z.input<typeof mqttSourceOptionsSchema>;
+export type ResolvedMqttSourceOptions = z.output<typeof mqttSourceOptionsSchema>;

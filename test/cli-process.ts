@@ -1,0 +1,38 @@
+/**
+ * Components as real processes, for tests that kill them (SIGKILL) or stop
+ * them (SIGTERM), run from the build the global setup made.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { onCleanup } from './factories';
+import { testBuildDir } from './test-build';
+
+export interface ComponentProcess {
+  child: ChildProcess;
+  /** Everything the process wrote so far (its JSON log lines). */
+  output(): string;
+  /** Resolves with the exit code (or the signal name) once it ended. */
+  exited: Promise<number | string>;
+  kill(signal: NodeJS.Signals): Promise<number | string>;
+}
+
+/** Starts `fleetstream <command>` with the test's connection settings plus `env`; killed after the file's tests. */
+export function spawnComponent(command: string, env: Record<string, string>): ComponentProcess {
+  const child = spawn(process.execPath, [join(testBuildDir, 'bin', 'fleetstream.js'), command], {
+    cwd: join(__dirname, '..'),
+    env: { ...process.env, LOG_LEVEL: 'info', OPS_PORT: '0', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<number | string>((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal ?? -1)));
+  const kill = async (signal: NodeJS.Signals) => {
+    if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+    return exited;
+  };
+  onCleanup(async () => {
+    await kill('SIGKILL');
+  });
+  return { child, output: () => output, exited, kill };
+}
