@@ -1,11 +1,11 @@
 /**
  * Components as real processes, for tests that kill them (SIGKILL) or stop
- * them (SIGTERM), run from the build the global setup made.
+ * them (SIGTERM): `fleetstream <command>` run from the TypeScript sources,
+ * compiled on require by test/swc-register.js (no build step).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { onCleanup } from './factories';
-import { testBuildDir } from './test-build';
 
 export interface ComponentProcess {
   child: ChildProcess;
@@ -16,9 +16,9 @@ export interface ComponentProcess {
   kill(signal: NodeJS.Signals): Promise<number | string>;
 }
 
-/** Starts `fleetstream <command>` with the test's connection settings plus `env`; killed after the file's tests. */
-export function spawnComponent(command: string, env: Record<string, string>): ComponentProcess {
-  const child = spawn(process.execPath, [join(testBuildDir, 'bin', 'fleetstream.js'), command], {
+/** Starts `fleetstream <command> [args]` with the test's connection settings plus `env`; killed after the file's tests. */
+export function spawnComponent(command: string, env: Record<string, string>, args: string[] = []): ComponentProcess {
+  const child = spawn(process.execPath, ['-r', './test/swc-register.js', 'bin/fleetstream.ts', command, ...args], {
     cwd: join(__dirname, '..'),
     env: { ...process.env, LOG_LEVEL: 'info', OPS_PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,11 +1,8 @@
-import { buildCli } from './test-build';
 import { resolveTestEnvironment } from './environment';
 
 /** Runs once before all test files: finds the servers and hands their settings to the workers. */
 export default async function globalSetup(): Promise<void> {
   const environment = await resolveTestEnvironment();
   Object.assign(process.env, environment.variables);
-  // tests that run components as processes (to kill them) use this build
-  buildCli();
   (globalThis as { fleetstreamTestEnvironment?: typeof environment }).fleetstreamTestEnvironment = environment;
 }

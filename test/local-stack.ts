@@ -18,3 +18,32 @@ export async function stopKafka(): Promise<void> {
 export async function startStack(): Promise<void> {
   await run(stack, ['up'], { timeout: 180_000 });
 }
+
+async function waitUntil(check: () => Promise<boolean>, what: string, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check().catch(() => false))) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/** Restarts the PostgreSQL cluster (Debian's pg_ctlcluster) and waits until it accepts connections. */
+export async function restartPostgres(): Promise<void> {
+  const { stdout } = await run('ls', ['/etc/postgresql']);
+  const version = stdout.split('\n').filter(Boolean).sort((a, b) => Number(a) - Number(b)).pop();
+  if (!version) throw new Error('no PostgreSQL cluster under /etc/postgresql: the restart test needs the local stack');
+  await run('pg_ctlcluster', ['--skip-systemctl-redirect', version, 'main', 'restart']);
+  await waitUntil(async () => (await run('pg_isready', ['-q', '-h', '127.0.0.1'])).stdout !== undefined, 'PostgreSQL');
+}
+
+/**
+ * Shuts Redis down (without saving) and brings it back with `make up`'s
+ * stack script, which starts an installed Redis that is not running (and
+ * records that it did, so `make down` stops it).
+ */
+export async function restartRedis(): Promise<void> {
+  await run('redis-cli', ['shutdown', 'nosave']).catch(() => undefined);
+  await waitUntil(async () => run('redis-cli', ['ping']).then(() => false, () => true), 'Redis to stop');
+  await startStack();
+  await waitUntil(async () => (await run('redis-cli', ['ping'])).stdout.trim() === 'PONG', 'Redis');
+}

@@ -1,0 +1,112 @@
+import type { Batch, KafkaMessage } from 'kafkajs';
+import Redis from 'ioredis';
+import type { RunningComponent } from '../../lib/component';
+import { FleetstreamError } from '../../lib/errors';
+import { createKafka, producerDefaults } from '../../lib/kafka';
+import { componentLogger, type Logger } from '../../lib/logger';
+import { AvroCodec } from '../../schemas/avro-codec';
+import { avroSchemas, valueSubject } from '../../schemas/avro-schemas';
+import { createRegistryClient } from '../../schemas/registry-client';
+import { topicNames } from '../../schemas/topics';
+import type { Measurement, Rollup } from '../../schemas/types';
+import { startBatchConsumer } from '../../lib/sink/batch-consumer';
+import { createDeadLetterWriter, isUndecodable, type DeadLetterWriter } from '../../lib/sink/dead-letter-writer';
+import { parseRedisSinkOptions } from './options';
+import { createSinkMetrics, type SinkMetrics } from '../../lib/sink/sink-metrics';
+import { loadScripts, measurementCommands, rollupCommands, runPipelined } from './writer';
+
+type Target = { kind: 'measurements'; codec: AvroCodec<Measurement> } | { kind: 'rollups'; resolution: string; codec: AvroCodec<Rollup> };
+
+/**
+ * The Redis sink: latest value per series (by event time), recent rollups per
+ * resolution, the path hierarchy and live pub/sub, pipelined per Kafka batch,
+ * offsets committed after the pipeline succeeded.
+ */
+export async function start(input: unknown, logger: Logger = componentLogger('redis-sink')): Promise<RunningComponent> {
+  const options = parseRedisSinkOptions(input);
+  const metrics = createSinkMetrics('redis-sink', 'fleetstream_redis_sink');
+  // errors surface to the batch loop, which retries the whole (idempotent) batch with backoff
+  const redis = new Redis(options.redisUrl, { maxRetriesPerRequest: 1, retryStrategy: (times) => Math.min(100 * 2 ** times, options.retryMaxMs), lazyConnect: true });
+  redis.on('error', (error: Error) => logger.warn({ event: 'redis_error', err: error }, 'redis connection error'));
+  try {
+    await redis.connect();
+    await loadScripts(redis);
+  } catch (error) {
+    redis.disconnect();
+    throw new FleetstreamError('REDIS_UNAVAILABLE', `cannot reach Redis (check REDIS_URL): ${(error as Error).message}`, { cause: error });
+  }
+
+  const registry = createRegistryClient(options.schemaRegistryUrl);
+  const kafka = createKafka({ brokers: options.kafkaBrokers, clientId: 'fleetstream-redis-sink', logger });
+  const producer = kafka.producer({ ...producerDefaults });
+  await producer.connect();
+  const deadLetters = await createDeadLetterWriter({ producer, registry, topic: options.deadLetterTopic, source: 'redis-sink' });
+
+  const targets = new Map<string, Target>();
+  targets.set(options.measurementsTopic, { kind: 'measurements', codec: new AvroCodec(registry, valueSubject(options.measurementsTopic), avroSchemas.Measurement) });
+  for (const resolution of options.resolutions) {
+    const topic = options.rollupTopics[resolution] ?? topicNames.rollups(resolution);
+    targets.set(topic, { kind: 'rollups', resolution, codec: new AvroCodec(registry, valueSubject(topic), avroSchemas.Rollup) });
+  }
+
+  const write = async (batch: Batch) => {
+    const target = targets.get(batch.topic)!;
+    if (target.kind === 'measurements') {
+      const { values, rejected } = await decodeAll(batch, target.codec);
+      await runPipelined(redis, measurementCommands(options.keyPrefix, values), options.pipelineDepth);
+      metrics.rowsWritten.inc({ target: 'latest' }, values.length);
+      await sendRejected(rejected, deadLetters, metrics);
+    } else {
+      const { values, rejected } = await decodeAll(batch, target.codec);
+      await runPipelined(redis, rollupCommands(options.keyPrefix, target.resolution, options.horizonMs[target.resolution]!, values), options.pipelineDepth);
+      metrics.rowsWritten.inc({ target: `rollups:${target.resolution}` }, values.length);
+      await sendRejected(rejected, deadLetters, metrics);
+    }
+  };
+
+  const consumer = await startBatchConsumer({
+    kafka,
+    groupId: options.groupId,
+    topics: [...targets.keys()],
+    fromBeginning: options.fromBeginning,
+    partitionsConsumedConcurrently: options.partitionsConsumedConcurrently,
+    retryInitialMs: options.retryInitialMs,
+    retryMaxMs: options.retryMaxMs,
+    logger,
+    metrics,
+    write,
+  });
+  logger.info({ event: 'redis_sink_consuming', topics: [...targets.keys()], keyPrefix: options.keyPrefix }, 'consuming');
+
+  return {
+    metrics: metrics.registry,
+    ready: () => consumer.ready() && redis.status === 'ready',
+    async stop() {
+      await consumer.stop();
+      await producer.disconnect();
+      await redis.quit().catch(() => redis.disconnect());
+    },
+  };
+}
+
+type Rejected = { topic: string; partition: number; message: KafkaMessage; reason: 'undecodable'; error: Error };
+
+async function decodeAll<T>(batch: Batch, codec: AvroCodec<T>): Promise<{ values: T[]; rejected: Rejected[] }> {
+  const values: T[] = [];
+  const rejected: Rejected[] = [];
+  for (const message of batch.messages) {
+    if (!message.value) continue; // a tombstone of a compacted rollup topic
+    try {
+      values.push(await codec.decode(message.value));
+    } catch (error) {
+      if (!isUndecodable(error)) throw error;
+      rejected.push({ topic: batch.topic, partition: batch.partition, message, reason: 'undecodable', error: error as Error });
+    }
+  }
+  return { values, rejected };
+}
+
+async function sendRejected(rejected: Rejected[], deadLetters: DeadLetterWriter, metrics: SinkMetrics): Promise<void> {
+  await deadLetters.send(rejected);
+  if (rejected.length > 0) metrics.deadLettered.inc({ reason: 'undecodable' }, rejected.length);
+}

@@ -1,0 +1,24 @@
+import { eventually, freshGroupId, freshKeyPrefix } from '../../test/factories';
+import { freshSinkTopics, produceMeasurements } from '../../test/sink-records';
+import { restartRedis } from '../../test/local-stack';
+import { resolutions, client, sinkOptions, startSink, cleanupKeys, newestByPath, latestMatches, series } from './redis-sink.fixture';
+
+describe('redis-sink', () => {
+  it('survives a Redis restart mid-stream', async () => {
+    const redis = client();
+    const prefix = freshKeyPrefix();
+    cleanupKeys(redis, prefix);
+    const topics = await freshSinkTopics(resolutions);
+    await startSink(sinkOptions(topics, prefix, freshGroupId()));
+    const first = series(10, 50, 0);
+    await produceMeasurements(topics, first);
+    await eventually(() => latestMatches(redis, prefix, newestByPath(first)), 'first values');
+
+    const second = series(10, 100, 50);
+    const producing = produceMeasurements(topics, second);
+    await restartRedis();
+    await producing;
+    await eventually(() => latestMatches(redis, prefix, newestByPath(second)), 'values after the restart', 60000);
+    expect(await redis.smembers(`${prefix}children:/t/s`)).toHaveLength(10);
+  });
+});

@@ -1,0 +1,144 @@
+import type { Batch, KafkaMessage } from 'kafkajs';
+import { Pool } from 'pg';
+import type { RunningComponent } from '../../lib/component';
+import { createKafka, producerDefaults } from '../../lib/kafka';
+import { componentLogger, type Logger } from '../../lib/logger';
+import { FleetstreamError } from '../../lib/errors';
+import { AvroCodec } from '../../schemas/avro-codec';
+import { avroSchemas, valueSubject } from '../../schemas/avro-schemas';
+import { createRegistryClient } from '../../schemas/registry-client';
+import { topicNames } from '../../schemas/topics';
+import type { Measurement, Rollup } from '../../schemas/types';
+import { startBatchConsumer } from '../../lib/sink/batch-consumer';
+import { createDeadLetterWriter, isUndecodable, type DeadLetterWriter } from '../../lib/sink/dead-letter-writer';
+import { runMigrations, type MigrateResult } from './migrate';
+import { parseTimescaleSinkOptions, type TimescaleSinkOptions } from './options';
+import { rollupTable } from './resolution';
+import { createSinkMetrics, type SinkMetrics } from '../../lib/sink/sink-metrics';
+import { writeMeasurements, writeRollups } from './writer';
+
+type Target = { kind: 'measurements'; codec: AvroCodec<Measurement> } | { kind: 'rollups'; resolution: string; codec: AvroCodec<Rollup> };
+
+/** Applies the migrations and policies (`fleetstream migrate`), then returns. */
+export async function migrate(input: unknown, logger: Logger = componentLogger('migrate')): Promise<MigrateResult> {
+  const options = parseTimescaleSinkOptions(input);
+  const pool = new Pool({ connectionString: options.databaseUrl, max: 1 });
+  try {
+    return await migrateWith(pool, options, logger);
+  } finally {
+    await pool.end();
+  }
+}
+
+async function migrateWith(pool: Pool, options: TimescaleSinkOptions, logger: Logger): Promise<MigrateResult> {
+  const client = await pool.connect().catch((error: unknown) => {
+    throw new FleetstreamError('DATABASE_UNAVAILABLE', `cannot reach PostgreSQL (check DATABASE_URL): ${(error as Error).message}`, { cause: error });
+  });
+  try {
+    return await runMigrations(client, { schema: options.schema, resolutions: options.resolutions, timescaleOptions: options.timescale }, logger);
+  } finally {
+    client.release();
+  }
+}
+
+/**
+ * The TimescaleDB sink: raw measurements and every rollup resolution into
+ * PostgreSQL, one transaction per Kafka batch, offsets committed after it.
+ */
+export async function start(input: unknown, logger: Logger = componentLogger('timescale-sink')): Promise<RunningComponent> {
+  const options = parseTimescaleSinkOptions(input);
+  const metrics = createSinkMetrics('timescale-sink', 'fleetstream_timescale_sink');
+  const pool = new Pool({ connectionString: options.databaseUrl, max: options.poolSize });
+  // an idle connection dropped by a server restart: the next query reconnects
+  pool.on('error', (error) => logger.warn({ event: 'database_connection_lost', error: error.message }, 'idle PostgreSQL connection lost'));
+  if (options.migrateOnStart) await migrateWith(pool, options, logger);
+
+  const registry = createRegistryClient(options.schemaRegistryUrl);
+  const kafka = createKafka({ brokers: options.kafkaBrokers, clientId: 'fleetstream-timescale-sink', logger });
+  const producer = kafka.producer({ ...producerDefaults });
+  await producer.connect();
+  const deadLetters = await createDeadLetterWriter({ producer, registry, topic: options.deadLetterTopic, source: 'timescale-sink' });
+
+  const targets = new Map<string, Target>();
+  targets.set(options.measurementsTopic, { kind: 'measurements', codec: new AvroCodec(registry, valueSubject(options.measurementsTopic), avroSchemas.Measurement) });
+  for (const resolution of options.resolutions) {
+    const topic = options.rollupTopics[resolution] ?? topicNames.rollups(resolution);
+    targets.set(topic, { kind: 'rollups', resolution, codec: new AvroCodec(registry, valueSubject(topic), avroSchemas.Rollup) });
+  }
+
+  const consumer = await startBatchConsumer({
+    kafka,
+    groupId: options.groupId,
+    topics: [...targets.keys()],
+    fromBeginning: options.fromBeginning,
+    partitionsConsumedConcurrently: options.partitionsConsumedConcurrently,
+    retryInitialMs: options.retryInitialMs,
+    retryMaxMs: options.retryMaxMs,
+    logger,
+    metrics,
+    write: (batch) => writeBatch(batch, targets.get(batch.topic)!, { pool, options, deadLetters, metrics }),
+  });
+  logger.info({ event: 'timescale_sink_consuming', topics: [...targets.keys()], schema: options.schema, writeMethod: options.writeMethod }, 'consuming');
+
+  return {
+    metrics: metrics.registry,
+    ready: () => consumer.ready(),
+    async stop() {
+      await consumer.stop();
+      await producer.disconnect();
+      await pool.end();
+    },
+  };
+}
+
+async function decodeAll<T>(batch: Batch, codec: AvroCodec<T>, deadLetters: DeadLetterWriter, metrics: SinkMetrics): Promise<{ values: T[]; rejected: () => Promise<void> }> {
+  const values: T[] = [];
+  const rejected: { topic: string; partition: number; message: KafkaMessage; reason: 'undecodable'; error: Error }[] = [];
+  for (const message of batch.messages) {
+    if (!message.value) continue; // a tombstone of a compacted rollup topic
+    try {
+      values.push(await codec.decode(message.value));
+    } catch (error) {
+      if (!isUndecodable(error)) throw error;
+      rejected.push({ topic: batch.topic, partition: batch.partition, message, reason: 'undecodable', error: error as Error });
+    }
+  }
+  return {
+    values,
+    rejected: async () => {
+      await deadLetters.send(rejected);
+      if (rejected.length > 0) metrics.deadLettered.inc({ reason: 'undecodable' }, rejected.length);
+    },
+  };
+}
+
+async function writeBatch(
+  batch: Batch,
+  target: Target,
+  deps: { pool: Pool; options: TimescaleSinkOptions; deadLetters: DeadLetterWriter; metrics: SinkMetrics },
+): Promise<void> {
+  const { pool, options, metrics } = deps;
+  const decoded = target.kind === 'measurements'
+    ? await decodeAll(batch, target.codec, deps.deadLetters, metrics)
+    : await decodeAll(batch, target.codec, deps.deadLetters, metrics);
+  if (decoded.values.length > 0) {
+    const client = await pool.connect();
+    let broken = false;
+    try {
+      await client.query('begin');
+      const written = target.kind === 'measurements'
+        ? await writeMeasurements(client, options.schema, decoded.values as Measurement[], options.writeMethod)
+        : await writeRollups(client, options.schema, target.resolution, decoded.values as Rollup[]);
+      await client.query('commit');
+      metrics.rowsWritten.inc({ target: target.kind === 'measurements' ? 'measurements' : rollupTable(target.resolution) }, written);
+    } catch (error) {
+      broken = true;
+      await client.query('rollback').catch(() => undefined);
+      throw new FleetstreamError('DATABASE_UNAVAILABLE', `writing ${batch.messages.length} records of ${batch.topic} failed: ${(error as Error).message}`, { cause: error });
+    } finally {
+      // a connection that failed mid-transaction is discarded, not reused
+      client.release(broken);
+    }
+  }
+  await decoded.rejected();
+}
