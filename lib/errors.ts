@@ -14,6 +14,17 @@ export const errorCodes = {
   RECORD_UNDECODABLE: { retriable: false, summary: 'a Kafka record is not in the Confluent Avro wire format or its schema is unknown' },
   TEST_ENVIRONMENT_MISSING: { retriable: false, summary: 'tests found no servers to run against' },
   SHUTDOWN_TIMEOUT: { retriable: false, summary: 'a component did not stop within its bound' },
+  // query API: each of these is answered as a 4xx with this code in the JSON body
+  QUERY_SYNTAX: { retriable: false, summary: 'a query is malformed; the error carries the position and what was expected' },
+  QUERY_INVALID: { retriable: false, summary: 'a request is well-formed but its parameters cannot be answered (empty range, unknown resolution, ...)' },
+  AGGREGATE_NOT_APPLICABLE: { retriable: false, summary: 'the aggregate makes no sense for the series kind (sum of a temperature, ...)' },
+  RANGE_NOT_ALIGNED: { retriable: false, summary: 'a range is not aligned to the rollup resolution asked for' },
+  TOO_MANY_POINTS: { retriable: false, summary: 'the answer would exceed the points limit' },
+  QUERY_TIMEOUT: { retriable: false, summary: 'a query exceeded the statement time limit' },
+  UNAUTHENTICATED: { retriable: false, summary: 'no API token, or an unknown one' },
+  PATH_OUTSIDE_TENANT: { retriable: false, summary: 'a path or pattern lies outside the tenant of the API token' },
+  SERIES_NOT_FOUND: { retriable: false, summary: 'no series, or no value yet, for the path' },
+  ROUTE_NOT_FOUND: { retriable: false, summary: 'no such HTTP route' },
 } as const;
 
 export type ErrorCode = keyof typeof errorCodes;

@@ -1,0 +1,29 @@
+import type { ServerResponse } from 'node:http';
+import type { Redis } from 'ioredis';
+import type { Logger } from '../lib/logger';
+import type { Resolution } from './auto-resolution';
+import type { Database, Tables } from './database';
+import type { LiveHub } from './live-hub';
+import type { QueryApiOptions } from './options';
+import type { TenantScope } from './tenant-scope';
+
+/** What the routes share: stores, options, and the open live streams. */
+export interface ApiContext {
+  options: QueryApiOptions;
+  db: Database;
+  tables: Tables;
+  redis: Redis;
+  live: LiveHub;
+  /** rollup resolutions, coarsest first */
+  levels: Resolution[];
+  verify(authorization: string | undefined): TenantScope;
+  logger: Logger;
+  liveStreams: Set<ServerResponse>;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** set by the authentication hook of every /v1 route */
+    scope: TenantScope;
+  }
+}

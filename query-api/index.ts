@@ -1,0 +1,75 @@
+import { Redis } from 'ioredis';
+import { parseOptions } from '../lib/config';
+import type { RunningComponent } from '../lib/component';
+import { FleetstreamError } from '../lib/errors';
+import { componentLogger, type Logger } from '../lib/logger';
+import { createMetricsRegistry } from '../lib/metrics';
+import { coarsestFirst, resolutionDuration } from './auto-resolution';
+import type { ApiContext } from './context';
+import { createDatabase, tableNames } from './database';
+import { createLiveHub } from './live-hub';
+import { queryApiOptionsSchema, type QueryApiOptionsInput } from './options';
+import { buildServer } from './server';
+import { createTokenVerifier } from './tenant-scope';
+
+export type { QueryApiOptionsInput };
+
+export interface RunningQueryApi extends RunningComponent {
+  /** the HTTP port the API listens on (useful with port 0) */
+  port: number;
+}
+
+function redisClient(url: string, name: string): Redis {
+  // no offline queue: while Redis is away, reads fail fast with a 503 instead of piling up
+  return new Redis(url, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 1, connectionName: name });
+}
+
+/** Starts the query API: HTTP server, PostgreSQL pool, Redis reader and pub/sub subscriber. */
+export async function start(input: QueryApiOptionsInput, logger: Logger = componentLogger('query-api')): Promise<RunningQueryApi> {
+  const options = parseOptions(queryApiOptionsSchema, input, 'query-api options');
+  const metrics = createMetricsRegistry('query-api');
+  const db = createDatabase(options);
+  const redis = redisClient(options.redisUrl, 'fleetstream-query-api');
+  const subscriber = redisClient(options.redisUrl, 'fleetstream-query-api-live');
+  for (const client of [redis, subscriber]) client.on('error', (error: Error) => logger.warn({ event: 'redis_error', err: error }, 'redis connection error'));
+  try {
+    await Promise.all([redis.connect(), subscriber.connect()]);
+  } catch (error) {
+    redis.disconnect();
+    subscriber.disconnect();
+    await db.close();
+    throw new FleetstreamError('REDIS_UNAVAILABLE', `query-api cannot reach Redis: ${(error as Error).message}; check REDIS_URL`, { cause: error });
+  }
+  const context: ApiContext = {
+    options,
+    db,
+    tables: tableNames(options.databaseSchema, options.resolutions),
+    redis,
+    live: createLiveHub(subscriber, options.keyPrefix, logger),
+    levels: coarsestFirst(options.resolutions.map((name) => ({ name, durationMs: resolutionDuration(name) as number }))),
+    verify: createTokenVerifier(options.tokens, options.adminToken),
+    logger,
+    liveStreams: new Set(),
+  };
+  const app = await buildServer(context, metrics);
+  await app.listen({ port: options.port, host: options.host });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : options.port;
+  logger.info({ event: 'query_api_listening', port, schema: options.databaseSchema, keyPrefix: options.keyPrefix, tenants: new Set(options.tokens.map((t) => t.tenant)).size }, 'query API listening');
+
+  let stopping: Promise<void> | undefined;
+  return {
+    port,
+    metrics,
+    ready: () => redis.status === 'ready' && subscriber.status === 'ready',
+    stop: () =>
+      (stopping ??= (async () => {
+        for (const stream of context.liveStreams) stream.end();
+        await app.close();
+        redis.disconnect();
+        subscriber.disconnect();
+        await db.close();
+        logger.info({ event: 'query_api_stopped' }, 'query API stopped');
+      })()),
+  };
+}

@@ -1,0 +1,95 @@
+import type { FastifyInstance } from 'fastify';
+import { FleetstreamError } from '../../lib/errors';
+import { aggregateRequests, aggregateValue, naturalAggregate, resolveAggregate, type AggregateRequest } from '../aggregate';
+import { resolutionDuration } from '../auto-resolution';
+import type { ApiContext } from '../context';
+import { errorBodySchema } from '../http-errors';
+import { checkRange } from '../query-evaluator';
+import { parseTimeExpression } from '../query-language/parser';
+import { resolveTime } from '../query-language/time';
+import { combine, readAuto, readFrom, type SpanSummary } from '../range-reader';
+import { matchSeries } from '../series-catalogue';
+
+interface DataQuery {
+  path: string;
+  start: string;
+  end: string;
+  resolution: string;
+  aggregate?: AggregateRequest;
+}
+
+/** GET /v1/data: a series over a range, as buckets or one aggregate, from rollups and raw readings. */
+export function registerDataRoute(app: FastifyInstance, context: ApiContext): void {
+  const resolutions = ['auto', 'raw', ...context.levels.map((l) => l.name)];
+  app.get<{ Querystring: DataQuery }>(
+    '/v1/data',
+    {
+      schema: {
+        summary: 'A series over a time range',
+        description: [
+          'Without `aggregate`: the buckets of the resolution over [start, end) (for raw, one entry per reading with end = start + 1);',
+          '`auto` mixes the coarsest final rollup buckets that fit with finer ones and raw readings at the edges.',
+          'With `aggregate`: one value over the range; `auto` equals the aggregate over the raw readings,',
+          'a rollup resolution needs a range aligned to its buckets. `value` of a bucket is the kind\'s natural aggregate (energy delta, additive sum, gauge mean).',
+        ].join(' '),
+        tags: ['series'],
+        querystring: {
+          type: 'object',
+          properties: {
+            path: { type: 'string', minLength: 1 },
+            start: { type: 'string', minLength: 1, description: 'ISO 8601, epoch ms, now, now - 1d' },
+            end: { type: 'string', minLength: 1, description: 'exclusive; same syntax as start' },
+            resolution: { type: 'string', enum: resolutions, default: 'auto' },
+            aggregate: { type: 'string', enum: [...aggregateRequests] },
+          },
+          required: ['path', 'start', 'end'],
+          additionalProperties: false,
+        },
+        response: { '4xx': errorBodySchema },
+      },
+    },
+    async (request) => {
+      const { path, resolution, aggregate } = request.query;
+      const now = context.options.clock();
+      const start = resolveTime(parseTimeExpression(request.query.start), now);
+      const end = resolveTime(parseTimeExpression(request.query.end), now);
+      checkRange(start, end);
+      const [series] = await matchSeries(context.db, context.tables, request.scope, { kind: 'equals', path }, 1);
+      if (!series) throw new FleetstreamError('SERIES_NOT_FOUND', `no series ${path}`);
+      const aggregateName = aggregate === undefined ? undefined : resolveAggregate(aggregate, series.kind, path);
+      const duration = resolutionDuration(resolution);
+      if (aggregateName && duration !== undefined && (start % duration !== 0 || end % duration !== 0)) {
+        throw new FleetstreamError('RANGE_NOT_ALIGNED', `an aggregate from ${resolution} rollups needs start and end on ${resolution} boundaries (UTC); use resolution=auto for any range`);
+      }
+      const range = [{ path, start, end }];
+      const raw = aggregateName ? 'summary' : 'readings';
+      const { maxPoints } = context.options;
+      const [spans = []] =
+        resolution === 'auto' ? await readAuto(context.db, context.tables, context.levels, range, raw, maxPoints) : await readFrom(context.db, context.tables, resolution, range, raw, maxPoints);
+      const head = { path, kind: series.kind, unit: series.unit, start, end, resolution };
+      if (aggregateName) {
+        const { partial, pieces } = combine(spans);
+        return { ...head, aggregate: aggregateName, value: aggregateValue(partial, aggregateName), count: partial.count, sources: pieces };
+      }
+      const natural = naturalAggregate[series.kind];
+      return { ...head, buckets: spans.map((span) => bucketView(span, series.kind === 'energy', natural)) };
+    },
+  );
+}
+
+function bucketView(span: SpanSummary, energy: boolean, natural: ReturnType<typeof resolveAggregate>) {
+  return {
+    resolution: span.source,
+    start: span.start,
+    end: span.end,
+    count: span.count,
+    sum: span.sum,
+    min: span.min,
+    max: span.max,
+    mean: aggregateValue(span, 'mean'),
+    delta: energy ? span.delta : null,
+    resets: span.resets,
+    ...(span.final === undefined ? {} : { final: span.final }),
+    value: aggregateValue(span, natural),
+  };
+}
