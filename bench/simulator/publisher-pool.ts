@@ -1,0 +1,103 @@
+import { connectAsync, type MqttClient } from 'mqtt';
+import { FleetstreamError } from '../../lib/errors';
+import { redactUrl } from '../../lib/config';
+
+/**
+ * A pool of MQTT 5 connections publishing with QoS 1. Each connection allows a
+ * bounded number of unacknowledged publishes; `publish` waits when the
+ * connection is full, which is how the broker's pace slows the simulator down.
+ */
+export interface PublisherPool {
+  publish(connection: number, topic: string, payload: Buffer): Promise<void>;
+  /** Acknowledged (PUBACK) publishes so far. */
+  acked(): number;
+  /** Publishes that failed. */
+  failed(): number;
+  /** Resolves when nothing is in flight, or after `timeoutMs`; true when everything was acknowledged. */
+  drain(timeoutMs: number): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+export interface PublisherPoolOptions {
+  url: string;
+  connections: number;
+  maxInflightPerConnection: number;
+  clientIdPrefix: string;
+  onError?(error: Error): void;
+}
+
+interface Slot {
+  client: MqttClient;
+  inflight: number;
+  waiters: (() => void)[];
+}
+
+export async function openPublisherPool(options: PublisherPoolOptions): Promise<PublisherPool> {
+  const run = Math.random().toString(36).slice(2, 8);
+  let acked = 0;
+  let failed = 0;
+  let inflight = 0;
+  let idle: (() => void)[] = [];
+  const slots: Slot[] = [];
+  try {
+    // connect in small groups: thousands of simultaneous CONNECTs only make the broker queue them
+    for (let start = 0; start < options.connections; start += 64) {
+      const group = Array.from({ length: Math.min(64, options.connections - start) }, (_, i) =>
+        connectAsync(options.url, { protocolVersion: 5, clientId: `${options.clientIdPrefix}-${run}-${start + i}`, clean: true, reconnectPeriod: 1000, connectTimeout: 10_000 }),
+      );
+      for (const client of await Promise.all(group)) {
+        client.on('error', (error) => options.onError?.(error));
+        slots.push({ client, inflight: 0, waiters: [] });
+      }
+    }
+  } catch (error) {
+    await Promise.all(slots.map((s) => s.client.endAsync(true)));
+    throw new FleetstreamError('MQTT_UNAVAILABLE', `could not connect to the MQTT broker at ${redactUrl(options.url)}: start the stack with \`make up\`, or set MQTT_URL`, { cause: error });
+  }
+
+  function settle(slot: Slot, error?: Error): void {
+    slot.inflight--;
+    inflight--;
+    if (error) {
+      failed++;
+      options.onError?.(error);
+    } else {
+      acked++;
+    }
+    slot.waiters.shift()?.();
+    if (inflight === 0) {
+      const waiting = idle;
+      idle = [];
+      for (const resolve of waiting) resolve();
+    }
+  }
+
+  return {
+    async publish(connection, topic, payload) {
+      const slot = slots[connection % slots.length] as Slot;
+      while (slot.inflight >= options.maxInflightPerConnection) {
+        await new Promise<void>((resolve) => slot.waiters.push(resolve));
+      }
+      slot.inflight++;
+      inflight++;
+      slot.client.publish(topic, payload, { qos: 1 }, (error) => settle(slot, error));
+    },
+    acked: () => acked,
+    failed: () => failed,
+    async drain(timeoutMs) {
+      if (inflight === 0) return true;
+      let timer: NodeJS.Timeout | undefined;
+      const done = await Promise.race([
+        new Promise<boolean>((resolve) => idle.push(() => resolve(true))),
+        new Promise<boolean>((resolve) => {
+          timer = setTimeout(() => resolve(false), timeoutMs);
+        }),
+      ]);
+      clearTimeout(timer);
+      return done;
+    },
+    async close() {
+      await Promise.all(slots.map((s) => s.client.endAsync()));
+    },
+  };
+}
