@@ -1,0 +1,114 @@
+import { parseOptions } from '../../lib/config';
+import type { RunningComponent } from '../../lib/component';
+import { createKafka } from '../../lib/kafka';
+import type { Logger } from '../../lib/logger';
+import { createMetricsRegistry } from '../../lib/metrics';
+import { retryUntilDone } from '../../lib/retry';
+import { AvroCodec } from '../../schemas/avro-codec';
+import { avroSchemas, valueSubject } from '../../schemas/avro-schemas';
+import { createRegistryClient } from '../../schemas/registry-client';
+import type { DeadLetter, Measurement, Rollup } from '../../schemas/types';
+import { rollupsOptionsSchema, type RollupsOptions } from './options';
+import { resolutionMs, validateCascade } from './resolution';
+import { RollupStage, type StageInput } from './stage';
+import { createStageMetrics } from './stage-metrics';
+import { mergedWindows, readingWindows, type PartInput, type ReadingInput } from './window-logic';
+
+/**
+ * The rollup processor: the finest resolution from the measurements, each
+ * coarser one from the final rollups of the one before (1m -> 1h -> 1d).
+ */
+export async function start(input: RollupsOptions & { logger: Logger; now?: () => number }): Promise<RunningComponent> {
+  const { logger, now = Date.now, ...rest } = input;
+  const options = parseOptions(rollupsOptionsSchema, rest, 'rollups options');
+  validateCascade(options.resolutions);
+  const registry = createMetricsRegistry('rollups');
+  const metrics = createStageMetrics(registry);
+  const kafka = createKafka({ brokers: options.kafkaBrokers, clientId: `fleetstream-rollups-${options.instanceId}`, logger });
+  const registryClient = createRegistryClient(options.schemaRegistryUrl);
+  const rollupTopic = (resolution: string) => options.rollupTopicTemplate.replace('{resolution}', resolution);
+  const stopping = new AbortController();
+  const onRetry = (error: unknown, attempt: number, delayMs: number) => logger.warn({ event: 'retrying', what: 'schema registration', attempt, delayMs, err: error }, 'retrying');
+
+  const deadLetterCodec = new AvroCodec<DeadLetter>(registryClient, valueSubject(options.deadLetterTopic), avroSchemas.DeadLetter);
+  const measurementCodec = new AvroCodec<Measurement>(registryClient, valueSubject(options.measurementsTopic), avroSchemas.Measurement);
+  const rollupCodecs = new Map(options.resolutions.map((r) => [r, new AvroCodec<Rollup>(registryClient, valueSubject(rollupTopic(r)), avroSchemas.Rollup)]));
+  await retryUntilDone(() => Promise.all([deadLetterCodec.register(), ...[...rollupCodecs.values()].map((c) => c.register())]), { signal: stopping.signal, onRetry });
+
+  const common = (resolution: string, finer: string | undefined) => ({
+    name: `rollups-${resolution}`,
+    resolution,
+    outputTopic: rollupTopic(resolution),
+    changelogTopic: `${options.groupIdPrefix}.${resolution}.state`,
+    deadLetterTopic: options.deadLetterTopic,
+    groupId: `${options.groupIdPrefix}-${resolution}`,
+    transactionalId: `${options.groupIdPrefix}-${options.instanceId}-${resolution}`,
+    provisionalIntervalMs: options.provisionalIntervalSeconds * 1000,
+    rollupCodec: rollupCodecs.get(resolution)!,
+    deadLetterCodec,
+    kafka,
+    logger,
+    metrics,
+    now,
+    timing: {
+      sizeMs: resolutionMs(resolution),
+      // a coarser stage's input arrives in window order, one finer window at a time
+      latenessMs: finer ? resolutionMs(finer) : options.allowedLatenessSeconds * 1000,
+      idleMs: options.idleTimeoutSeconds * 1000,
+    },
+  });
+
+  const stages: RollupStage<unknown, unknown>[] = [];
+  const [finest, ...coarser] = options.resolutions;
+  stages.push(
+    new RollupStage<ReadingInput, ReturnType<typeof readingWindows.create>>({
+      ...common(finest!, undefined),
+      logic: readingWindows,
+      inputTopic: options.measurementsTopic,
+      deadLetterLate: true,
+      decode: async (message): Promise<StageInput<ReadingInput>> => {
+        try {
+          const m = await measurementCodec.decode(message.value ?? Buffer.alloc(0));
+          const meta = { path: m.path, tenant: m.tenant, site: m.site, device: m.device, metric: m.metric, kind: m.kind };
+          return { kind: 'input', meta, time: m.timestamp, progress: m.timestamp, input: { time: m.timestamp, value: m.value } };
+        } catch (error) {
+          return { kind: 'undecodable', message: (error as Error).message };
+        }
+      },
+    }) as RollupStage<unknown, unknown>,
+  );
+  coarser.forEach((resolution, i) => {
+    const finer = options.resolutions[i]!;
+    const finerCodec = rollupCodecs.get(finer)!;
+    stages.push(
+      new RollupStage<PartInput, ReturnType<typeof mergedWindows.create>>({
+        ...common(resolution, finer),
+        logic: mergedWindows,
+        inputTopic: rollupTopic(finer),
+        deadLetterLate: false,
+        decode: async (message): Promise<StageInput<PartInput>> => {
+          try {
+            const r = await finerCodec.decode(message.value ?? Buffer.alloc(0));
+            if (!r.final) return { kind: 'skip' };
+            const meta = { path: r.path, tenant: r.tenant, site: r.site, device: r.device, metric: r.metric, kind: r.kind };
+            const { count, sum, min, max, first, firstTime, last, lastTime, delta, resets } = r;
+            return { kind: 'input', meta, time: r.windowStart, progress: r.windowEnd, input: { start: r.windowStart, revision: r.revision, values: { count, sum, min, max, first, firstTime, last, lastTime, delta, resets } } };
+          } catch (error) {
+            return { kind: 'undecodable', message: (error as Error).message };
+          }
+        },
+      }) as RollupStage<unknown, unknown>,
+    );
+  });
+
+  for (const stage of stages) await stage.start();
+  logger.info({ event: 'rollups_started', resolutions: options.resolutions }, 'rollup processor started');
+  return {
+    metrics: registry,
+    ready: () => stages.every((s) => s.ready),
+    async stop() {
+      stopping.abort();
+      for (const stage of stages) await stage.stop();
+    },
+  };
+}

@@ -1,0 +1,32 @@
+import { hostname } from 'node:os';
+import { z } from 'zod';
+import { defaultResolutions, topicNames } from '../../schemas/topics';
+
+const list = z.union([z.array(z.string()), z.string().transform((text) => text.split(',').map((s) => s.trim()).filter(Boolean))]);
+
+/**
+ * Options of the rollup processor. From the environment: the connection
+ * variables, plus `ROLLUPS_<OPTION>` for each option below.
+ */
+export const rollupsOptionsSchema = z.strictObject({
+  kafkaBrokers: z.array(z.string()).min(1),
+  schemaRegistryUrl: z.string(),
+  /** Resolutions, finest first, each a multiple of the one before. Default 1m,1h,1d. */
+  resolutions: list.default([...defaultResolutions]),
+  measurementsTopic: z.string().default(topicNames.measurements),
+  /** Rollup topic of each resolution; `{resolution}` is replaced. Default `fleet.rollups.{resolution}.v1`. */
+  rollupTopicTemplate: z.string().includes('{resolution}').default('fleet.rollups.{resolution}.v1'),
+  deadLetterTopic: z.string().default(topicNames.deadLetter),
+  /** Consumer groups are `<prefix>-<resolution>`; state changelogs `<prefix>.<resolution>.state`. Default `fleetstream-rollups`. */
+  groupIdPrefix: z.string().min(1).default('fleetstream-rollups'),
+  /** Distinguishes instances (their transactional ids): keep it stable per instance. Default: the host name. */
+  instanceId: z.string().min(1).default(hostname()),
+  /** How late (event time behind the newest seen) a reading may be and still count. Default 60 s. */
+  allowedLatenessSeconds: z.coerce.number().min(0).default(60),
+  /** A partition with no input this long lets its watermark follow the wall clock. Default 30 s. */
+  idleTimeoutSeconds: z.coerce.number().min(0).default(30),
+  /** How often provisional rollups of open windows are emitted. Default 2 s. */
+  provisionalIntervalSeconds: z.coerce.number().min(0.1).default(2),
+});
+
+export type RollupsOptions = z.input<typeof rollupsOptionsSchema>;

@@ -1,0 +1,126 @@
+import { PartitionWindows, type SeriesMeta } from './partition-windows';
+import { mergedWindows, readingWindows, type ReadingInput } from './window-logic';
+
+const minute = 60_000;
+const meta = (metric: string, kind: SeriesMeta['kind']): SeriesMeta => ({ path: `/t/s/d/${metric}`, tenant: 't', site: 's', device: 'd', metric, kind });
+const energy = meta('energy_kwh', 'energy');
+const temp = meta('temperature', 'non_additive');
+const T0 = Date.UTC(2026, 0, 1);
+
+function rawPartition(latenessMs = 10_000, idleMs = 60_000) {
+  return new PartitionWindows<ReadingInput, ReturnType<typeof readingWindows.create>>(readingWindows, { sizeMs: minute, latenessMs, idleMs }, 0);
+}
+const add = (p: ReturnType<typeof rawPartition>, m: SeriesMeta, time: number, value: number, wall = 0) => p.add(m, time, time, { time, value }, wall);
+
+describe('PartitionWindows (readings to 1m)', () => {
+  it('closes a window once the watermark (max event time - lateness) passes its end, with its final rollup', () => {
+    const p = rawPartition();
+    add(p, temp, T0 + 1000, 20);
+    add(p, temp, T0 + 2000, 22);
+    add(p, temp, T0 + minute + 5000, 30);
+    expect(p.advance(0)).toEqual([]); // watermark T0 + 55 s: the first minute is still open
+    add(p, temp, T0 + minute + 10_000, 31);
+    const finals = p.advance(0);
+    expect(finals).toEqual([
+      { meta: temp, windowStart: T0, windowEnd: T0 + minute, final: true, values: expect.objectContaining({ count: 2, sum: 42, first: 20, last: 22 }) },
+    ]);
+  });
+
+  it('takes a late reading into a window still open, and refuses one for a closed window', () => {
+    const p = rawPartition();
+    add(p, temp, T0 + 30_000, 1);
+    add(p, temp, T0 + minute + 5_000, 2);
+    expect(add(p, temp, T0 + 10_000, 3)).toBe('accepted'); // out of order, window open
+    add(p, temp, T0 + minute + 20_000, 4);
+    expect(p.advance(0)[0]?.values.count).toBe(2);
+    expect(add(p, temp, T0 + 40_000, 5)).toBe('late');
+  });
+
+  it('counts a duplicate (same path and time) once', () => {
+    const p = rawPartition();
+    expect(add(p, temp, T0 + 1000, 20)).toBe('accepted');
+    expect(add(p, temp, T0 + 1000, 20)).toBe('duplicate');
+    add(p, temp, T0 + 2 * minute, 0);
+    expect(p.advance(0)[0]?.values.count).toBe(1);
+  });
+
+  it('carries the last energy reading of a closed window into the next one', () => {
+    const p = rawPartition(0);
+    add(p, energy, T0 + 10_000, 100);
+    add(p, energy, T0 + 50_000, 104);
+    add(p, energy, T0 + minute + 10_000, 110);
+    expect(p.advance(0).map((e) => e.values.delta)).toEqual([4]);
+    add(p, energy, T0 + 2 * minute + 1, 111);
+    expect(p.advance(0).map((e) => e.values.delta)).toEqual([6]); // 110 - 104, not from zero
+  });
+
+  it('provisional rollups chain energy across open windows and are emitted only when changed', () => {
+    const p = rawPartition(10 * minute);
+    add(p, energy, T0 + 10_000, 100);
+    add(p, energy, T0 + minute + 10_000, 105);
+    expect(p.provisional().map((e) => [e.windowStart, e.values.delta, e.final])).toEqual([
+      [T0, 0, false],
+      [T0 + minute, 5, false],
+    ]);
+    expect(p.provisional()).toEqual([]);
+    add(p, energy, T0 + minute + 20_000, 107);
+    expect(p.provisional().map((e) => [e.windowStart, e.values.delta])).toEqual([[T0 + minute, 7]]);
+  });
+
+  it('closes the windows of a quiet partition by the wall clock once idle', () => {
+    const p = rawPartition(10_000, 5_000);
+    add(p, temp, T0 + 1000, 20, 1_000_000);
+    expect(p.advance(1_000_000 + 5_000)).toEqual([]);
+    // idle for 5 s + 69 s of wall time: the watermark moved past T0 + 1 min
+    expect(p.advance(1_000_000 + 5_000 + 69_000).map((e) => e.windowStart)).toEqual([T0]);
+  });
+
+  it('restores from its snapshots to the same state', () => {
+    const p = rawPartition(0);
+    add(p, energy, T0 + 10_000, 100);
+    add(p, energy, T0 + minute + 10_000, 110);
+    p.advance(0);
+    add(p, energy, T0 + minute + 20_000, 111);
+    const { partition, series } = JSON.parse(JSON.stringify(p.takeChanged())) as ReturnType<typeof p.takeChanged>;
+    const q = rawPartition(0);
+    q.restorePartition(partition);
+    for (const [, snapshot] of series) if (snapshot) q.restoreSeries(snapshot);
+    for (const x of [p, q]) add(x, energy, T0 + 2 * minute + 1, 115);
+    expect(q.advance(0)).toEqual(p.advance(0));
+    expect(add(q, energy, T0 + 5000, 1)).toBe('late');
+  });
+
+  it('forgets a gauge series with nothing open, and keeps an energy series for its carry', () => {
+    const p = rawPartition(0);
+    add(p, temp, T0 + 1000, 1);
+    add(p, energy, T0 + 1000, 1);
+    add(p, energy, T0 + minute, 2); // closes the first minute
+    p.advance(0);
+    expect(new Map(p.takeChanged().series).get(temp.path)).toBeNull();
+    add(p, energy, T0 + 2 * minute, 3); // closes minute 2 of energy
+    p.advance(0);
+    const changed = new Map(p.takeChanged().series);
+    expect(changed.get(energy.path)?.carry).toEqual({ time: T0 + minute, value: 2 });
+    expect(p.seriesCount).toBe(1);
+  });
+});
+
+describe('PartitionWindows (1m to 1h)', () => {
+  const hour = 60 * minute;
+  const part = (start: number, revision: number, count: number) => ({
+    start,
+    revision,
+    values: { count, sum: count, min: 1, max: 1, first: 1, firstTime: start, last: 1, lastTime: start + 1, delta: count, resets: 0 },
+  });
+
+  it('merges finer windows, replacing a replayed one only by a higher revision', () => {
+    const p = new PartitionWindows(mergedWindows, { sizeMs: hour, latenessMs: minute, idleMs: hour }, 0);
+    expect(p.add(energy, T0, T0 + minute, part(T0, 5, 2), 0)).toBe('accepted');
+    expect(p.add(energy, T0, T0 + minute, part(T0, 5, 2), 0)).toBe('duplicate');
+    expect(p.add(energy, T0 + minute, T0 + 2 * minute, part(T0 + minute, 7, 3), 0)).toBe('accepted');
+    p.add(energy, T0 + hour + minute, T0 + hour + 2 * minute, part(T0 + hour + minute, 3, 1), 0);
+    const [final] = p.advance(0);
+    expect(final?.values).toMatchObject({ count: 5, delta: 5 });
+    expect(final?.windowEnd).toBe(T0 + hour);
+  });
+});

@@ -1,0 +1,77 @@
+/** Fresh topics and groups for one rollup processor under test, and a producer of measurements. */
+import type { Producer } from 'kafkajs';
+import { componentLogger } from '../../lib/logger';
+import { producerDefaults } from '../../lib/kafka';
+import { AvroCodec } from '../../schemas/avro-codec';
+import { avroSchemas, valueSubject } from '../../schemas/avro-schemas';
+import { createRegistryClient } from '../../schemas/registry-client';
+import type { Measurement } from '../../schemas/types';
+import { cleanupTopics, freshTopic, onCleanup, testKafka, testSettings, uniqueName } from '../../test/factories';
+import { start } from './index';
+import type { RollupsOptions } from './options';
+
+export interface RollupsFixture {
+  options: Omit<RollupsOptions, 'resolutions'> & { measurementsTopic: string; deadLetterTopic: string; rollupTopicTemplate: string; resolutions: string[] };
+  rollupTopic(resolution: string): string;
+}
+
+export async function rollupsFixture(overrides: Partial<RollupsOptions> = {}, partitions = 3): Promise<RollupsFixture> {
+  const settings = testSettings();
+  const id = uniqueName('test.rollups');
+  const resolutions = ['1m', '1h', '1d'];
+  const rollupTopic = (r: string) => `${id}.${r}`;
+  for (const r of resolutions) await freshTopicNamed(rollupTopic(r), partitions);
+  const groupIdPrefix = `${id}-group`;
+  cleanupTopics(resolutions.map((r) => `${groupIdPrefix}.${r}.state`));
+  return {
+    options: <RollupsFixture['options']>{
+      kafkaBrokers: settings.kafkaBrokers,
+      schemaRegistryUrl: settings.schemaRegistryUrl,
+      resolutions,
+      measurementsTopic: await freshTopic({ prefix: 'test.measurements', partitions }),
+      deadLetterTopic: await freshTopic({ prefix: 'test.deadletter' }),
+      rollupTopicTemplate: `${id}.{resolution}`,
+      groupIdPrefix,
+      instanceId: 'a',
+      provisionalIntervalSeconds: 0.5,
+      ...overrides,
+    },
+    rollupTopic,
+  };
+}
+
+async function freshTopicNamed(name: string, partitions: number): Promise<void> {
+  const admin = testKafka().admin();
+  await admin.connect();
+  await admin.createTopics({ waitForLeaders: true, topics: [{ topic: name, numPartitions: partitions }] });
+  await admin.disconnect();
+  cleanupTopics([name]);
+}
+
+export async function startRollups(options: RollupsOptions) {
+  const rollups = await start({ ...options, logger: componentLogger('rollups-test') });
+  onCleanup(() => rollups.stop());
+  return rollups;
+}
+
+/** Produces Measurement records as the source connector would (keyed by path). */
+export async function measurementProducer(topic: string): Promise<{ send(measurements: Measurement[]): Promise<void>; producer: Producer }> {
+  const codec = new AvroCodec<Measurement>(createRegistryClient(testSettings().schemaRegistryUrl), valueSubject(topic), avroSchemas.Measurement);
+  await codec.register();
+  const producer = testKafka().producer({ ...producerDefaults, idempotent: true });
+  await producer.connect();
+  onCleanup(() => producer.disconnect());
+  return {
+    producer,
+    send: async (measurements) => {
+      await producer.send({ topic, acks: -1, messages: measurements.map((m) => ({ key: m.path, value: codec.encode(m) })) });
+    },
+  };
+}
+
+export function reading(path: string, kind: Measurement['kind'], timestamp: number, value: number): Measurement {
+  const [, tenant = '', site = '', device = '', metric = ''] = path.split('/');
+  return { path, tenant, site, device, metric, kind, timestamp, value, unit: null, tags: {}, receivedAt: timestamp, sourceTopic: null };
+}
+
+export { uniqueName };

@@ -1,0 +1,73 @@
+import type { Rollup } from '../../schemas/types';
+import { TopicReader } from '../../test/topic-reader';
+import { measurementProducer, reading, rollupsFixture, startRollups } from './rollups.fixture';
+
+const minute = 60_000;
+const T0 = Date.UTC(2026, 0, 5, 10, 0, 0);
+const ms = (t: unknown) => (t instanceof Date ? t.getTime() : Number(t));
+
+/** The newest revision of every window in a rollup topic. */
+function finals(records: { value: Rollup }[]): Map<string, Rollup> {
+  const best = new Map<string, Rollup>();
+  for (const { value } of records) {
+    const r = { ...value, windowStart: ms(value.windowStart), windowEnd: ms(value.windowEnd), revision: Number(value.revision), count: Number(value.count) };
+    const key = `${r.path}@${r.windowStart}`;
+    if (r.final && (best.get(key)?.revision ?? -1) < r.revision) best.set(key, r);
+  }
+  return best;
+}
+
+describe('rollups', () => {
+  it('emits provisional then final 1m rollups, 1h from 1m, and dead-letters a reading later than its window', async () => {
+    const fixture = await rollupsFixture({ allowedLatenessSeconds: 30 });
+    await startRollups(fixture.options);
+    const oneMinute = await TopicReader.start<Rollup>(fixture.rollupTopic('1m'));
+    const oneHour = await TopicReader.start<Rollup>(fixture.rollupTopic('1h'));
+    const deadLetters = await TopicReader.start<{ reason: string; source: string }>(fixture.options.deadLetterTopic);
+    const { send } = await measurementProducer(fixture.options.measurementsTopic);
+    const energy = '/acme/p1/m1/energy_kwh';
+    const temp = '/acme/p1/m1/temperature';
+
+    await send([reading(energy, 'energy', T0 + 1000, 100), reading(energy, 'energy', T0 + 30_000, 103), reading(temp, 'non_additive', T0 + 5000, 20)]);
+    // provisional rollups of the open window arrive without waiting for it to close
+    await oneMinute.waitFor(2);
+    expect(oneMinute.records.every((r) => r.value.final === false)).toBe(true);
+
+    await send([
+      reading(temp, 'non_additive', T0 + 5000, 99), // duplicate time: counts once, first value kept
+      reading(energy, 'energy', T0 + minute + 10_000, 110),
+      reading(energy, 'energy', T0 + 2 * minute + 1000, 2), // a counter reset
+      reading(energy, 'energy', T0 + 60 * minute + 40_000, 5),
+      reading(temp, 'non_additive', T0 + 60 * minute + 40_000, 21),
+      // closes the 1m windows up to T0 + 62m, which moves the 1h stage's watermark (newest 1m end - 1m) past the first hour
+      reading(energy, 'energy', T0 + 63 * minute, 6),
+      reading(temp, 'non_additive', T0 + 63 * minute, 22),
+    ]);
+    await send([reading(temp, 'non_additive', T0 + 10_000, 30)]); // its minute closed long ago: late
+    const [late] = await deadLetters.waitFor(1);
+    expect(late?.value).toMatchObject({ reason: 'late', source: 'rollups-1m' });
+
+    const m = await (async () => {
+      for (;;) {
+        const f = finals(oneMinute.records);
+        if (f.size >= 4) return f;
+        await oneMinute.waitFor(oneMinute.records.length + 1);
+      }
+    })();
+    expect(m.get(`${energy}@${T0}`)).toMatchObject({ count: 2, delta: 3, first: 100, last: 103, resets: 0, final: true, resolution: '1m' });
+    expect(m.get(`${energy}@${T0 + minute}`)).toMatchObject({ count: 1, delta: 7 });
+    expect(m.get(`${energy}@${T0 + 2 * minute}`)).toMatchObject({ count: 1, delta: 2, resets: 1 });
+    expect(m.get(`${temp}@${T0}`)).toMatchObject({ count: 1, sum: 20, min: 20, max: 20, delta: null });
+
+    const h = await (async () => {
+      for (;;) {
+        const f = finals(oneHour.records);
+        if (f.size >= 2) return f;
+        await oneHour.waitFor(oneHour.records.length + 1, 60_000);
+      }
+    })();
+    // 100 -> 103 (+3) -> 110 (+7) -> reset to 2 (+2)
+    expect(h.get(`${energy}@${T0}`)).toMatchObject({ count: 4, delta: 12, resets: 1, first: 100, last: 2, resolution: '1h', windowEnd: T0 + 60 * minute });
+    expect(h.get(`${temp}@${T0}`)).toMatchObject({ count: 1, sum: 20 });
+  }, 90_000);
+});
