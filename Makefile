@@ -50,11 +50,11 @@ test: up typecheck lint ## start the stack, type-check, lint, and run every test
 	npx jest --ci --selectProjects unit integration
 	npx jest --ci --selectProjects faults --runInBand --passWithNoTests
 
-demo: up ## the main job: stack up, a simulated fleet publishing, rollups visible
-	@echo "demo: the stack is up; the pipeline (source connector, rollups, sinks, simulator) lands with the next issues"
+demo: up ## the main job: stack up, every component started, a simulated fleet publishing for DEMO_SECONDS (60), rollups shown
+	node dist/infra/local/demo.js
 
-bench: up ## the benchmarks; results in bench/results/
-	@echo "bench: no benchmarks yet"
+bench: up ## the benchmarks (BENCH="end-to-end mqtt-source" picks some); results and charts in bench/results/
+	node dist/bench/run.js $(BENCH)
 
 clean: ## remove build output (keeps .local/, the stack's data)
 	rm -rf dist

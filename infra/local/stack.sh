@@ -248,7 +248,12 @@ up() {
 
 down() {
   say "fleetstream local stack: stopping what it started"
-  local name any=0
+  local name any=0 record
+  # the pipeline's components (make demo, the benchmarks) before the servers they use
+  for record in "$started"/component-*; do
+    [ -f "$record" ] || continue
+    stop_recorded "$(basename "$record")"; any=1
+  done
   # the registry before PostgreSQL, which it stores its schemas in
   for name in registry kafka mosquitto redis postgresql; do
     [ -f "$started/$name" ] && { stop_recorded "$name"; any=1; }

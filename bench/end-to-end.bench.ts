@@ -1,0 +1,200 @@
+/**
+ * The whole pipeline at stepped offered load: simulated devices publish over
+ * MQTT, every component runs as its own process, and each step counts what
+ * reached PostgreSQL (not what was sent), measures publish -> latest value in
+ * Redis latency, and the CPU and memory of every component and server. The
+ * servers' own limits are measured in the same run for reference.
+ *
+ * BENCH_E2E_STEPS (readings/s, comma-separated; default 1000,5000,10000,20000,30000,40000),
+ * BENCH_E2E_STEP_SECONDS (default 20). Stepping stops once a step saturates.
+ */
+import Redis from 'ioredis';
+import { Pool } from 'pg';
+import { readConnectionSettings } from '../lib/config';
+import { rootLogger } from '../lib/logger';
+import { pipelineComponents, startPipeline, stopPipeline, type RunningProcess } from '../infra/local/pipeline';
+import { lineChartSvg, writeChart } from './lib/chart';
+import { cpuSecondsPerMillion, findServerPids, startCostMeter, type ProcessCost } from './lib/process-cost';
+import { benchProgress } from './lib/progress';
+import { measureKafkaProducer, measureMosquitto, measurePostgresCopy, measureRedis } from './lib/references';
+import { resultsDirectory } from './lib/paths';
+import { writeResult } from './lib/results';
+import { latencyPercentiles } from './lib/stats';
+import { runSimulation } from './simulator';
+import { join } from 'node:path';
+
+const steps = (process.env.BENCH_E2E_STEPS ?? '1000,5000,10000,20000,30000,40000').split(',').map(Number);
+const stepSeconds = Number(process.env.BENCH_E2E_STEP_SECONDS ?? 20);
+const devices = 2000;
+
+interface StepResult {
+  offered: number;
+  published: number;
+  publishRate: number;
+  stored: number;
+  lost: number;
+  /** stored readings per second, from the first publish to the last row stored */
+  throughput: number;
+  /** how long after the publisher stopped the last reading was stored */
+  catchUpSeconds: number;
+  latencyMs: ReturnType<typeof latencyPercentiles>;
+  latencySamples: number;
+  rollupRows: number;
+  cost: Record<string, { cpuSeconds: number; cpuSecondsPerMillion: number; peakRssMiB: number }>;
+}
+
+/** A step the pipeline sustained: offered in full, nothing lost, stores caught up within 5 s of the publisher stopping. */
+function keptUp(step: StepResult): boolean {
+  return step.lost === 0 && step.publishRate >= 0.95 * step.offered && step.catchUpSeconds <= 5;
+}
+
+async function waitStored(pool: Pool, prefix: string, expected: number, log: (line: string) => void): Promise<{ stored: number; at: number }> {
+  let stored = 0;
+  let at = Date.now();
+  let lastChange = Date.now();
+  for (;;) {
+    const n = Number((await pool.query<{ n: string }>('select count(*) as n from measurements where path like $1', [`/${prefix}-%`])).rows[0]?.n ?? 0);
+    if (n !== stored) {
+      stored = n;
+      at = Date.now();
+      lastChange = at;
+    }
+    if (stored >= expected || Date.now() - lastChange > 15_000) return { stored, at };
+    log(`  waiting for the stores: ${stored} of ${expected} readings in PostgreSQL`);
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+  }
+}
+
+async function runStep(offered: number, processes: RunningProcess[], pool: Pool, log: (line: string) => void): Promise<StepResult> {
+  const settings = readConnectionSettings();
+  const prefix = `e2e${offered}x${Date.now().toString(36)}`;
+  const sentAt = new Map<string, number>();
+  const latencies: number[] = [];
+  const live = new Redis(settings.redisUrl);
+  await live.psubscribe(`fleet:live:/${prefix}-*`);
+  live.on('pmessage', (_pattern, _channel, message) => {
+    const { path, time } = JSON.parse(message) as { path: string; time: number };
+    const sent = sentAt.get(`${path}@${time}`);
+    if (sent !== undefined) latencies.push(Date.now() - sent);
+  });
+  const servers = await findServerPids();
+  const meter = await startCostMeter({
+    ...Object.fromEntries(processes.map((p) => [p.spec.name, [p.pid]])),
+    simulator: 'self',
+    kafka: servers.kafka,
+    postgres: servers.postgres,
+    redis: servers.redis,
+    mosquitto: servers.mosquitto,
+  });
+  const started = Date.now();
+  const stats = await runSimulation(
+    { mqttUrl: settings.mqttUrl, devices, tenants: 1, sitesPerTenant: 4, tenantPrefix: prefix, rate: offered, durationSeconds: stepSeconds, connections: 16 },
+    {
+      onReading: (r) => sentAt.set(`${r.path}@${r.ts}`, r.sentAt),
+      onProgress: (p) => log(`  ${offered} readings/s offered: ${p.readings} published, ${Math.round(p.ratePerSecond)}/s`),
+      logger: rootLogger.child({ component: 'simulator' }, { level: 'warn' }),
+    },
+  );
+  const publisherDone = Date.now();
+  const { stored, at } = await waitStored(pool, prefix, stats.readings, log);
+  const costs = await meter.stop();
+  await live.punsubscribe();
+  live.disconnect();
+  const rollupRows = Number((await pool.query<{ n: string }>('select count(*) as n from rollups_1m where path like $1', [`/${prefix}-%`])).rows[0]?.n ?? 0);
+  const cost = Object.fromEntries(
+    Object.entries(costs).map(([name, c]: [string, ProcessCost]) => [name, { cpuSeconds: c.cpuSeconds, cpuSecondsPerMillion: cpuSecondsPerMillion(c.cpuSeconds, stored), peakRssMiB: c.peakRssBytes / 2 ** 20 }]),
+  );
+  return {
+    offered,
+    published: stats.readings,
+    publishRate: stats.ratePerSecond,
+    stored,
+    lost: stats.readings - stored,
+    throughput: stored / ((at - started) / 1000),
+    catchUpSeconds: Math.max(0, (at - publisherDone) / 1000),
+    latencyMs: latencyPercentiles(latencies),
+    latencySamples: latencies.length,
+    rollupRows,
+    cost,
+  };
+}
+
+export async function run(): Promise<object> {
+  const log = benchProgress('end-to-end');
+  const settings = readConnectionSettings();
+  const pool = new Pool({ connectionString: settings.databaseUrl, max: 2 });
+  log('starting the pipeline');
+  const processes = await startPipeline(pipelineComponents({ queryApiTokens: 'bench-token-not-used-00:bench', queryApiPort: 8080 }));
+  const results: StepResult[] = [];
+  try {
+    log('warm-up: 1000 readings/s for 10 s');
+    await runSimulation({ mqttUrl: settings.mqttUrl, devices: 200, tenants: 1, tenantPrefix: 'e2ewarmup', rate: 1000, durationSeconds: 10 }, { logger: rootLogger.child({}, { level: 'warn' }) });
+    for (const offered of steps) {
+      log(`step: ${offered} readings/s for ${stepSeconds} s`);
+      const step = await runStep(offered, processes, pool, log);
+      results.push(step);
+      log(`  stored ${step.stored} of ${step.published} (lost ${step.lost}), ${Math.round(step.throughput)} readings/s, p50 ${step.latencyMs.p50.toFixed(0)} ms, p99 ${step.latencyMs.p99.toFixed(0)} ms`);
+      // saturated: the publisher could not offer the rate, the stores fell behind, or something was lost
+      if (!keptUp(step)) break;
+    }
+  } finally {
+    await stopPipeline(processes);
+  }
+
+  log('references: Mosquitto, Kafka, PostgreSQL COPY, redis-benchmark');
+  const references = {
+    mosquittoMessagesPerSecond: (await measureMosquitto({ url: settings.mqttUrl, messages: 30_000, payloadBytes: 234 })).perSecond,
+    kafkaRecordsPerSecond: (await measureKafkaProducer({ brokers: settings.kafkaBrokers, records: 300_000, recordSize: 149 })).perSecond,
+    postgresCopyRowsPerSecond: (await measurePostgresCopy({ databaseUrl: settings.databaseUrl, rows: 200_000, target: 'table' })).perSecond,
+    redisSetsPerSecond: (await measureRedis({ redisUrl: settings.redisUrl, requests: 500_000, pipeline: 1000 })).perSecond,
+  };
+  await pool.end();
+
+  const sustained = results.filter(keptUp).reduce((best, r) => Math.max(best, r.throughput), 0);
+  const at5k = results.find((r) => r.offered === 5000);
+  const chart = await writeChart(
+    join(resultsDirectory(), 'end-to-end'),
+    lineChartSvg({
+      title: 'fleetstream end to end: MQTT publish to PostgreSQL and Redis (2 cores, everything co-located)',
+      xLabel: 'offered load (readings/s)',
+      yLabel: 'stored readings/s',
+      rightLabel: 'publish -> Redis latency (ms)',
+      series: [
+        { name: 'stored readings/s', points: results.map((r) => ({ x: r.offered, y: r.throughput })) },
+        { name: 'offered', points: results.map((r) => ({ x: r.offered, y: r.offered })), dashed: true },
+        { name: 'p50 latency', axis: 'right', points: results.map((r) => ({ x: r.offered, y: r.latencyMs.p50 })) },
+        { name: 'p99 latency', axis: 'right', points: results.map((r) => ({ x: r.offered, y: r.latencyMs.p99 })) },
+      ],
+    }),
+  );
+  const summary = {
+    sustainedReadingsPerSecond: Math.round(sustained),
+    p99LatencyMsAt5k: at5k?.latencyMs.p99 ?? null,
+    targets: { sustainedReadingsPerSecond: 20_000, p99LatencyMsAt5k: 250 },
+    readingsPerMessage: 3,
+  };
+  await writeResult('end-to-end', {
+    parameters: { steps, stepSeconds, devices, readingsPerMessage: 3, connections: 16, partitions: 6 },
+    repetitions: results as unknown as Record<string, unknown>[],
+    medians: summary,
+    references,
+    chart,
+  });
+  console.log('\noffered/s  stored/s  lost  catch-up s  p50 ms  p99 ms  cpu s per M readings (source, rollups, timescale, redis)');
+  for (const r of results) {
+    const c = (name: string) => (r.cost[name]?.cpuSecondsPerMillion ?? 0).toFixed(0);
+    console.log(`${String(r.offered).padStart(9)}  ${String(Math.round(r.throughput)).padStart(8)}  ${String(r.lost).padStart(4)}  ${r.catchUpSeconds.toFixed(1).padStart(10)}  ${r.latencyMs.p50.toFixed(0).padStart(6)}  ${r.latencyMs.p99.toFixed(0).padStart(6)}  ${c('mqtt-source')}, ${c('rollups')}, ${c('timescale-sink')}, ${c('redis-sink')}`);
+  }
+  console.log(`references (same run): Mosquitto ${Math.round(references.mosquittoMessagesPerSecond)} msg/s (x3 readings), Kafka ${Math.round(references.kafkaRecordsPerSecond)} records/s, COPY ${Math.round(references.postgresCopyRowsPerSecond)} rows/s, Redis ${Math.round(references.redisSetsPerSecond)} SET/s`);
+  return summary;
+}
+
+if (require.main === module) {
+  run().then(
+    (result) => console.log(JSON.stringify(result)),
+    (error: unknown) => {
+      console.error(error);
+      process.exit(1);
+    },
+  );
+}

@@ -1,0 +1,133 @@
+/**
+ * The whole pipeline as local processes (for `make demo` and the end-to-end
+ * benchmark): every component started from the built CLI, logs and pid files
+ * under `.local/pipeline/`, recorded in `.local/started/` so `make down` stops
+ * them with the stack.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+const root = join(__dirname, '..', '..', '..');
+const cli = join(root, 'dist', 'bin', 'fleetstream.js');
+const pipelineDir = join(root, '.local', 'pipeline');
+const startedDir = join(root, '.local', 'started');
+
+export interface ComponentSpec {
+  name: string;
+  args: string[];
+  opsPort: number;
+  env?: Record<string, string>;
+}
+
+export interface RunningProcess {
+  spec: ComponentSpec;
+  pid: number;
+  logFile: string;
+}
+
+/** Every component of the pipeline, with the ops port `/readyz` answers on. */
+export function pipelineComponents(env: { queryApiTokens: string; queryApiPort: number; rollups?: Record<string, string> }): ComponentSpec[] {
+  return [
+    { name: 'mqtt-source', args: ['mqtt-source'], opsPort: 9101 },
+    { name: 'rollups', args: ['rollups'], opsPort: 9105, env: env.rollups },
+    { name: 'timescale-sink', args: ['timescale-sink'], opsPort: 9102 },
+    { name: 'redis-sink', args: ['redis-sink'], opsPort: 9103 },
+    { name: 'query-api', args: ['query-api'], opsPort: 9104, env: { QUERY_API_TOKENS: env.queryApiTokens, QUERY_API_PORT: String(env.queryApiPort) } },
+  ];
+}
+
+function pidFile(name: string): string {
+  return join(pipelineDir, `${name}.pid`);
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Stops a component a previous run left running (so the new one runs the current build). */
+async function stopLeftover(name: string): Promise<void> {
+  const file = pidFile(name);
+  if (!existsSync(file)) return;
+  const pid = Number(readFileSync(file, 'utf8'));
+  if (!alive(pid)) return;
+  process.kill(pid, 'SIGTERM');
+  const deadline = Date.now() + 20_000;
+  while (alive(pid) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+  if (alive(pid)) process.kill(pid, 'SIGKILL');
+}
+
+export async function startComponent(spec: ComponentSpec, env: NodeJS.ProcessEnv = process.env): Promise<RunningProcess> {
+  mkdirSync(pipelineDir, { recursive: true });
+  mkdirSync(startedDir, { recursive: true });
+  await stopLeftover(spec.name);
+  const logFile = join(pipelineDir, `${spec.name}.log`);
+  const out = openSync(logFile, 'w');
+  const child = spawn(process.execPath, [cli, ...spec.args], {
+    cwd: root,
+    env: { ...env, OPS_PORT: String(spec.opsPort), ...spec.env },
+    stdio: ['ignore', out, out],
+    detached: true,
+  });
+  child.unref();
+  const pid = child.pid!;
+  writeFileSync(pidFile(spec.name), String(pid));
+  writeFileSync(join(startedDir, `component-${spec.name}`), `pidfile ${pidFile(spec.name)}\n`);
+  return { spec, pid, logFile };
+}
+
+/** Waits until the component's `/readyz` answers 200; throws with its log tail when it does not in time or exits. */
+export async function waitReady(process_: RunningProcess, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (!alive(process_.pid)) throw new ComponentFailure(process_, 'exited during start-up');
+    try {
+      const response = await fetch(`http://127.0.0.1:${process_.spec.opsPort}/readyz`);
+      if (response.ok) return;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) throw new ComponentFailure(process_, `not ready after ${timeoutMs / 1000} s`);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
+export async function startPipeline(specs: ComponentSpec[], env: NodeJS.ProcessEnv = process.env): Promise<RunningProcess[]> {
+  const running: RunningProcess[] = [];
+  for (const spec of specs) running.push(await startComponent(spec, env));
+  for (const p of running) await waitReady(p);
+  return running;
+}
+
+export async function stopPipeline(processes: RunningProcess[]): Promise<void> {
+  await Promise.all(processes.map((p) => stopLeftover(p.spec.name)));
+}
+
+export function logTail(file: string, lines = 25): string {
+  if (!existsSync(file)) return '(no log)';
+  return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+}
+
+export class ComponentFailure extends Error {
+  constructor(
+    readonly process_: RunningProcess,
+    reason: string,
+  ) {
+    super(`${process_.spec.name} ${reason}; the last lines of ${process_.logFile}:\n${logTail(process_.logFile)}`);
+  }
+}
+
+/** Sum of a Prometheus metric's samples (all label sets) from a component's `/metrics`. */
+export async function metricSum(opsPort: number, name: string): Promise<number> {
+  const text = await (await fetch(`http://127.0.0.1:${opsPort}/metrics`)).text();
+  let sum = 0;
+  for (const line of text.split('\n')) {
+    if (line.startsWith(`${name}{`) || line.startsWith(`${name} `)) sum += Number(line.slice(line.lastIndexOf(' ') + 1));
+  }
+  return sum;
+}
