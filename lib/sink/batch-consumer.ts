@@ -30,7 +30,8 @@ export interface RunningBatchConsumer {
  */
 export async function startBatchConsumer(options: BatchConsumerOptions): Promise<RunningBatchConsumer> {
   const { logger, metrics } = options;
-  const consumer: Consumer = options.kafka.consumer({ groupId: options.groupId, maxBytesPerPartition: 4 * 1024 * 1024 });
+  // a 10 s session: a crashed member's partitions move on within seconds, not kafkajs's default 30
+  const consumer: Consumer = options.kafka.consumer({ groupId: options.groupId, maxBytesPerPartition: 4 * 1024 * 1024, sessionTimeout: 10_000, heartbeatInterval: 1000, maxWaitTimeInMs: 100 });
   let joined = false;
   let failing = false;
   let stopping = false;

@@ -132,7 +132,9 @@ export class PartitionWindows<I, W> {
       }
       if (closing.length > 0) this.changed.add(series.meta.path);
     }
-    return finals;
+    // in window order across series: the next stage takes these windows' ends as its event time, and a batch
+    // of them may reach it split in two; series by series, the first part would make the rest late there
+    return finals.sort((a, b) => a.windowStart - b.windowStart);
   }
 
   /** Provisional rollups of the open windows that changed since their last one. */

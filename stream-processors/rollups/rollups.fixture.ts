@@ -20,6 +20,9 @@ export async function rollupsFixture(overrides: Partial<RollupsOptions> = {}, pa
   const id = uniqueName('test.rollups');
   const resolutions = ['1m', '1h', '1d'];
   const rollupTopic = (r: string) => `${id}.${r}`;
+  // freshTopic opens the file's shared admin and registers its disconnect: first, so that it runs after the cleanups below
+  const measurementsTopic = await freshTopic({ prefix: 'test.measurements', partitions });
+  const deadLetterTopic = await freshTopic({ prefix: 'test.deadletter' });
   for (const r of resolutions) await freshTopicNamed(rollupTopic(r), partitions);
   const groupIdPrefix = `${id}-group`;
   cleanupTopics(resolutions.map((r) => `${groupIdPrefix}.${r}.state`));
@@ -28,8 +31,8 @@ export async function rollupsFixture(overrides: Partial<RollupsOptions> = {}, pa
       kafkaBrokers: settings.kafkaBrokers,
       schemaRegistryUrl: settings.schemaRegistryUrl,
       resolutions,
-      measurementsTopic: await freshTopic({ prefix: 'test.measurements', partitions }),
-      deadLetterTopic: await freshTopic({ prefix: 'test.deadletter' }),
+      measurementsTopic,
+      deadLetterTopic,
       rollupTopicTemplate: `${id}.{resolution}`,
       groupIdPrefix,
       instanceId: 'a',
