@@ -72,13 +72,16 @@ export function freshGroupId(): string {
   return uniqueName('test-group');
 }
 
-/** A pool whose search_path is a new schema, dropped after the file's tests. */
+/**
+ * A pool whose search_path is a new schema (and only it: a table the test has
+ * not created yet must not resolve to one in `public`), dropped after the file's tests.
+ */
 export async function freshDatabaseSchema(): Promise<{ pool: Pool; schema: string }> {
   const schema = uniqueName('test').replace(/-/g, '_');
   const setup = new Pool({ connectionString: testSettings().databaseUrl, max: 1 });
   await setup.query(`create schema "${schema}"`);
   await setup.end();
-  const pool = new Pool({ connectionString: testSettings().databaseUrl, max: 4, options: `-c search_path="${schema}",public` });
+  const pool = new Pool({ connectionString: testSettings().databaseUrl, max: 4, options: `-c search_path="${schema}"` });
   onCleanup(async () => {
     await pool.query(`drop schema "${schema}" cascade`);
     await pool.end();
