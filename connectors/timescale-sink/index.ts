@@ -118,12 +118,19 @@ async function writeBatch(
   deps: { pool: Pool; options: TimescaleSinkOptions; deadLetters: DeadLetterWriter; metrics: SinkMetrics },
 ): Promise<void> {
   const { pool, options, metrics } = deps;
+  // two calls, one per record type, so each result keeps its type
   const decoded = target.kind === 'measurements'
     ? await decodeAll(batch, target.codec, deps.deadLetters, metrics)
     : await decodeAll(batch, target.codec, deps.deadLetters, metrics);
   if (decoded.values.length > 0) {
     const client = await pool.connect();
     let broken = false;
+    // a checked-out client has no pool listener: without this, a server restart between two
+    // statements is an unhandled 'error' event that ends the process; the next statement fails instead
+    const onConnectionError = (): void => {
+      broken = true;
+    };
+    client.on('error', onConnectionError);
     try {
       await client.query('begin');
       const written = target.kind === 'measurements'
@@ -136,6 +143,7 @@ async function writeBatch(
       await client.query('rollback').catch(() => undefined);
       throw new FleetstreamError('DATABASE_UNAVAILABLE', `writing ${batch.messages.length} records of ${batch.topic} failed: ${(error as Error).message}`, { cause: error });
     } finally {
+      client.off('error', onConnectionError);
       // a connection that failed mid-transaction is discarded, not reused
       client.release(broken);
     }
