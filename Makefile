@@ -18,11 +18,14 @@ FLEETSTREAM := node dist/bin/fleetstream.js
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 12
 
+# `npm install --no-save` installs the locked versions and never rewrites the lock. Not `npm ci`:
+# a registry that does not serve other platforms' optional binaries (as on the CI machines) leaves
+# them out of any lock it writes, and `npm ci` then refuses that lock as out of sync.
 node_modules/.package-lock.json: package.json package-lock.json
-	npm ci --no-audit --no-fund
+	npm install --no-save --no-audit --no-fund
 	@touch $@
 
-install: node_modules/.package-lock.json ## install the npm dependencies (npm ci)
+install: node_modules/.package-lock.json ## install the npm dependencies, the locked versions
 
 build: install ## compile TypeScript into dist/
 	npm run --silent build
