@@ -30,7 +30,7 @@ describe('rollups', () => {
 
     await send([reading(energy, 'energy', T0 + 1000, 100), reading(energy, 'energy', T0 + 30_000, 103), reading(temp, 'non_additive', T0 + 5000, 20)]);
     // provisional rollups of the open window arrive without waiting for it to close
-    await oneMinute.waitFor(2);
+    await oneMinute.waitFor(2, 60_000);
     expect(oneMinute.records.every((r) => r.value.final === false)).toBe(true);
 
     await send([
@@ -44,7 +44,8 @@ describe('rollups', () => {
       reading(temp, 'non_additive', T0 + 63 * minute, 22),
     ]);
     await send([reading(temp, 'non_additive', T0 + 10_000, 30)]); // its minute closed long ago: late
-    const [late] = await deadLetters.waitFor(1);
+    // generous: on a brand-new cluster the first transactions wait for the transaction coordinator to exist
+    const [late] = await deadLetters.waitFor(1, 60_000);
     expect(late?.value).toMatchObject({ reason: 'late', source: 'rollups-1m' });
 
     const m = await (async () => {

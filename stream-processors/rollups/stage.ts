@@ -234,22 +234,34 @@ export class RollupStage<I, W> {
     );
   }
 
+  /**
+   * One Kafka transaction: outputs, then offsets, then commit. The transaction
+   * coordinator answers CONCURRENT_TRANSACTIONS (or loses its coordinator) for
+   * a moment after a commit; kafkajs retries some of those calls but not
+   * AddOffsetsToTxn, so the whole transaction is tried again here a few times,
+   * with the same outputs, before the caller falls back to rebuilding state.
+   */
   private async transact(outputs: TopicOutputs, consumed?: { partition: number; offset: string }): Promise<void> {
     if (outputs.size === 0 && !consumed) return;
     const { config } = this;
+    const topicMessages = [...outputs].map(([topic, messages]) => ({ topic, messages }));
     const timer = config.metrics.transaction.startTimer({ stage: config.name });
-    const tx = await this.producer!.transaction();
     try {
-      if (outputs.size > 0) await tx.sendBatch({ acks: -1, topicMessages: [...outputs].map(([topic, messages]) => ({ topic, messages })) });
-      if (consumed) {
-        await tx.sendOffsets({ consumerGroupId: config.groupId, topics: [{ topic: config.inputTopic, partitions: [consumed] }] });
+      for (let attempt = 1; ; attempt++) {
+        const tx = await this.producer!.transaction();
+        try {
+          if (topicMessages.length > 0) await tx.sendBatch({ acks: -1, topicMessages });
+          if (consumed) await tx.sendOffsets({ consumerGroupId: config.groupId, topics: [{ topic: config.inputTopic, partitions: [consumed] }] });
+          await tx.commit();
+          return;
+        } catch (error) {
+          await tx.abort().catch(() => undefined);
+          const retriable = (error as { retriable?: boolean }).retriable === true || (error as { type?: string }).type === 'CONCURRENT_TRANSACTIONS';
+          this.log.warn({ event: 'transaction_aborted', attempt, retriable, err: error }, 'transaction aborted');
+          if (!retriable || attempt >= 5) throw error;
+          await new Promise((resolve) => setTimeout(resolve, 50 * attempt));
+        }
       }
-      await tx.commit();
-      this.log.debug({ event: 'transaction_committed', records: Object.fromEntries([...outputs].map(([t, m]) => [t, m.length])), consumed }, 'transaction committed');
-    } catch (error) {
-      this.log.warn({ event: 'transaction_aborted', err: error }, 'transaction aborted');
-      await tx.abort().catch(() => undefined);
-      throw error;
     } finally {
       timer();
     }
