@@ -2,20 +2,15 @@ import type { Batch, KafkaMessage } from 'kafkajs';
 import Redis from 'ioredis';
 import type { RunningComponent } from '../../lib/component';
 import { FleetstreamError } from '../../lib/errors';
-import { createKafka, producerDefaults } from '../../lib/kafka';
 import { componentLogger, type Logger } from '../../lib/logger';
 import { AvroCodec } from '../../schemas/avro-codec';
-import { avroSchemas, valueSubject } from '../../schemas/avro-schemas';
-import { createRegistryClient } from '../../schemas/registry-client';
-import { topicNames } from '../../schemas/topics';
-import type { Measurement, Rollup } from '../../schemas/types';
 import { startBatchConsumer } from '../../lib/sink/batch-consumer';
-import { createDeadLetterWriter, isUndecodable, type DeadLetterWriter } from '../../lib/sink/dead-letter-writer';
+import { connectSinkInputs } from '../../lib/sink/sink-inputs';
+import { isUndecodable, type DeadLetterWriter } from '../../lib/sink/dead-letter-writer';
 import { parseRedisSinkOptions } from './options';
 import { createSinkMetrics, type SinkMetrics } from '../../lib/sink/sink-metrics';
 import { loadScripts, measurementCommands, rollupCommands, runPipelined } from './writer';
 
-type Target = { kind: 'measurements'; codec: AvroCodec<Measurement> } | { kind: 'rollups'; resolution: string; codec: AvroCodec<Rollup> };
 
 /**
  * The Redis sink: latest value per series (by event time), recent rollups per
@@ -36,18 +31,7 @@ export async function start(input: unknown, logger: Logger = componentLogger('re
     throw new FleetstreamError('REDIS_UNAVAILABLE', `cannot reach Redis (check REDIS_URL): ${(error as Error).message}`, { cause: error });
   }
 
-  const registry = createRegistryClient(options.schemaRegistryUrl);
-  const kafka = createKafka({ brokers: options.kafkaBrokers, clientId: 'fleetstream-redis-sink', logger });
-  const producer = kafka.producer({ ...producerDefaults });
-  await producer.connect();
-  const deadLetters = await createDeadLetterWriter({ producer, registry, topic: options.deadLetterTopic, source: 'redis-sink' });
-
-  const targets = new Map<string, Target>();
-  targets.set(options.measurementsTopic, { kind: 'measurements', codec: new AvroCodec(registry, valueSubject(options.measurementsTopic), avroSchemas.Measurement) });
-  for (const resolution of options.resolutions) {
-    const topic = options.rollupTopics[resolution] ?? topicNames.rollups(resolution);
-    targets.set(topic, { kind: 'rollups', resolution, codec: new AvroCodec(registry, valueSubject(topic), avroSchemas.Rollup) });
-  }
+  const { kafka, producer, deadLetters, targets } = await connectSinkInputs('redis-sink', options, logger);
 
   const write = async (batch: Batch) => {
     const target = targets.get(batch.topic)!;

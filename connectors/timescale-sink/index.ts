@@ -1,23 +1,20 @@
 import type { Batch, KafkaMessage } from 'kafkajs';
 import { Pool } from 'pg';
 import type { RunningComponent } from '../../lib/component';
-import { createKafka, producerDefaults } from '../../lib/kafka';
 import { componentLogger, type Logger } from '../../lib/logger';
 import { FleetstreamError } from '../../lib/errors';
 import { AvroCodec } from '../../schemas/avro-codec';
-import { avroSchemas, valueSubject } from '../../schemas/avro-schemas';
-import { createRegistryClient } from '../../schemas/registry-client';
-import { topicNames } from '../../schemas/topics';
 import type { Measurement, Rollup } from '../../schemas/types';
 import { startBatchConsumer } from '../../lib/sink/batch-consumer';
-import { createDeadLetterWriter, isUndecodable, type DeadLetterWriter } from '../../lib/sink/dead-letter-writer';
+import { connectSinkInputs, type SinkTarget } from '../../lib/sink/sink-inputs';
+import { isUndecodable, type DeadLetterWriter } from '../../lib/sink/dead-letter-writer';
 import { runMigrations, type MigrateResult } from './migrate';
 import { parseTimescaleSinkOptions, type TimescaleSinkOptions } from './options';
 import { rollupTable } from './resolution';
 import { createSinkMetrics, type SinkMetrics } from '../../lib/sink/sink-metrics';
 import { writeMeasurements, writeRollups } from './writer';
 
-type Target = { kind: 'measurements'; codec: AvroCodec<Measurement> } | { kind: 'rollups'; resolution: string; codec: AvroCodec<Rollup> };
+
 
 /** Applies the migrations and policies (`fleetstream migrate`), then returns. */
 export async function migrate(input: unknown, logger: Logger = componentLogger('migrate')): Promise<MigrateResult> {
@@ -53,18 +50,7 @@ export async function start(input: unknown, logger: Logger = componentLogger('ti
   pool.on('error', (error) => logger.warn({ event: 'database_connection_lost', error: error.message }, 'idle PostgreSQL connection lost'));
   if (options.migrateOnStart) await migrateWith(pool, options, logger);
 
-  const registry = createRegistryClient(options.schemaRegistryUrl);
-  const kafka = createKafka({ brokers: options.kafkaBrokers, clientId: 'fleetstream-timescale-sink', logger });
-  const producer = kafka.producer({ ...producerDefaults });
-  await producer.connect();
-  const deadLetters = await createDeadLetterWriter({ producer, registry, topic: options.deadLetterTopic, source: 'timescale-sink' });
-
-  const targets = new Map<string, Target>();
-  targets.set(options.measurementsTopic, { kind: 'measurements', codec: new AvroCodec(registry, valueSubject(options.measurementsTopic), avroSchemas.Measurement) });
-  for (const resolution of options.resolutions) {
-    const topic = options.rollupTopics[resolution] ?? topicNames.rollups(resolution);
-    targets.set(topic, { kind: 'rollups', resolution, codec: new AvroCodec(registry, valueSubject(topic), avroSchemas.Rollup) });
-  }
+  const { kafka, producer, deadLetters, targets } = await connectSinkInputs('timescale-sink', options, logger);
 
   const consumer = await startBatchConsumer({
     kafka,
@@ -114,7 +100,7 @@ async function decodeAll<T>(batch: Batch, codec: AvroCodec<T>, deadLetters: Dead
 
 async function writeBatch(
   batch: Batch,
-  target: Target,
+  target: SinkTarget,
   deps: { pool: Pool; options: TimescaleSinkOptions; deadLetters: DeadLetterWriter; metrics: SinkMetrics },
 ): Promise<void> {
   const { pool, options, metrics } = deps;

@@ -1,0 +1,38 @@
+import type { Producer } from 'kafkajs';
+import { createKafka, producerDefaults } from '../kafka';
+import type { Logger } from '../logger';
+import { AvroCodec } from '../../schemas/avro-codec';
+import { avroSchemas, valueSubject } from '../../schemas/avro-schemas';
+import { createRegistryClient } from '../../schemas/registry-client';
+import { topicNames } from '../../schemas/topics';
+import type { Measurement, Rollup } from '../../schemas/types';
+import { createDeadLetterWriter, type DeadLetterWriter } from './dead-letter-writer';
+
+/** What a sink does with the records of one topic, and the codec that decodes them. */
+export type SinkTarget = { kind: 'measurements'; codec: AvroCodec<Measurement> } | { kind: 'rollups'; resolution: string; codec: AvroCodec<Rollup> };
+
+export interface SinkInputOptions {
+  kafkaBrokers: string[];
+  schemaRegistryUrl: string;
+  measurementsTopic: string;
+  resolutions: string[];
+  /** per resolution; absent ones use `fleet.rollups.<resolution>.v1` */
+  rollupTopics: Record<string, string>;
+  deadLetterTopic: string;
+}
+
+/** A sink's Kafka side: the topics it consumes with their codecs, and where rejected records go. */
+export async function connectSinkInputs(component: string, options: SinkInputOptions, logger: Logger): Promise<{ kafka: ReturnType<typeof createKafka>; producer: Producer; deadLetters: DeadLetterWriter; targets: Map<string, SinkTarget> }> {
+  const registry = createRegistryClient(options.schemaRegistryUrl);
+  const kafka = createKafka({ brokers: options.kafkaBrokers, clientId: `fleetstream-${component}`, logger });
+  const producer = kafka.producer({ ...producerDefaults });
+  await producer.connect();
+  const deadLetters = await createDeadLetterWriter({ producer, registry, topic: options.deadLetterTopic, source: component });
+  const targets = new Map<string, SinkTarget>();
+  targets.set(options.measurementsTopic, { kind: 'measurements', codec: new AvroCodec(registry, valueSubject(options.measurementsTopic), avroSchemas.Measurement) });
+  for (const resolution of options.resolutions) {
+    const topic = options.rollupTopics[resolution] ?? topicNames.rollups(resolution);
+    targets.set(topic, { kind: 'rollups', resolution, codec: new AvroCodec(registry, valueSubject(topic), avroSchemas.Rollup) });
+  }
+  return { kafka, producer, deadLetters, targets };
+}
