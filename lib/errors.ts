@@ -5,7 +5,6 @@
  */
 export const errorCodes = {
   CONFIG_INVALID: { retriable: false, summary: 'options or environment variables failed validation' },
-  KAFKA_UNAVAILABLE: { retriable: true, summary: 'the Kafka cluster could not be reached' },
   REGISTRY_UNAVAILABLE: { retriable: true, summary: 'the schema registry could not be reached' },
   REGISTRY_REJECTED: { retriable: false, summary: 'the schema registry refused a schema or request' },
   DATABASE_UNAVAILABLE: { retriable: true, summary: 'PostgreSQL could not be reached or the write failed transiently' },
@@ -13,7 +12,6 @@ export const errorCodes = {
   MQTT_UNAVAILABLE: { retriable: true, summary: 'the MQTT broker could not be reached' },
   RECORD_UNDECODABLE: { retriable: false, summary: 'a Kafka record is not in the Confluent Avro wire format or its schema is unknown' },
   TEST_ENVIRONMENT_MISSING: { retriable: false, summary: 'tests found no servers to run against' },
-  SHUTDOWN_TIMEOUT: { retriable: false, summary: 'a component did not stop within its bound' },
   // query API: each of these is answered as a 4xx with this code in the JSON body
   QUERY_SYNTAX: { retriable: false, summary: 'a query is malformed; the error carries the position and what was expected' },
   QUERY_INVALID: { retriable: false, summary: 'a request is well-formed but its parameters cannot be answered (empty range, unknown resolution, ...)' },
@@ -39,8 +37,4 @@ export class FleetstreamError extends Error {
     this.code = code;
     this.retriable = options.retriable ?? errorCodes[code].retriable;
   }
-}
-
-export function isRetriable(error: unknown): boolean {
-  return error instanceof FleetstreamError ? error.retriable : false;
 }
