@@ -9,6 +9,7 @@
  */
 import { join } from 'node:path';
 import { readConnectionSettings } from '../lib/config';
+import { createKafka } from '../lib/kafka';
 import { rootLogger } from '../lib/logger';
 import { metricSum, startComponent, stopPipeline, waitReady } from '../infra/local/pipeline';
 import { lineChartSvg, writeChart } from './lib/chart';
@@ -29,7 +30,12 @@ export async function run(): Promise<object> {
   const log = benchProgress('mqtt-source');
   const settings = readConnectionSettings();
   const quiet = rootLogger.child({ component: 'simulator' }, { level: 'warn' });
-  const source = await startComponent({ name: 'mqtt-source', args: ['mqtt-source'], opsPort });
+  // a topic of its own: what the benchmark pushes through must not wait in the pipeline's topic for the sinks
+  const measurementsTopic = `bench.measurements.${Date.now().toString(36)}`;
+  const admin = createKafka({ brokers: settings.kafkaBrokers, clientId: 'bench-mqtt-source', logger: rootLogger }).admin();
+  await admin.connect();
+  await admin.createTopics({ waitForLeaders: true, topics: [{ topic: measurementsTopic, numPartitions: 6 }] });
+  const source = await startComponent({ name: 'mqtt-source', args: ['mqtt-source'], opsPort, env: { MQTT_SOURCE_MEASUREMENTS_TOPIC: measurementsTopic } });
   try {
     await waitReady(source);
     const produced = () => metricSum(opsPort, 'mqtt_source_readings_produced_total');
@@ -107,6 +113,8 @@ export async function run(): Promise<object> {
     return medians;
   } finally {
     await stopPipeline([source]);
+    await admin.deleteTopics({ topics: [measurementsTopic] }).catch(() => undefined);
+    await admin.disconnect();
   }
 }
 

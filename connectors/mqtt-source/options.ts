@@ -25,9 +25,11 @@ export const mqttSourceOptionsSchema = z.strictObject({
   clientIdPrefix: z.string().min(1).default(`fleetstream-mqtt-source-${hostname()}`),
   /**
    * MQTT connections in the share group. Each holds one message un-acknowledged
-   * until Kafka has it, so this is also the cap on messages in flight. Default 32.
+   * until Kafka has it, so this is also the cap on messages in flight; the broker
+   * queues the rest per session. Default 128 (bench/mqtt-source.bench.ts: 9.2k
+   * readings/s with 32, 19.9k with 128, and no broker-side drops under overload).
    */
-  connections: z.coerce.number().int().min(1).max(1024).default(32),
+  connections: z.coerce.number().int().min(1).max(1024).default(128),
   /** How long the broker keeps the session (and queues messages) while disconnected. Default one day. */
   sessionExpirySeconds: z.coerce.number().int().min(0).default(86_400),
   measurementsTopic: z.string().default(topicNames.measurements),
