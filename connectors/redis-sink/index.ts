@@ -49,13 +49,9 @@ export async function start(input: unknown, logger: Logger = componentLogger('re
   };
 
   const consumer = await startBatchConsumer({
+    ...options, // groupId, fromBeginning, partitionsConsumedConcurrently, retry delays
     kafka,
-    groupId: options.groupId,
     topics: [...targets.keys()],
-    fromBeginning: options.fromBeginning,
-    partitionsConsumedConcurrently: options.partitionsConsumedConcurrently,
-    retryInitialMs: options.retryInitialMs,
-    retryMaxMs: options.retryMaxMs,
     logger,
     metrics,
     write,

@@ -53,13 +53,9 @@ export async function start(input: unknown, logger: Logger = componentLogger('ti
   const { kafka, producer, deadLetters, targets } = await connectSinkInputs('timescale-sink', options, logger);
 
   const consumer = await startBatchConsumer({
+    ...options, // groupId, fromBeginning, partitionsConsumedConcurrently, retry delays
     kafka,
-    groupId: options.groupId,
     topics: [...targets.keys()],
-    fromBeginning: options.fromBeginning,
-    partitionsConsumedConcurrently: options.partitionsConsumedConcurrently,
-    retryInitialMs: options.retryInitialMs,
-    retryMaxMs: options.retryMaxMs,
     logger,
     metrics,
     write: (batch) => writeBatch(batch, targets.get(batch.topic)!, { pool, options, deadLetters, metrics }),

@@ -7,7 +7,7 @@
  * independent computation of what the rollups of the accepted readings must
  * be (it shares no code with the processor). Pure: no I/O.
  */
-import type { ParameterKind } from '../../schemas/types';
+import type { ParameterKind, Rollup } from '../../schemas/types';
 
 const minute = 60_000;
 const hour = 60 * minute;
@@ -161,22 +161,8 @@ export function generateDataset(options: DatasetOptions): Dataset {
   return { series, readings: all, flush, compareUntil, maxGapMs: MAX_GAP_MS };
 }
 
-export interface ExpectedRollup {
-  path: string;
-  kind: ParameterKind;
-  windowStart: number;
-  windowEnd: number;
-  count: number;
-  sum: number;
-  min: number;
-  max: number;
-  first: number;
-  firstTime: number;
-  last: number;
-  lastTime: number;
-  delta: number | null;
-  resets: number;
-}
+/** The fields of a Rollup the oracle predicts (everything but identity details and emission bookkeeping). */
+export type ExpectedRollup = Pick<Rollup, 'path' | 'kind' | 'windowStart' | 'windowEnd' | 'count' | 'sum' | 'min' | 'max' | 'first' | 'firstTime' | 'last' | 'lastTime' | 'delta' | 'resets'>;
 
 /**
  * What the rollups of `readings` must be at window size `sizeMs` (windows

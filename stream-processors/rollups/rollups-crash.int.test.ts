@@ -10,13 +10,11 @@
  * order, none is beyond the lateness, and the wall-clock fallback is off), it
  * shares no code with the processor, and it leaves the time for more kills.
  */
-import type { Rollup } from '../../schemas/types';
 import { spawnComponent, type ComponentProcess } from '../../test/cli-process';
 import { eventually } from '../../test/factories';
-import { TopicReader } from '../../test/topic-reader';
 import { expectedRollups, generateDataset } from './oracle-dataset';
 import { measurementOf, rollupDifferences, rollupsEnvironment, waitForFinals, finalRollups } from './oracle.fixture';
-import { measurementProducer, rollupsFixture } from './rollups.fixture';
+import { measurementProducer, rollupsFixture, rollupReaders } from './rollups.fixture';
 
 const minute = 60_000;
 const day = 24 * 60 * minute;
@@ -30,11 +28,7 @@ describe('rollups killed with SIGKILL mid-stream', () => {
     const dataset = generateDataset({ seed: 7, start, latenessMs: 30 * minute, lateCount: 0, devices: 4 });
     const fixture = await rollupsFixture({ allowedLatenessSeconds: 1800, idleTimeoutSeconds: 3600 });
     const env = { ...rollupsEnvironment(fixture.options), ROLLUPS_INSTANCE_ID: 'crashing' };
-    const readers = {
-      '1m': await TopicReader.start<Rollup>(fixture.rollupTopic('1m')),
-      '1h': await TopicReader.start<Rollup>(fixture.rollupTopic('1h')),
-      '1d': await TopicReader.start<Rollup>(fixture.rollupTopic('1d')),
-    };
+    const readers = await rollupReaders(fixture);
     const { send } = await measurementProducer(fixture.options.measurementsTopic);
     const series = new Map(dataset.series.map((s) => [s.path, s]));
 

@@ -6,12 +6,10 @@
  * each final emitted once.
  */
 import type { Registry } from 'prom-client';
-import type { Rollup } from '../../schemas/types';
 import { eventually } from '../../test/factories';
-import { TopicReader } from '../../test/topic-reader';
 import { expectedRollups, generateDataset } from './oracle-dataset';
 import { finalRollups, measurementOf, rollupDifferences, waitForFinals } from './oracle.fixture';
-import { measurementProducer, rollupsFixture, startRollups } from './rollups.fixture';
+import { measurementProducer, rollupsFixture, startRollups, rollupReaders } from './rollups.fixture';
 
 const minute = 60_000;
 const day = 24 * 60 * minute;
@@ -29,11 +27,7 @@ describe('rollups rebalance', () => {
     const start = Math.floor(Date.now() / day) * day - 6 * day + 11 * 60 * minute;
     const dataset = generateDataset({ seed: 99, start, latenessMs: 30 * minute, lateCount: 0, devices: 4 });
     const fixture = await rollupsFixture({ allowedLatenessSeconds: 1800, idleTimeoutSeconds: 3600 }, 4);
-    const readers = {
-      '1m': await TopicReader.start<Rollup>(fixture.rollupTopic('1m')),
-      '1h': await TopicReader.start<Rollup>(fixture.rollupTopic('1h')),
-      '1d': await TopicReader.start<Rollup>(fixture.rollupTopic('1d')),
-    };
+    const readers = await rollupReaders(fixture);
     const { send } = await measurementProducer(fixture.options.measurementsTopic);
     const series = new Map(dataset.series.map((s) => [s.path, s]));
 

@@ -5,7 +5,8 @@ import { producerDefaults } from '../../lib/kafka';
 import { AvroCodec } from '../../schemas/avro-codec';
 import { avroSchemas, valueSubject } from '../../schemas/avro-schemas';
 import { createRegistryClient } from '../../schemas/registry-client';
-import type { Measurement } from '../../schemas/types';
+import type { Measurement, Rollup } from '../../schemas/types';
+import { TopicReader } from '../../test/topic-reader';
 import { cleanupTopics, freshTopic, onCleanup, testKafka, testSettings, uniqueName } from '../../test/factories';
 import { start } from './index';
 import type { RollupsOptions } from './options';
@@ -78,3 +79,12 @@ export function reading(path: string, kind: Measurement['kind'], timestamp: numb
 }
 
 export { uniqueName };
+
+/** Readers of the fixture's three rollup topics, from the beginning. */
+export async function rollupReaders(fixture: RollupsFixture): Promise<Record<'1m' | '1h' | '1d', TopicReader<Rollup>>> {
+  return {
+    '1m': await TopicReader.start<Rollup>(fixture.rollupTopic('1m')),
+    '1h': await TopicReader.start<Rollup>(fixture.rollupTopic('1h')),
+    '1d': await TopicReader.start<Rollup>(fixture.rollupTopic('1d')),
+  };
+}
