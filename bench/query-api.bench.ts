@@ -18,6 +18,7 @@ import autocannon from 'autocannon';
 import { Redis } from 'ioredis';
 import { Pool } from 'pg';
 import { readConnectionSettings } from '../lib/config';
+import { resultsDirectory } from './lib/paths';
 import { computeRollups, createContractTables, loadReadings } from '../query-api/test-support/contract-mirror';
 import { generateReadings } from '../query-api/test-support/generated-readings';
 
@@ -173,7 +174,7 @@ export async function run(): Promise<object> {
       runs,
       peak,
     };
-    const results = join(__dirname, 'results');
+    const results = resultsDirectory(); // not __dirname's: from dist/ that would be dist/bench/results
     mkdirSync(results, { recursive: true });
     writeFileSync(join(results, 'query-api.json'), `${JSON.stringify(result, null, 2)}\n`);
     console.log(JSON.stringify({ summary, targetsMet }, null, 2));

@@ -70,12 +70,14 @@ function timescaleOptions(flags: Record<string, unknown>): Record<string, unknow
   return {
     ...sinkOptions(flags), databaseUrl: readConnectionSettings().databaseUrl,
     ...(flags.schema ? { schema: flags.schema } : {}), ...(flags.writeMethod ? { writeMethod: flags.writeMethod } : {}),
+    ...(flags.lastSeenGranularity !== undefined ? { lastSeenGranularityMs: flags.lastSeenGranularity } : {}),
     ...(flags.timescale ? { timescale: { mode: flags.timescale } } : {}), ...(flags.migrate === false ? { migrateOnStart: false } : {}),
   };
 }
 sinkFlags(program.command('timescale-sink').description('land measurements and rollups from Kafka in PostgreSQL/TimescaleDB'))
   .option('--schema <name>', 'PostgreSQL schema of the tables (default public)')
-  .option('--write-method <method>', 'unnest or copy (default unnest)')
+  .option('--write-method <method>', 'copy or unnest (default copy)')
+  .option('--last-seen-granularity <ms>', 'how far a series\' last_seen may lag its newest reading (default 60000)', (v: string) => Number(v))
   .option('--timescale <mode>', 'auto, off or require (default auto)')
   .option('--no-migrate', 'do not apply migrations at start')
   .action(async (flags: Record<string, unknown>) => {

@@ -1,4 +1,7 @@
-/** The child process of test/pglite-timescaledb.ts: PGlite with TimescaleDB, one JSON query per stdin line, one reply per stdout line. */
+/**
+ * The child process of test/pglite-timescaledb.ts: PGlite with TimescaleDB, one JSON query per stdin line, one reply per stdout line.
+ * A query may carry `blob` (base64): the data a `COPY ... FROM '/dev/blob'` reads.
+ */
 import { createInterface } from 'node:readline';
 
 export type Reply = { id: number; rows?: Record<string, unknown>[]; error?: string };
@@ -13,11 +16,12 @@ async function serve(): Promise<void> {
   let queue = Promise.resolve();
   const lines = createInterface({ input: process.stdin });
   lines.on('line', (line) => {
-    const { id, text, params } = JSON.parse(line) as { id: number; text: string; params: unknown[] };
+    const { id, text, params, blob } = JSON.parse(line) as { id: number; text: string; params: unknown[]; blob?: string };
     queue = queue.then(async () => {
       let reply: Reply;
       try {
-        reply = { id, rows: (await db.query(text, params)).rows as Record<string, unknown>[] };
+        const options = blob === undefined ? {} : { blob: new Blob([Buffer.from(blob, 'base64')]) };
+        reply = { id, rows: (await db.query(text, params, options)).rows as Record<string, unknown>[] };
       } catch (error) {
         reply = { id, error: (error as Error).message };
       }

@@ -18,6 +18,8 @@ import type { Reply } from './pglite-timescaledb-server';
 
 export interface TimescaleLite {
   query(text: string, params?: unknown[]): Promise<{ rows: Record<string, unknown>[] }>;
+  /** Runs a `COPY ... FROM '/dev/blob'` statement reading `data`. */
+  copyFrom(text: string, data: Buffer): Promise<void>;
 }
 
 /** Starts PGlite with TimescaleDB (`create extension` done); closed after the file's tests. */
@@ -34,11 +36,11 @@ export async function startTimescaleLite(): Promise<TimescaleLite> {
     waiting.clear();
   });
   let next = 0;
-  const query = (text: string, params: unknown[] = []) =>
+  const query = (text: string, params: unknown[] = [], blob?: Buffer) =>
     new Promise<{ rows: Record<string, unknown>[] }>((resolve, reject) => {
       const id = next++;
       waiting.set(id, (reply) => (reply.error !== undefined ? reject(new Error(reply.error)) : resolve({ rows: reply.rows ?? [] })));
-      child.stdin!.write(`${JSON.stringify({ id, text, params })}\n`);
+      child.stdin!.write(`${JSON.stringify({ id, text, params, blob: blob?.toString('base64') })}\n`);
     });
   onCleanup(async () => {
     if (child.exitCode !== null) return;
@@ -47,5 +49,5 @@ export async function startTimescaleLite(): Promise<TimescaleLite> {
     await exited;
   });
   await query('create extension if not exists timescaledb');
-  return { query };
+  return { query: (text, params) => query(text, params), copyFrom: async (text, data) => void (await query(text, [], data)) };
 }

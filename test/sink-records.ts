@@ -57,8 +57,8 @@ export function rollup(path: string, resolution: string, windowStart: number, co
 }
 
 export async function produceMeasurements(t: SinkTopics, readings: Measurement[]): Promise<void> {
-  for (let i = 0; i < readings.length; i += 500) {
-    await t.producer.send({ topic: t.measurements, acks: -1, messages: readings.slice(i, i + 500).map((m) => ({ key: m.path, value: t.measurementCodec.encode(m) })) });
+  for (let i = 0; i < readings.length; i += 4000) {
+    await t.producer.send({ topic: t.measurements, acks: -1, messages: readings.slice(i, i + 4000).map((m) => ({ key: m.path, value: t.measurementCodec.encode(m) })) });
   }
 }
 

@@ -9,7 +9,7 @@ import { connectSinkInputs } from '../../lib/sink/sink-inputs';
 import { isUndecodable, type DeadLetterWriter } from '../../lib/sink/dead-letter-writer';
 import { parseRedisSinkOptions } from './options';
 import { createSinkMetrics, type SinkMetrics } from '../../lib/sink/sink-metrics';
-import { loadScripts, measurementCommands, rollupCommands, runPipelined } from './writer';
+import { HierarchyCache, loadScripts, measurementCommands, rollupCommands, runPipelined } from './writer';
 
 
 /**
@@ -23,6 +23,8 @@ export async function start(input: unknown, logger: Logger = componentLogger('re
   // errors surface to the batch loop, which retries the whole (idempotent) batch with backoff
   const redis = new Redis(options.redisUrl, { maxRetriesPerRequest: 1, retryStrategy: (times) => Math.min(100 * 2 ** times, options.retryMaxMs), lazyConnect: true });
   redis.on('error', (error: Error) => logger.warn({ event: 'redis_error', err: error }, 'redis connection error'));
+  const hierarchy = new HierarchyCache();
+  redis.on('ready', () => hierarchy.clear());
   try {
     await redis.connect();
     await loadScripts(redis);
@@ -37,7 +39,9 @@ export async function start(input: unknown, logger: Logger = componentLogger('re
     const target = targets.get(batch.topic)!;
     if (target.kind === 'measurements') {
       const { values, rejected } = await decodeAll(batch, target.codec);
-      await runPipelined(redis, measurementCommands(options.keyPrefix, values), options.pipelineDepth);
+      const latest = measurementCommands(options.keyPrefix, values, options.readingsPerCall, hierarchy);
+      await runPipelined(redis, latest.commands, options.pipelineDepth);
+      latest.written();
       metrics.rowsWritten.inc({ target: 'latest' }, values.length);
       await sendRejected(rejected, deadLetters, metrics);
     } else {

@@ -36,6 +36,8 @@ export const redisSinkOptionsSchema = z
     partitionsConsumedConcurrently: z.number().int().min(1).max(64).default(2),
     /** Commands per pipeline round trip. Default 1000. */
     pipelineDepth: z.number().int().min(1).max(100_000).default(1000),
+    /** Readings per latest-value script call (one Redis command). Default 100. */
+    readingsPerCall: z.number().int().min(1).max(10_000).default(100),
     /** First and longest wait between retries of a failed batch, ms. Default 200 and 10000. */
     retryInitialMs: z.number().int().min(1).default(200),
     retryMaxMs: z.number().int().min(1).default(10_000),

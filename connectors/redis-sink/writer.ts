@@ -1,25 +1,55 @@
 import type Redis from 'ioredis';
 import type { ChainableCommander } from 'ioredis';
 import type { Measurement, Rollup } from '../../schemas/types';
-import { childrenKey, hierarchyEdges, latestKey, liveChannel, liveMessage, rollupMember, rollupsKey } from './keys';
+import { childrenKey, hierarchyEdges, liveMessage, rollupMember, rollupsKey } from './keys';
 import { putRollup, scripts, setLatest } from './scripts';
 
 type Command = (pipeline: ChainableCommander) => void;
 
-export function measurementCommands(prefix: string, measurements: readonly Measurement[]): Command[] {
+/** The hierarchy edges already stored, so a batch adds only new paths' edges; forgotten when Redis reconnects (it may have restarted empty). */
+export class HierarchyCache {
+  private readonly indexed = new Set<string>();
+
+  has(path: string): boolean {
+    return this.indexed.has(path);
+  }
+
+  add(paths: Iterable<string>): void {
+    for (const path of paths) this.indexed.add(path);
+  }
+
+  clear(): void {
+    this.indexed.clear();
+  }
+}
+
+export interface MeasurementWrite {
+  commands: Command[];
+  /** Call once every command succeeded. */
+  written(): void;
+}
+
+/** The latest values (`readingsPerCall` readings per script call) and the hierarchy edges of paths not yet indexed. */
+export function measurementCommands(prefix: string, measurements: readonly Measurement[], readingsPerCall: number, hierarchy?: HierarchyCache): MeasurementWrite {
   const commands: Command[] = [];
+  for (let start = 0; start < measurements.length; start += readingsPerCall) {
+    const readings = measurements.slice(start, start + readingsPerCall)
+      .map((m) => [m.path, String(m.timestamp), String(m.value), m.kind, m.unit ?? '', String(m.receivedAt), liveMessage(m)]);
+    const json = JSON.stringify(readings);
+    commands.push((p) => p.evalsha(setLatest.sha, 0, prefix, json));
+  }
+  const newPaths = new Set<string>();
+  for (const m of measurements) if (!hierarchy?.has(m.path)) newPaths.add(m.path);
   const edges = new Map<string, Set<string>>();
-  for (const m of measurements) {
-    for (const [parent, child] of hierarchyEdges(m.path)) {
+  for (const path of newPaths) {
+    for (const [parent, child] of hierarchyEdges(path)) {
       let children = edges.get(parent);
       if (!children) edges.set(parent, (children = new Set()));
       children.add(child);
     }
-    commands.push((p) => p.evalsha(setLatest.sha, 1, latestKey(prefix, m.path),
-      m.timestamp, m.value, m.kind, m.unit ?? '', m.receivedAt, liveChannel(prefix, m.path), liveMessage(m)));
   }
   for (const [parent, children] of edges) commands.push((p) => p.sadd(childrenKey(prefix, parent), ...children));
-  return commands;
+  return { commands, written: () => hierarchy?.add(newPaths) };
 }
 
 export function rollupCommands(prefix: string, resolution: string, horizonMs: number, rollups: readonly Rollup[]): Command[] {
@@ -27,15 +57,21 @@ export function rollupCommands(prefix: string, resolution: string, horizonMs: nu
 }
 
 /**
- * Sends the commands in pipelines of `depth`, in order; throws on the first
- * failed command (the whole batch is then retried: every command is
+ * Sends the commands in pipelines of `depth`, in order, each pipeline without
+ * waiting for the one before (Redis answers a connection's commands in order,
+ * and our side builds the next pipeline while Redis runs the last); throws on
+ * the first failed command (the whole batch is then retried: every command is
  * idempotent). Scripts missing after a server restart are loaded again first.
  */
 export async function runPipelined(redis: Redis, commands: readonly Command[], depth: number): Promise<void> {
+  const sent: Promise<[Error | null, unknown][] | null>[] = [];
   for (let start = 0; start < commands.length; start += depth) {
     const pipeline = redis.pipeline();
     for (const command of commands.slice(start, start + depth)) command(pipeline);
-    const results = (await pipeline.exec()) ?? [];
+    sent.push(pipeline.exec());
+  }
+  for (const exec of sent) {
+    const results = (await exec) ?? [];
     const failed = results.find(([error]) => error);
     if (failed) {
       const error = failed[0] as Error;

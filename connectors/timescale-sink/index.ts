@@ -12,9 +12,9 @@ import { runMigrations, type MigrateResult } from './migrate';
 import { parseTimescaleSinkOptions, type TimescaleSinkOptions } from './options';
 import { rollupTable } from './resolution';
 import { createSinkMetrics, type SinkMetrics } from '../../lib/sink/sink-metrics';
+import { RollupWindowCache } from './rollup-window-cache';
+import { SeriesCache } from './series-cache';
 import { writeMeasurements, writeRollups } from './writer';
-
-
 
 /** Applies the migrations and policies (`fleetstream migrate`), then returns. */
 export async function migrate(input: unknown, logger: Logger = componentLogger('migrate')): Promise<MigrateResult> {
@@ -52,13 +52,16 @@ export async function start(input: unknown, logger: Logger = componentLogger('ti
 
   const { kafka, producer, deadLetters, targets } = await connectSinkInputs('timescale-sink', options, logger);
 
+  const seriesCache = new SeriesCache(options.lastSeenGranularityMs);
+  const rollupWindows = new Map(options.resolutions.map((r) => [r, new RollupWindowCache()]));
+
   const consumer = await startBatchConsumer({
     ...options, // groupId, fromBeginning, partitionsConsumedConcurrently, retry delays
     kafka,
     topics: [...targets.keys()],
     logger,
     metrics,
-    write: (batch) => writeBatch(batch, targets.get(batch.topic)!, { pool, options, deadLetters, metrics }),
+    write: (batch) => writeBatch(batch, targets.get(batch.topic)!, { pool, options, deadLetters, metrics, seriesCache, rollupWindows }),
   });
   logger.info({ event: 'timescale_sink_consuming', topics: [...targets.keys()], schema: options.schema, writeMethod: options.writeMethod }, 'consuming');
 
@@ -97,7 +100,7 @@ async function decodeAll<T>(batch: Batch, codec: AvroCodec<T>, deadLetters: Dead
 async function writeBatch(
   batch: Batch,
   target: SinkTarget,
-  deps: { pool: Pool; options: TimescaleSinkOptions; deadLetters: DeadLetterWriter; metrics: SinkMetrics },
+  deps: { pool: Pool; options: TimescaleSinkOptions; deadLetters: DeadLetterWriter; metrics: SinkMetrics; seriesCache: SeriesCache; rollupWindows: Map<string, RollupWindowCache> },
 ): Promise<void> {
   const { pool, options, metrics } = deps;
   // two calls, one per record type, so each result keeps its type
@@ -115,11 +118,17 @@ async function writeBatch(
     client.on('error', onConnectionError);
     try {
       await client.query('begin');
-      const written = target.kind === 'measurements'
-        ? await writeMeasurements(client, options.schema, decoded.values as Measurement[], options.writeMethod)
-        : await writeRollups(client, options.schema, target.resolution, decoded.values as Rollup[]);
-      await client.query('commit');
-      metrics.rowsWritten.inc({ target: target.kind === 'measurements' ? 'measurements' : rollupTable(target.resolution) }, written);
+      if (target.kind === 'measurements') {
+        const written = await writeMeasurements(client, options.schema, decoded.values as Measurement[], options.writeMethod, deps.seriesCache);
+        await client.query('commit');
+        written.committed();
+        metrics.rowsWritten.inc({ target: 'measurements' }, written.rows);
+      } else {
+        const written = await writeRollups(client, options.schema, target.resolution, decoded.values as Rollup[], deps.rollupWindows.get(target.resolution));
+        await client.query('commit');
+        written.committed();
+        metrics.rowsWritten.inc({ target: rollupTable(target.resolution) }, written.rows);
+      }
     } catch (error) {
       broken = true;
       await client.query('rollback').catch(() => undefined);

@@ -51,12 +51,18 @@ export const timescaleSinkOptionsSchema = z
     /** Partitions written in parallel (each in its own transaction). Default 2. */
     partitionsConsumedConcurrently: z.number().int().min(1).max(64).default(2),
     /**
-     * How a batch of raw readings reaches PostgreSQL: multi-row upserts through
-     * `unnest` arrays, or COPY into a temp table then INSERT ... ON CONFLICT.
-     * Default `unnest`: the faster in bench/sinks.bench.ts (100k rows, 5000-row batches,
-     * median of 3: 83k rows/s against 70k for `copy`); `copy` stays so the bench can re-measure.
+     * How a batch of raw readings reaches PostgreSQL: `copy`, binary COPY into the
+     * table, falling back to `insert ... on conflict do nothing` for a batch that
+     * holds an already stored reading (a replay); or `unnest`, always that insert.
+     * Default `copy`: the faster in bench/sinks.bench.ts; `unnest` stays so the bench can re-measure.
      */
-    writeMethod: z.enum(['unnest', 'copy']).default('unnest'),
+    writeMethod: z.enum(['unnest', 'copy']).default('copy'),
+    /**
+     * How far a series' `last_seen` may lag its newest stored reading, ms: the catalogue
+     * row is rewritten only when it would move by at least this much (or a new series,
+     * an earlier first reading, a new kind or unit). 0 rewrites it with every batch. Default 60000.
+     */
+    lastSeenGranularityMs: z.number().int().min(0).default(60_000),
     /** PostgreSQL connections. Default 4. */
     poolSize: z.number().int().min(1).max(100).default(4),
     /** Apply pending migrations at start. Default true. */

@@ -95,18 +95,16 @@ export function seriesColumns(measurements: readonly Measurement[]): SeriesColum
  * touch the same row twice in one statement); sorted by key (lock order).
  */
 export function rollupColumns(rollups: readonly Rollup[]): RollupColumns {
-  const best = new Map<string, Rollup>();
-  for (const r of rollups) {
-    const key = `${r.path}\u0000${r.windowStart}`;
-    const current = best.get(key);
-    if (!current || r.revision > current.revision) best.set(key, r);
-  }
+  const byKeyThenRevision = [...rollups].sort((a, b) =>
+    (a.path < b.path ? -1 : a.path > b.path ? 1 : a.windowStart - b.windowStart || b.revision - a.revision));
   const columns: RollupColumns = {
     path: [], bucket: [], bucketEnd: [], kind: [], count: [], sum: [], min: [], max: [], first: [], firstTime: [],
     last: [], lastTime: [], delta: [], resets: [], final: [], revision: [], computedAt: [],
   };
-  for (const key of [...best.keys()].sort()) {
-    const r = best.get(key)!;
+  let previous: Rollup | undefined;
+  for (const r of byKeyThenRevision) {
+    if (previous && previous.path === r.path && previous.windowStart === r.windowStart) continue; // a lower revision of the row just taken
+    previous = r;
     columns.path.push(r.path);
     columns.bucket.push(r.windowStart);
     columns.bucketEnd.push(r.windowEnd);
@@ -126,6 +124,20 @@ export function rollupColumns(rollups: readonly Rollup[]): RollupColumns {
     columns.computedAt.push(r.computedAt);
   }
   return columns;
+}
+
+/** The rows at `indexes` (ascending) and the rest, both keeping their order. */
+export function splitRollupColumns(columns: RollupColumns, indexes: readonly number[]): { selected: RollupColumns; rest: RollupColumns } {
+  const keys = Object.keys(columns) as (keyof RollupColumns)[];
+  const empty = () => Object.fromEntries(keys.map((k) => [k, []])) as unknown as RollupColumns;
+  const selected = empty();
+  const rest = empty();
+  let next = 0;
+  for (let i = 0; i < columns.path.length; i++) {
+    const into = indexes[next] === i ? (next++, selected) : rest;
+    for (const k of keys) (into[k] as unknown[]).push(columns[k][i]);
+  }
+  return { selected, rest };
 }
 
 /*

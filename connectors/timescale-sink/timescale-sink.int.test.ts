@@ -56,7 +56,7 @@ describe('timescale-sink', () => {
     const groupId = freshGroupId();
     const args = ['timescale-sink', '--schema', schema, '--resolutions', resolutions.join(','), '--group-id', groupId, '--measurements-topic', topics.measurements,
       '--dead-letter-topic', topics.deadLetter, ...Object.entries(topics.rollups).flatMap(([r, topic]) => ['--rollup-topic', `${r}=${topic}`])];
-    const all = readings(20, 1000);
+    const all = readings(20, 4000); // enough that the first commit cannot hold it all: COPY writes 20k rows in a blink
     await produceMeasurements(topics, all);
 
     const victim = spawnCli(args);

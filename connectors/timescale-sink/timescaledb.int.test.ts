@@ -7,7 +7,13 @@ import { startTimescaleLite, type TimescaleLite } from '../../test/pglite-timesc
 import { componentLogger } from '../../lib/logger';
 import { runMigrations, type SqlConnection } from './migrate';
 import { timescaleSinkOptionsSchema } from './options';
-import { insertMeasurementsSql, upsertRollupsSql } from './upserts';
+import { measurementColumns, rollupColumns } from './rows';
+import { copyMeasurementsSql, copyRollupStageSql, createRollupStageSql, insertMeasurementsSql, upsertRollupsFromStageSql } from './upserts';
+import { measurementCopyData, rollupCopyData } from './writer';
+import type { Measurement, Rollup } from '../../schemas/types';
+
+/** PGlite reads COPY data from '/dev/blob' where the server reads it from the client. */
+const fromBlob = (sql: string) => sql.replace('from stdin', "from '/dev/blob'");
 
 const timescaleOptions = timescaleSinkOptionsSchema.shape.timescale.parse(undefined);
 const logger = componentLogger('timescaledb-test');
@@ -58,17 +64,28 @@ describe('migrations with TimescaleDB (PGlite)', () => {
 
   it('takes the sink\'s upserts and answers time_bucket resolution queries', async () => {
     const t0 = Date.UTC(2024, 0, 1);
-    const paths = ['/a/s/d/kwh', '/a/s/d/kwh', '/a/s/d/kwh', '/a/s/d/kwh'];
-    const times = [t0, t0 + 30_000, t0 + 60_000, t0 + 90_000];
-    await db.query(insertMeasurementsSql('fleet'), [paths, times, [1, 2, 3, 4], times]);
-    await db.query(insertMeasurementsSql('fleet'), [paths, times, [9, 9, 9, 9], times]); // a replay changes nothing
+    const reading = (time: number, value: number): Measurement => ({
+      path: '/a/s/d/kwh', tenant: 'a', site: 's', device: 'd', metric: 'kwh', kind: 'energy', timestamp: time, value, unit: 'kWh', tags: {}, receivedAt: time, sourceTopic: null });
+    const readings = [reading(t0, 1), reading(t0 + 30_000, 2), reading(t0 + 60_000, 3), reading(t0 + 90_000, 4)];
+    await db.copyFrom(fromBlob(copyMeasurementsSql('fleet')), measurementCopyData(measurementColumns(readings)));
+    const replay = measurementColumns(readings.map((m) => ({ ...m, value: 9 })));
+    await db.query(insertMeasurementsSql('fleet'), [replay.path, replay.time, replay.value, replay.receivedAt]); // a replay changes nothing
     const buckets = await db.query(
       `select time_bucket('1 minute', time) as bucket, count(*)::int as n, sum(value) as total from fleet.measurements group by 1 order by 1`);
     expect(buckets.rows.map((r) => [Date.parse(String(r.bucket)), r.n, r.total])).toEqual([[t0, 2, 3], [t0 + 60_000, 2, 7]]);
 
-    const row = (revision: number, sum: number) => [['/a/s/d/kwh'], [t0], [t0 + 60_000], ['energy'], [2], [sum], [1], [2], [1], [t0], [2], [t0], [1], [0], [false], [revision], [t0]];
-    await db.query(upsertRollupsSql('fleet', '1m'), row(5, 3));
-    await db.query(upsertRollupsSql('fleet', '1m'), row(4, 99)); // an older revision never replaces a newer one
+    const rollup = (revision: number, sum: number): Rollup => ({
+      path: '/a/s/d/kwh', tenant: 'a', site: 's', device: 'd', metric: 'kwh', kind: 'energy', resolution: '1m', windowStart: t0, windowEnd: t0 + 60_000,
+      count: 2, sum, min: 1, max: 2, first: 1, firstTime: t0, last: 2, lastTime: t0, delta: 1, resets: 0, final: false, revision, computedAt: t0 });
+    const upsert = async (r: Rollup) => {
+      await db.query('begin');
+      await db.query(createRollupStageSql());
+      await db.copyFrom(fromBlob(copyRollupStageSql()), rollupCopyData(rollupColumns([r])));
+      await db.query(upsertRollupsFromStageSql('fleet', '1m'));
+      await db.query('commit');
+    };
+    await upsert(rollup(5, 3));
+    await upsert(rollup(4, 99)); // an older revision never replaces a newer one
     const hourly = await db.query(
       `select time_bucket('1 hour', bucket) as bucket, sum(sum) as total, max(revision)::text as revision from fleet.rollups_1m group by 1`);
     expect(hourly.rows.map((r) => [Date.parse(String(r.bucket)), r.total, r.revision])).toEqual([[t0, 3, '5']]);

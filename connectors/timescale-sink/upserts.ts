@@ -15,20 +15,9 @@ export function insertMeasurementsSql(schema: string): string {
     on conflict do nothing`;
 }
 
-/** The staging table COPY writes into; one per connection, emptied at commit. */
-export const measurementStage = 'fleetstream_measurement_stage';
-
-export function createMeasurementStageSql(): string {
-  return `create temp table if not exists ${measurementStage} (path text, time timestamptz, value double precision, received_at timestamptz) on commit delete rows`;
-}
-
-export function copyMeasurementStageSql(): string {
-  return `copy ${measurementStage} (path, time, value, received_at) from stdin`;
-}
-
-export function insertFromMeasurementStageSql(schema: string): string {
-  return `insert into ${qualified(schema, 'measurements')} (path, time, value, received_at)
-    select path, time, value, received_at from ${measurementStage} on conflict do nothing`;
+/** Binary COPY straight into the raw table (the fast path; a stored row fails it, see writer.ts). */
+export function copyMeasurementsSql(schema: string): string {
+  return `copy ${qualified(schema, 'measurements')} (path, time, value, received_at) from stdin (format binary)`;
 }
 
 /**
@@ -49,15 +38,40 @@ export function upsertSeriesSql(schema: string): string {
       or (excluded.last_seen = s.last_seen and (excluded.kind, excluded.unit) is distinct from (s.kind, s.unit))`;
 }
 
-/** A rollup row is replaced only by a higher revision: an equal or lower one changes nothing. */
-export function upsertRollupsSql(schema: string, resolution: string): string {
-  const table = rollupTable(resolution);
-  return `insert into ${qualified(schema, table)} as r
-      (path, bucket, bucket_end, kind, count, sum, min, max, first, first_time, last, last_time, delta, resets, final, revision, computed_at)
-    select p, ${ms('b')}, ${ms('be')}, k, c, su, mi, ma, fi, ${ms('ft')}, la, ${ms('lt')}, de, re, fin, rev, ${ms('ca')}
-    from unnest($1::text[], $2::bigint[], $3::bigint[], $4::text[], $5::bigint[], $6::float8[], $7::float8[], $8::float8[],
-                $9::float8[], $10::bigint[], $11::float8[], $12::bigint[], $13::float8[], $14::int[], $15::bool[], $16::bigint[], $17::bigint[])
-      as u(p, b, be, k, c, su, mi, ma, fi, ft, la, lt, de, re, fin, rev, ca)
+const rollupColumnList = 'path, bucket, bucket_end, kind, count, sum, min, max, first, first_time, last, last_time, delta, resets, final, revision, computed_at';
+
+/**
+ * Where a batch of rollups lands first, by binary COPY: a temp table of the
+ * connection, emptied at commit. Staging beat `unnest` arrays of 17 columns
+ * (bench/sinks.bench.ts): COPY skips formatting and parsing array text.
+ */
+export const rollupStage = 'fleetstream_rollup_stage';
+
+export function createRollupStageSql(): string {
+  return `create temp table if not exists ${rollupStage} (
+      path text, bucket timestamptz, bucket_end timestamptz, kind text, count bigint, sum double precision, min double precision,
+      max double precision, first double precision, first_time timestamptz, last double precision, last_time timestamptz,
+      delta double precision, resets integer, final boolean, revision bigint, computed_at timestamptz)
+    on commit delete rows`;
+}
+
+/** Binary COPY straight into a resolution's table, for windows not stored yet (see writer.ts). */
+export function copyRollupsSql(schema: string, resolution: string): string {
+  return `copy ${qualified(schema, rollupTable(resolution))} (${rollupColumnList}) from stdin (format binary)`;
+}
+
+export function copyRollupStageSql(): string {
+  return `copy ${rollupStage} (${rollupColumnList}) from stdin (format binary)`;
+}
+
+/**
+ * From the stage into a resolution's table: a row is replaced only by a higher
+ * revision, an equal or lower one changes nothing. The stage holds one row per
+ * key (an upsert cannot touch a row twice), in key order (lock order).
+ */
+export function upsertRollupsFromStageSql(schema: string, resolution: string): string {
+  return `insert into ${qualified(schema, rollupTable(resolution))} as r (${rollupColumnList})
+    select ${rollupColumnList} from ${rollupStage}
     on conflict (path, bucket) do update set
       bucket_end = excluded.bucket_end, kind = excluded.kind, count = excluded.count, sum = excluded.sum, min = excluded.min,
       max = excluded.max, first = excluded.first, first_time = excluded.first_time, last = excluded.last, last_time = excluded.last_time,

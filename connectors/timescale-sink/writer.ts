@@ -3,36 +3,139 @@ import { from as copyFrom } from 'pg-copy-streams';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import type { Measurement, Rollup } from '../../schemas/types';
-import { measurementColumns, measurementCopyText, rollupColumns, seriesColumns } from './rows';
-import {
-  copyMeasurementStageSql, createMeasurementStageSql, insertFromMeasurementStageSql, insertMeasurementsSql, upsertRollupsSql, upsertSeriesSql,
-} from './upserts';
+import { encodeBinaryCopy } from './binary-copy';
+import { measurementColumns, rollupColumns, seriesColumns, splitRollupColumns, type MeasurementColumns, type RollupColumns, type SeriesColumns } from './rows';
+import type { RollupWindowCache } from './rollup-window-cache';
+import type { SeriesCache } from './series-cache';
+import { copyMeasurementsSql, copyRollupsSql, copyRollupStageSql, createRollupStageSql, insertMeasurementsSql, upsertRollupsFromStageSql, upsertSeriesSql } from './upserts';
 
 export type WriteMethod = 'unnest' | 'copy';
 
-/** Writes raw readings and their catalogue rows; the caller holds the transaction. Returns rows inserted. */
-export async function writeMeasurements(client: PoolClient, schema: string, measurements: readonly Measurement[], method: WriteMethod): Promise<number> {
+export interface MeasurementsWritten {
+  /** Raw rows inserted (a replayed reading is not counted). */
+  rows: number;
+  /** Call once the transaction committed: records the catalogue rows it wrote. */
+  committed(): void;
+}
+
+/** PostgreSQL's unique_violation: a COPY met a row that is already stored. */
+const uniqueViolation = '23505';
+
+/**
+ * Writes raw readings and their catalogue rows; the caller holds the transaction.
+ * `copy` sends the rows with binary COPY straight into the table, inside a
+ * savepoint; when a row is already stored (a replay after a crash), it rolls
+ * back to the savepoint and inserts with `on conflict do nothing` instead.
+ * `unnest` always takes that second path.
+ */
+export async function writeMeasurements(
+  client: PoolClient, schema: string, measurements: readonly Measurement[], method: WriteMethod, seriesCache?: SeriesCache,
+): Promise<MeasurementsWritten> {
   const columns = measurementColumns(measurements);
-  const series = seriesColumns(measurements);
-  await client.query(upsertSeriesSql(schema), [
-    series.path, series.tenant, series.site, series.device, series.metric, series.kind, series.unit, series.firstSeen, series.lastSeen,
-  ]);
-  if (method === 'unnest') {
-    const result = await client.query(insertMeasurementsSql(schema), [columns.path, columns.time, columns.value, columns.receivedAt]);
-    return result.rowCount ?? 0;
-  }
-  await client.query(createMeasurementStageSql());
-  await pipeline(Readable.from([measurementCopyText(columns)]), client.query(copyFrom(copyMeasurementStageSql())));
-  const result = await client.query(insertFromMeasurementStageSql(schema));
+  const series = seriesCache ? seriesCache.pending(seriesColumns(measurements)) : seriesColumns(measurements);
+  if (series.path.length > 0) await upsertSeries(client, schema, series);
+  const rows = method === 'copy' ? await copyMeasurements(client, schema, columns) : await insertMeasurements(client, schema, columns);
+  return { rows, committed: () => seriesCache?.committed(series) };
+}
+
+async function upsertSeries(client: PoolClient, schema: string, s: SeriesColumns): Promise<void> {
+  await client.query(upsertSeriesSql(schema), [s.path, s.tenant, s.site, s.device, s.metric, s.kind, s.unit, s.firstSeen, s.lastSeen]);
+}
+
+async function insertMeasurements(client: PoolClient, schema: string, c: MeasurementColumns): Promise<number> {
+  const result = await client.query(insertMeasurementsSql(schema), [c.path, c.time, c.value, c.receivedAt]);
   return result.rowCount ?? 0;
 }
 
-/** Upserts rollups of one resolution, keeping the highest revision. Returns rows inserted or replaced. */
-export async function writeRollups(client: PoolClient, schema: string, resolution: string, rollups: readonly Rollup[]): Promise<number> {
-  const c = rollupColumns(rollups);
-  const result = await client.query(upsertRollupsSql(schema, resolution), [
-    c.path, c.bucket, c.bucketEnd, c.kind, c.count, c.sum, c.min, c.max, c.first, c.firstTime, c.last, c.lastTime, c.delta, c.resets, c.final,
-    c.revision, c.computedAt,
+/** Raw rows as binary COPY data, in the column order of `copyMeasurementsSql`. */
+export function measurementCopyData(c: MeasurementColumns): Buffer {
+  return encodeBinaryCopy([
+    { type: 'text', values: c.path }, { type: 'timestamptz', values: c.time }, { type: 'float8', values: c.value }, { type: 'timestamptz', values: c.receivedAt },
   ]);
+}
+
+async function copyMeasurements(client: PoolClient, schema: string, c: MeasurementColumns): Promise<number> {
+  const data = measurementCopyData(c);
+  await client.query('savepoint fleetstream_copy');
+  try {
+    await pipeline(Readable.from([data]), client.query(copyFrom(copyMeasurementsSql(schema))));
+  } catch (error) {
+    if ((error as { code?: string }).code !== uniqueViolation) throw error;
+    await client.query('rollback to savepoint fleetstream_copy');
+    return insertMeasurements(client, schema, c);
+  }
+  await client.query('release savepoint fleetstream_copy');
+  return c.path.length;
+}
+
+export interface RollupsWritten {
+  /** Rows inserted or replaced. */
+  rows: number;
+  /** Call once the transaction committed: records the windows it wrote. */
+  committed(): void;
+}
+
+/**
+ * Upserts rollups of one resolution, keeping the highest revision; the caller holds the transaction.
+ * Rows of windows newer than any this sink committed for their series (a window's first
+ * rollup, usually) go by binary COPY straight into the table, which PostgreSQL inserts in
+ * page-sized batches; should one be stored already, they join the others. The others go by
+ * binary COPY into a stage and one `insert ... on conflict do update` from it.
+ */
+export async function writeRollups(
+  client: PoolClient, schema: string, resolution: string, rollups: readonly Rollup[], windows?: RollupWindowCache,
+): Promise<RollupsWritten> {
+  const c = rollupColumns(rollups);
+  const fresh = windows ? windows.fresh(c) : [];
+  let rows = 0;
+  let staged = c;
+  if (fresh.length > 0) {
+    const parts = splitRollupColumns(c, fresh);
+    if (await copyFreshRollups(client, schema, resolution, parts.selected)) {
+      rows += parts.selected.path.length;
+      staged = parts.rest;
+    }
+  }
+  if (staged.path.length > 0) rows += await upsertStagedRollups(client, schema, resolution, staged);
+  return { rows, committed: () => windows?.committed(c) };
+}
+
+async function copyFreshRollups(client: PoolClient, schema: string, resolution: string, c: RollupColumns): Promise<boolean> {
+  await client.query('savepoint fleetstream_copy');
+  try {
+    await pipeline(Readable.from([rollupCopyData(c)]), client.query(copyFrom(copyRollupsSql(schema, resolution))));
+  } catch (error) {
+    if ((error as { code?: string }).code !== uniqueViolation) throw error;
+    await client.query('rollback to savepoint fleetstream_copy');
+    return false;
+  }
+  await client.query('release savepoint fleetstream_copy');
+  return true;
+}
+
+/**
+ * Connections whose session already holds the rollup stage (a temp table lives as long as its connection).
+ * A failed transaction may have rolled its creation back, but the sink discards a connection whose transaction failed.
+ */
+const stagedOn = new WeakSet<PoolClient>();
+
+async function upsertStagedRollups(client: PoolClient, schema: string, resolution: string, c: RollupColumns): Promise<number> {
+  if (!stagedOn.has(client)) {
+    await client.query(createRollupStageSql());
+    stagedOn.add(client);
+  }
+  await pipeline(Readable.from([rollupCopyData(c)]), client.query(copyFrom(copyRollupStageSql())));
+  const result = await client.query(upsertRollupsFromStageSql(schema, resolution));
   return result.rowCount ?? 0;
+}
+
+/** Rollup rows as binary COPY data, in the column order of `copyRollupStageSql`. */
+export function rollupCopyData(c: RollupColumns): Buffer {
+  return encodeBinaryCopy([
+    { type: 'text', values: c.path }, { type: 'timestamptz', values: c.bucket }, { type: 'timestamptz', values: c.bucketEnd }, { type: 'text', values: c.kind },
+    { type: 'int8', values: c.count }, { type: 'float8', values: c.sum }, { type: 'float8', values: c.min }, { type: 'float8', values: c.max },
+    { type: 'float8', values: c.first }, { type: 'timestamptz', values: c.firstTime }, { type: 'float8', values: c.last },
+    { type: 'timestamptz', values: c.lastTime }, { type: 'float8', values: c.delta }, { type: 'int4', values: c.resets }, { type: 'bool', values: c.final },
+    { type: 'int8', values: c.revision }, { type: 'timestamptz', values: c.computedAt },
+  ]);
 }
