@@ -2,23 +2,25 @@
  * Query API under load (issue 6): latest-value reads and the one-year daily
  * series of one energy meter (365 daily rollups), plus the exact one-year
  * aggregate by resolution=auto, each at a fixed offered load of 500 requests/s
- * (autocannon, p50/p99/p99.9), and each unthrottled for its peak. The API runs
+ * (evenly spaced, lib/fixed-rate-load.ts; p50/p99/p99.9), and each unthrottled
+ * for its peak (autocannon). The API runs
  * as its own process (`fleetstream query-api`) against the local PostgreSQL and
  * Redis, on a fresh schema and key prefix filled through the contract mirror.
- * Self-contained on purpose; writes bench/results/query-api.json.
+ * Writes bench/results/query-api.{json,png}.
  * Env: BENCH_QUERY_API_SECONDS (per run, default 10), BENCH_QUERY_API_REPEATS (default 3).
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { Redis } from 'ioredis';
 import { Pool } from 'pg';
 import { readConnectionSettings } from '../lib/config';
+import { fixedRateLoad } from './lib/fixed-rate-load';
+import { barChartSvg, writeChart } from './lib/chart';
 import { resultsDirectory } from './lib/paths';
+import { writeResult } from './lib/results';
 import { computeRollups, createContractTables, loadReadings } from '../query-api/test-support/contract-mirror';
 import { generateReadings } from '../query-api/test-support/generated-readings';
 
@@ -62,16 +64,20 @@ interface LoadResult {
   non2xx: number;
 }
 
-async function load(url: string, seconds: number, rate?: number): Promise<LoadResult> {
-  const result = await autocannon({
-    url,
-    headers: { authorization: `Bearer ${token}` },
-    duration: seconds,
-    connections: rate ? 20 : 16,
-    ...(rate ? { overallRate: rate } : {}),
-  });
+/** A fixed offered rate, evenly spaced (see lib/fixed-rate-load.ts for why not autocannon's). */
+async function loadAtRate(url: string, seconds: number, rate: number): Promise<LoadResult> {
+  const result = await fixedRateLoad(url, { rate, seconds, headers: { authorization: `Bearer ${token}` } });
   return {
-    offered: rate ?? 'unthrottled',
+    offered: rate, requestsPerSecond: result.answeredPerSecond, p50: result.p50Ms, p99: result.p99Ms, p999: result.p999Ms, max: result.maxMs,
+    errors: result.failed, non2xx: 0,
+  };
+}
+
+/** Unthrottled, for the peak: autocannon with 16 connections. */
+async function loadPeak(url: string, seconds: number): Promise<LoadResult> {
+  const result = await autocannon({ url, headers: { authorization: `Bearer ${token}` }, duration: seconds, connections: 16 });
+  return {
+    offered: 'unthrottled',
     requestsPerSecond: result.requests.average,
     p50: result.latency.p50,
     p99: result.latency.p99,
@@ -135,18 +141,18 @@ export async function run(): Promise<object> {
     const check = (await (await fetch(targets.yearDaily, { headers: { authorization: `Bearer ${token}` } })).json()) as { buckets?: unknown[] };
     if (check.buckets?.length !== 365) throw new Error(`the daily series holds ${check.buckets?.length} buckets, expected 365`);
 
-    for (const url of Object.values(targets)) await load(url, 2, 500); // warm-up
+    for (const url of Object.values(targets)) await loadAtRate(url, 2, 500); // warm-up
     const runs: Record<string, LoadResult[]> = { latestValue: [], yearDaily: [], yearAggregateAuto: [] };
     for (let r = 0; r < repeats; r++) {
       for (const [name, url] of Object.entries(targets)) {
-        const result = await load(url, seconds, 500);
+        const result = await loadAtRate(url, seconds, 500);
         runs[name]?.push(result);
         console.error(`query-api bench: ${name} @500/s run ${r + 1}: p50 ${result.p50} ms, p99 ${result.p99} ms, ${result.requestsPerSecond} req/s, errors ${result.errors + result.non2xx}`);
       }
     }
     const peak: Record<string, LoadResult> = {};
     for (const [name, url] of Object.entries(targets)) {
-      peak[name] = await load(url, Math.max(3, Math.floor(seconds / 2)));
+      peak[name] = await loadPeak(url, Math.max(3, Math.floor(seconds / 2)));
       console.error(`query-api bench: ${name} peak: ${peak[name]?.requestsPerSecond} req/s, p99 ${peak[name]?.p99} ms`);
     }
     const summary = Object.fromEntries(
@@ -165,18 +171,31 @@ export async function run(): Promise<object> {
         },
       ]),
     );
-    const targetsMet = { latestValueP99Under20Ms: (summary.latestValue?.at500PerSecond.p99Ms ?? Infinity) < 20, yearDailyP99Under100Ms: (summary.yearDaily?.at500PerSecond.p99Ms ?? Infinity) < 100 };
-    const result = {
-      summary,
-      targetsMet,
-      parameters: { secondsPerRun: seconds, repeats, offeredRate: 500, readings: readings.length, series: path, dailyBuckets: 365 },
-      machine: { cpu: cpus()[0]?.model, cores: cpus().length, memoryBytes: totalmem(), node: process.version },
-      runs,
-      peak,
+    // a target holds only if the API also kept up: answered (nearly) every request offered
+    const kept = (name: string, limitMs: number) => {
+      const at = summary[name]?.at500PerSecond;
+      return at !== undefined && at.p99Ms < limitMs && at.requestsPerSecond >= 0.98 * 500 && at.failed === 0;
     };
-    const results = resultsDirectory(); // not __dirname's: from dist/ that would be dist/bench/results
-    mkdirSync(results, { recursive: true });
-    writeFileSync(join(results, 'query-api.json'), `${JSON.stringify(result, null, 2)}\n`);
+    const targetsMet = { latestValueP99Under20Ms: kept('latestValue', 20), yearDailyP99Under100Ms: kept('yearDaily', 100) };
+    const labels: Record<string, string> = { latestValue: 'latest value', yearDaily: 'one-year daily series', yearAggregateAuto: 'one-year aggregate (auto)' };
+    const chart = await writeChart(join(resultsDirectory(), 'query-api'), barChartSvg({
+      title: `Query API at 500 requests/s, evenly spaced (median of ${repeats} runs of ${seconds} s)`,
+      valueLabel: 'latency, ms (log scale)',
+      log: true,
+      bars: Object.entries(summary).flatMap(([name, s]) => [
+        { label: `${labels[name] ?? name}, p50`, value: s.at500PerSecond.p50Ms },
+        { label: 'p99', value: s.at500PerSecond.p99Ms, note: `(${s.at500PerSecond.requestsPerSecond} answered/s)` },
+      ]),
+    }));
+    const file = await writeResult('query-api', {
+      parameters: { secondsPerRun: seconds, repeats, offeredRate: 500, readings: readings.length, series: path, dailyBuckets: 365 },
+      repetitions: runs as unknown as Record<string, Record<string, unknown>[]>,
+      medians: summary,
+      targetsMet,
+      peak,
+      chart,
+    });
+    console.error(`query-api bench: wrote ${file} and ${chart.png}`);
     console.log(JSON.stringify({ summary, targetsMet }, null, 2));
     return { summary, targetsMet };
   } finally {

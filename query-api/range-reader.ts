@@ -103,7 +103,7 @@ async function rawReadings(db: Database, tables: Tables, tasks: readonly Task[],
 }
 
 function summary(source: string, task: Task, row: Row): SpanSummary {
-  const s: SpanSummary = {
+  return {
     source,
     start: source === 'raw' && row.start === undefined ? task.start : row.start,
     end: source === 'raw' && row.end === undefined ? task.end : row.end,
@@ -113,8 +113,8 @@ function summary(source: string, task: Task, row: Row): SpanSummary {
     max: row.count === 0 ? null : row.max,
     delta: row.delta ?? 0,
     resets: row.resets,
+    final: source === 'raw' ? undefined : row.final, // one object shape for every summary: no spread
   };
-  return source === 'raw' ? s : { ...s, final: row.final };
 }
 
 function tooMany(maxPoints: number): FleetstreamError {

@@ -10,6 +10,55 @@ import { resolveTime } from '../query-language/time';
 import { combine, readAuto, readFrom, type SpanSummary } from '../range-reader';
 import { matchSeries } from '../series-catalogue';
 
+const nullableNumber = { type: ['number', 'null'] };
+
+/**
+ * The 200 answer, both forms in one schema (buckets, or aggregate with value, count
+ * and sources). It documents the answer in the OpenAPI document, and Fastify
+ * serializes by it (fast-json-stringify), about twice as fast as JSON.stringify on
+ * a year of daily buckets; a property missing here would be left out of answers.
+ */
+const dataResponseSchema = {
+  type: 'object',
+  properties: {
+    path: { type: 'string' },
+    kind: { type: 'string', enum: ['energy', 'additive', 'non_additive'] },
+    unit: { type: ['string', 'null'] },
+    start: { type: 'number', description: 'epoch ms' },
+    end: { type: 'number', description: 'epoch ms, exclusive' },
+    resolution: { type: 'string' },
+    buckets: {
+      type: 'array',
+      items: {
+        type: 'object',
+        properties: {
+          resolution: { type: 'string', description: 'where the bucket came from: raw or a rollup resolution' },
+          start: { type: 'number' },
+          end: { type: 'number' },
+          count: { type: 'number' },
+          sum: { type: 'number' },
+          min: nullableNumber,
+          max: nullableNumber,
+          mean: nullableNumber,
+          delta: { ...nullableNumber, description: 'energy only' },
+          resets: { type: 'number' },
+          final: { type: 'boolean', description: 'rollup buckets: whether the window was closed' },
+          value: { ...nullableNumber, description: "the kind's natural aggregate" },
+        },
+        required: ['resolution', 'start', 'end', 'count', 'sum', 'min', 'max', 'mean', 'delta', 'resets', 'value'],
+      },
+    },
+    aggregate: { type: 'string' },
+    value: nullableNumber,
+    count: { type: 'number' },
+    sources: {
+      type: 'array',
+      items: { type: 'object', properties: { source: { type: 'string' }, start: { type: 'number' }, end: { type: 'number' } }, required: ['source', 'start', 'end'] },
+    },
+  },
+  required: ['path', 'kind', 'unit', 'start', 'end', 'resolution'],
+} as const;
+
 interface DataQuery {
   path: string;
   start: string;
@@ -45,7 +94,7 @@ export function registerDataRoute(app: FastifyInstance, context: ApiContext): vo
           required: ['path', 'start', 'end'],
           additionalProperties: false,
         },
-        response: { '4xx': errorBodySchema },
+        response: { 200: dataResponseSchema, '4xx': errorBodySchema },
       },
     },
     async (request) => {
@@ -89,7 +138,7 @@ function bucketView(span: SpanSummary, energy: boolean, natural: ReturnType<type
     mean: aggregateValue(span, 'mean'),
     delta: energy ? span.delta : null,
     resets: span.resets,
-    ...(span.final === undefined ? {} : { final: span.final }),
+    final: span.final, // undefined for raw readings: left out of the answer
     value: aggregateValue(span, natural),
   };
 }

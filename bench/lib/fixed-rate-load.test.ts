@@ -1,0 +1,39 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { fixedRateLoad } from './fixed-rate-load';
+
+describe('fixedRateLoad', () => {
+  let server: Server;
+  let url: string;
+  const arrivals: number[] = [];
+
+  beforeAll(async () => {
+    server = createServer((req, res) => {
+      arrivals.push(performance.now());
+      res.statusCode = req.url === '/missing' ? 404 : 200;
+      res.end('ok');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+  it('sends rate x seconds requests spread evenly, not in bursts, and reports their latencies', async () => {
+    arrivals.length = 0;
+    const result = await fixedRateLoad(`${url}/`, { rate: 200, seconds: 1 });
+    expect(arrivals).toHaveLength(200);
+    expect(result.failed).toBe(0);
+    expect(result.p99Ms).toBeGreaterThan(0);
+    expect(result.p50Ms).toBeLessThanOrEqual(result.p99Ms);
+    // evenly spaced: no tenth of the second gets more than a third of the requests (a burst would put them all in the first)
+    const first = arrivals[0]!;
+    const perTenth = new Array(10).fill(0) as number[];
+    for (const t of arrivals) perTenth[Math.min(9, Math.floor((t - first) / 100))]!++;
+    expect(Math.max(...perTenth)).toBeLessThan(200 / 3);
+  });
+
+  it('counts answers other than 2xx as failed', async () => {
+    const result = await fixedRateLoad(`${url}/missing`, { rate: 50, seconds: 0.2 });
+    expect(result.failed).toBe(10);
+  });
+});
