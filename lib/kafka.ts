@@ -1,4 +1,4 @@
-import { Kafka, logLevel, Partitioners, type KafkaConfig, type LogEntry } from 'kafkajs';
+import { Kafka, logLevel, Partitioners, type ICustomPartitioner, type KafkaConfig, type LogEntry } from 'kafkajs';
 import type { Logger } from './logger';
 
 const pinoLevel: Record<logLevel, 'error' | 'warn' | 'info' | 'debug'> = {
@@ -34,8 +34,35 @@ export function createKafka(options: KafkaClientOptions): Kafka {
   });
 }
 
+/** Keys whose partition a producer remembers before it starts afresh. */
+const rememberedKeys = 100_000;
+
 /**
- * Options every producer gets: the Java client's murmur2 partitioner, so a key
- * lands in the same partition whichever client wrote it.
+ * The Java client's murmur2 partitioner (a key lands in the same partition
+ * whichever client wrote it), remembering the partition of each string key:
+ * every reading of a series has the same key, and kafkajs computes murmur2 in
+ * 64-bit Long arithmetic, a tenth of the source connector's CPU before.
  */
-export const producerDefaults = { createPartitioner: Partitioners.DefaultPartitioner } as const;
+export const rememberingPartitioner: ICustomPartitioner = () => {
+  const murmur2 = Partitioners.DefaultPartitioner();
+  // per topic, for the partition count the keys were hashed with
+  const remembered = new Map<string, { partitions: number; byKey: Map<string, number> }>();
+  return (args) => {
+    const { topic, partitionMetadata, message } = args;
+    if (typeof message.key !== 'string' || (message.partition !== undefined && message.partition !== null)) return murmur2(args);
+    let topicKeys = remembered.get(topic);
+    if (!topicKeys || topicKeys.partitions !== partitionMetadata.length || topicKeys.byKey.size >= rememberedKeys) {
+      topicKeys = { partitions: partitionMetadata.length, byKey: new Map() };
+      remembered.set(topic, topicKeys);
+    }
+    let partition = topicKeys.byKey.get(message.key);
+    if (partition === undefined) {
+      partition = murmur2(args);
+      topicKeys.byKey.set(message.key, partition);
+    }
+    return partition;
+  };
+};
+
+/** Options every producer gets: the remembering murmur2 partitioner above. */
+export const producerDefaults = { createPartitioner: rememberingPartitioner } as const;

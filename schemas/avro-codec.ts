@@ -25,6 +25,9 @@ export function readSchemaId(buffer: Buffer): number {
  * subject's compatibility to BACKWARD and registers the schema (idempotent);
  * decoding resolves records written with any registered version of it.
  */
+/** Where `encode` writes before copying out; a record that does not fit takes the slower path. */
+const scratch = Buffer.alloc(64 * 1024);
+
 export class AvroCodec<T> {
   readonly type: avro.Type;
   private schemaId: number | undefined;
@@ -60,7 +63,11 @@ export class AvroCodec<T> {
 
   encode(value: T): Buffer {
     if (!this.header) throw new Error(`AvroCodec for ${this.subject}: call register() before encoding`);
-    return Buffer.concat([this.header, this.type.toBuffer(value)]);
+    // one allocation per record: header and body written into a scratch buffer, then copied out
+    this.header.copy(scratch, 0);
+    const end = this.type.encode(value, scratch, this.header.length);
+    if (end < 0) return Buffer.concat([this.header, this.type.toBuffer(value)]); // larger than the scratch buffer
+    return Buffer.from(scratch.subarray(0, end));
   }
 
   async decode(buffer: Buffer): Promise<T> {

@@ -124,6 +124,7 @@ export async function start(input: MqttSourceOptions & { logger: Logger; now?: (
     subscription: `$share/${options.shareGroup}/${options.subscription ?? scheme.filter}`,
     clientIdPrefix: options.clientIdPrefix,
     connections: options.connections,
+    inFlightPerConnection: options.inFlightPerConnection,
     sessionExpirySeconds: options.sessionExpirySeconds,
     logger,
     onMessage: async (topic, payload, qos) => {

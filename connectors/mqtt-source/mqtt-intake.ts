@@ -5,9 +5,11 @@ import type { Logger } from '../../lib/logger';
  * The connector's MQTT side: `connections` clients in one MQTT 5 shared
  * subscription, each with a persistent session. A QoS 1 message is
  * acknowledged (PUBACK) only when `onMessage` resolved, that is, once Kafka has
- * it: mqtt.js holds the PUBACK through `customHandleAcks` and handles a
- * connection's packets one at a time, so each connection has one message in
- * flight and the broker keeps the rest (queued in the session) meanwhile.
+ * it, in the order the connection received the messages (MQTT 4.6). Each
+ * connection has up to `inFlightPerConnection` messages un-acknowledged (its
+ * MQTT 5 receive maximum; the broker's own cap, Mosquitto's
+ * max_inflight_messages, may be lower) and the broker queues the rest in the
+ * session meanwhile.
  */
 export interface MqttIntakeOptions {
   url: string;
@@ -15,6 +17,7 @@ export interface MqttIntakeOptions {
   subscription: string;
   clientIdPrefix: string;
   connections: number;
+  inFlightPerConnection: number;
   sessionExpirySeconds: number;
   logger: Logger;
   onMessage(topic: string, payload: Buffer, qos: number): Promise<void>;
@@ -58,16 +61,22 @@ export class MqttIntake {
       keepalive: 30,
       // subscriptions are made on every connect that finds no session, below
       resubscribe: false,
-      properties: { sessionExpiryInterval: this.options.sessionExpirySeconds, receiveMaximum: 1000 },
+      properties: { sessionExpiryInterval: this.options.sessionExpirySeconds, receiveMaximum: this.options.inFlightPerConnection },
       customHandleAcks: (topic, payload, packet, done) => {
-        this.options.onMessage(topic, payload, packet.qos).then(
-          () => done(0),
-          // only when stopping: leave it un-acknowledged for redelivery
-          (error: unknown) => logger.warn({ event: 'message_not_acknowledged', topic, err: error }, 'message left for redelivery'),
+        const handled = this.options.onMessage(topic, payload, packet.qos).then(
+          () => true,
+          (error: unknown) => {
+            // only when stopping: leave it un-acknowledged for redelivery
+            logger.warn({ event: 'message_not_acknowledged', topic, err: error }, 'message left for redelivery');
+            return false;
+          },
         );
+        if (packet.messageId !== undefined) acks.hold(packet.messageId, handled);
+        done(0); // mqtt.js now "sends" the PUBACK, which acks.hold keeps back until handled resolves
       },
     };
     const client = mqtt.connect(this.options.url, options);
+    const acks = new HeldPubacks(client);
     client.on('connect', (connack) => {
       this.options.onConnectionChange(this.connected);
       logger.info({ event: 'mqtt_connected', clientId, sessionPresent: connack.sessionPresent }, 'connected to the MQTT broker');
@@ -97,5 +106,44 @@ export class MqttIntake {
     });
     client.on('error', (error) => logger.warn({ event: 'mqtt_error', clientId, err: error }, 'MQTT client error'));
     return client;
+  }
+}
+
+type SendPacket = (packet: { cmd: string; messageId?: number }, callback?: (error?: Error) => void, ...rest: unknown[]) => void;
+
+/**
+ * Holds a connection's PUBACKs until their messages are handled.
+ *
+ * mqtt.js sends a QoS 1 message's PUBACK when `customHandleAcks` calls back,
+ * and reads the connection's next packet only once that PUBACK is written:
+ * waiting there for Kafka leaves one message in flight per connection (19.9k
+ * readings/s with 128 connections, bench/mqtt-source.bench.ts). So the
+ * callback runs at once, and this wraps the client's packet writer (mqtt.js's
+ * internal `_sendPacket`, pinned by package-lock.json and covered by the
+ * connector's tests): a held PUBACK lets mqtt.js read on at once and is
+ * written when its message is handled, after every PUBACK held before it; a
+ * message that was not handled (the connector stopping) is never acknowledged,
+ * and the broker redelivers it.
+ */
+class HeldPubacks {
+  private readonly held = new Map<number, Promise<boolean>>();
+  private chain: Promise<unknown> = Promise.resolve();
+
+  constructor(client: MqttClient) {
+    const target = client as unknown as { _sendPacket: SendPacket };
+    const send = target._sendPacket.bind(client);
+    target._sendPacket = (packet, callback, ...rest) => {
+      const handled = packet.cmd === 'puback' && packet.messageId !== undefined ? this.held.get(packet.messageId) : undefined;
+      if (!handled) return send(packet, callback, ...rest);
+      this.held.delete(packet.messageId!);
+      this.chain = this.chain.then(() => handled).then((ok) => {
+        if (ok) send(packet, undefined, ...rest);
+      });
+      callback?.(); // mqtt.js reads the next packet
+    };
+  }
+
+  hold(messageId: number, handled: Promise<boolean>): void {
+    this.held.set(messageId, handled);
   }
 }

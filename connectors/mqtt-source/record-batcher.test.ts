@@ -33,16 +33,37 @@ describe('RecordBatcher', () => {
 
   it('sends one batch at a time and sends what piled up as soon as the previous send finished', async () => {
     const { calls, send } = controllableSend();
-    const batcher = new RecordBatcher<number>({ maxRecords: 2, maxWaitMs: 5, send });
-    const first = batcher.add([1, 2]);
-    const second = batcher.add([3, 4]);
-    const third = batcher.add([5]);
+    const batcher = new RecordBatcher<number>({ maxRecords: 3, maxWaitMs: 5, send });
+    const first = batcher.add([1, 2, 3]);
+    const second = batcher.add([4, 5]);
+    const third = batcher.add([6]);
     expect(calls).toHaveLength(1);
     calls[0]!.settle();
     await first;
-    expect(calls.map((c) => c.records)).toEqual([[1, 2], [3, 4, 5]]);
+    expect(calls.map((c) => c.records)).toEqual([[1, 2, 3], [4, 5, 6]]);
     calls[1]!.settle();
     await Promise.all([second, third]);
+  });
+
+  it('caps a send at maxRecords, keeping each caller\'s records whole, and sends the rest next', async () => {
+    const { calls, send } = controllableSend();
+    const batcher = new RecordBatcher<number>({ maxRecords: 3, maxWaitMs: 5, send });
+    const first = batcher.add([1]);
+    jest.advanceTimersByTime(5);
+    const piled = [batcher.add([2, 3]), batcher.add([4, 5]), batcher.add([6, 7, 8, 9])];
+    expect(batcher.pending).toBe(8);
+    calls[0]!.settle();
+    await first;
+    expect(calls.map((c) => c.records)).toEqual([[1], [2, 3]]);
+    calls[1]!.settle();
+    await piled[0];
+    expect(calls[2]!.records).toEqual([4, 5]);
+    calls[2]!.settle();
+    await piled[1];
+    expect(calls[3]!.records).toEqual([6, 7, 8, 9]); // one caller's records, over the cap, go whole
+    calls[3]!.settle();
+    await piled[2];
+    expect(batcher.pending).toBe(0);
   });
 
   it('rejects the callers of a failed send, and only them', async () => {
