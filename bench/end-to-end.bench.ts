@@ -8,7 +8,6 @@
  * BENCH_E2E_STEPS (readings/s, comma-separated; default 1000,5000,10000,20000,30000,40000),
  * BENCH_E2E_STEP_SECONDS (default 20). Stepping stops once a step saturates.
  */
-import Redis from 'ioredis';
 import { Pool } from 'pg';
 import { readConnectionSettings } from '../lib/config';
 import { rootLogger } from '../lib/logger';
@@ -18,6 +17,7 @@ import { cpuSecondsPerMillion, findServerPids, startCostMeter, type ProcessCost 
 import { benchProgress } from './lib/progress';
 import { measureKafkaProducer, measureMosquitto, measurePostgresCopy, measureRedis } from './lib/references';
 import { resultsDirectory } from './lib/paths';
+import { startLatencyProbe } from './lib/live-latency-probe';
 import { writeResult } from './lib/results';
 import { latencyPercentiles } from './lib/stats';
 import { runSimulation } from './simulator';
@@ -68,15 +68,7 @@ async function waitStored(pool: Pool, prefix: string, expected: number, log: (li
 async function runStep(offered: number, processes: RunningProcess[], pool: Pool, log: (line: string) => void): Promise<StepResult> {
   const settings = readConnectionSettings();
   const prefix = `e2e${offered}x${Date.now().toString(36)}`;
-  const sentAt = new Map<string, number>();
-  const latencies: number[] = [];
-  const live = new Redis(settings.redisUrl);
-  await live.psubscribe(`fleet:live:/${prefix}-*`);
-  live.on('pmessage', (_pattern, _channel, message) => {
-    const { path, time } = JSON.parse(message) as { path: string; time: number };
-    const sent = sentAt.get(`${path}@${time}`);
-    if (sent !== undefined) latencies.push(Date.now() - sent);
-  });
+  const probe = await startLatencyProbe(settings.redisUrl, `fleet:live:/${prefix}-*`);
   const servers = await findServerPids();
   const meter = await startCostMeter({
     ...Object.fromEntries(processes.map((p) => [p.spec.name, [p.pid]])),
@@ -90,7 +82,6 @@ async function runStep(offered: number, processes: RunningProcess[], pool: Pool,
   const stats = await runSimulation(
     { mqttUrl: settings.mqttUrl, devices, tenants: 1, sitesPerTenant: 4, tenantPrefix: prefix, rate: offered, durationSeconds: stepSeconds, connections: 16 },
     {
-      onReading: (r) => sentAt.set(`${r.path}@${r.ts}`, r.sentAt),
       onProgress: (p) => log(`  ${offered} readings/s offered: ${p.readings} published, ${Math.round(p.ratePerSecond)}/s`),
       logger: rootLogger.child({ component: 'simulator' }, { level: 'warn' }),
     },
@@ -98,8 +89,7 @@ async function runStep(offered: number, processes: RunningProcess[], pool: Pool,
   const publisherDone = Date.now();
   const { stored, at } = await waitStored(pool, prefix, stats.readings, log);
   const costs = await meter.stop();
-  await live.punsubscribe();
-  live.disconnect();
+  const latencies = await probe.stop();
   const rollupRows = Number((await pool.query<{ n: string }>('select count(*) as n from rollups_1m where path like $1', [`/${prefix}-%`])).rows[0]?.n ?? 0);
   const cost = Object.fromEntries(
     Object.entries(costs).map(([name, c]: [string, ProcessCost]) => [name, { cpuSeconds: c.cpuSeconds, cpuSecondsPerMillion: cpuSecondsPerMillion(c.cpuSeconds, stored), peakRssMiB: c.peakRssBytes / 2 ** 20 }]),
