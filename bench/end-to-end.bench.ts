@@ -23,7 +23,7 @@ import { latencyPercentiles } from './lib/stats';
 import { runSimulation } from './simulator';
 import { join } from 'node:path';
 
-const steps = (process.env.BENCH_E2E_STEPS ?? '1000,5000,10000,20000,30000,40000').split(',').map(Number);
+const steps = (process.env.BENCH_E2E_STEPS ?? '1000,5000,10000,20000,25000,30000,40000').split(',').map(Number);
 const stepSeconds = Number(process.env.BENCH_E2E_STEP_SECONDS ?? 20);
 const devices = 2000;
 
@@ -43,15 +43,20 @@ interface StepResult {
   cost: Record<string, { cpuSeconds: number; cpuSecondsPerMillion: number; peakRssMiB: number }>;
 }
 
-/** A step the pipeline sustained: offered in full, nothing lost, stores caught up within 5 s of the publisher stopping. */
+/**
+ * A step the pipeline sustained: offered in full, nothing lost, the stores caught up within 2 s
+ * of the publisher stopping (a pipeline slower than the offered rate by a tenth would need 2 s to
+ * drain a 20 s step), and the step's series have 1m rollups stored.
+ */
 function keptUp(step: StepResult): boolean {
-  return step.lost === 0 && step.publishRate >= 0.95 * step.offered && step.catchUpSeconds <= 5;
+  return step.lost === 0 && step.publishRate >= 0.95 * step.offered && step.catchUpSeconds <= 2 && step.rollupRows > 0;
 }
 
 async function waitStored(pool: Pool, prefix: string, expected: number, log: (line: string) => void): Promise<{ stored: number; at: number }> {
   let stored = 0;
   let at = Date.now();
   let lastChange = Date.now();
+  let polls = 0;
   for (;;) {
     const n = Number((await pool.query<{ n: string }>('select count(*) as n from measurements where path like $1', [`/${prefix}-%`])).rows[0]?.n ?? 0);
     if (n !== stored) {
@@ -60,8 +65,8 @@ async function waitStored(pool: Pool, prefix: string, expected: number, log: (li
       lastChange = at;
     }
     if (stored >= expected || Date.now() - lastChange > 15_000) return { stored, at };
-    log(`  waiting for the stores: ${stored} of ${expected} readings in PostgreSQL`);
-    await new Promise((resolve) => setTimeout(resolve, 1000));
+    if (++polls % 5 === 0) log(`  waiting for the stores: ${stored} of ${expected} readings in PostgreSQL`);
+    await new Promise((resolve) => setTimeout(resolve, 200)); // the catch-up time is known to 200 ms
   }
 }
 
@@ -140,7 +145,9 @@ export async function run(): Promise<object> {
   };
   await pool.end();
 
-  const sustained = results.filter(keptUp).reduce((best, r) => Math.max(best, r.throughput), 0);
+  const kept = results.filter(keptUp);
+  const sustained = kept.reduce((best, r) => Math.max(best, r.throughput), 0);
+  const sustainedOffered = kept.reduce((best, r) => Math.max(best, r.offered), 0);
   const at5k = results.find((r) => r.offered === 5000);
   const chart = await writeChart(
     join(resultsDirectory(), 'end-to-end'),
@@ -158,9 +165,12 @@ export async function run(): Promise<object> {
     }),
   );
   const summary = {
+    /** the highest offered rate the pipeline kept up with (keptUp) */
+    sustainedOfferedReadingsPerSecond: sustainedOffered,
+    /** stored readings over the step's publishing time plus its catch-up, for the kept-up steps */
     sustainedReadingsPerSecond: Math.round(sustained),
     p99LatencyMsAt5k: at5k?.latencyMs.p99 ?? null,
-    targets: { sustainedReadingsPerSecond: 20_000, p99LatencyMsAt5k: 250 },
+    targets: { sustainedOfferedReadingsPerSecond: 20_000, p99LatencyMsAt5k: 250 },
     readingsPerMessage: 3,
   };
   await writeResult('end-to-end', {

@@ -71,4 +71,22 @@ describe('rollups', () => {
     expect(h.get(`${energy}@${T0}`)).toMatchObject({ count: 4, delta: 12, resets: 1, first: 100, last: 2, resolution: '1h', windowEnd: T0 + 60 * minute });
     expect(h.get(`${temp}@${T0}`)).toMatchObject({ count: 1, sum: 20 });
   }, 90_000);
+
+  it('keeps working when one batch changes the state of more series than one Kafka record batch may hold', async () => {
+    // one partition, 12,000 series in one batch: their state snapshots alone are megabytes, over the 1 MiB a record batch may hold
+    const fixture = await rollupsFixture({}, 1);
+    const oneMinute = await TopicReader.start<Rollup>(fixture.rollupTopic('1m'));
+    const { send } = await measurementProducer(fixture.options.measurementsTopic);
+    const series = Array.from({ length: 12_000 }, (_, i) => `/acme/p${i % 10}/m${i}/energy_kwh`);
+    for (let i = 0; i < series.length; i += 4000) await send(series.slice(i, i + 4000).map((path) => reading(path, 'energy', T0 + 1000, 1)));
+    await startRollups(fixture.options);
+    const paths = await (async () => {
+      for (;;) {
+        const seen = new Set(oneMinute.records.map((r) => r.value.path));
+        if (seen.size >= series.length) return seen;
+        await oneMinute.waitFor(oneMinute.records.length + 1, 60_000);
+      }
+    })();
+    expect(paths.size).toBe(series.length);
+  }, 90_000);
 });

@@ -16,6 +16,7 @@ import { deadLetterMessage } from '../../schemas/dead-letter';
 import type { DeadLetter, Rollup } from '../../schemas/types';
 import { partitionForPath } from './key-partition';
 import { PartitionWindows, type Emission, type PartitionSnapshot, type SeriesMeta, type SeriesSnapshot, type WindowTiming } from './partition-windows';
+import { chunkTopicMessages } from './send-chunks';
 import type { StageMetrics } from './stage-metrics';
 import { revisionOf } from './window-aggregate';
 import type { WindowLogic } from './window-logic';
@@ -54,6 +55,9 @@ const PARTITION_KEY = '\u0000partition';
 const RESTORE_MARKER = '\u0000restore:';
 
 type TopicOutputs = Map<string, Message[]>;
+
+/** Keys and values per send within a transaction: well under Kafka's default 1 MiB per record batch (send-chunks.ts). */
+const maxSendBytes = 512 * 1024;
 
 export class RollupStage<I, W> {
   private readonly partitions = new Map<number, PartitionWindows<I, W>>();
@@ -94,6 +98,12 @@ export class RollupStage<I, W> {
 
     this.consumer = kafka.consumer({ groupId: config.groupId, maxWaitTimeInMs: 100, sessionTimeout: 10_000, heartbeatInterval: 1000, readUncommitted: false });
     await this.consumer.connect();
+    // kafkajs restarts a consumer after a retriable error only; after any other this stage consumes nothing more
+    this.consumer.on(this.consumer.events.CRASH, (event) => {
+      if (event.payload.restart) return;
+      this.running = false;
+      this.log.error({ event: 'stage_stopped', err: event.payload.error }, 'the stage stopped consuming after an error it cannot retry; restart the process');
+    });
     this.consumer.on(this.consumer.events.GROUP_JOIN, (event) => {
       const assignment = event.payload.memberAssignment[config.inputTopic] ?? [];
       void this.serial(() => this.reassign(assignment)).catch((error: unknown) => this.log.error({ event: 'reassign_failed', err: error }, 'restoring state failed'));
@@ -244,13 +254,13 @@ export class RollupStage<I, W> {
   private async transact(outputs: TopicOutputs, consumed?: { partition: number; offset: string }): Promise<void> {
     if (outputs.size === 0 && !consumed) return;
     const { config } = this;
-    const topicMessages = [...outputs].map(([topic, messages]) => ({ topic, messages }));
+    const sends = chunkTopicMessages([...outputs].map(([topic, messages]) => ({ topic, messages })), maxSendBytes);
     const timer = config.metrics.transaction.startTimer({ stage: config.name });
     try {
       for (let attempt = 1; ; attempt++) {
         const tx = await this.producer!.transaction();
         try {
-          if (topicMessages.length > 0) await tx.sendBatch({ acks: -1, topicMessages });
+          for (const topicMessages of sends) await tx.sendBatch({ acks: -1, topicMessages });
           if (consumed) await tx.sendOffsets({ consumerGroupId: config.groupId, topics: [{ topic: config.inputTopic, partitions: [consumed] }] });
           await tx.commit();
           return;
