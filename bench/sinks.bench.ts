@@ -26,6 +26,7 @@ import { writeMeasurements, writeRollups, type WriteMethod } from '../connectors
 import { HierarchyCache, loadScripts, measurementCommands, runPipelined } from '../connectors/redis-sink/writer';
 import { redisSinkOptionsSchema } from '../connectors/redis-sink/options';
 import { setLatest } from '../connectors/redis-sink/scripts';
+import { latestKey, liveChannel } from '../connectors/redis-sink/keys';
 import type { Measurement, Rollup } from '../schemas/types';
 import { barChartSvg, writeChart } from './lib/chart';
 import { resultsDirectory } from './lib/paths';
@@ -163,7 +164,7 @@ export async function run(): Promise<object> {
       });
       const calls = Math.ceil(ROWS / READINGS_PER_CALL);
       const out = execFileSync('redis-benchmark', ['-h', url.hostname, '-p', url.port || '6379', '-P', String(Math.ceil(BATCH / READINGS_PER_CALL)), '-n', String(calls),
-        '-r', '1000000000', '-c', '1', '--csv', 'evalsha', setLatest.sha, '0', `${prefix}rb:`, JSON.stringify(readings)]).toString();
+        '-r', '1000000000', '-c', '1', '--csv', 'evalsha', setLatest.sha, '0', latestKey(`${prefix}rb:`, ''), liveChannel(`${prefix}rb:`, ''), JSON.stringify(readings)]).toString();
       const line = out.trim().split('\n').at(-1)!;
       return Number(line.split(',').at(-7)!.replace(/"/g, '')) * READINGS_PER_CALL; // rps: the 7th field from the end (the test name holds commas)
     };

@@ -15,13 +15,14 @@ function script(source: string): Script {
 }
 
 /**
- * Many readings in one call. ARGV[1]: the key prefix; ARGV[2]: the readings as
- * JSON, an array of `[path, time, value, kind, unit, receivedAt, live message]`,
- * every element a string (numbers keep their exact decimal form; unit '' for none).
- * Each reading is stored in `<prefix>latest:<path>` and published on
- * `<prefix>live:<path>` (keys.ts's layout) only when strictly newer by event
- * time than what the hash holds, in array order, so a series twice in one call
- * is right too. Returns how many were applied.
+ * Many readings in one call. ARGV[1] and ARGV[2]: what a latest hash's key and
+ * a live channel start with (`latestKey(prefix, '')`, `liveChannel(prefix, '')`
+ * of keys.ts); ARGV[3]: the readings as JSON, an array of
+ * `[path, time, value, kind, unit, receivedAt, live message]`, every element a
+ * string (numbers keep their exact decimal form; unit '' for none). Each
+ * reading is stored in its latest hash and published on its live channel only
+ * when strictly newer by event time than what the hash holds, in array order,
+ * so a series twice in one call is right too. Returns how many were applied.
  *
  * Why one call for many readings, with the data as one JSON argument: a call
  * per reading with eight arguments cost the sink's Redis client about 12 µs a
@@ -30,15 +31,15 @@ function script(source: string): Script {
  * not Redis Cluster.
  */
 export const setLatest = script(`
-local prefix = ARGV[1]
-local readings = cjson.decode(ARGV[2])
+local latest, live = ARGV[1], ARGV[2]
+local readings = cjson.decode(ARGV[3])
 local applied = 0
 for _, r in ipairs(readings) do
-  local key = prefix .. 'latest:' .. r[1]
+  local key = latest .. r[1]
   local current = redis.call('HGET', key, 'time')
   if not current or tonumber(current) < tonumber(r[2]) then
     redis.call('HSET', key, 'time', r[2], 'value', r[3], 'kind', r[4], 'unit', r[5], 'receivedAt', r[6])
-    redis.call('PUBLISH', prefix .. 'live:' .. r[1], r[7])
+    redis.call('PUBLISH', live .. r[1], r[7])
     applied = applied + 1
   end
 end

@@ -1,7 +1,7 @@
 import type Redis from 'ioredis';
 import type { ChainableCommander } from 'ioredis';
 import type { Measurement, Rollup } from '../../schemas/types';
-import { childrenKey, hierarchyEdges, liveMessage, rollupMember, rollupsKey } from './keys';
+import { childrenKey, hierarchyEdges, latestKey, liveChannel, liveMessage, rollupMember, rollupsKey } from './keys';
 import { putRollup, scripts, setLatest } from './scripts';
 
 type Command = (pipeline: ChainableCommander) => void;
@@ -36,7 +36,7 @@ export function measurementCommands(prefix: string, measurements: readonly Measu
     const readings = measurements.slice(start, start + readingsPerCall)
       .map((m) => [m.path, String(m.timestamp), String(m.value), m.kind, m.unit ?? '', String(m.receivedAt), liveMessage(m)]);
     const json = JSON.stringify(readings);
-    commands.push((p) => p.evalsha(setLatest.sha, 0, prefix, json));
+    commands.push((p) => p.evalsha(setLatest.sha, 0, latestKey(prefix, ''), liveChannel(prefix, ''), json));
   }
   const newPaths = new Set<string>();
   for (const m of measurements) if (!hierarchy?.has(m.path)) newPaths.add(m.path);
