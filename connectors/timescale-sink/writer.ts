@@ -55,17 +55,26 @@ export function measurementCopyData(c: MeasurementColumns): Buffer {
 }
 
 async function copyMeasurements(client: PoolClient, schema: string, c: MeasurementColumns): Promise<number> {
-  const data = measurementCopyData(c);
+  if (await copyUnlessStored(client, copyMeasurementsSql(schema), measurementCopyData(c))) return c.path.length;
+  return insertMeasurements(client, schema, c);
+}
+
+/**
+ * Binary COPY inside a savepoint. Returns false, with the savepoint rolled back
+ * and the transaction usable, when a row is already stored (unique_violation);
+ * the caller then writes the rows another way.
+ */
+async function copyUnlessStored(client: PoolClient, sql: string, data: Buffer): Promise<boolean> {
   await client.query('savepoint fleetstream_copy');
   try {
-    await pipeline(Readable.from([data]), client.query(copyFrom(copyMeasurementsSql(schema))));
+    await pipeline(Readable.from([data]), client.query(copyFrom(sql)));
   } catch (error) {
     if ((error as { code?: string }).code !== uniqueViolation) throw error;
     await client.query('rollback to savepoint fleetstream_copy');
-    return insertMeasurements(client, schema, c);
+    return false;
   }
   await client.query('release savepoint fleetstream_copy');
-  return c.path.length;
+  return true;
 }
 
 export interface RollupsWritten {
@@ -91,26 +100,13 @@ export async function writeRollups(
   let staged = c;
   if (fresh.length > 0) {
     const parts = splitRollupColumns(c, fresh);
-    if (await copyFreshRollups(client, schema, resolution, parts.selected)) {
+    if (await copyUnlessStored(client, copyRollupsSql(schema, resolution), rollupCopyData(parts.selected))) {
       rows += parts.selected.path.length;
       staged = parts.rest;
     }
   }
   if (staged.path.length > 0) rows += await upsertStagedRollups(client, schema, resolution, staged);
   return { rows, committed: () => windows?.committed(c) };
-}
-
-async function copyFreshRollups(client: PoolClient, schema: string, resolution: string, c: RollupColumns): Promise<boolean> {
-  await client.query('savepoint fleetstream_copy');
-  try {
-    await pipeline(Readable.from([rollupCopyData(c)]), client.query(copyFrom(copyRollupsSql(schema, resolution))));
-  } catch (error) {
-    if ((error as { code?: string }).code !== uniqueViolation) throw error;
-    await client.query('rollback to savepoint fleetstream_copy');
-    return false;
-  }
-  await client.query('release savepoint fleetstream_copy');
-  return true;
 }
 
 /**
