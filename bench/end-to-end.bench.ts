@@ -188,13 +188,3 @@ export async function run(): Promise<object> {
   console.log(`references (same run): Mosquitto ${Math.round(references.mosquittoMessagesPerSecond)} msg/s (x3 readings), Kafka ${Math.round(references.kafkaRecordsPerSecond)} records/s, COPY ${Math.round(references.postgresCopyRowsPerSecond)} rows/s, Redis ${Math.round(references.redisSetsPerSecond)} SET/s`);
   return summary;
 }
-
-if (require.main === module) {
-  run().then(
-    (result) => console.log(JSON.stringify(result)),
-    (error: unknown) => {
-      console.error(error);
-      process.exit(1);
-    },
-  );
-}

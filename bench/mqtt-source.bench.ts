@@ -117,13 +117,3 @@ export async function run(): Promise<object> {
     await admin.disconnect();
   }
 }
-
-if (require.main === module) {
-  run().then(
-    (result) => console.log(JSON.stringify(result)),
-    (error: unknown) => {
-      console.error(error);
-      process.exit(1);
-    },
-  );
-}

@@ -7,7 +7,7 @@
  * reading's arrival in Kafka to the first rollup holding it (provisional
  * rollups every 2 s, the default) at fixed offered loads.
  *
- * Run: `eval "$(make -s env)" && node -r ./test/swc-register.js bench/rollups.bench.ts`
+ * Run: `eval "$(make -s env)" && node -r ./test/swc-register.js bench/run.ts rollups`
  */
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
@@ -384,14 +384,4 @@ async function measureLag(kafka: Kafka, admin: Admin, registry: ReturnType<typeo
     else missing++;
   }
   return { ...latencyPercentiles(lags), missing, readings: sent.length };
-}
-
-if (require.main === module) {
-  run().then(
-    (result) => console.log(JSON.stringify(result, null, 2)),
-    (error: unknown) => {
-      console.error(error);
-      process.exitCode = 1;
-    },
-  );
 }

@@ -7,7 +7,7 @@
  * call and calls per round trip.
  * One warm-up, then REPS repetitions interleaved (A B C, A B C, ...); median and min-max.
  *
- * Run: `eval "$(make -s env)" && node -r ./test/swc-register.js bench/sinks.bench.ts`
+ * Run: `eval "$(make -s env)" && node -r ./test/swc-register.js bench/run.ts sinks`
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -219,11 +219,4 @@ export async function run(): Promise<object> {
     redis.disconnect();
     rmSync(dir, { recursive: true, force: true });
   }
-}
-
-if (require.main === module) {
-  run().catch((error: unknown) => {
-    console.error(error);
-    process.exitCode = 1;
-  });
 }

@@ -1,14 +1,13 @@
-import type { Batch, KafkaMessage } from 'kafkajs';
+import type { Batch } from 'kafkajs';
 import Redis from 'ioredis';
 import type { RunningComponent } from '../../lib/component';
 import { FleetstreamError } from '../../lib/errors';
 import { componentLogger, type Logger } from '../../lib/logger';
-import { AvroCodec } from '../../schemas/avro-codec';
 import { startBatchConsumer } from '../../lib/sink/batch-consumer';
 import { connectSinkInputs } from '../../lib/sink/sink-inputs';
-import { isUndecodable, type DeadLetterWriter } from '../../lib/sink/dead-letter-writer';
+import { decodeBatch, sendRejected } from '../../lib/sink/decode-batch';
 import { parseRedisSinkOptions } from './options';
-import { createSinkMetrics, type SinkMetrics } from '../../lib/sink/sink-metrics';
+import { createSinkMetrics } from '../../lib/sink/sink-metrics';
 import { HierarchyCache, loadScripts, measurementCommands, rollupCommands, runPipelined } from './writer';
 
 
@@ -38,14 +37,14 @@ export async function start(input: unknown, logger: Logger = componentLogger('re
   const write = async (batch: Batch) => {
     const target = targets.get(batch.topic)!;
     if (target.kind === 'measurements') {
-      const { values, rejected } = await decodeAll(batch, target.codec);
+      const { values, rejected } = await decodeBatch(batch, target.codec);
       const latest = measurementCommands(options.keyPrefix, values, options.readingsPerCall, hierarchy);
       await runPipelined(redis, latest.commands, options.pipelineDepth);
       latest.written();
       metrics.rowsWritten.inc({ target: 'latest' }, values.length);
       await sendRejected(rejected, deadLetters, metrics);
     } else {
-      const { values, rejected } = await decodeAll(batch, target.codec);
+      const { values, rejected } = await decodeBatch(batch, target.codec);
       await runPipelined(redis, rollupCommands(options.keyPrefix, target.resolution, options.horizonMs[target.resolution]!, values), options.pipelineDepth);
       metrics.rowsWritten.inc({ target: `rollups:${target.resolution}` }, values.length);
       await sendRejected(rejected, deadLetters, metrics);
@@ -71,26 +70,4 @@ export async function start(input: unknown, logger: Logger = componentLogger('re
       await redis.quit().catch(() => redis.disconnect());
     },
   };
-}
-
-type Rejected = { topic: string; partition: number; message: KafkaMessage; reason: 'undecodable'; error: Error };
-
-async function decodeAll<T>(batch: Batch, codec: AvroCodec<T>): Promise<{ values: T[]; rejected: Rejected[] }> {
-  const values: T[] = [];
-  const rejected: Rejected[] = [];
-  for (const message of batch.messages) {
-    if (!message.value) continue; // a tombstone of a compacted rollup topic
-    try {
-      values.push(await codec.decode(message.value));
-    } catch (error) {
-      if (!isUndecodable(error)) throw error;
-      rejected.push({ topic: batch.topic, partition: batch.partition, message, reason: 'undecodable', error: error as Error });
-    }
-  }
-  return { values, rejected };
-}
-
-async function sendRejected(rejected: Rejected[], deadLetters: DeadLetterWriter, metrics: SinkMetrics): Promise<void> {
-  await deadLetters.send(rejected);
-  if (rejected.length > 0) metrics.deadLettered.inc({ reason: 'undecodable' }, rejected.length);
 }

@@ -1,13 +1,13 @@
-import type { Batch, KafkaMessage } from 'kafkajs';
+import type { Batch } from 'kafkajs';
 import { Pool } from 'pg';
 import type { RunningComponent } from '../../lib/component';
 import { componentLogger, type Logger } from '../../lib/logger';
 import { FleetstreamError } from '../../lib/errors';
-import { AvroCodec } from '../../schemas/avro-codec';
 import type { Measurement, Rollup } from '../../schemas/types';
 import { startBatchConsumer } from '../../lib/sink/batch-consumer';
 import { connectSinkInputs, type SinkTarget } from '../../lib/sink/sink-inputs';
-import { isUndecodable, type DeadLetterWriter } from '../../lib/sink/dead-letter-writer';
+import type { DeadLetterWriter } from '../../lib/sink/dead-letter-writer';
+import { decodeBatch, sendRejected } from '../../lib/sink/decode-batch';
 import { runMigrations, type MigrateResult } from './migrate';
 import { parseTimescaleSinkOptions, type TimescaleSinkOptions } from './options';
 import { rollupTable } from './resolution';
@@ -76,27 +76,6 @@ export async function start(input: unknown, logger: Logger = componentLogger('ti
   };
 }
 
-async function decodeAll<T>(batch: Batch, codec: AvroCodec<T>, deadLetters: DeadLetterWriter, metrics: SinkMetrics): Promise<{ values: T[]; rejected: () => Promise<void> }> {
-  const values: T[] = [];
-  const rejected: { topic: string; partition: number; message: KafkaMessage; reason: 'undecodable'; error: Error }[] = [];
-  for (const message of batch.messages) {
-    if (!message.value) continue; // a tombstone of a compacted rollup topic
-    try {
-      values.push(await codec.decode(message.value));
-    } catch (error) {
-      if (!isUndecodable(error)) throw error;
-      rejected.push({ topic: batch.topic, partition: batch.partition, message, reason: 'undecodable', error: error as Error });
-    }
-  }
-  return {
-    values,
-    rejected: async () => {
-      await deadLetters.send(rejected);
-      if (rejected.length > 0) metrics.deadLettered.inc({ reason: 'undecodable' }, rejected.length);
-    },
-  };
-}
-
 async function writeBatch(
   batch: Batch,
   target: SinkTarget,
@@ -104,9 +83,7 @@ async function writeBatch(
 ): Promise<void> {
   const { pool, options, metrics } = deps;
   // two calls, one per record type, so each result keeps its type
-  const decoded = target.kind === 'measurements'
-    ? await decodeAll(batch, target.codec, deps.deadLetters, metrics)
-    : await decodeAll(batch, target.codec, deps.deadLetters, metrics);
+  const decoded = target.kind === 'measurements' ? await decodeBatch(batch, target.codec) : await decodeBatch(batch, target.codec);
   if (decoded.values.length > 0) {
     const client = await pool.connect();
     let broken = false;
@@ -139,5 +116,5 @@ async function writeBatch(
       client.release(broken);
     }
   }
-  await decoded.rejected();
+  await sendRejected(decoded.rejected, deps.deadLetters, metrics);
 }

@@ -7,7 +7,7 @@
  * independent computation of what the rollups of the accepted readings must
  * be (it shares no code with the processor). Pure: no I/O.
  */
-import type { ParameterKind, Rollup } from '../../schemas/types';
+import type { Measurement, ParameterKind, Rollup } from '../../schemas/types';
 
 const minute = 60_000;
 const hour = 60 * minute;
@@ -36,14 +36,7 @@ export interface DatasetOptions {
   lateCount?: number;
 }
 
-export interface DatasetSeries {
-  path: string;
-  tenant: string;
-  site: string;
-  device: string;
-  metric: string;
-  kind: ParameterKind;
-}
+export type DatasetSeries = Pick<Measurement, 'path' | 'tenant' | 'site' | 'device' | 'metric' | 'kind'>;
 
 export interface DatasetReading {
   path: string;

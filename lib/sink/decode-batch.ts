@@ -1,0 +1,38 @@
+import type { Batch, KafkaMessage } from 'kafkajs';
+import type { AvroCodec } from '../../schemas/avro-codec';
+import { isUndecodable, type DeadLetterWriter } from './dead-letter-writer';
+import type { SinkMetrics } from './sink-metrics';
+
+export interface RejectedRecord {
+  topic: string;
+  partition: number;
+  message: KafkaMessage;
+  reason: 'undecodable';
+  error: Error;
+}
+
+/**
+ * A sink's Kafka batch decoded: the values, and the records that can never be
+ * decoded (for the dead-letter topic). Tombstones of compacted rollup topics are
+ * skipped; any other error (the registry unreachable) throws, so the batch is retried.
+ */
+export async function decodeBatch<T>(batch: Batch, codec: AvroCodec<T>): Promise<{ values: T[]; rejected: RejectedRecord[] }> {
+  const values: T[] = [];
+  const rejected: RejectedRecord[] = [];
+  for (const message of batch.messages) {
+    if (!message.value) continue;
+    try {
+      values.push(await codec.decode(message.value));
+    } catch (error) {
+      if (!isUndecodable(error)) throw error;
+      rejected.push({ topic: batch.topic, partition: batch.partition, message, reason: 'undecodable', error: error as Error });
+    }
+  }
+  return { values, rejected };
+}
+
+/** Dead-letters the rejected records and counts them; call after the batch's values are written. */
+export async function sendRejected(rejected: RejectedRecord[], deadLetters: DeadLetterWriter, metrics: SinkMetrics): Promise<void> {
+  await deadLetters.send(rejected);
+  if (rejected.length > 0) metrics.deadLettered.inc({ reason: 'undecodable' }, rejected.length);
+}
