@@ -30,6 +30,7 @@ import { repeatInterleaved } from './lib/repeat';
 import { resultsDirectory } from './lib/paths';
 import { writeResult } from './lib/results';
 import { latencyPercentiles, summarize } from './lib/stats';
+import { createTopicsAndWait } from '../lib/create-topics';
 
 const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
 const SERIES = env('ROLLUPS_BENCH_SERIES', 10_000);
@@ -118,7 +119,7 @@ function stateBytes(series: number, perWindow: number): { heapBytesPerSeriesWind
 }
 
 async function createTopics(admin: Admin, topics: string[], partitions: number): Promise<void> {
-  await admin.createTopics({ waitForLeaders: true, topics: topics.map((topic) => ({ topic, numPartitions: partitions })) });
+  await createTopicsAndWait(admin, topics.map((topic) => ({ topic, numPartitions: partitions })));
 }
 
 /** Committed offsets of `groupId` on `topic` summed over its partitions. */

@@ -1,4 +1,5 @@
 import { ConfigResourceTypes, type Admin } from 'kafkajs';
+import { createTopicsAndWait } from '../lib/create-topics';
 import type { TopicSpec } from './topics';
 
 export type TopicChange =
@@ -17,15 +18,15 @@ export async function applyTopics(admin: Admin, specs: TopicSpec[], replicationF
   const existing = new Set(await admin.listTopics());
   const missing = specs.filter((spec) => !existing.has(spec.name));
   if (missing.length > 0) {
-    await admin.createTopics({
-      waitForLeaders: true,
-      topics: missing.map((spec) => ({
+    await createTopicsAndWait(
+      admin,
+      missing.map((spec) => ({
         topic: spec.name,
         numPartitions: spec.partitions,
         replicationFactor,
         configEntries: Object.entries(spec.config).map(([name, value]) => ({ name, value })),
       })),
-    });
+    );
     for (const spec of missing) changes.push({ topic: spec.name, change: 'created', partitions: spec.partitions });
   }
 

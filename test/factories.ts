@@ -10,6 +10,7 @@ import { Pool } from 'pg';
 import { readConnectionSettings, type ConnectionSettings } from '../lib/config';
 import { createKafka } from '../lib/kafka';
 import { componentLogger } from '../lib/logger';
+import { createTopicsAndWait } from '../lib/create-topics';
 
 type Cleanup = () => Promise<void>;
 const cleanups: Cleanup[] = [];
@@ -51,10 +52,7 @@ async function admin(): Promise<Admin> {
 export async function freshTopic(options: { prefix?: string; partitions?: number; config?: Record<string, string> } = {}): Promise<string> {
   const topic = uniqueName(options.prefix ?? 'test.topic');
   const a = await admin();
-  await a.createTopics({
-    waitForLeaders: true,
-    topics: [{ topic, numPartitions: options.partitions ?? 1, configEntries: Object.entries(options.config ?? {}).map(([name, value]) => ({ name, value })) }],
-  });
+  await createTopicsAndWait(a, [{ topic, numPartitions: options.partitions ?? 1, configEntries: Object.entries(options.config ?? {}).map(([name, value]) => ({ name, value })) }]);
   onCleanup(async () => {
     await (await admin()).deleteTopics({ topics: [topic] }).catch(() => undefined);
   });

@@ -9,6 +9,7 @@ import { createKafka } from '../../lib/kafka';
 import { componentLogger } from '../../lib/logger';
 import { repositoryRoot } from './paths';
 import { measurementRowsCsv, parseProducerPerformance, parsePsqlTiming, parseRedisBenchmark, type ProducerPerformanceSummary } from './reference-parsers';
+import { createTopicsAndWait } from '../../lib/create-topics';
 
 /**
  * The reference measurements BENCHMARKING.md asks for: each server alone,
@@ -136,7 +137,7 @@ export async function measureKafkaProducer(options: KafkaReferenceOptions): Prom
   const admin = createKafka({ brokers: options.brokers, clientId: 'bench-reference', logger: componentLogger('bench') }).admin();
   await admin.connect();
   try {
-    await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: partitions, replicationFactor: 1 }] });
+    await createTopicsAndWait(admin, [{ topic, numPartitions: partitions, replicationFactor: 1 }]);
     const producerProps = { acks: 'all', ...options.producerProps };
     const libs = options.kafkaLibs ?? join(repositoryRoot(), '.local', 'kafka', 'libs');
     const args = [

@@ -10,6 +10,7 @@ import { TopicReader } from '../../test/topic-reader';
 import { cleanupTopics, freshTopic, onCleanup, testKafka, testSettings, uniqueName } from '../../test/factories';
 import { start } from './index';
 import type { RollupsOptions } from './options';
+import { createTopicsAndWait } from '../../lib/create-topics';
 
 export interface RollupsFixture {
   options: Omit<RollupsOptions, 'resolutions'> & { measurementsTopic: string; deadLetterTopic: string; rollupTopicTemplate: string; resolutions: string[] };
@@ -47,7 +48,7 @@ export async function rollupsFixture(overrides: Partial<RollupsOptions> = {}, pa
 async function freshTopicNamed(name: string, partitions: number): Promise<void> {
   const admin = testKafka().admin();
   await admin.connect();
-  await admin.createTopics({ waitForLeaders: true, topics: [{ topic: name, numPartitions: partitions }] });
+  await createTopicsAndWait(admin, [{ topic: name, numPartitions: partitions }]);
   await admin.disconnect();
   cleanupTopics([name]);
 }

@@ -20,6 +20,7 @@ import { chunkTopicMessages } from './send-chunks';
 import type { StageMetrics } from './stage-metrics';
 import { revisionOf } from './window-aggregate';
 import type { WindowLogic } from './window-logic';
+import { createTopicsAndWait } from '../../lib/create-topics';
 
 /** What one input record means to a stage. */
 export type StageInput<I> =
@@ -361,10 +362,7 @@ export class RollupStage<I, W> {
     const topic = this.config.changelogTopic;
     const existing = await this.admin!.listTopics();
     if (!existing.includes(topic)) {
-      await this.admin!.createTopics({
-        waitForLeaders: true,
-        topics: [{ topic, numPartitions: partitions, configEntries: [{ name: 'cleanup.policy', value: 'compact' }] }],
-      });
+      await createTopicsAndWait(this.admin!, [{ topic, numPartitions: partitions, configEntries: [{ name: 'cleanup.policy', value: 'compact' }] }]);
       this.log.info({ event: 'changelog_created', topic, partitions }, 'state changelog topic created');
     } else if ((await this.partitionCount(topic)) !== partitions) {
       throw new Error(`changelog ${topic} must have as many partitions as ${this.config.inputTopic} (${partitions}); delete it to have it rebuilt`);
