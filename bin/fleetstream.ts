@@ -56,13 +56,14 @@ function sinkFlags(command: Command): Command {
       if (!resolution || !topic) throw new InvalidArgumentError('expected <resolution>=<topic>, for example 1m=fleet.rollups.1m.v1');
       return { ...all, [resolution]: topic };
     }, {} as Record<string, string>)
-    .option('--dead-letter-topic <topic>', 'dead-letter topic');
+    .option('--dead-letter-topic <topic>', 'dead-letter topic')
+    .option('--commit-interval <ms>', 'how often the offsets of written batches are committed (default 1000)', (v: string) => Number(v));
 }
 function sinkOptions(flags: Record<string, unknown>): Record<string, unknown> {
   const settings = readConnectionSettings();
   const picked = Object.fromEntries(Object.entries({
     resolutions: flags.resolutions, groupId: flags.groupId, measurementsTopic: flags.measurementsTopic, deadLetterTopic: flags.deadLetterTopic,
-    rollupTopics: flags.rollupTopic,
+    rollupTopics: flags.rollupTopic, commitIntervalMs: flags.commitInterval,
   }).filter(([, v]) => v !== undefined));
   return { kafkaBrokers: settings.kafkaBrokers, schemaRegistryUrl: settings.schemaRegistryUrl, ...picked };
 }

@@ -52,7 +52,7 @@ export async function start(input: unknown, logger: Logger = componentLogger('re
   };
 
   const consumer = await startBatchConsumer({
-    ...options, // groupId, fromBeginning, partitionsConsumedConcurrently, retry delays
+    ...options, // the consumer loop's options (lib/sink/sink-options.ts)
     kafka,
     topics: [...targets.keys()],
     logger,

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { parseOptions } from '../../lib/config';
-import { defaultResolutions, topicNames } from '../../schemas/topics';
+import { defaultResolutions } from '../../schemas/topics';
+import { sinkConsumerOptions } from '../../lib/sink/sink-options';
 import { durationPattern, parseDuration } from './duration';
 
 const resolution = z.string().regex(/^[1-9][0-9]*[smhd]$/, 'must be <number><s|m|h|d>');
@@ -18,29 +19,15 @@ export const redisSinkOptionsSchema = z
     redisUrl: z.string().regex(/^rediss?:\/\//),
     /** Prefix of every key and channel. Default `fleet:`. */
     keyPrefix: z.string().min(1).default('fleet:'),
+    ...sinkConsumerOptions({ groupId: 'fleetstream-redis-sink', fetchMinBytes: 16 * 1024, fetchMaxWaitMs: 20 }),
     /** Rollup resolutions to keep. Default `1m`, `1h`, `1d`. */
     resolutions: z.array(resolution).min(1).default([...defaultResolutions]),
     /** How far back recent rollups are kept, per resolution (`24h`, `30d`, `2y`). Default 24h of 1m, 30d of 1h, 2y of 1d. */
     horizons: z.record(z.string(), z.string().regex(durationPattern, 'must be <number><ms|s|m|h|d|w|y>')).default(defaultHorizons),
-    /** Raw measurements topic. Default `fleet.measurements.v1`. */
-    measurementsTopic: z.string().min(1).default(topicNames.measurements),
-    /** Rollup topic per resolution; absent resolutions use `fleet.rollups.<resolution>.v1`. Default `{}`. */
-    rollupTopics: z.record(z.string(), z.string().min(1)).default({}),
-    /** Where undecodable records go. Default `fleet.deadletter.v1`. */
-    deadLetterTopic: z.string().min(1).default(topicNames.deadLetter),
-    /** Kafka consumer group. Default `fleetstream-redis-sink`. */
-    groupId: z.string().min(1).default('fleetstream-redis-sink'),
-    /** Where a group without committed offsets starts: true = earliest. Default true. */
-    fromBeginning: z.boolean().default(true),
-    /** Partitions written in parallel. Default 2. */
-    partitionsConsumedConcurrently: z.number().int().min(1).max(64).default(2),
     /** Commands per pipeline round trip. Default 1000. */
     pipelineDepth: z.number().int().min(1).max(100_000).default(1000),
     /** Readings per latest-value script call (one Redis command). Default 100. */
     readingsPerCall: z.number().int().min(1).max(10_000).default(100),
-    /** First and longest wait between retries of a failed batch, ms. Default 200 and 10000. */
-    retryInitialMs: z.number().int().min(1).default(200),
-    retryMaxMs: z.number().int().min(1).default(10_000),
   })
   .strict()
   .superRefine((options, ctx) => {

@@ -1,14 +1,11 @@
-import { eventually, freshGroupId, freshKeyPrefix } from '../../test/factories';
-import { freshSinkTopics, produceMeasurements } from '../../test/sink-records';
+import { eventually, freshGroupId } from '../../test/factories';
+import { produceMeasurements } from '../../test/sink-records';
 import { restartRedis } from '../../test/local-stack';
-import { resolutions, client, sinkOptions, startSink, cleanupKeys, newestByPath, latestMatches, series } from './redis-sink.fixture';
+import { sinkOptions, startSink, newestByPath, latestMatches, series, freshResources } from './redis-sink.fixture';
 
 describe('redis-sink', () => {
   it('survives a Redis restart mid-stream', async () => {
-    const redis = client();
-    const prefix = freshKeyPrefix();
-    cleanupKeys(redis, prefix);
-    const topics = await freshSinkTopics(resolutions);
+    const { redis, prefix, topics } = await freshResources();
     await startSink(sinkOptions(topics, prefix, freshGroupId()));
     const first = series(10, 50, 0);
     await produceMeasurements(topics, first);

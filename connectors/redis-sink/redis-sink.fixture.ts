@@ -3,8 +3,8 @@ import Redis from 'ioredis';
 import type { RunningComponent } from '../../lib/component';
 import { componentLogger } from '../../lib/logger';
 import type { Measurement } from '../../schemas/types';
-import { onCleanup, testSettings } from '../../test/factories';
-import { reading, type SinkTopics } from '../../test/sink-records';
+import { freshKeyPrefix, onCleanup, testSettings } from '../../test/factories';
+import { freshSinkTopics, reading, type SinkTopics } from '../../test/sink-records';
 import { start } from './index';
 
 export const resolutions = ['1m', '1h'];
@@ -32,7 +32,15 @@ export async function startSink(options: ReturnType<typeof sinkOptions>): Promis
   return sink;
 }
 
-export function cleanupKeys(redis: Redis, prefix: string): void {
+/** What most tests start from: a Redis client, a fresh key prefix (cleaned up after the file) and fresh topics. */
+export async function freshResources(): Promise<{ redis: Redis; prefix: string; topics: SinkTopics }> {
+  const redis = client();
+  const prefix = freshKeyPrefix();
+  cleanupKeys(redis, prefix);
+  return { redis, prefix, topics: await freshSinkTopics(resolutions) };
+}
+
+function cleanupKeys(redis: Redis, prefix: string): void {
   onCleanup(async () => {
     const keys = await redis.keys(`${prefix}*`);
     if (keys.length > 0) await redis.del(...keys);

@@ -1,14 +1,11 @@
-import { eventually, freshGroupId, freshKeyPrefix } from '../../test/factories';
-import { freshSinkTopics, groupCaughtUp, produceMeasurements, produceRollups, reading, rollup, spawnCli } from '../../test/sink-records';
-import { resolutions, t0, client, sinkOptions, startSink, cleanupKeys, newestByPath, latestMatches, series } from './redis-sink.fixture';
+import { eventually, freshGroupId } from '../../test/factories';
+import { groupCaughtUp, produceMeasurements, produceRollups, reading, rollup, spawnCli } from '../../test/sink-records';
+import { resolutions, t0, client, sinkOptions, startSink, newestByPath, latestMatches, series, freshResources } from './redis-sink.fixture';
 
 describe('redis-sink', () => {
   it('keeps the newest value by event time under out-of-order arrival, the highest rollup revision, the hierarchy, and publishes live updates', async () => {
-    const redis = client();
+    const { redis, prefix, topics } = await freshResources();
     const subscriber = client();
-    const prefix = freshKeyPrefix();
-    cleanupKeys(redis, prefix);
-    const topics = await freshSinkTopics(resolutions);
     const path = '/acme/plant1/m7/kwh';
     const live: string[] = [];
     subscriber.on('pmessage', (_pattern, _channel, message: string) => live.push(message));
@@ -48,11 +45,20 @@ describe('redis-sink', () => {
     expect(await snapshot()).toEqual(before);
   });
 
+  it('commits the offsets of what it wrote when it stops, between two commit intervals', async () => {
+    const { redis, prefix, topics } = await freshResources();
+    const all = series(10, 20, 0);
+    await produceMeasurements(topics, all);
+    const options = { ...sinkOptions(topics, prefix, freshGroupId()), commitIntervalMs: 600_000 };
+    const sink = await startSink(options);
+    await eventually(() => latestMatches(redis, prefix, newestByPath(all)), 'every newest value');
+    expect(await groupCaughtUp(options.groupId, [topics.measurements])).toBe(false); // the interval has not come round
+    await sink.stop();
+    expect(await groupCaughtUp(options.groupId, [topics.measurements])).toBe(true);
+  });
+
   it('survives its own SIGKILL mid-stream', async () => {
-    const redis = client();
-    const prefix = freshKeyPrefix();
-    cleanupKeys(redis, prefix);
-    const topics = await freshSinkTopics(resolutions);
+    const { redis, prefix, topics } = await freshResources();
     const all = series(50, 400, 0);
     await produceMeasurements(topics, all);
     const rollups = all.filter((m) => m.timestamp % 60_000 === 0).map((m) => rollup(m.path, '1m', m.timestamp, 2, true));

@@ -56,7 +56,7 @@ export async function start(input: unknown, logger: Logger = componentLogger('ti
   const rollupWindows = new Map(options.resolutions.map((r) => [r, new RollupWindowCache()]));
 
   const consumer = await startBatchConsumer({
-    ...options, // groupId, fromBeginning, partitionsConsumedConcurrently, retry delays
+    ...options, // the consumer loop's options (lib/sink/sink-options.ts)
     kafka,
     topics: [...targets.keys()],
     logger,

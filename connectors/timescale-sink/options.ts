@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { parseOptions } from '../../lib/config';
-import { defaultResolutions, topicNames } from '../../schemas/topics';
+import { defaultResolutions } from '../../schemas/topics';
+import { sinkConsumerOptions } from '../../lib/sink/sink-options';
 import { resolutionPattern } from './resolution';
 
 const identifier = z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be a lower-case SQL identifier (letters, digits, _)');
@@ -38,18 +39,7 @@ export const timescaleSinkOptionsSchema = z
     schema: identifier.default('public'),
     /** Rollup resolutions to consume and store, one table each. Default `1m`, `1h`, `1d`. */
     resolutions: z.array(z.string().regex(resolutionPattern, 'must be <number><s|m|h|d>')).min(1).default([...defaultResolutions]),
-    /** Raw measurements topic. Default `fleet.measurements.v1`. */
-    measurementsTopic: z.string().min(1).default(topicNames.measurements),
-    /** Rollup topic per resolution; absent resolutions use `fleet.rollups.<resolution>.v1`. Default `{}`. */
-    rollupTopics: z.record(z.string(), z.string().min(1)).default({}),
-    /** Where undecodable records go. Default `fleet.deadletter.v1`. */
-    deadLetterTopic: z.string().min(1).default(topicNames.deadLetter),
-    /** Kafka consumer group. Default `fleetstream-timescale-sink`. */
-    groupId: z.string().min(1).default('fleetstream-timescale-sink'),
-    /** Where a group without committed offsets starts: true = earliest. Default true. */
-    fromBeginning: z.boolean().default(true),
-    /** Partitions written in parallel (each in its own transaction). Default 2. */
-    partitionsConsumedConcurrently: z.number().int().min(1).max(64).default(2),
+    ...sinkConsumerOptions({ groupId: 'fleetstream-timescale-sink', fetchMinBytes: 64 * 1024, fetchMaxWaitMs: 100 }),
     /**
      * How a batch of raw readings reaches PostgreSQL: `copy`, binary COPY into the
      * table, falling back to `insert ... on conflict do nothing` for a batch that
@@ -67,9 +57,6 @@ export const timescaleSinkOptionsSchema = z
     poolSize: z.number().int().min(1).max(100).default(4),
     /** Apply pending migrations at start. Default true. */
     migrateOnStart: z.boolean().default(true),
-    /** First and longest wait between retries of a failed batch write, ms. Default 200 and 10000. */
-    retryInitialMs: z.number().int().min(1).default(200),
-    retryMaxMs: z.number().int().min(1).default(10_000),
     /** TimescaleDB use and policies. */
     timescale: timescaleSchema.default(timescaleSchema.parse({})),
   })
