@@ -20,14 +20,14 @@ export function readSchemaId(buffer: Buffer): number {
   return buffer.readInt32BE(1);
 }
 
+/** Where `encode` writes before copying out; a record that does not fit takes the slower path. */
+const scratch = Buffer.alloc(64 * 1024);
+
 /**
  * Encodes and decodes one record type under one subject. `register()` sets the
  * subject's compatibility to BACKWARD and registers the schema (idempotent);
  * decoding resolves records written with any registered version of it.
  */
-/** Where `encode` writes before copying out; a record that does not fit takes the slower path. */
-const scratch = Buffer.alloc(64 * 1024);
-
 export class AvroCodec<T> {
   readonly type: avro.Type;
   private schemaId: number | undefined;
