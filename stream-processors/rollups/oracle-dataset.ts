@@ -76,6 +76,8 @@ export function seededRandom(seed: number): () => number {
 const metricOf: Record<ParameterKind, string> = { energy: 'energy_kwh', additive: 'rain_mm', non_additive: 'temperature' };
 const round3 = (x: number) => Math.round(x * 1000) / 1000;
 const MAX_GAP_MS = 15 * minute;
+/** How much earlier (event time) than a late reading the reading that makes it late is published. */
+export const LATE_MARGIN_MS = 20 * minute;
 
 export function generateDataset(options: DatasetOptions): Dataset {
   const random = seededRandom(options.seed);
@@ -128,8 +130,9 @@ export function generateDataset(options: DatasetOptions): Dataset {
 
   // A late reading is published at `publishAt`; by then its series alone has taken the watermark past its window:
   // a reading of the series with ts in [publishAt - margin - disorder - gap, publishAt - margin - disorder) went out
-  // before it, at least `margin` of event time earlier.
-  const margin = 10 * minute;
+  // before it, at least `margin` of event time earlier (so it is ahead of it in the series' partition even if the
+  // connector reorders a little).
+  const margin = LATE_MARGIN_MS;
   const late: DatasetReading[] = [];
   const lastTs = Math.max(...readings.map((r) => r.ts));
   for (let i = 0; i < (options.lateCount ?? 6); i++) {

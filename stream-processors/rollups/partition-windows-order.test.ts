@@ -10,7 +10,7 @@ describe('PartitionWindows: final rollups of a catch-up batch', () => {
   it('come in window order across series, so a next stage that receives them split in two loses none', () => {
     // a backlog: two series, 90 minutes each, closed by one advance
     const raw = new PartitionWindows<ReadingInput, ReturnType<typeof readingWindows.create>>(readingWindows, { sizeMs: minute, latenessMs: 0, idleMs: hour }, 0);
-    for (const device of ['a', 'b']) for (let m = 0; m <= 90; m++) raw.add(meta(device), T0 + m * minute, T0 + m * minute, { time: T0 + m * minute, value: m }, 0);
+    for (let m = 0; m <= 90; m++) for (const device of ['a', 'b']) raw.add(meta(device), T0 + m * minute, T0 + m * minute, { time: T0 + m * minute, value: m }, 0);
     const finals = raw.advance(0);
     expect(finals).toHaveLength(180);
     expect(finals.map((f) => f.windowStart)).toEqual([...finals.map((f) => f.windowStart)].sort((x, y) => x - y));

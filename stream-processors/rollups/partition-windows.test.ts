@@ -36,6 +36,23 @@ describe('PartitionWindows (readings to 1m)', () => {
     expect(add(p, temp, T0 + 40_000, 5)).toBe('late');
   });
 
+  it('calls an input late by the inputs before it in the partition, however they were cut into batches', () => {
+    const inputs = [T0 + minute + 15_000, T0 + 20_000, T0 + 2 * minute, T0 + 59_000, T0 + minute + 1000];
+    const outcomes = (advanceAfter: Set<number>) => {
+      const p = rawPartition();
+      return inputs.map((time, i) => {
+        const outcome = add(p, temp, time, i);
+        if (advanceAfter.has(i)) p.advance(0);
+        return outcome;
+      });
+    };
+    // the first minute closes once T0 + 70 s is seen; the second stays open
+    const expected = ['accepted', 'late', 'accepted', 'late', 'accepted'];
+    expect(outcomes(new Set())).toEqual(expected);
+    expect(outcomes(new Set([0, 1, 2, 3, 4]))).toEqual(expected);
+    expect(outcomes(new Set([2]))).toEqual(expected);
+  });
+
   it('counts a duplicate (same path and time) once', () => {
     const p = rawPartition();
     expect(add(p, temp, T0 + 1000, 20)).toBe('accepted');

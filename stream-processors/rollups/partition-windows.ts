@@ -7,7 +7,12 @@
  * minus the allowed lateness; a window closes (its final rollup is emitted)
  * once the watermark passed its end. A partition that goes quiet for
  * `idleMs` lets its watermark follow the wall clock from there, so its last
- * windows close too. An input for a closed window is late.
+ * windows close too.
+ *
+ * An input is late when its window ends at or before the watermark as of the
+ * inputs before it in the partition, whether or not `advance` has emitted that
+ * window yet: the partition's order alone decides, so a replay, or Kafka
+ * cutting the same records into other batches, calls the same inputs late.
  */
 import type { Measurement } from '../../schemas/types';
 import { windowStartOf } from './resolution';
@@ -83,8 +88,9 @@ export class PartitionWindows<I, W> {
     return this.series.size;
   }
 
+  /** The watermark an input is judged against now (the last `advance`'s, or event time's since). */
   get currentWatermark(): number {
-    return this.watermark;
+    return Math.max(this.watermark, this.maxProgress - this.timing.latenessMs);
   }
 
   /**
@@ -94,8 +100,8 @@ export class PartitionWindows<I, W> {
   add(meta: SeriesMeta, time: number, progress: number, input: I, wallNow: number): AddOutcome {
     const start = windowStartOf(time, this.timing.sizeMs);
     this.lastInputAt = wallNow;
+    if (start + this.timing.sizeMs <= this.currentWatermark) return 'late';
     if (progress > this.maxProgress) this.maxProgress = progress;
-    if (start + this.timing.sizeMs <= this.watermark) return 'late';
     let series = this.series.get(meta.path);
     if (!series) {
       series = { meta, carry: undefined, windows: new Map() };
