@@ -14,12 +14,14 @@ import { rootLogger } from '../lib/logger';
 import { metricSum, startComponent, stopPipeline, waitReady } from '../infra/local/pipeline';
 import { lineChartSvg, writeChart } from './lib/chart';
 import { resultsDirectory } from './lib/paths';
-import { startCostMeter } from './lib/process-cost';
+import { cpuSecondsPerMillion, findServerPids, startCostMeter } from './lib/process-cost';
+import { machineFacts } from './lib/machine';
 import { benchProgress } from './lib/progress';
 import { measureKafkaProducer, measureMosquitto } from './lib/references';
 import { writeResult } from './lib/results';
 import { median, summarize } from './lib/stats';
 import { runSimulation } from './simulator';
+import { createTopicsAndWait } from '../lib/create-topics';
 
 const peakSeconds = Number(process.env.BENCH_SOURCE_PEAK_SECONDS ?? 20);
 const soakSeconds = Number(process.env.BENCH_SOURCE_SOAK_SECONDS ?? 300);
@@ -34,15 +36,21 @@ export async function run(): Promise<object> {
   const measurementsTopic = `bench.measurements.${Date.now().toString(36)}`;
   const admin = createKafka({ brokers: settings.kafkaBrokers, clientId: 'bench-mqtt-source', logger: rootLogger }).admin();
   await admin.connect();
-  await admin.createTopics({ waitForLeaders: true, topics: [{ topic: measurementsTopic, numPartitions: 6 }] });
+  await createTopicsAndWait(admin, [{ topic: measurementsTopic, numPartitions: 6 }]);
   const source = await startComponent({ name: 'mqtt-source', args: ['mqtt-source'], opsPort, env: { MQTT_SOURCE_MEASUREMENTS_TOPIC: measurementsTopic } });
   try {
     await waitReady(source);
     const produced = () => metricSum(opsPort, 'mqtt_source_readings_produced_total');
 
-    // peak: offered 60k readings/s, more than the connector takes on 2 cores; counted at Kafka
+    const servers = await findServerPids();
+    /** CPU microseconds per reading into Kafka of each process, per peak */
+    const cpuPerReading: Record<string, number>[] = [];
+    // peak: offered 60k readings/s, about what the connector takes (some runs take all of it, some fall behind and
+    // Mosquitto drops the excess); counted at Kafka. Offered 100k, the overloaded simulator leaves the connector less
+    // CPU (48.6k/s then)
     const peak = async (tag: string): Promise<number> => {
       const before = await produced();
+      const meter = await startCostMeter({ connector: [source.pid], simulator: 'self', mosquitto: servers.mosquitto, kafka: servers.kafka });
       const started = performance.now();
       const stats = await runSimulation(
         { mqttUrl: settings.mqttUrl, devices: 1000, tenants: 1, tenantPrefix: `srcbench${tag}`, rate: 60_000, durationSeconds: peakSeconds, connections: 16 },
@@ -55,7 +63,10 @@ export async function run(): Promise<object> {
         await new Promise((resolve) => setTimeout(resolve, 1000));
       }
       const readings = last - before;
-      log(`  ${tag}: ${readings} of ${stats.readings} readings into Kafka, ${Math.round(readings / ((performance.now() - started) / 1000))}/s`);
+      const cost = await meter.stop();
+      const micros = Object.fromEntries(Object.entries(cost).map(([name, c]) => [name, cpuSecondsPerMillion(c.cpuSeconds, readings)]));
+      if (tag !== 'warmup') cpuPerReading.push(micros);
+      log(`  ${tag}: ${readings} of ${stats.readings} readings into Kafka, ${Math.round(readings / ((performance.now() - started) / 1000))}/s; CPU µs per reading: ${Object.entries(micros).map(([n, v]) => `${n} ${v.toFixed(1)}`).join(', ')}`);
       return readings / ((performance.now() - started) / 1000);
     };
     const kafkaReference = async () => (await measureKafkaProducer({ brokers: settings.kafkaBrokers, records: 300_000, recordSize: 149 })).perSecond;
@@ -72,6 +83,12 @@ export async function run(): Promise<object> {
     const kafka = median(rounds.map((r) => r.kafka));
     const mosquitto = median(rounds.map((r) => r.mosquitto));
     const slower = Math.min(kafka, mosquitto);
+    // Everything shares the machine's cores: what the simulator, Mosquitto and Kafka spend per reading
+    // bounds the rate even if the connector cost nothing.
+    const perReading = Object.fromEntries(['connector', 'simulator', 'mosquitto', 'kafka'].map((name) => [name, median(cpuPerReading.map((m) => m[name] ?? 0))]));
+    const othersMicros = (perReading.simulator ?? 0) + (perReading.mosquitto ?? 0) + (perReading.kafka ?? 0);
+    const cores = machineFacts().cores;
+    const freeConnectorCeiling = (cores * 1e6) / othersMicros;
 
     log(`soak: ${Math.round(connector * 0.7)} readings/s for ${soakSeconds} s, sampling the connector's memory`);
     const meter = await startCostMeter({ connector: [source.pid] }, { intervalMs: 5000 });
@@ -100,6 +117,10 @@ export async function run(): Promise<object> {
       mosquittoAloneReadingsPerSecond: Math.round(mosquitto),
       ratioToSlowerReference: connector / slower,
       target: 0.5,
+      /** CPU microseconds per reading into Kafka at the peak, per process (median of the repetitions) */
+      cpuMicrosPerReading: perReading,
+      /** readings/s the co-located simulator, Mosquitto and Kafka would allow if the connector used no CPU, and that as a ratio */
+      ceilingIfConnectorWereFree: { readingsPerSecond: Math.round(freeConnectorCeiling), ratioToSlowerReference: freeConnectorCeiling / slower },
       memory,
       spread: summarize(rounds.map((r) => r.connector)),
     };
@@ -109,7 +130,7 @@ export async function run(): Promise<object> {
       medians,
       chart,
     });
-    console.log(`mqtt-source: ${medians.connectorReadingsPerSecond} readings/s into Kafka; Kafka alone ${medians.kafkaAloneRecordsPerSecond} records/s, Mosquitto alone ${medians.mosquittoAloneReadingsPerSecond} readings/s; ratio to the slower ${(medians.ratioToSlowerReference * 100).toFixed(0)}% (target 50%); RSS ${memory.firstMinuteMedianMiB.toFixed(0)} -> ${memory.lastMinuteMedianMiB.toFixed(0)} MiB`);
+    console.log(`mqtt-source: ${medians.connectorReadingsPerSecond} readings/s into Kafka; Kafka alone ${medians.kafkaAloneRecordsPerSecond} records/s, Mosquitto alone ${medians.mosquittoAloneReadingsPerSecond} readings/s; ratio to the slower ${(medians.ratioToSlowerReference * 100).toFixed(0)}% (target 50%; ${(medians.ceilingIfConnectorWereFree.ratioToSlowerReference * 100).toFixed(0)}% if the connector cost no CPU: per reading the simulator takes ${perReading.simulator?.toFixed(1)} µs, Mosquitto ${perReading.mosquitto?.toFixed(1)}, Kafka ${perReading.kafka?.toFixed(1)}, the connector ${perReading.connector?.toFixed(1)}, on ${cores} cores); RSS ${memory.firstMinuteMedianMiB.toFixed(0)} -> ${memory.lastMinuteMedianMiB.toFixed(0)} MiB`);
     return medians;
   } finally {
     await stopPipeline([source]);
