@@ -31,6 +31,7 @@ import { resultsDirectory } from './lib/paths';
 import { writeResult } from './lib/results';
 import { latencyPercentiles, summarize } from './lib/stats';
 import { createTopicsAndWait } from '../lib/create-topics';
+import { changelogRecords } from '../stream-processors/rollups/state-changelog';
 
 const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
 const SERIES = env('ROLLUPS_BENCH_SERIES', 10_000);
@@ -85,7 +86,7 @@ function aggregate(data: ReturnType<typeof readingsOf>, metas: SeriesMeta[], wit
       p.provisional();
       nextProvisional += 2000;
     }
-    if (withChangelog) for (const [, snapshot] of p.takeChanged().series) snapshotBytes += JSON.stringify(snapshot).length;
+    if (withChangelog) for (const record of changelogRecords(p.takeChanged())) snapshotBytes += record.key.length + (record.value?.length ?? 0);
   }
   const seconds = (performance.now() - started) / 1000;
   const used = process.cpuUsage(cpu);
@@ -113,7 +114,7 @@ function stateBytes(series: number, perWindow: number): { heapBytesPerSeriesWind
   gc();
   const after = process.memoryUsage().heapUsed;
   const openWindows = p.openWindows;
-  const changelog = p.takeChanged().series.reduce((n, [path, snapshot]) => n + path.length + JSON.stringify(snapshot).length, 0);
+  const changelog = changelogRecords(p.takeChanged()).reduce((n, record) => n + record.key.length + (record.value?.length ?? 0), 0);
   // metas existed before: the delta is the state alone
   return { heapBytesPerSeriesWindow: (after - before) / openWindows, changelogBytesPerSeriesWindow: changelog / openWindows, openWindows };
 }

@@ -44,6 +44,7 @@ export async function start(input: RollupsOptions & { logger: Logger; now?: () =
     groupId: `${options.groupIdPrefix}-${resolution}`,
     transactionalId: `${options.groupIdPrefix}-${options.instanceId}-${resolution}`,
     provisionalIntervalMs: options.provisionalIntervalSeconds * 1000,
+    commitIntervalMs: options.commitIntervalSeconds * 1000,
     rollupCodec: rollupCodecs.get(resolution)!,
     deadLetterCodec,
     kafka,

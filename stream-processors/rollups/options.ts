@@ -27,6 +27,12 @@ export const rollupsOptionsSchema = z.strictObject({
   idleTimeoutSeconds: z.coerce.number().min(0).default(30),
   /** How often provisional rollups of open windows are emitted. Default 2 s. */
   provisionalIntervalSeconds: z.coerce.number().min(0.1).default(2),
+  /**
+   * How often the rollups, window state and offsets of what was consumed since are committed, in one Kafka
+   * transaction per stage; rollups become visible then. Each commit also emits a share of the provisional
+   * rollups (interval / provisional interval of the series). Default 0.2 s.
+   */
+  commitIntervalSeconds: z.coerce.number().min(0.01).default(0.2),
 });
 
 export type RollupsOptions = z.input<typeof rollupsOptionsSchema>;

@@ -84,27 +84,22 @@ describe('PartitionWindows (readings to 1m)', () => {
     expect(p.provisional().map((e) => [e.windowStart, e.values.delta])).toEqual([[T0 + minute, 7]]);
   });
 
+  it('emits the provisional rollups of a slice of the series per call, each series in exactly one slice', () => {
+    const p = rawPartition(10 * minute);
+    const metas = Array.from({ length: 10 }, (_, i) => meta(`m${i}`, 'additive'));
+    for (const m of metas) add(p, m, T0 + 1000, 1);
+    const slices = [0, 1, 2].map((slice) => p.provisional(slice, 3).map((e) => e.meta.metric));
+    expect(slices.map((s) => s.length)).toEqual([4, 3, 3]);
+    expect(slices.flat().sort()).toEqual(metas.map((m) => m.metric).sort());
+    expect(p.provisional()).toEqual([]);
+  });
+
   it('closes the windows of a quiet partition by the wall clock once idle', () => {
     const p = rawPartition(10_000, 5_000);
     add(p, temp, T0 + 1000, 20, 1_000_000);
     expect(p.advance(1_000_000 + 5_000)).toEqual([]);
     // idle for 5 s + 69 s of wall time: the watermark moved past T0 + 1 min
     expect(p.advance(1_000_000 + 5_000 + 69_000).map((e) => e.windowStart)).toEqual([T0]);
-  });
-
-  it('restores from its snapshots to the same state', () => {
-    const p = rawPartition(0);
-    add(p, energy, T0 + 10_000, 100);
-    add(p, energy, T0 + minute + 10_000, 110);
-    p.advance(0);
-    add(p, energy, T0 + minute + 20_000, 111);
-    const { partition, series } = JSON.parse(JSON.stringify(p.takeChanged())) as ReturnType<typeof p.takeChanged>;
-    const q = rawPartition(0);
-    q.restorePartition(partition);
-    for (const [, snapshot] of series) if (snapshot) q.restoreSeries(snapshot);
-    for (const x of [p, q]) add(x, energy, T0 + 2 * minute + 1, 115);
-    expect(q.advance(0)).toEqual(p.advance(0));
-    expect(add(q, energy, T0 + 5000, 1)).toBe('late');
   });
 
   it('forgets a gauge series with nothing open, and keeps an energy series for its carry', () => {

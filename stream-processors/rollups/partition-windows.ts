@@ -44,6 +44,8 @@ interface OpenWindow<W> {
 
 interface SeriesState<W> {
   meta: SeriesMeta;
+  /** spreads the series over the slices of `provisional` */
+  slot: number;
   /** energy: last reading of the series' last closed window */
   carry: Reading | undefined;
   windows: Map<number, OpenWindow<W>>;
@@ -56,10 +58,19 @@ export interface PartitionSnapshot {
   maxProgress: number;
 }
 
+/** A series without its windows: what identifies it, and the energy carry. */
 export interface SeriesSnapshot {
   meta: SeriesMeta;
   carry: Reading | null;
-  windows: [number, unknown][];
+}
+
+/** What changed since the last `takeChanged()`; null: nothing left to keep, delete it. */
+export interface StateChanges {
+  partition: PartitionSnapshot;
+  /** series created, carrying a new reading, or gone */
+  series: [path: string, snapshot: SeriesSnapshot | null][];
+  /** windows changed (serialized), or closed (null) */
+  windows: [path: string, start: number, data: unknown][];
 }
 
 export class PartitionWindows<I, W> {
@@ -67,8 +78,10 @@ export class PartitionWindows<I, W> {
   private maxProgress = -Infinity;
   private lastInputAt: number;
   private readonly series = new Map<string, SeriesState<W>>();
-  /** series whose state changed since `takeChanged()` (for the state changelog) */
-  private readonly changed = new Set<string>();
+  private nextSlot = 0;
+  /** Since `takeChanged()` (for the state changelog): series created, with a new carry or gone; windows changed or closed. */
+  private readonly changedSeries = new Set<string>();
+  private readonly changedWindows = new Map<string, Set<number>>();
 
   constructor(
     private readonly logic: WindowLogic<I, W>,
@@ -104,8 +117,9 @@ export class PartitionWindows<I, W> {
     if (progress > this.maxProgress) this.maxProgress = progress;
     let series = this.series.get(meta.path);
     if (!series) {
-      series = { meta, carry: undefined, windows: new Map() };
+      series = { meta, slot: this.nextSlot++, carry: undefined, windows: new Map() };
       this.series.set(meta.path, series);
+      this.changedSeries.add(meta.path);
     }
     let open = series.windows.get(start);
     if (!open) {
@@ -114,7 +128,7 @@ export class PartitionWindows<I, W> {
     }
     if (!this.logic.add(open.window, input)) return 'duplicate';
     open.changed = true;
-    this.changed.add(meta.path);
+    this.windowChanged(meta.path, start);
     return 'accepted';
   }
 
@@ -125,7 +139,11 @@ export class PartitionWindows<I, W> {
     const idleFor = wallNow - this.lastInputAt - idleMs;
     if (idleFor > 0) watermark += idleFor;
     if (!(watermark > this.watermark)) return [];
+    const crossesWindowEnd = Math.floor(watermark / sizeMs) > Math.floor(this.watermark / sizeMs);
     this.watermark = watermark;
+    // window ends are multiples of the size, and every open window ends after the previous watermark:
+    // until the watermark reaches the next multiple, none closes (and no series needs looking at)
+    if (!crossesWindowEnd) return [];
     const finals: Emission[] = [];
     for (const series of this.series.values()) {
       const closing = [...series.windows.keys()].filter((start) => start + sizeMs <= watermark).sort((a, b) => a - b);
@@ -135,18 +153,24 @@ export class PartitionWindows<I, W> {
         // only energy increments look back at the previous reading
         if (series.meta.kind === 'energy') series.carry = this.logic.lastReading(open.window) ?? series.carry;
         series.windows.delete(start);
+        this.windowChanged(series.meta.path, start);
       }
-      if (closing.length > 0) this.changed.add(series.meta.path);
+      if (closing.length > 0) this.changedSeries.add(series.meta.path);
     }
     // in window order across series: the next stage takes these windows' ends as its event time, and a batch
     // of them may reach it split in two; series by series, the first part would make the rest late there
     return finals.sort((a, b) => a.windowStart - b.windowStart);
   }
 
-  /** Provisional rollups of the open windows that changed since their last one. */
-  provisional(): Emission[] {
+  /**
+   * Provisional rollups of the open windows that changed since their last
+   * one; of slice `slice` of `slices` of the series only, so that a caller
+   * can spread them over time rather than emit every series at once.
+   */
+  provisional(slice = 0, slices = 1): Emission[] {
     const out: Emission[] = [];
     for (const series of this.series.values()) {
+      if (series.slot % slices !== slice) continue;
       let previous = series.carry;
       for (const start of [...series.windows.keys()].sort((a, b) => a - b)) {
         const open = series.windows.get(start)!;
@@ -160,16 +184,29 @@ export class PartitionWindows<I, W> {
     return out;
   }
 
-  /** Series changed since the last call, as snapshots (null: nothing left to keep, delete it). */
-  takeChanged(): { partition: PartitionSnapshot; series: [string, SeriesSnapshot | null][] } {
-    const series: [string, SeriesSnapshot | null][] = [];
-    for (const path of this.changed) {
+  /**
+   * What changed since the last call: each changed window once, however many
+   * inputs it took, so a commit writes a series' current window, not all its
+   * open ones. A series with nothing left to keep is forgotten here.
+   */
+  takeChanged(): StateChanges {
+    const series: StateChanges['series'] = [];
+    for (const path of this.changedSeries) {
       const state = this.series.get(path);
       if (state && state.windows.size === 0 && state.carry === undefined) this.series.delete(path);
-      series.push([path, this.series.has(path) ? this.snapshotOf(state!) : null]);
+      series.push([path, this.series.has(path) ? { meta: state!.meta, carry: state!.carry ?? null } : null]);
     }
-    this.changed.clear();
-    return { partition: { watermark: this.watermark, maxProgress: this.maxProgress }, series };
+    const windows: StateChanges['windows'] = [];
+    for (const [path, starts] of this.changedWindows) {
+      const open = this.series.get(path)?.windows;
+      for (const start of starts) {
+        const window = open?.get(start)?.window;
+        windows.push([path, start, window === undefined ? null : this.logic.serialize(window)]);
+      }
+    }
+    this.changedSeries.clear();
+    this.changedWindows.clear();
+    return { partition: { watermark: this.watermark, maxProgress: this.maxProgress }, series, windows };
   }
 
   restorePartition(snapshot: PartitionSnapshot): void {
@@ -178,22 +215,21 @@ export class PartitionWindows<I, W> {
     this.maxProgress = snapshot.maxProgress ?? -Infinity;
   }
 
-  restoreSeries(snapshot: SeriesSnapshot): void {
-    const windows = new Map<number, OpenWindow<W>>();
-    for (const [start, data] of snapshot.windows) windows.set(start, { window: this.logic.deserialize(data), changed: true });
-    this.series.set(snapshot.meta.path, { meta: snapshot.meta, carry: snapshot.carry ?? undefined, windows });
+  /** `rewrite`: the series came back from an older form of the changelog; write it anew at the next `takeChanged()`. */
+  restoreSeries(snapshot: SeriesSnapshot, windows: Iterable<[number, unknown]>, rewrite = false): void {
+    const restored = new Map<number, OpenWindow<W>>();
+    for (const [start, data] of windows) {
+      restored.set(start, { window: this.logic.deserialize(data), changed: true });
+      if (rewrite) this.windowChanged(snapshot.meta.path, start);
+    }
+    this.series.set(snapshot.meta.path, { meta: snapshot.meta, slot: this.nextSlot++, carry: snapshot.carry ?? undefined, windows: restored });
+    if (rewrite) this.changedSeries.add(snapshot.meta.path);
   }
 
-  forgetSeries(path: string): void {
-    this.series.delete(path);
-  }
-
-  private snapshotOf(state: SeriesState<W>): SeriesSnapshot {
-    return {
-      meta: state.meta,
-      carry: state.carry ?? null,
-      windows: [...state.windows].map(([start, open]) => [start, this.logic.serialize(open.window)]),
-    };
+  private windowChanged(path: string, start: number): void {
+    const starts = this.changedWindows.get(path);
+    if (starts) starts.add(start);
+    else this.changedWindows.set(path, new Set([start]));
   }
 
   private emission(series: SeriesState<W>, start: number, window: W, previous: Reading | undefined, final: boolean): Emission {

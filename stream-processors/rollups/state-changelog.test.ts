@@ -1,0 +1,96 @@
+import { PartitionWindows, type SeriesMeta } from './partition-windows';
+import { ChangelogReader, changelogRecords, RESTORE_MARKER, type ChangelogRecord } from './state-changelog';
+import { readingWindows, type ReadingInput } from './window-logic';
+
+const minute = 60_000;
+const T0 = Date.UTC(2026, 0, 1);
+const meta = (metric: string, kind: SeriesMeta['kind']): SeriesMeta => ({ path: `/t/s/d/${metric}`, tenant: 't', site: 's', device: 'd', metric, kind });
+const energy = meta('energy_kwh', 'energy');
+const temp = meta('temperature', 'non_additive');
+const partition = (latenessMs = 0) => new PartitionWindows<ReadingInput, ReturnType<typeof readingWindows.create>>(readingWindows, { sizeMs: minute, latenessMs, idleMs: 60 * minute }, 0);
+const add = (p: ReturnType<typeof partition>, m: SeriesMeta, time: number, value: number) => p.add(m, time, time, { time, value }, 0);
+
+/** What a compacted topic keeps of `records`: the latest of each key, in the order of those latest records. */
+function compacted(records: ChangelogRecord[]): ChangelogRecord[] {
+  const latest = new Map<string, number>();
+  records.forEach((r, i) => latest.set(r.key, i));
+  return records.filter((r, i) => latest.get(r.key) === i);
+}
+
+function restoredFrom(records: ChangelogRecord[], latenessMs = 0): ReturnType<typeof partition> {
+  const reader = new ChangelogReader();
+  for (const r of records) reader.read(r.key, r.value === null ? null : Buffer.from(r.value));
+  const q = partition(latenessMs);
+  reader.restoreInto(q);
+  return q;
+}
+
+describe('state changelog', () => {
+  it('restores the state its records describe, after compaction too', () => {
+    const build = () => {
+      const p = partition();
+      const log: ChangelogRecord[] = [];
+      const commit = () => log.push(...changelogRecords(p.takeChanged()));
+      add(p, energy, T0 + 10_000, 100);
+      add(p, temp, T0 + 20_000, 20);
+      commit();
+      add(p, energy, T0 + minute + 10_000, 110);
+      p.advance(0);
+      commit();
+      add(p, energy, T0 + minute + 20_000, 111);
+      commit();
+      log.push({ key: `${RESTORE_MARKER}x`, value: null });
+      return { p, log };
+    };
+    // compaction keeps one record per key, and may leave a window's record before its series': in any order
+    for (const form of [(log: ChangelogRecord[]) => log, compacted, (log: ChangelogRecord[]) => compacted(log).reverse()]) {
+      const { p, log } = build();
+      const q = restoredFrom(form(log));
+      expect(q.seriesCount).toBe(p.seriesCount);
+      for (const x of [p, q]) add(x, energy, T0 + 2 * minute + 1, 115);
+      expect(q.advance(0)).toEqual(p.advance(0));
+      expect(add(q, energy, T0 + 5000, 1)).toBe('late');
+    }
+  });
+
+  it('writes each changed window once per commit, and only the windows that changed', () => {
+    const p = partition(10 * minute);
+    for (let s = 0; s < 50; s++) add(p, temp, T0 + s * 1000, s); // minute 0
+    add(p, temp, T0 + minute + 1000, 1); // minute 1
+    p.takeChanged();
+    for (let s = 2; s < 10; s++) add(p, temp, T0 + minute + s * 1000, s);
+    const records = changelogRecords(p.takeChanged());
+    // the partition's watermark, and minute 1; not the series (unchanged) nor minute 0 (still open, unchanged)
+    expect(records.map((r) => r.key)).toEqual(['\u0000partition', `${temp.path}\u0000${T0 + minute}`]);
+    expect(JSON.parse(records[1]!.value!)).toHaveLength(9);
+    expect(changelogRecords(p.takeChanged())).toEqual([]);
+  });
+
+  it('tombstones a closed window and a series with nothing left', () => {
+    const p = partition();
+    add(p, temp, T0 + 1000, 1);
+    p.takeChanged();
+    add(p, temp, T0 + 2 * minute, 2);
+    p.advance(0);
+    add(p, temp, T0 + 4 * minute, 3);
+    p.advance(0);
+    const records = changelogRecords(p.takeChanged());
+    expect(records.filter((r) => r.value === null).map((r) => r.key).sort()).toEqual([`${temp.path}\u0000${T0}`, `${temp.path}\u0000${T0 + 2 * minute}`]);
+    expect(records.find((r) => r.key === `${temp.path}\u0000${T0 + 4 * minute}`)?.value).toBe(JSON.stringify([[T0 + 4 * minute, 3]]));
+  });
+
+  it('reads series records of the first form (windows inside) and writes them anew', () => {
+    const old = [
+      { key: '\u0000partition', value: JSON.stringify({ watermark: T0, maxProgress: T0 }) },
+      { key: energy.path, value: JSON.stringify({ meta: energy, carry: { time: T0 - 1000, value: 90 }, windows: [[T0, [[T0 + 1000, 100]]]] }) },
+    ];
+    const q = restoredFrom(old);
+    const rewritten = changelogRecords(q.takeChanged());
+    expect(rewritten.map((r) => r.key)).toEqual(['\u0000partition', energy.path, `${energy.path}\u0000${T0}`]);
+    expect(JSON.parse(rewritten[1]!.value!)).toEqual({ meta: energy, carry: { time: T0 - 1000, value: 90 } });
+    // the old record, then the new ones: the same state
+    const r = restoredFrom([...old, ...rewritten]);
+    add(r, energy, T0 + 2 * minute, 105);
+    expect(r.advance(0).map((e) => [e.windowStart, e.values.delta])).toEqual([[T0, 10]]);
+  });
+});
