@@ -1,5 +1,6 @@
 import { parseOptions } from '../../lib/config';
 import type { RunningComponent } from '../../lib/component';
+import type { Kafka } from 'kafkajs';
 import { createKafka } from '../../lib/kafka';
 import type { Logger } from '../../lib/logger';
 import { createMetricsRegistry } from '../../lib/metrics';
@@ -18,13 +19,14 @@ import { mergedWindows, readingWindows, type PartInput, type ReadingInput } from
  * The rollup processor: the finest resolution from the measurements, each
  * coarser one from the final rollups of the one before (1m -> 1h -> 1d).
  */
-export async function start(input: RollupsOptions & { logger: Logger; now?: () => number }): Promise<RunningComponent> {
-  const { logger, now = Date.now, ...rest } = input;
+/** `kafka`: a client to use instead of one made from the options (tests put faults in it). */
+export async function start(input: RollupsOptions & { logger: Logger; now?: () => number; kafka?: Kafka }): Promise<RunningComponent> {
+  const { logger, now = Date.now, kafka: client, ...rest } = input;
   const options = parseOptions(rollupsOptionsSchema, rest, 'rollups options');
   validateCascade(options.resolutions);
   const registry = createMetricsRegistry('rollups');
   const metrics = createStageMetrics(registry);
-  const kafka = createKafka({ brokers: options.kafkaBrokers, clientId: `fleetstream-rollups-${options.instanceId}`, logger });
+  const kafka = client ?? createKafka({ brokers: options.kafkaBrokers, clientId: `fleetstream-rollups-${options.instanceId}`, logger });
   const registryClient = createRegistryClient(options.schemaRegistryUrl);
   const rollupTopic = (resolution: string) => options.rollupTopicTemplate.replace('{resolution}', resolution);
   const stopping = new AbortController();

@@ -36,19 +36,23 @@ export interface WindowTiming {
   idleMs: number;
 }
 
-interface OpenWindow<W> {
+interface OpenWindow<I, W> {
   window: W;
   /** changed since its last provisional emission */
   changed: boolean;
+  /** inputs taken since `takeChanged()` last saved the window */
+  unsaved: I[];
+  /** chunks of inputs saved so far (each a changelog record) */
+  chunks: number;
 }
 
-interface SeriesState<W> {
+interface SeriesState<I, W> {
   meta: SeriesMeta;
   /** spreads the series over the slices of `provisional` */
   slot: number;
   /** energy: last reading of the series' last closed window */
   carry: Reading | undefined;
-  windows: Map<number, OpenWindow<W>>;
+  windows: Map<number, OpenWindow<I, W>>;
 }
 
 export type AddOutcome = 'accepted' | 'duplicate' | 'late';
@@ -64,24 +68,34 @@ export interface SeriesSnapshot {
   carry: Reading | null;
 }
 
-/** What changed since the last `takeChanged()`; null: nothing left to keep, delete it. */
+/** A window's inputs since it was last saved (chunk `chunk` of it), or the window closed after `closedChunks` chunks. */
+export type WindowChange = { path: string; start: number; chunk: number; inputs: unknown[] } | { path: string; start: number; closedChunks: number };
+
+/** A window as saved: chunks of inputs in order, and, from the changelog's first form, the whole window. */
+export interface SavedWindow {
+  chunks: unknown[][];
+  legacy?: unknown;
+}
+
+/** What changed since the last `takeChanged()`; a null series: nothing left to keep, delete it. */
 export interface StateChanges {
   partition: PartitionSnapshot;
   /** series created, carrying a new reading, or gone */
   series: [path: string, snapshot: SeriesSnapshot | null][];
-  /** windows changed (serialized), or closed (null) */
-  windows: [path: string, start: number, data: unknown][];
+  windows: WindowChange[];
 }
 
 export class PartitionWindows<I, W> {
   private watermark = -Infinity;
   private maxProgress = -Infinity;
   private lastInputAt: number;
-  private readonly series = new Map<string, SeriesState<W>>();
+  private readonly series = new Map<string, SeriesState<I, W>>();
   private nextSlot = 0;
   /** Since `takeChanged()` (for the state changelog): series created, with a new carry or gone; windows changed or closed. */
   private readonly changedSeries = new Set<string>();
   private readonly changedWindows = new Map<string, Set<number>>();
+  /** `path NUL start` -> chunks saved, of the windows closed since `takeChanged()` */
+  private readonly closedChunks = new Map<string, number>();
 
   constructor(
     private readonly logic: WindowLogic<I, W>,
@@ -123,11 +137,12 @@ export class PartitionWindows<I, W> {
     }
     let open = series.windows.get(start);
     if (!open) {
-      open = { window: this.logic.create(), changed: false };
+      open = { window: this.logic.create(), changed: false, unsaved: [], chunks: 0 };
       series.windows.set(start, open);
     }
     if (!this.logic.add(open.window, input)) return 'duplicate';
     open.changed = true;
+    open.unsaved.push(input);
     this.windowChanged(meta.path, start);
     return 'accepted';
   }
@@ -153,6 +168,7 @@ export class PartitionWindows<I, W> {
         // only energy increments look back at the previous reading
         if (series.meta.kind === 'energy') series.carry = this.logic.lastReading(open.window) ?? series.carry;
         series.windows.delete(start);
+        if (open.chunks > 0) this.closedChunks.set(`${series.meta.path}\u0000${start}`, open.chunks);
         this.windowChanged(series.meta.path, start);
       }
       if (closing.length > 0) this.changedSeries.add(series.meta.path);
@@ -185,9 +201,11 @@ export class PartitionWindows<I, W> {
   }
 
   /**
-   * What changed since the last call: each changed window once, however many
-   * inputs it took, so a commit writes a series' current window, not all its
-   * open ones. A series with nothing left to keep is forgotten here.
+   * What changed since the last call. A window is saved as chunks: the inputs
+   * it took since the last call, so what a commit writes grows with the
+   * inputs, not with the windows' sizes (rewriting whole windows at every
+   * commit wrote each reading about as many times as its window was
+   * committed). A series with nothing left to keep is forgotten here.
    */
   takeChanged(): StateChanges {
     const series: StateChanges['series'] = [];
@@ -196,16 +214,23 @@ export class PartitionWindows<I, W> {
       if (state && state.windows.size === 0 && state.carry === undefined) this.series.delete(path);
       series.push([path, this.series.has(path) ? { meta: state!.meta, carry: state!.carry ?? null } : null]);
     }
-    const windows: StateChanges['windows'] = [];
+    const windows: WindowChange[] = [];
     for (const [path, starts] of this.changedWindows) {
-      const open = this.series.get(path)?.windows;
+      const openWindows = this.series.get(path)?.windows;
       for (const start of starts) {
-        const window = open?.get(start)?.window;
-        windows.push([path, start, window === undefined ? null : this.logic.serialize(window)]);
+        const open = openWindows?.get(start);
+        if (open) {
+          if (open.unsaved.length > 0) windows.push({ path, start, chunk: open.chunks++, inputs: open.unsaved.map((input) => this.logic.toStored(input)) });
+          open.unsaved = [];
+        } else {
+          const closedChunks = this.closedChunks.get(`${path}\u0000${start}`);
+          if (closedChunks !== undefined) windows.push({ path, start, closedChunks });
+        }
       }
     }
     this.changedSeries.clear();
     this.changedWindows.clear();
+    this.closedChunks.clear();
     return { partition: { watermark: this.watermark, maxProgress: this.maxProgress }, series, windows };
   }
 
@@ -215,11 +240,13 @@ export class PartitionWindows<I, W> {
     this.maxProgress = snapshot.maxProgress ?? -Infinity;
   }
 
-  /** `rewrite`: the series came back from an older form of the changelog; write it anew at the next `takeChanged()`. */
-  restoreSeries(snapshot: SeriesSnapshot, windows: Iterable<[number, unknown]>, rewrite = false): void {
-    const restored = new Map<number, OpenWindow<W>>();
-    for (const [start, data] of windows) {
-      restored.set(start, { window: this.logic.deserialize(data), changed: true });
+  /** `rewrite`: the series came back from the changelog's first form; save it anew at the next `takeChanged()`. */
+  restoreSeries(snapshot: SeriesSnapshot, windows: Iterable<[number, SavedWindow]>, rewrite = false): void {
+    const restored = new Map<number, OpenWindow<I, W>>();
+    for (const [start, saved] of windows) {
+      const window = saved.legacy === undefined ? this.logic.create() : this.logic.deserialize(saved.legacy);
+      for (const chunk of saved.chunks) for (const stored of chunk) this.logic.add(window, this.logic.fromStored(stored));
+      restored.set(start, { window, changed: true, unsaved: rewrite ? this.logic.inputsOf(window) : [], chunks: saved.chunks.length });
       if (rewrite) this.windowChanged(snapshot.meta.path, start);
     }
     this.series.set(snapshot.meta.path, { meta: snapshot.meta, slot: this.nextSlot++, carry: snapshot.carry ?? undefined, windows: restored });
@@ -232,7 +259,7 @@ export class PartitionWindows<I, W> {
     else this.changedWindows.set(path, new Set([start]));
   }
 
-  private emission(series: SeriesState<W>, start: number, window: W, previous: Reading | undefined, final: boolean): Emission {
+  private emission(series: SeriesState<I, W>, start: number, window: W, previous: Reading | undefined, final: boolean): Emission {
     return {
       meta: series.meta,
       windowStart: start,

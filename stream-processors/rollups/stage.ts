@@ -138,7 +138,12 @@ export class RollupStage<I, W> {
           await this.processBatch(batch.partition, batch.messages);
           resolveOffset(batch.lastOffset());
           // before the batch returns, so a commit due goes out before kafkajs could rejoin a rebalancing group
-          if (config.now() - this.lastCommitAt >= config.commitIntervalMs) await this.commit();
+          if (config.now() - this.lastCommitAt >= config.commitIntervalMs) {
+            // a commit that failed has sought the partitions back already; only what cannot be retried stops the consumer
+            await this.commit().catch((error: unknown) => {
+              if ((error as { retriable?: boolean }).retriable !== true) throw error;
+            });
+          }
         });
         await heartbeat();
       },
@@ -252,6 +257,7 @@ export class RollupStage<I, W> {
       await this.transact(outputs, consumed);
     } catch (error) {
       this.log.error({ event: 'commit_failed', partitions: consumed.map((c) => c.partition), err: error }, 'commit failed: consuming again from the last committed offsets');
+      config.metrics.commitsFailed.inc({ stage: config.name });
       this.discardUncommitted(consumed.map((c) => c.partition));
       throw error;
     }

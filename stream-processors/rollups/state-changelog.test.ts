@@ -53,20 +53,20 @@ describe('state changelog', () => {
     }
   });
 
-  it('writes each changed window once per commit, and only the windows that changed', () => {
+  it('writes what each window took since the last commit, once, and nothing of the windows that took nothing', () => {
     const p = partition(10 * minute);
     for (let s = 0; s < 50; s++) add(p, temp, T0 + s * 1000, s); // minute 0
     add(p, temp, T0 + minute + 1000, 1); // minute 1
     p.takeChanged();
     for (let s = 2; s < 10; s++) add(p, temp, T0 + minute + s * 1000, s);
     const records = changelogRecords(p.takeChanged());
-    // the partition's watermark, and minute 1; not the series (unchanged) nor minute 0 (still open, unchanged)
-    expect(records.map((r) => r.key)).toEqual(['\u0000partition', `${temp.path}\u0000${T0 + minute}`]);
-    expect(JSON.parse(records[1]!.value!)).toHaveLength(9);
+    // the partition's watermark, and chunk 1 of minute 1; not the series (unchanged) nor minute 0 (open, unchanged)
+    expect(records.map((r) => r.key)).toEqual(['\u0000partition', `${temp.path}\u0000${T0 + minute}\u00001`]);
+    expect(JSON.parse(records[1]!.value!)).toHaveLength(8);
     expect(changelogRecords(p.takeChanged())).toEqual([]);
   });
 
-  it('tombstones a closed window and a series with nothing left', () => {
+  it('tombstones every chunk of a closed window, and writes none for a window opened and closed between two commits', () => {
     const p = partition();
     add(p, temp, T0 + 1000, 1);
     p.takeChanged();
@@ -75,8 +75,8 @@ describe('state changelog', () => {
     add(p, temp, T0 + 4 * minute, 3);
     p.advance(0);
     const records = changelogRecords(p.takeChanged());
-    expect(records.filter((r) => r.value === null).map((r) => r.key).sort()).toEqual([`${temp.path}\u0000${T0}`, `${temp.path}\u0000${T0 + 2 * minute}`]);
-    expect(records.find((r) => r.key === `${temp.path}\u0000${T0 + 4 * minute}`)?.value).toBe(JSON.stringify([[T0 + 4 * minute, 3]]));
+    expect(records.filter((r) => r.value === null).map((r) => r.key)).toEqual([`${temp.path}\u0000${T0}\u00000`]);
+    expect(records.find((r) => r.key === `${temp.path}\u0000${T0 + 4 * minute}\u00000`)?.value).toBe(JSON.stringify([[T0 + 4 * minute, 3]]));
   });
 
   it('reads series records of the first form (windows inside) and writes them anew', () => {
@@ -86,7 +86,7 @@ describe('state changelog', () => {
     ];
     const q = restoredFrom(old);
     const rewritten = changelogRecords(q.takeChanged());
-    expect(rewritten.map((r) => r.key)).toEqual(['\u0000partition', energy.path, `${energy.path}\u0000${T0}`]);
+    expect(rewritten.map((r) => r.key)).toEqual(['\u0000partition', energy.path, `${energy.path}\u0000${T0}\u00000`]);
     expect(JSON.parse(rewritten[1]!.value!)).toEqual({ meta: energy, carry: { time: T0 - 1000, value: 90 } });
     // the old record, then the new ones: the same state
     const r = restoredFrom([...old, ...rewritten]);

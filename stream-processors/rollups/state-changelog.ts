@@ -6,20 +6,21 @@
  * - `\0partition`: the partition's watermark and progress;
  * - `<path>`: a series (what identifies it, its energy carry), tombstoned when
  *   it has nothing left to keep;
- * - `<path>\0<windowStart>`: one open window, tombstoned when it closes;
+ * - `<path>\0<windowStart>\0<n>`: chunk n of an open window, the inputs it
+ *   took between two commits; all its chunks are tombstoned when it closes;
  * - `\0restore:<id>`: a marker a restore writes to know where the log ended.
  *
- * A window has a record of its own so that a commit rewrites only the windows
- * that changed: a series' current window, not the closed-but-not-yet-final
- * one beside it. Series records of the first form of this changelog held
- * every open window (`windows`); they are still read, and written anew in
- * this form. Pure: no I/O.
+ * Chunks make what a commit writes grow with the inputs since the last one,
+ * not with the size of the windows they went into. Series records of the
+ * first form of this changelog held every open window whole (`windows`); they
+ * are still read, and written anew in this form. Pure: no I/O.
  */
-import type { PartitionSnapshot, PartitionWindows, SeriesSnapshot, StateChanges } from './partition-windows';
+import type { PartitionSnapshot, PartitionWindows, SavedWindow, SeriesSnapshot, StateChanges } from './partition-windows';
 
 export const PARTITION_KEY = '\u0000partition';
 export const RESTORE_MARKER = '\u0000restore:';
-const WINDOW_SEPARATOR = '\u0000';
+/** MQTT topic names, and so paths, cannot hold U+0000. */
+const SEPARATOR = '\u0000';
 
 export interface ChangelogRecord {
   key: string;
@@ -30,7 +31,11 @@ export function changelogRecords(changes: StateChanges): ChangelogRecord[] {
   if (changes.series.length === 0 && changes.windows.length === 0) return [];
   const records: ChangelogRecord[] = [{ key: PARTITION_KEY, value: JSON.stringify(changes.partition) }];
   for (const [path, snapshot] of changes.series) records.push({ key: path, value: snapshot && JSON.stringify(snapshot) });
-  for (const [path, start, data] of changes.windows) records.push({ key: `${path}${WINDOW_SEPARATOR}${start}`, value: data === null ? null : JSON.stringify(data) });
+  for (const change of changes.windows) {
+    const window = `${change.path}${SEPARATOR}${change.start}${SEPARATOR}`;
+    if ('inputs' in change) records.push({ key: `${window}${change.chunk}`, value: JSON.stringify(change.inputs) });
+    else for (let chunk = 0; chunk < change.closedChunks; chunk++) records.push({ key: `${window}${chunk}`, value: null });
+  }
   return records;
 }
 
@@ -41,7 +46,8 @@ type StoredSeries = SeriesSnapshot & { windows?: [number, unknown][] };
 export class ChangelogReader {
   private partition: PartitionSnapshot | undefined;
   private readonly series = new Map<string, StoredSeries | null>();
-  private readonly windows = new Map<string, Map<number, unknown>>();
+  /** path -> window start -> chunk -> inputs */
+  private readonly windows = new Map<string, Map<number, Map<number, unknown[] | null>>>();
 
   read(key: string, value: Buffer | null): void {
     if (key.startsWith(RESTORE_MARKER)) return;
@@ -49,16 +55,16 @@ export class ChangelogReader {
       if (value) this.partition = JSON.parse(value.toString()) as PartitionSnapshot;
       return;
     }
-    const separator = key.lastIndexOf(WINDOW_SEPARATOR);
-    if (separator > 0) {
-      const path = key.slice(0, separator);
-      const start = Number(key.slice(separator + 1));
-      let windows = this.windows.get(path);
-      if (!windows) this.windows.set(path, (windows = new Map()));
-      windows.set(start, value && JSON.parse(value.toString()));
+    const [path = '', start, chunk] = key.split(SEPARATOR);
+    if (start === undefined || chunk === undefined) {
+      this.series.set(path, value && (JSON.parse(value.toString()) as StoredSeries));
       return;
     }
-    this.series.set(key, value && (JSON.parse(value.toString()) as StoredSeries));
+    let windows = this.windows.get(path);
+    if (!windows) this.windows.set(path, (windows = new Map()));
+    let chunks = windows.get(Number(start));
+    if (!chunks) windows.set(Number(start), (chunks = new Map()));
+    chunks.set(Number(chunk), value && (JSON.parse(value.toString()) as unknown[]));
   }
 
   /** Compaction may have put a window's record before its series' latest: windows are matched to series only here. */
@@ -66,10 +72,11 @@ export class ChangelogReader {
     if (this.partition) state.restorePartition(this.partition);
     for (const [path, stored] of this.series) {
       if (!stored) continue;
-      const windows = new Map(stored.windows ?? []);
-      for (const [start, data] of this.windows.get(path) ?? []) {
-        if (data === null) windows.delete(start);
-        else windows.set(start, data);
+      const windows = new Map<number, SavedWindow>((stored.windows ?? []).map(([start, legacy]) => [start, { chunks: [], legacy }]));
+      for (const [start, chunks] of this.windows.get(path) ?? []) {
+        const saved = [...chunks].filter(([, inputs]) => inputs !== null).sort(([a], [b]) => a - b);
+        // a closed window's chunks are all tombstoned in one commit: none left, no window
+        if (saved.length > 0) windows.set(start, { ...windows.get(start), chunks: saved.map(([, inputs]) => inputs!) });
       }
       state.restoreSeries({ meta: stored.meta, carry: stored.carry }, windows, stored.windows !== undefined);
     }

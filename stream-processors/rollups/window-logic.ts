@@ -13,7 +13,12 @@ export interface WindowLogic<I, W> {
   summarize(window: W, kind: ParameterKind, previous: Reading | undefined): RollupValues;
   /** The window's last reading, carried to the next window (energy increments); undefined where not tracked. */
   lastReading(window: W): Reading | undefined;
-  serialize(window: W): unknown;
+  /** An input as the state changelog keeps it (JSON), and back. */
+  toStored(input: I): unknown;
+  fromStored(data: unknown): I;
+  /** Inputs that make up the window again when added to a new one. */
+  inputsOf(window: W): I[];
+  /** A whole window as the changelog's first form kept it. */
   deserialize(data: unknown): W;
 }
 
@@ -31,7 +36,12 @@ export const readingWindows: WindowLogic<ReadingInput, ReadingWindow> = {
     for (const [time, value] of window.readings) if (!last || time > last.time) last = { time, value };
     return last;
   },
-  serialize: (window) => [...window.readings],
+  toStored: (input) => [input.time, input.value],
+  fromStored: (data) => {
+    const [time, value] = data as [number, number];
+    return { time, value };
+  },
+  inputsOf: (window) => [...window.readings].map(([time, value]) => ({ time, value })),
   deserialize: (data) => {
     const window = new ReadingWindow();
     for (const [time, value] of data as [number, number][]) window.add(time, value);
@@ -59,6 +69,8 @@ export const mergedWindows: WindowLogic<PartInput, PartWindow> = {
   },
   summarize: (window, kind) => mergeWindows(kind, [...window.values()].map((part) => part.values)),
   lastReading: () => undefined,
-  serialize: (window) => [...window],
+  toStored: (input) => input,
+  fromStored: (data) => data as PartInput,
+  inputsOf: (window) => [...window].map(([start, { revision, values }]) => ({ start, revision, values })),
   deserialize: (data) => new Map(data as [number, { revision: number; values: RollupValues }][]),
 };

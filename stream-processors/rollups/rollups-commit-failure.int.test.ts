@@ -1,0 +1,80 @@
+/**
+ * A commit that fails for good: the processor must throw away what it
+ * consumed since the last commit (pending rollups, window state, consumed
+ * position) and consume it again from the committed offsets. The fault is put
+ * into a real Kafka client: the transaction is aborted at the broker, then the
+ * commit reports a retriable error, five times running (all the attempts one
+ * commit makes), twice per stage. Everything else is the real stack.
+ */
+import { KafkaJSError, type Kafka, type Producer, type ProducerConfig, type Transaction } from 'kafkajs';
+import { testKafka } from '../../test/factories';
+import { expectedRollups, generateDataset } from './oracle-dataset';
+import { finalRollups, measurementOf, rollupDifferences, waitForFinals } from './oracle.fixture';
+import { measurementProducer, rollupReaders, rollupsFixture } from './rollups.fixture';
+import { start } from './index';
+import { componentLogger } from '../../lib/logger';
+import { onCleanup } from '../../test/factories';
+
+const minute = 60_000;
+const day = 24 * 60 * minute;
+const sizes = { '1m': minute, '1h': 60 * minute, '1d': day } as const;
+
+/** A client whose producers' commits fail (after aborting at the broker) on the commit numbers in `failing`, counted per producer. */
+function failingCommits(kafka: Kafka, failing: Set<number>): { kafka: Kafka; failed: () => number } {
+  let failed = 0;
+  const producer = (config?: ProducerConfig): Producer => {
+    let commits = 0;
+    const real = kafka.producer(config);
+    const transaction = real.transaction.bind(real);
+    real.transaction = async (): Promise<Transaction> => {
+      const tx = await transaction();
+      const commit = tx.commit.bind(tx);
+      tx.commit = async () => {
+        if (!failing.has(++commits)) return commit();
+        failed++;
+        await tx.abort();
+        throw new KafkaJSError('injected: the commit failed', { retriable: true });
+      };
+      return tx;
+    };
+    return real;
+  };
+  return { kafka: Object.assign(Object.create(kafka) as Kafka, { producer }), failed: () => failed };
+}
+
+describe('rollups whose commits fail', () => {
+  it('consume again from the committed offsets: every final rollup as without the failures, each emitted once', async () => {
+    const start_ = Math.floor(Date.now() / day) * day - 5 * day + 3 * 60 * minute;
+    const dataset = generateDataset({ seed: 11, start: start_, latenessMs: 30 * minute, lateCount: 0, devices: 3 });
+    const fixture = await rollupsFixture({ allowedLatenessSeconds: 1800, idleTimeoutSeconds: 3600 });
+    const readers = await rollupReaders(fixture);
+    const { send } = await measurementProducer(fixture.options.measurementsTopic);
+    const series = new Map(dataset.series.map((s) => [s.path, s]));
+
+    // a stage's commits 15-19 and 35-39 fail: every attempt of two of its commits, well inside the run
+    const failing = new Set([15, 16, 17, 18, 19, 35, 36, 37, 38, 39]);
+    const faulty = failingCommits(testKafka('rollups-failing'), failing);
+    const rollups = await start({ ...fixture.options, logger: componentLogger('rollups-test'), kafka: faulty.kafka });
+    onCleanup(() => rollups.stop());
+
+    const chunk = Math.ceil(dataset.readings.length / 40);
+    for (let i = 0; i < dataset.readings.length; i += chunk) {
+      await send(dataset.readings.slice(i, i + chunk).map((r) => measurementOf(series, r)));
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    for (const round of dataset.flush) await send(round.map((r) => measurementOf(series, r)));
+
+    const expected = (resolution: keyof typeof sizes) => expectedRollups(dataset.readings, sizes[resolution]);
+    await waitForFinals(readers['1d'].records, expected('1d').keys(), '1d', 60_000);
+    // the 1m stage commits every 0.2 s throughout: it went through both failures at least
+    const metrics = await rollups.metrics.getSingleMetric('rollups_commits_failed_total')!.get();
+    const failedForGood: Record<string, number> = Object.fromEntries(metrics.values.map((v) => [String(v.labels.stage), v.value]));
+    expect(failedForGood['rollups-1m']).toBe(2);
+    expect(Object.values(failedForGood).reduce((n, v) => n + v, 0) * 5).toBe(faulty.failed());
+    for (const resolution of ['1m', '1h', '1d'] as const) {
+      const { finals, conflicting, repeated } = finalRollups(readers[resolution].records);
+      expect({ resolution, differences: rollupDifferences(expected(resolution), finals, dataset.compareUntil).slice(0, 20) }).toEqual({ resolution, differences: [] });
+      expect({ resolution, conflicting, repeated }).toEqual({ resolution, conflicting: [], repeated: [] });
+    }
+  }, 120_000);
+});
