@@ -111,10 +111,12 @@ function stateBytes(series: number, perWindow: number): { heapBytesPerSeriesWind
       }
     }
   }
+  // saved, as every commit does: what stays in memory between commits is the windows
+  const changelog = changelogRecords(p.takeChanged()).reduce((n, record) => n + record.key.length + (record.value?.length ?? 0), 0);
+  gc();
   gc();
   const after = process.memoryUsage().heapUsed;
   const openWindows = p.openWindows;
-  const changelog = changelogRecords(p.takeChanged()).reduce((n, record) => n + record.key.length + (record.value?.length ?? 0), 0);
   // metas existed before: the delta is the state alone
   return { heapBytesPerSeriesWindow: (after - before) / openWindows, changelogBytesPerSeriesWindow: changelog / openWindows, openWindows };
 }

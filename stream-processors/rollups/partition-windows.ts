@@ -36,23 +36,21 @@ export interface WindowTiming {
   idleMs: number;
 }
 
-interface OpenWindow<I, W> {
+interface OpenWindow<W> {
   window: W;
   /** changed since its last provisional emission */
   changed: boolean;
-  /** inputs taken since `takeChanged()` last saved the window */
-  unsaved: I[];
-  /** chunks of inputs saved so far (each a changelog record) */
+  /** chunks saved so far (each a changelog record) */
   chunks: number;
 }
 
-interface SeriesState<I, W> {
+interface SeriesState<W> {
   meta: SeriesMeta;
   /** spreads the series over the slices of `provisional` */
   slot: number;
   /** energy: last reading of the series' last closed window */
   carry: Reading | undefined;
-  windows: Map<number, OpenWindow<I, W>>;
+  windows: Map<number, OpenWindow<W>>;
 }
 
 export type AddOutcome = 'accepted' | 'duplicate' | 'late';
@@ -68,12 +66,12 @@ export interface SeriesSnapshot {
   carry: Reading | null;
 }
 
-/** A window's inputs since it was last saved (chunk `chunk` of it), or the window closed after `closedChunks` chunks. */
-export type WindowChange = { path: string; start: number; chunk: number; inputs: unknown[] } | { path: string; start: number; closedChunks: number };
+/** What a window took since it was last saved (chunk number `chunk` of it), or the window closed after `closedChunks` chunks. */
+export type WindowChange = { path: string; start: number; chunk: number; data: unknown } | { path: string; start: number; closedChunks: number };
 
-/** A window as saved: chunks of inputs in order, and, from the changelog's first form, the whole window. */
+/** A window as saved: its chunks in order, and, from the changelog's first form, the whole window. */
 export interface SavedWindow {
-  chunks: unknown[][];
+  chunks: unknown[];
   legacy?: unknown;
 }
 
@@ -89,7 +87,7 @@ export class PartitionWindows<I, W> {
   private watermark = -Infinity;
   private maxProgress = -Infinity;
   private lastInputAt: number;
-  private readonly series = new Map<string, SeriesState<I, W>>();
+  private readonly series = new Map<string, SeriesState<W>>();
   private nextSlot = 0;
   /** Since `takeChanged()` (for the state changelog): series created, with a new carry or gone; windows changed or closed. */
   private readonly changedSeries = new Set<string>();
@@ -137,12 +135,11 @@ export class PartitionWindows<I, W> {
     }
     let open = series.windows.get(start);
     if (!open) {
-      open = { window: this.logic.create(), changed: false, unsaved: [], chunks: 0 };
+      open = { window: this.logic.create(), changed: false, chunks: 0 };
       series.windows.set(start, open);
     }
     if (!this.logic.add(open.window, input)) return 'duplicate';
     open.changed = true;
-    open.unsaved.push(input);
     this.windowChanged(meta.path, start);
     return 'accepted';
   }
@@ -220,8 +217,8 @@ export class PartitionWindows<I, W> {
       for (const start of starts) {
         const open = openWindows?.get(start);
         if (open) {
-          if (open.unsaved.length > 0) windows.push({ path, start, chunk: open.chunks++, inputs: open.unsaved.map((input) => this.logic.toStored(input)) });
-          open.unsaved = [];
+          const data = this.logic.takeUnsaved(open.window);
+          if (data !== undefined) windows.push({ path, start, chunk: open.chunks++, data });
         } else {
           const closedChunks = this.closedChunks.get(`${path}\u0000${start}`);
           if (closedChunks !== undefined) windows.push({ path, start, closedChunks });
@@ -242,11 +239,12 @@ export class PartitionWindows<I, W> {
 
   /** `rewrite`: the series came back from the changelog's first form; save it anew at the next `takeChanged()`. */
   restoreSeries(snapshot: SeriesSnapshot, windows: Iterable<[number, SavedWindow]>, rewrite = false): void {
-    const restored = new Map<number, OpenWindow<I, W>>();
+    const restored = new Map<number, OpenWindow<W>>();
     for (const [start, saved] of windows) {
       const window = saved.legacy === undefined ? this.logic.create() : this.logic.deserialize(saved.legacy);
-      for (const chunk of saved.chunks) for (const stored of chunk) this.logic.add(window, this.logic.fromStored(stored));
-      restored.set(start, { window, changed: true, unsaved: rewrite ? this.logic.inputsOf(window) : [], chunks: saved.chunks.length });
+      for (const chunk of saved.chunks) this.logic.addChunk(window, chunk);
+      if (rewrite) this.logic.unsaveAll(window);
+      restored.set(start, { window, changed: true, chunks: saved.chunks.length });
       if (rewrite) this.windowChanged(snapshot.meta.path, start);
     }
     this.series.set(snapshot.meta.path, { meta: snapshot.meta, slot: this.nextSlot++, carry: snapshot.carry ?? undefined, windows: restored });
@@ -259,7 +257,7 @@ export class PartitionWindows<I, W> {
     else this.changedWindows.set(path, new Set([start]));
   }
 
-  private emission(series: SeriesState<I, W>, start: number, window: W, previous: Reading | undefined, final: boolean): Emission {
+  private emission(series: SeriesState<W>, start: number, window: W, previous: Reading | undefined, final: boolean): Emission {
     return {
       meta: series.meta,
       windowStart: start,

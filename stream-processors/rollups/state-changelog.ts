@@ -33,7 +33,7 @@ export function changelogRecords(changes: StateChanges): ChangelogRecord[] {
   for (const [path, snapshot] of changes.series) records.push({ key: path, value: snapshot && JSON.stringify(snapshot) });
   for (const change of changes.windows) {
     const window = `${change.path}${SEPARATOR}${change.start}${SEPARATOR}`;
-    if ('inputs' in change) records.push({ key: `${window}${change.chunk}`, value: JSON.stringify(change.inputs) });
+    if ('data' in change) records.push({ key: `${window}${change.chunk}`, value: JSON.stringify(change.data) });
     else for (let chunk = 0; chunk < change.closedChunks; chunk++) records.push({ key: `${window}${chunk}`, value: null });
   }
   return records;
@@ -46,8 +46,8 @@ type StoredSeries = SeriesSnapshot & { windows?: [number, unknown][] };
 export class ChangelogReader {
   private partition: PartitionSnapshot | undefined;
   private readonly series = new Map<string, StoredSeries | null>();
-  /** path -> window start -> chunk -> inputs */
-  private readonly windows = new Map<string, Map<number, Map<number, unknown[] | null>>>();
+  /** path -> window start -> chunk number -> chunk */
+  private readonly windows = new Map<string, Map<number, Map<number, unknown>>>();
 
   read(key: string, value: Buffer | null): void {
     if (key.startsWith(RESTORE_MARKER)) return;
@@ -64,7 +64,7 @@ export class ChangelogReader {
     if (!windows) this.windows.set(path, (windows = new Map()));
     let chunks = windows.get(Number(start));
     if (!chunks) windows.set(Number(start), (chunks = new Map()));
-    chunks.set(Number(chunk), value && (JSON.parse(value.toString()) as unknown[]));
+    chunks.set(Number(chunk), value && (JSON.parse(value.toString()) as unknown));
   }
 
   /** Compaction may have put a window's record before its series' latest: windows are matched to series only here. */
@@ -74,9 +74,9 @@ export class ChangelogReader {
       if (!stored) continue;
       const windows = new Map<number, SavedWindow>((stored.windows ?? []).map(([start, legacy]) => [start, { chunks: [], legacy }]));
       for (const [start, chunks] of this.windows.get(path) ?? []) {
-        const saved = [...chunks].filter(([, inputs]) => inputs !== null).sort(([a], [b]) => a - b);
+        const saved = [...chunks].filter(([, chunk]) => chunk !== null).sort(([a], [b]) => a - b);
         // a closed window's chunks are all tombstoned in one commit: none left, no window
-        if (saved.length > 0) windows.set(start, { ...windows.get(start), chunks: saved.map(([, inputs]) => inputs!) });
+        if (saved.length > 0) windows.set(start, { ...windows.get(start), chunks: saved.map(([, chunk]) => chunk) });
       }
       state.restoreSeries({ meta: stored.meta, carry: stored.carry }, windows, stored.windows !== undefined);
     }

@@ -19,11 +19,32 @@ export interface Reading {
  */
 export class ReadingWindow {
   readonly readings = new Map<number, number>();
+  /** Readings added since `takeUnsaved()`, flat: time, value, time, value, ... (numbers, not objects: cheap to keep). */
+  private unsaved: number[] = [];
 
   add(time: number, value: number): boolean {
     if (this.readings.has(time)) return false;
     this.readings.set(time, value);
+    this.unsaved.push(time, value);
     return true;
+  }
+
+  /** The readings added since the last call (flat), and forgets them; undefined when none. */
+  takeUnsaved(): number[] | undefined {
+    if (this.unsaved.length === 0) return undefined;
+    const taken = this.unsaved;
+    this.unsaved = [];
+    return taken;
+  }
+
+  /** Adds readings as `takeUnsaved` gave them, as saved already. */
+  addSaved(flat: readonly number[]): void {
+    for (let i = 0; i + 1 < flat.length; i += 2) if (!this.readings.has(flat[i]!)) this.readings.set(flat[i]!, flat[i + 1]!);
+  }
+
+  /** Everything in the window counts as unsaved again. */
+  unsaveAll(): void {
+    this.unsaved = [...this.readings].flat();
   }
 
   sorted(): Reading[] {

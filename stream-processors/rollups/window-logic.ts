@@ -13,11 +13,12 @@ export interface WindowLogic<I, W> {
   summarize(window: W, kind: ParameterKind, previous: Reading | undefined): RollupValues;
   /** The window's last reading, carried to the next window (energy increments); undefined where not tracked. */
   lastReading(window: W): Reading | undefined;
-  /** An input as the state changelog keeps it (JSON), and back. */
-  toStored(input: I): unknown;
-  fromStored(data: unknown): I;
-  /** Inputs that make up the window again when added to a new one. */
-  inputsOf(window: W): I[];
+  /** What the window took since the last call, as one chunk for the state changelog (JSON); undefined when nothing. */
+  takeUnsaved(window: W): unknown;
+  /** Adds a chunk `takeUnsaved` gave (restoring from the changelog). */
+  addChunk(window: W, chunk: unknown): void;
+  /** Makes the next `takeUnsaved` give the whole window (to save anew a window read from the changelog's first form). */
+  unsaveAll(window: W): void;
   /** A whole window as the changelog's first form kept it. */
   deserialize(data: unknown): W;
 }
@@ -36,15 +37,12 @@ export const readingWindows: WindowLogic<ReadingInput, ReadingWindow> = {
     for (const [time, value] of window.readings) if (!last || time > last.time) last = { time, value };
     return last;
   },
-  toStored: (input) => [input.time, input.value],
-  fromStored: (data) => {
-    const [time, value] = data as [number, number];
-    return { time, value };
-  },
-  inputsOf: (window) => [...window.readings].map(([time, value]) => ({ time, value })),
+  takeUnsaved: (window) => window.takeUnsaved(),
+  addChunk: (window, chunk) => window.addSaved(chunk as number[]),
+  unsaveAll: (window) => window.unsaveAll(),
   deserialize: (data) => {
     const window = new ReadingWindow();
-    for (const [time, value] of data as [number, number][]) window.add(time, value);
+    window.addSaved((data as [number, number][]).flat());
     return window;
   },
 };
@@ -57,20 +55,39 @@ export interface PartInput {
 }
 
 /** Finer windows by start; a replayed finer window replaces the kept one only with a higher revision. */
-export type PartWindow = Map<number, { revision: number; values: RollupValues }>;
+export interface PartWindow {
+  parts: Map<number, { revision: number; values: RollupValues }>;
+  /** parts taken since the last `takeUnsaved` */
+  unsaved: PartInput[];
+}
+
+function addPart(window: PartWindow, input: PartInput): boolean {
+  const kept = window.parts.get(input.start);
+  if (kept && kept.revision >= input.revision) return false;
+  window.parts.set(input.start, { revision: input.revision, values: input.values });
+  return true;
+}
 
 export const mergedWindows: WindowLogic<PartInput, PartWindow> = {
-  create: () => new Map(),
+  create: () => ({ parts: new Map(), unsaved: [] }),
   add: (window, input) => {
-    const kept = window.get(input.start);
-    if (kept && kept.revision >= input.revision) return false;
-    window.set(input.start, { revision: input.revision, values: input.values });
+    if (!addPart(window, input)) return false;
+    window.unsaved.push(input);
     return true;
   },
-  summarize: (window, kind) => mergeWindows(kind, [...window.values()].map((part) => part.values)),
+  summarize: (window, kind) => mergeWindows(kind, [...window.parts.values()].map((part) => part.values)),
   lastReading: () => undefined,
-  toStored: (input) => input,
-  fromStored: (data) => data as PartInput,
-  inputsOf: (window) => [...window].map(([start, { revision, values }]) => ({ start, revision, values })),
-  deserialize: (data) => new Map(data as [number, { revision: number; values: RollupValues }][]),
+  takeUnsaved: (window) => {
+    if (window.unsaved.length === 0) return undefined;
+    const taken = window.unsaved;
+    window.unsaved = [];
+    return taken;
+  },
+  addChunk: (window, chunk) => {
+    for (const input of chunk as PartInput[]) addPart(window, input);
+  },
+  unsaveAll: (window) => {
+    window.unsaved = [...window.parts].map(([start, { revision, values }]) => ({ start, revision, values }));
+  },
+  deserialize: (data) => ({ parts: new Map(data as [number, { revision: number; values: RollupValues }][]), unsaved: [] }),
 };
