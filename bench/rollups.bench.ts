@@ -94,6 +94,15 @@ function aggregate(data: ReturnType<typeof readingsOf>, metas: SeriesMeta[], wit
   return { readingsPerSecond: data.time.length / seconds, cpuSeconds: (used.user + used.system) / 1e6 };
 }
 
+/**
+ * Saves what changed, as a commit does, and returns the changelog bytes it took. A function of its own so that
+ * nothing it made stays reachable from the caller's frame: written inline, a stale interpreter register kept the
+ * saved chunks alive through the heap measurement (1,279 B per window measured instead of 680).
+ */
+function savedBytes(p: PartitionWindows<ReadingInput, ReadingWindow>): number {
+  return changelogRecords(p.takeChanged()).reduce((n, record) => n + record.key.length + (record.value?.length ?? 0), 0);
+}
+
 /** Heap and changelog bytes of the window state per series per open window, `perWindow` readings in each. */
 function stateBytes(series: number, perWindow: number): { heapBytesPerSeriesWindow: number; changelogBytesPerSeriesWindow: number; openWindows: number } {
   setFlagsFromString('--expose-gc');
@@ -112,8 +121,7 @@ function stateBytes(series: number, perWindow: number): { heapBytesPerSeriesWind
     }
   }
   // saved, as every commit does: what stays in memory between commits is the windows
-  const changelog = changelogRecords(p.takeChanged()).reduce((n, record) => n + record.key.length + (record.value?.length ?? 0), 0);
-  gc();
+  const changelog = savedBytes(p);
   gc();
   const after = process.memoryUsage().heapUsed;
   const openWindows = p.openWindows;
