@@ -63,7 +63,6 @@ export interface StageConfig<I, W> {
   now: () => number;
 }
 
-
 type TopicOutputs = Map<string, Message[]>;
 
 /** Keys and values per send within a transaction: well under Kafka's default 1 MiB per record batch (send-chunks.ts). */
