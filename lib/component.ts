@@ -10,6 +10,13 @@ export interface RunningComponent {
   /** Stop taking input, flush, commit, disconnect. */
   stop(): Promise<void>;
   metrics: Registry;
+  /**
+   * Settles when the component stopped working for good (a Kafka consumer
+   * kafkajs will not restart): the process then shuts down and exits 1, so
+   * that whatever supervises it (Kubernetes) starts it anew, rather than
+   * living on unready.
+   */
+  failed?: Promise<Error>;
 }
 
 export interface ComponentRun {
@@ -17,16 +24,22 @@ export interface ComponentRun {
   /** Port of the `/healthz`, `/readyz`, `/metrics` server (OPS_PORT overrides it). */
   opsPort: number;
   start(logger: Logger): Promise<RunningComponent>;
+  /** Injected for tests; production exits the process. */
+  exit?: (code: number) => void;
 }
 
-/** Runs one component as a process: starts it, serves its ops endpoints, stops it on SIGTERM. */
+/** Runs one component as a process: starts it, serves its ops endpoints, stops it on SIGTERM, and exits 1 if it fails. */
 export async function runComponent(run: ComponentRun): Promise<void> {
   const logger = componentLogger(run.name);
-  const shutdown = installShutdown({ logger });
+  const shutdown = installShutdown({ logger, exit: run.exit });
   const component = await run.start(logger);
   shutdown.onStop('component', () => component.stop());
   const port = process.env.OPS_PORT ? Number(process.env.OPS_PORT) : run.opsPort;
   const ops = await startOpsServer({ port, registry: component.metrics, ready: () => component.ready(), logger });
   shutdown.onStop('ops-server', () => ops.close());
   logger.info({ event: 'component_started', opsPort: ops.port }, `${run.name} started`);
+  void component.failed?.then((error) => {
+    logger.fatal({ event: 'component_failed', err: error }, `${run.name} stopped working; exiting to be restarted`);
+    void shutdown.stop('failure', 1);
+  });
 }

@@ -13,15 +13,16 @@ type StopHandler = () => Promise<void>;
 /**
  * Graceful shutdown on SIGTERM and SIGINT: runs the registered handlers in
  * reverse order of registration (stop taking input, flush, commit, close), then
- * exits 0; exits 1 if they fail or overrun the bound.
+ * exits 0; exits 1 if they fail or overrun the bound. `stop(reason, 1)` shuts
+ * down the same way and exits 1 (a component that failed for good).
  */
-export function installShutdown(options: ShutdownOptions): { onStop(name: string, handler: StopHandler): void; stop(signal: string): Promise<void> } {
+export function installShutdown(options: ShutdownOptions): { onStop(name: string, handler: StopHandler): void; stop(signal: string, exitCode?: number): Promise<void> } {
   const handlers: { name: string; handler: StopHandler }[] = [];
   const exit = options.exit ?? ((code: number) => process.exit(code));
   const timeoutMs = options.timeoutMs ?? 15000;
   let stopping: Promise<void> | undefined;
 
-  const stop = (signal: string): Promise<void> => {
+  const stop = (signal: string, exitCode = 0): Promise<void> => {
     stopping ??= (async () => {
       options.logger.info({ event: 'shutdown_started', signal }, 'shutting down');
       const timer = setTimeout(() => {
@@ -29,7 +30,7 @@ export function installShutdown(options: ShutdownOptions): { onStop(name: string
         exit(1);
       }, timeoutMs);
       timer.unref();
-      let code = 0;
+      let code = exitCode;
       for (const { name, handler } of [...handlers].reverse()) {
         try {
           await handler();

@@ -64,6 +64,7 @@ export async function start(input: unknown, logger: Logger = componentLogger('re
   return {
     metrics: metrics.registry,
     ready: () => consumer.ready() && redis.status === 'ready',
+    failed: consumer.failed,
     async stop() {
       await consumer.stop();
       await producer.disconnect();

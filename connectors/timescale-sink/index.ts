@@ -68,6 +68,7 @@ export async function start(input: unknown, logger: Logger = componentLogger('ti
   return {
     metrics: metrics.registry,
     ready: () => consumer.ready(),
+    failed: consumer.failed,
     async stop() {
       await consumer.stop();
       await producer.disconnect();

@@ -24,6 +24,8 @@ export interface BatchConsumerOptions {
 export interface RunningBatchConsumer {
   ready(): boolean;
   stop(): Promise<void>;
+  /** Settles when the consumer stopped for good: kafkajs does not restart it after an error it cannot retry. */
+  failed: Promise<Error>;
 }
 
 /**
@@ -48,6 +50,8 @@ export async function startBatchConsumer(options: BatchConsumerOptions): Promise
   let failing = false;
   let stopping = false;
   const wake = new AbortController();
+  let fail: (error: Error) => void = () => undefined;
+  const failed = new Promise<Error>((resolve) => (fail = resolve));
   /** The next offset to read per topic-partition, of batches written. */
   const written = new Map<string, { topic: string; partition: number; offset: string }>();
   let inFlight = 0;
@@ -73,7 +77,12 @@ export async function startBatchConsumer(options: BatchConsumerOptions): Promise
   consumer.on(consumer.events.REBALANCING, () => void commitWritten());
   consumer.on(consumer.events.CRASH, (event) => {
     joined = false;
-    logger.error({ event: 'consumer_crashed', err: event.payload.error }, 'consumer crashed; kafkajs restarts it');
+    if (event.payload.restart) {
+      logger.error({ event: 'consumer_crashed', err: event.payload.error }, 'consumer crashed; kafkajs restarts it');
+      return;
+    }
+    logger.error({ event: 'consumer_stopped', err: event.payload.error }, 'consumer stopped after an error kafkajs does not retry');
+    fail(event.payload.error);
   });
   await consumer.connect();
   await consumer.subscribe({ topics: options.topics, fromBeginning: options.fromBeginning });
@@ -121,6 +130,7 @@ export async function startBatchConsumer(options: BatchConsumerOptions): Promise
   const committer = setInterval(() => void commitWritten(), options.commitIntervalMs);
 
   return {
+    failed,
     ready: () => joined && !failing,
     async stop() {
       stopping = true;

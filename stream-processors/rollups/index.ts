@@ -109,6 +109,7 @@ export async function start(input: RollupsOptions & { logger: Logger; now?: () =
   return {
     metrics: registry,
     ready: () => stages.every((s) => s.ready),
+    failed: Promise.race(stages.map((s) => s.failed)),
     async stop() {
       stopping.abort();
       for (const stage of stages) await stage.stop();

@@ -89,9 +89,13 @@ export class RollupStage<I, W> {
   private running = false;
   private stopping = false;
   private readonly log: Logger;
+  /** Settles when the stage stopped consuming for good. */
+  readonly failed: Promise<Error>;
+  private fail: (error: Error) => void = () => undefined;
 
   constructor(private readonly config: StageConfig<I, W>) {
     this.log = config.logger.child({ stage: config.name });
+    this.failed = new Promise((resolve) => (this.fail = resolve));
   }
 
   get ready(): boolean {
@@ -121,7 +125,8 @@ export class RollupStage<I, W> {
     this.consumer.on(this.consumer.events.CRASH, (event) => {
       if (event.payload.restart) return;
       this.running = false;
-      this.log.error({ event: 'stage_stopped', err: event.payload.error }, 'the stage stopped consuming after an error it cannot retry; restart the process');
+      this.log.error({ event: 'stage_stopped', err: event.payload.error }, 'the stage stopped consuming after an error it cannot retry');
+      this.fail(event.payload.error);
     });
     this.consumer.on(this.consumer.events.GROUP_JOIN, (event) => {
       const assignment = event.payload.memberAssignment[config.inputTopic] ?? [];
