@@ -230,15 +230,14 @@ export class RollupStage<I, W> {
    * commit, and the offsets consumed.
    *
    * Provisional rollups go out a slice of the series per commit, so each
-   * series' come every provisional interval, and the sinks downstream take
-   * them as a steady flow rather than all at once: at 5,000 readings/s,
+   * series gets one every provisional interval, and the sinks downstream
+   * take them as a steady flow rather than all at once: at 5,000 readings/s,
    * emitting them all every 2 s put a spike of about 400 ms into the latency
    * of the raw readings every 2 s.
    *
-   * When the transaction fails for good,
-   * everything since the last commit is thrown away: the partitions consumed
-   * are sought back, and every partition's state is restored from the
-   * changelog before its next batch.
+   * When the transaction fails for good, everything since the last commit is
+   * thrown away: the partitions consumed are sought back, and every
+   * partition's state is restored from the changelog before its next batch.
    */
   private async commit(): Promise<void> {
     const { config } = this;
