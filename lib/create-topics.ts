@@ -24,7 +24,8 @@ export interface CreateTopicsOptions {
 export async function createTopicsAndWait(admin: Admin, topics: ITopicConfig[], options: CreateTopicsOptions = {}): Promise<boolean> {
   const created = await admin.createTopics({ waitForLeaders: false, topics });
   const names = topics.map((t) => t.topic);
-  const deadline = Date.now() + (options.timeoutMs ?? 30_000);
+  const timeoutMs = options.timeoutMs ?? 30_000;
+  const deadline = Date.now() + timeoutMs;
   for (;;) {
     let lastProblem: string;
     try {
@@ -39,7 +40,7 @@ export async function createTopicsAndWait(admin: Admin, topics: ITopicConfig[], 
       if (!problem || !notYetKnown.has(problem)) throw error;
       lastProblem = problem;
     }
-    if (Date.now() > deadline) throw new Error(`topics ${names.join(', ')} created, but not ready after ${(options.timeoutMs ?? 30_000) / 1000} s: ${lastProblem}`);
+    if (Date.now() > deadline) throw new Error(`topics ${names.join(', ')} created, but not ready after ${timeoutMs / 1000} s: ${lastProblem}`);
     await new Promise((resolve) => setTimeout(resolve, options.pollMs ?? 100));
   }
 }

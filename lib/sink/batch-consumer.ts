@@ -1,6 +1,7 @@
 import type { Batch, Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import type { Logger } from '../logger';
 import type { SinkMetrics } from './sink-metrics';
+import { stoppedForGood } from '../consumer-stopped';
 
 export interface BatchConsumerOptions {
   kafka: Kafka;
@@ -50,8 +51,6 @@ export async function startBatchConsumer(options: BatchConsumerOptions): Promise
   let failing = false;
   let stopping = false;
   const wake = new AbortController();
-  let fail: (error: Error) => void = () => undefined;
-  const failed = new Promise<Error>((resolve) => (fail = resolve));
   /** The next offset to read per topic-partition, of batches written. */
   const written = new Map<string, { topic: string; partition: number; offset: string }>();
   let inFlight = 0;
@@ -77,13 +76,10 @@ export async function startBatchConsumer(options: BatchConsumerOptions): Promise
   consumer.on(consumer.events.REBALANCING, () => void commitWritten());
   consumer.on(consumer.events.CRASH, (event) => {
     joined = false;
-    if (event.payload.restart) {
-      logger.error({ event: 'consumer_crashed', err: event.payload.error }, 'consumer crashed; kafkajs restarts it');
-      return;
-    }
-    logger.error({ event: 'consumer_stopped', err: event.payload.error }, 'consumer stopped after an error kafkajs does not retry');
-    fail(event.payload.error);
+    if (event.payload.restart) logger.error({ event: 'consumer_crashed', err: event.payload.error }, 'consumer crashed; kafkajs restarts it');
   });
+  const failed = stoppedForGood(consumer);
+  void failed.then((error) => logger.error({ event: 'consumer_stopped', err: error }, 'consumer stopped after an error kafkajs does not retry'));
   await consumer.connect();
   await consumer.subscribe({ topics: options.topics, fromBeginning: options.fromBeginning });
   await consumer.run({

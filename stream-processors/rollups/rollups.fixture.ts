@@ -1,5 +1,5 @@
 /** Fresh topics and groups for one rollup processor under test, and a producer of measurements. */
-import type { Producer } from 'kafkajs';
+import type { Kafka, Producer } from 'kafkajs';
 import { componentLogger } from '../../lib/logger';
 import { producerDefaults } from '../../lib/kafka';
 import { AvroCodec } from '../../schemas/avro-codec';
@@ -53,8 +53,9 @@ async function freshTopicNamed(name: string, partitions: number): Promise<void> 
   cleanupTopics([name]);
 }
 
-export async function startRollups(options: RollupsOptions) {
-  const rollups = await start({ ...options, logger: componentLogger('rollups-test') });
+/** `kafka`: a client to use instead of one made from the options (to put faults in it). */
+export async function startRollups(options: RollupsOptions, kafka?: Kafka) {
+  const rollups = await start({ ...options, logger: componentLogger('rollups-test'), kafka });
   onCleanup(() => rollups.stop());
   return rollups;
 }

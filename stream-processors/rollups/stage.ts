@@ -11,9 +11,10 @@
  * offsets and their state is restored.
  *
  * Committing per interval rather than per batch (Kafka Streams'
- * commit.interval.ms) is what keeps the cost down: a series that changed in ten
- * batches has its state written once, and the transaction coordinator's round
- * trips and markers come once a second, not dozens of times.
+ * commit.interval.ms) is what keeps the cost down: a window that took inputs
+ * from ten batches is saved once per commit, and the transaction
+ * coordinator's round trips and markers come once per interval (0.2 s by
+ * default), not once per partition batch.
  */
 import { randomUUID } from 'node:crypto';
 import type { Admin, Consumer, Kafka, KafkaMessage, Message, Producer } from 'kafkajs';
@@ -30,6 +31,7 @@ import type { StageMetrics } from './stage-metrics';
 import { revisionOf } from './window-aggregate';
 import type { WindowLogic } from './window-logic';
 import { createTopicsAndWait } from '../../lib/create-topics';
+import { stoppedForGood } from '../../lib/consumer-stopped';
 
 /** What one input record means to a stage. */
 export type StageInput<I> =
@@ -86,16 +88,17 @@ export class RollupStage<I, W> {
   private lastCommitAt = 0;
   /** Commits so far: which slice of the series' provisional rollups the next one emits. */
   private commits = 0;
+  /** Each commit emits the provisional rollups of one slice of the series; a series' come round every provisional interval. */
+  private readonly provisionalSlices: number;
   private running = false;
   private stopping = false;
   private readonly log: Logger;
-  /** Settles when the stage stopped consuming for good. */
-  readonly failed: Promise<Error>;
-  private fail: (error: Error) => void = () => undefined;
+  /** Settles when the stage stopped consuming for good (set in `start`). */
+  failed: Promise<Error> = new Promise(() => undefined);
 
   constructor(private readonly config: StageConfig<I, W>) {
     this.log = config.logger.child({ stage: config.name });
-    this.failed = new Promise((resolve) => (this.fail = resolve));
+    this.provisionalSlices = Math.max(1, Math.round(config.provisionalIntervalMs / config.commitIntervalMs));
   }
 
   get ready(): boolean {
@@ -121,12 +124,10 @@ export class RollupStage<I, W> {
 
     this.consumer = kafka.consumer({ groupId: config.groupId, maxWaitTimeInMs: 100, sessionTimeout: 10_000, heartbeatInterval: 1000, readUncommitted: false });
     await this.consumer.connect();
-    // kafkajs restarts a consumer after a retriable error only; after any other this stage consumes nothing more
-    this.consumer.on(this.consumer.events.CRASH, (event) => {
-      if (event.payload.restart) return;
+    this.failed = stoppedForGood(this.consumer);
+    void this.failed.then((error) => {
       this.running = false;
-      this.log.error({ event: 'stage_stopped', err: event.payload.error }, 'the stage stopped consuming after an error it cannot retry');
-      this.fail(event.payload.error);
+      this.log.error({ event: 'stage_stopped', err: error }, 'the stage stopped consuming after an error it cannot retry');
     });
     this.consumer.on(this.consumer.events.GROUP_JOIN, (event) => {
       const assignment = event.payload.memberAssignment[config.inputTopic] ?? [];
@@ -142,7 +143,7 @@ export class RollupStage<I, W> {
           await this.processBatch(batch.partition, batch.messages);
           resolveOffset(batch.lastOffset());
           // before the batch returns, so a commit due goes out before kafkajs could rejoin a rebalancing group
-          if (config.now() - this.lastCommitAt >= config.commitIntervalMs) {
+          if (this.commitDue()) {
             // a commit that failed has sought the partitions back already; only what cannot be retried stops the consumer
             await this.commit().catch((error: unknown) => {
               if ((error as { retriable?: boolean }).retriable !== true) throw error;
@@ -157,7 +158,7 @@ export class RollupStage<I, W> {
     // commits when no batch comes to do it: provisional rollups, and windows closed by the wall clock
     this.committer = setInterval(
       () =>
-        void this.serial(async () => (config.now() - this.lastCommitAt >= config.commitIntervalMs ? this.commit() : undefined)).catch((error: unknown) =>
+        void this.serial(async () => (this.commitDue() ? this.commit() : undefined)).catch((error: unknown) =>
           this.log.warn({ event: 'commit_failed', err: error }, 'timed commit failed'),
         ),
       config.commitIntervalMs,
@@ -247,12 +248,11 @@ export class RollupStage<I, W> {
     this.uncommitted = new Map();
     const wallNow = config.now();
     this.lastCommitAt = wallNow;
-    const slices = Math.max(1, Math.round(config.provisionalIntervalMs / config.commitIntervalMs));
-    const slice = this.commits++ % slices;
+    const slice = this.commits++ % this.provisionalSlices;
     for (const [partition, state] of this.partitions) {
       if (this.running) {
         this.addRollups(outputs, state.advance(wallNow));
-        this.addRollups(outputs, state.provisional(slice, slices));
+        this.addRollups(outputs, state.provisional(slice, this.provisionalSlices));
       }
       this.addChangelog(outputs, partition, state);
     }
@@ -266,6 +266,10 @@ export class RollupStage<I, W> {
     }
     for (const { partition, offset } of consumed) this.resumeAt.set(partition, offset);
     this.observe();
+  }
+
+  private commitDue(): boolean {
+    return this.config.now() - this.lastCommitAt >= this.config.commitIntervalMs;
   }
 
   /**
