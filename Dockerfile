@@ -18,6 +18,8 @@ ENV npm_config_audit=false \
     npm_config_update_notifier=false
 # Dependencies first, so that source edits do not re-run `npm ci`.
 COPY package.json package-lock.json ./
+# patch-package applies these after `npm ci` installs the packages (postinstall)
+COPY patches ./patches
 RUN --mount=type=cache,target=/root/.npm npm ci
 COPY . .
 RUN npm run build \

@@ -21,7 +21,8 @@ help: ## list the targets
 # `npm install --no-save` installs the locked versions and never rewrites the lock. Not `npm ci`:
 # a registry that does not serve other platforms' optional binaries (as on the CI machines) leaves
 # them out of any lock it writes, and `npm ci` then refuses that lock as out of sync.
-node_modules/.package-lock.json: package.json package-lock.json
+# patches/ holds fixes to dependencies, applied by patch-package after every install (postinstall).
+node_modules/.package-lock.json: package.json package-lock.json $(wildcard patches/*.patch)
 	npm install --no-save --no-audit --no-fund
 	@touch $@
 
