@@ -16,11 +16,26 @@ export interface Rejection {
 }
 
 /**
+ * The most of a rejected payload a dead letter keeps. Kafka refuses a record
+ * over the broker's message.max.bytes (1 MiB by default) for good, and a
+ * component retrying it would take nothing more; a payload that large (MQTT
+ * allows 256 MB) keeps its first bytes, and the message says so.
+ */
+export const maxDeadLetterPayloadBytes = 900_000;
+
+/**
  * The Kafka message for a rejected input: the DeadLetter record, with the
  * reason also as a header so consumers can filter without decoding.
  */
 export function deadLetterMessage(codec: AvroCodec<DeadLetter>, rejection: Rejection): Message {
-  const record: DeadLetter = { ...rejection, headers: rejection.headers ?? {} };
+  const { payload } = rejection;
+  const cut = payload.length > maxDeadLetterPayloadBytes;
+  const record: DeadLetter = {
+    ...rejection,
+    payload: cut ? payload.subarray(0, maxDeadLetterPayloadBytes) : payload,
+    message: cut ? `${rejection.message} (payload cut to its first ${maxDeadLetterPayloadBytes} of ${payload.length} bytes)` : rejection.message,
+    headers: rejection.headers ?? {},
+  };
   return {
     key: rejection.sourceTopic,
     value: codec.encode(record),

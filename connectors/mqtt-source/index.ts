@@ -26,6 +26,11 @@ interface OutgoingRecord {
   message: Message;
 }
 
+/** Bytes a record takes in its batch, about: keys are ASCII paths, headers a dead letter's few short ones. */
+function recordBytes({ message }: OutgoingRecord): number {
+  return (message.value as Buffer).length + (typeof message.key === 'string' ? message.key.length : 0) + 64;
+}
+
 /**
  * The MQTT-to-Kafka source connector: readings published by devices become
  * Avro Measurement records keyed by series path; anything else goes to the
@@ -63,6 +68,8 @@ export async function start(input: MqttSourceOptions & { logger: Logger; now?: (
   const batcher = new RecordBatcher<OutgoingRecord>({
     maxRecords: options.batchMaxRecords,
     maxWaitMs: options.batchMaxWaitMs,
+    maxBytes: options.batchMaxBytes,
+    sizeOf: recordBytes,
     send: async (records) => {
       const byTopic = new Map<string, Message[]>();
       for (const { topic, message } of records) {

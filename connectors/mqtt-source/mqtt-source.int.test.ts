@@ -1,4 +1,5 @@
 import type { Measurement } from '../../schemas/types';
+import { maxDeadLetterPayloadBytes } from '../../schemas/dead-letter';
 import { eventually } from '../../test/factories';
 import { TopicReader } from '../../test/topic-reader';
 import { devicePublisher, sourceFixture, startSource } from './source.fixture';
@@ -66,6 +67,25 @@ describe('mqtt-source', () => {
     const metrics = await source.metrics.getSingleMetricAsString('mqtt_source_dead_lettered_total');
     expect(metrics).toMatch(/mqtt_source_dead_lettered_total\{reason="non_finite_value",component="mqtt-source"\} 2/);
     expect(source.ready()).toBe(true);
+  });
+
+  it('dead-letters a payload larger than Kafka takes with its first bytes, and keeps serving', async () => {
+    const fixture = await sourceFixture({ maxPayloadBytes: 1024 });
+    await startSource(fixture.options);
+    const deadLetters = await TopicReader.start<{ reason: string; message: string; payload: Buffer }>(fixture.options.deadLetterTopic!);
+    const measurements = await TopicReader.start<Decoded>(fixture.options.measurementsTopic!);
+    const device = await devicePublisher();
+    const topic = fixture.deviceTopic('acme', 'plant1', 'meter7');
+    const huge = Buffer.alloc(2 * 1024 * 1024, 'x');
+    await device.publishAsync(topic, huge, { qos: 1 });
+    await device.publishAsync(topic, JSON.stringify({ metric: 'still_serving', value: 1 }), { qos: 1 });
+
+    const [letter] = await deadLetters.waitFor(1);
+    expect(letter?.value.reason).toBe('payload_too_large');
+    expect(Buffer.from(letter!.value.payload).equals(huge.subarray(0, maxDeadLetterPayloadBytes))).toBe(true);
+    expect(letter?.value.message).toContain(`cut to its first ${maxDeadLetterPayloadBytes} of ${huge.length} bytes`);
+    const [served] = await measurements.waitFor(1);
+    expect(served?.key).toBe('/acme/plant1/meter7/still_serving');
   });
 
   it('reports a subscription that delivers nothing while devices publish', async () => {

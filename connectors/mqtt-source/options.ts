@@ -53,8 +53,17 @@ export const mqttSourceOptionsSchema = z.strictObject({
     if (Number.isNaN(ms)) ctx.addIssue({ code: 'custom', message: 'must be an ISO 8601 time' });
     return ms;
   }),
-  /** A Kafka send goes out at this many records... Default 1000. */
-  batchMaxRecords: z.coerce.number().int().min(1).default(1000),
+  /**
+   * A Kafka send goes out at this many records... Default 5000. One send is in flight at a time
+   * (the idempotent producer), so under load larger sends carry more: 1000 took 64,000 readings/s,
+   * 5000 took 76,000 (bench/mqtt-source.bench.ts).
+   */
+  batchMaxRecords: z.coerce.number().int().min(1).default(5000),
+  /**
+   * ...or at this many bytes of keys, values and headers. Default 900000: each partition's batch
+   * must stay under the broker's message.max.bytes (1 MiB by default), or Kafka refuses it for good.
+   */
+  batchMaxBytes: z.coerce.number().int().min(1).default(900_000),
   /** ...or this long after its first record. Default 5 ms. */
   batchMaxWaitMs: z.coerce.number().int().min(0).default(5),
   /**

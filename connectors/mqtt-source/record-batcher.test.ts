@@ -66,6 +66,23 @@ describe('RecordBatcher', () => {
     expect(batcher.pending).toBe(0);
   });
 
+  it('caps a send at maxBytes as sizeOf counts them, and sends at once when that many bytes wait', async () => {
+    const { calls, send } = controllableSend();
+    const batcher = new RecordBatcher<number>({ maxRecords: 100, maxWaitMs: 1000, maxBytes: 10, sizeOf: (n) => n, send });
+    const first = batcher.add([4]);
+    expect(calls).toHaveLength(0); // 4 of 10 bytes: waits for the timer
+    const piled = [batcher.add([3, 3]), batcher.add([5]), batcher.add([20])];
+    expect(calls.map((c) => c.records)).toEqual([[4, 3, 3]]); // 10 bytes: at once, without the 5 that would pass the cap
+    calls[0]!.settle();
+    await Promise.all([first, piled[0]]);
+    expect(calls[1]!.records).toEqual([5]);
+    calls[1]!.settle();
+    await piled[1];
+    expect(calls[2]!.records).toEqual([20]); // one caller's records, over the cap, go whole
+    calls[2]!.settle();
+    await piled[2];
+  });
+
   it('rejects the callers of a failed send, and only them', async () => {
     const { calls, send } = controllableSend();
     const batcher = new RecordBatcher<number>({ maxRecords: 1, maxWaitMs: 5, send });

@@ -4,20 +4,25 @@
  * `maxRecords`, when `maxWaitMs` passed since its first record, or as soon as
  * the previous send finished (what piled up meanwhile is the next batch), so
  * under load batches grow by themselves and at low rates nothing waits long.
- * A send holds at most `maxRecords` (but always a caller's records whole):
- * kafkajs groups a send's records by partition in time quadratic in their
- * number (tulios/kafkajs#1576), which took an eighth of the connector's CPU
- * when sends grew to many thousands under overload.
- * One send at a time: the idempotent producer allows no more.
+ * A send holds at most `maxRecords` and `maxBytes` (but always a caller's
+ * records whole): a partition's record batch larger than the broker's
+ * message.max.bytes is refused for good, and a connector that retries it
+ * forever takes nothing more.
+ * One send at a time: the idempotent producer allows no more, so under load
+ * the size of a send is what sets the connector's throughput.
  */
 export interface RecordBatcherOptions<T> {
   maxRecords: number;
   maxWaitMs: number;
+  /** Most bytes in one send, as `sizeOf` counts them. Default: no limit. */
+  maxBytes?: number;
+  sizeOf?(record: T): number;
   send(records: T[]): Promise<void>;
 }
 
 interface Waiter<T> {
   records: T[];
+  bytes: number;
   resolve(): void;
   reject(error: unknown): void;
 }
@@ -25,17 +30,25 @@ interface Waiter<T> {
 export class RecordBatcher<T> {
   private waiters: Waiter<T>[] = [];
   private pendingRecords = 0;
+  private pendingBytes = 0;
+  private readonly maxBytes: number;
   private timer: NodeJS.Timeout | undefined;
   private sending: Promise<void> | undefined;
 
-  constructor(private readonly options: RecordBatcherOptions<T>) {}
+  constructor(private readonly options: RecordBatcherOptions<T>) {
+    this.maxBytes = options.maxBytes ?? Infinity;
+  }
 
   /** Resolves once a send that included these records succeeded; rejects if it failed. */
   add(records: T[]): Promise<void> {
+    const { sizeOf } = this.options;
+    let bytes = 0;
+    if (sizeOf) for (const record of records) bytes += sizeOf(record);
     return new Promise<void>((resolve, reject) => {
-      this.waiters.push({ records, resolve, reject });
+      this.waiters.push({ records, bytes, resolve, reject });
       this.pendingRecords += records.length;
-      if (this.pendingRecords >= this.options.maxRecords) this.flush();
+      this.pendingBytes += bytes;
+      if (this.pendingRecords >= this.options.maxRecords || this.pendingBytes >= this.maxBytes) this.flush();
       else this.timer ??= setTimeout(() => this.flush(), this.options.maxWaitMs);
     });
   }
@@ -59,12 +72,16 @@ export class RecordBatcher<T> {
     if (this.sending || this.waiters.length === 0) return;
     let taken = 0;
     let count = 0;
-    while (taken < this.waiters.length && (taken === 0 || count + this.waiters[taken]!.records.length <= this.options.maxRecords)) {
-      count += this.waiters[taken]!.records.length;
-      taken++;
+    let bytes = 0;
+    for (; taken < this.waiters.length; taken++) {
+      const next = this.waiters[taken]!;
+      if (taken > 0 && (count + next.records.length > this.options.maxRecords || bytes + next.bytes > this.maxBytes)) break;
+      count += next.records.length;
+      bytes += next.bytes;
     }
     const waiters = this.waiters.splice(0, taken);
     this.pendingRecords -= count;
+    this.pendingBytes -= bytes;
     const records = waiters.length === 1 ? waiters[0]!.records : waiters.flatMap((w) => w.records);
     const settle = (report: () => void) => {
       // start the next send before the callers of this one resume
