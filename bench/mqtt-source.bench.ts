@@ -25,6 +25,8 @@ import { createTopicsAndWait } from '../lib/create-topics';
 
 const peakSeconds = Number(process.env.BENCH_SOURCE_PEAK_SECONDS ?? 20);
 const soakSeconds = Number(process.env.BENCH_SOURCE_SOAK_SECONDS ?? 300);
+/** Offered readings/s at the peak: more than the connector takes, not so much that the simulator starves it of CPU. */
+const peakOffered = Number(process.env.BENCH_SOURCE_PEAK_OFFERED ?? 80_000);
 const repetitions = 3;
 const opsPort = 9101;
 
@@ -45,15 +47,14 @@ export async function run(): Promise<object> {
     const servers = await findServerPids();
     /** CPU microseconds per reading into Kafka of each process, per peak */
     const cpuPerReading: Record<string, number>[] = [];
-    // peak: offered 60k readings/s, about what the connector takes (some runs take all of it, some fall behind and
-    // Mosquitto drops the excess); counted at Kafka. Offered 100k, the overloaded simulator leaves the connector less
-    // CPU (48.6k/s then)
+    // peak: offered more than the connector takes (Mosquitto drops the excess it cannot queue), counted at Kafka.
+    // Offered far more, the overloaded simulator leaves the connector less CPU.
     const peak = async (tag: string): Promise<number> => {
       const before = await produced();
       const meter = await startCostMeter({ connector: [source.pid], simulator: 'self', mosquitto: servers.mosquitto, kafka: servers.kafka });
       const started = performance.now();
       const stats = await runSimulation(
-        { mqttUrl: settings.mqttUrl, devices: 1000, tenants: 1, tenantPrefix: `srcbench${tag}`, rate: 60_000, durationSeconds: peakSeconds, connections: 16 },
+        { mqttUrl: settings.mqttUrl, devices: 1000, tenants: 1, tenantPrefix: `srcbench${tag}`, rate: peakOffered, durationSeconds: peakSeconds, connections: 16 },
         { logger: quiet },
       );
       // what the broker still holds for the connector drains after the publisher stopped
@@ -70,7 +71,7 @@ export async function run(): Promise<object> {
       return readings / ((performance.now() - started) / 1000);
     };
     const kafkaReference = async () => (await measureKafkaProducer({ brokers: settings.kafkaBrokers, records: 300_000, recordSize: 149 })).perSecond;
-    const mosquittoReference = async () => (await measureMosquitto({ url: settings.mqttUrl, messages: 30_000, payloadBytes: 234 })).perSecond * 3;
+    const mosquittoReference = async () => (await measureMosquitto({ url: settings.mqttUrl, messages: 100_000, payloadBytes: 234 })).perSecond * 3;
 
     log('warm-up');
     await peak('warmup');
@@ -125,7 +126,7 @@ export async function run(): Promise<object> {
       spread: summarize(rounds.map((r) => r.connector)),
     };
     await writeResult('mqtt-source', {
-      parameters: { peakSeconds, soakSeconds, readingsPerMessage: 3, payloadBytes: 234, recordBytes: 149, connections: 32, devices: 1000 },
+      parameters: { peakSeconds, peakOffered, soakSeconds, readingsPerMessage: 3, payloadBytes: 234, recordBytes: 149, connections: 32, devices: 1000 },
       repetitions: rounds,
       medians,
       chart,

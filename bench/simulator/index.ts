@@ -134,7 +134,7 @@ export async function runSimulation(input: SimulationOptionsInput, hooks: Simula
       const untilNext = (plan.regularCount() * 1000) / options.messageRate - elapsedMs();
       // ahead of schedule: sleep, at least a timer's 1 ms (what falls due meanwhile goes out as one burst);
       // yielding with setImmediate instead spun a whole core at any rate above 1000 messages/s
-      if (untilNext > 0) await sleep(Math.min(Math.max(untilNext, 1), 100));
+      if (untilNext > 0) await sleep(Math.min(Math.max(untilNext, 5), 100));
       else await yieldToEventLoop();
     }
     for (const message of plan.flush()) await publish(message);
