@@ -34,6 +34,13 @@ export function createKafka(options: KafkaClientOptions): Kafka {
   });
 }
 
+/**
+ * Most bytes a producer puts in one partition's record batch, or in one record:
+ * under the broker's default message.max.bytes (1 MiB), past which Kafka
+ * refuses a batch for good and a producer that retries it takes nothing more.
+ */
+export const maxRecordBatchBytes = 900_000;
+
 /** Keys whose partition a producer remembers before it starts afresh. */
 const rememberedKeys = 100_000;
 

@@ -1,4 +1,5 @@
 import type { Message } from 'kafkajs';
+import { maxRecordBatchBytes } from '../lib/kafka';
 import type { AvroCodec } from './avro-codec';
 import type { DeadLetterReason } from './dead-letter-reason';
 import type { DeadLetter } from './types';
@@ -16,12 +17,11 @@ export interface Rejection {
 }
 
 /**
- * The most of a rejected payload a dead letter keeps. Kafka refuses a record
- * over the broker's message.max.bytes (1 MiB by default) for good, and a
- * component retrying it would take nothing more; a payload that large (MQTT
- * allows 256 MB) keeps its first bytes, and the message says so.
+ * The most of a rejected payload a dead letter keeps: what fits in one Kafka
+ * record. A payload larger than that (MQTT allows 256 MB) keeps its first
+ * bytes, and the message says so.
  */
-export const maxDeadLetterPayloadBytes = 900_000;
+export const maxDeadLetterPayloadBytes = maxRecordBatchBytes;
 
 /**
  * The Kafka message for a rejected input: the DeadLetter record, with the

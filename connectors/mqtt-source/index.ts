@@ -68,8 +68,7 @@ export async function start(input: MqttSourceOptions & { logger: Logger; now?: (
   const batcher = new RecordBatcher<OutgoingRecord>({
     maxRecords: options.batchMaxRecords,
     maxWaitMs: options.batchMaxWaitMs,
-    maxBytes: options.batchMaxBytes,
-    sizeOf: recordBytes,
+    bytes: { max: options.batchMaxBytes, sizeOf: recordBytes },
     send: async (records) => {
       const byTopic = new Map<string, Message[]>();
       for (const { topic, message } of records) {

@@ -66,9 +66,9 @@ describe('RecordBatcher', () => {
     expect(batcher.pending).toBe(0);
   });
 
-  it('caps a send at maxBytes as sizeOf counts them, and sends at once when that many bytes wait', async () => {
+  it('caps a send at bytes.max as sizeOf counts them, and sends at once when that many bytes wait', async () => {
     const { calls, send } = controllableSend();
-    const batcher = new RecordBatcher<number>({ maxRecords: 100, maxWaitMs: 1000, maxBytes: 10, sizeOf: (n) => n, send });
+    const batcher = new RecordBatcher<number>({ maxRecords: 100, maxWaitMs: 1000, bytes: { max: 10, sizeOf: (n) => n }, send });
     const first = batcher.add([4]);
     expect(calls).toHaveLength(0); // 4 of 10 bytes: waits for the timer
     const piled = [batcher.add([3, 3]), batcher.add([5]), batcher.add([20])];

@@ -4,7 +4,7 @@
  * `maxRecords`, when `maxWaitMs` passed since its first record, or as soon as
  * the previous send finished (what piled up meanwhile is the next batch), so
  * under load batches grow by themselves and at low rates nothing waits long.
- * A send holds at most `maxRecords` and `maxBytes` (but always a caller's
+ * A send holds at most `maxRecords` and `bytes.max` (but always a caller's
  * records whole): a partition's record batch larger than the broker's
  * message.max.bytes is refused for good, and a connector that retries it
  * forever takes nothing more.
@@ -14,9 +14,8 @@
 export interface RecordBatcherOptions<T> {
   maxRecords: number;
   maxWaitMs: number;
-  /** Most bytes in one send, as `sizeOf` counts them. Default: no limit. */
-  maxBytes?: number;
-  sizeOf?(record: T): number;
+  /** Most bytes in one send, as `sizeOf` counts a record's. Default: no limit. */
+  bytes?: { max: number; sizeOf(record: T): number };
   send(records: T[]): Promise<void>;
 }
 
@@ -31,18 +30,19 @@ export class RecordBatcher<T> {
   private waiters: Waiter<T>[] = [];
   private pendingRecords = 0;
   private pendingBytes = 0;
-  private readonly maxBytes: number;
   private timer: NodeJS.Timeout | undefined;
   private sending: Promise<void> | undefined;
 
-  constructor(private readonly options: RecordBatcherOptions<T>) {
-    this.maxBytes = options.maxBytes ?? Infinity;
+  constructor(private readonly options: RecordBatcherOptions<T>) {}
+
+  private get maxBytes(): number {
+    return this.options.bytes?.max ?? Infinity;
   }
 
   /** Resolves once a send that included these records succeeded; rejects if it failed. */
   add(records: T[]): Promise<void> {
-    const { sizeOf } = this.options;
     let bytes = 0;
+    const sizeOf = this.options.bytes?.sizeOf;
     if (sizeOf) for (const record of records) bytes += sizeOf(record);
     return new Promise<void>((resolve, reject) => {
       this.waiters.push({ records, bytes, resolve, reject });
