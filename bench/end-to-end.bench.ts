@@ -23,7 +23,7 @@ import { resultsDirectory } from './lib/paths';
 import { startLatencyProbe } from './lib/live-latency-probe';
 import { writeResult } from './lib/results';
 import { latencyPercentiles } from './lib/stats';
-import { runSimulation } from './simulator';
+import { runSimulation } from '../simulator';
 import { join } from 'node:path';
 
 const steps = (process.env.BENCH_E2E_STEPS ?? '1000,5000,10000,20000,25000,30000,40000').split(',').map(Number);

@@ -20,7 +20,7 @@ import { benchProgress } from './lib/progress';
 import { measureKafkaProducer, measureMosquitto } from './lib/references';
 import { writeResult } from './lib/results';
 import { median, summarize } from './lib/stats';
-import { runSimulation } from './simulator';
+import { runSimulation } from '../simulator';
 import { createTopicsAndWait } from '../lib/create-topics';
 
 const peakSeconds = Number(process.env.BENCH_SOURCE_PEAK_SECONDS ?? 20);

@@ -21,8 +21,8 @@ import { fixedRateLoad } from './lib/fixed-rate-load';
 import { barChartSvg, writeChart } from './lib/chart';
 import { resultsDirectory } from './lib/paths';
 import { writeResult } from './lib/results';
-import { computeRollups, createContractTables, loadReadings } from '../query-api/test-support/contract-mirror';
-import { generateReadings } from '../query-api/test-support/generated-readings';
+import { computeRollups, createContractTables, loadReadings } from '../test/contract-mirror';
+import { generateReadings } from '../test/generated-readings';
 
 const token = `bench-${randomBytes(16).toString('hex')}`;
 const path = '/bench/site1/meter1/kwh';

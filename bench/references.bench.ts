@@ -20,8 +20,8 @@ import { repeatInterleaved } from './lib/repeat';
 import { resultsDirectory } from './lib/paths';
 import { writeResult } from './lib/results';
 import { summarize } from './lib/stats';
-import { resolveSimulationOptions } from './simulator/options';
-import { createFleetPlan } from './simulator/plan';
+import { resolveSimulationOptions } from '../simulator/options';
+import { createFleetPlan } from '../simulator/plan';
 
 /** Bytes of the simulator's regular message (3 readings). */
 function mqttPayloadBytes(): number {

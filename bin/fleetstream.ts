@@ -129,7 +129,7 @@ program
     }),
   );
 
-// simulate: flags map one-to-one onto bench/simulator/options.ts, which validates them and holds the defaults
+// simulate: flags map one-to-one onto simulator/options.ts, which validates them and holds the defaults
 program
   .command('simulate')
   .description('publish a simulated fleet\'s readings over MQTT (QoS 1) and print the achieved rate')
@@ -151,8 +151,8 @@ program
   .option('--max-inflight <n>', 'unacknowledged publishes per connection (default 100)', Number)
   .option('--seed <n>', 'seed of every random choice (default 1)', Number)
   .action(async (flags: Record<string, unknown>) => {
-    const { runSimulation } = await import('../bench/simulator');
-    const { createProgressReporter, summaryLines } = await import('../bench/simulator/progress');
+    const { runSimulation } = await import('../simulator');
+    const { createProgressReporter, summaryLines } = await import('../simulator/progress');
     const input = Object.fromEntries(Object.entries({
       mqttUrl: readConnectionSettings().mqttUrl, devices: flags.devices, tenants: flags.tenants, sitesPerTenant: flags.sitesPerTenant,
       tenantPrefix: flags.tenantPrefix, metrics: flags.metrics, rate: flags.rate, intervalMs: flags.intervalMs, durationSeconds: flags.duration,

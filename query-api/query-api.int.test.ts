@@ -4,8 +4,8 @@ import { Redis } from 'ioredis';
 import type { Pool } from 'pg';
 import { eventually, freshDatabaseSchema, freshKeyPrefix, onCleanup, testSettings } from '../test/factories';
 import { start } from './index';
-import { computeRollups, createContractTables, loadReadings, type MirrorSeries } from './test-support/contract-mirror';
-import { generateReadings, seededRandom } from './test-support/generated-readings';
+import { computeRollups, createContractTables, loadReadings, type MirrorSeries } from '../test/contract-mirror';
+import { generateReadings, seededRandom } from '../test/generated-readings';
 
 const m = 60_000;
 const h = 60 * m;

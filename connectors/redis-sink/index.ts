@@ -3,11 +3,11 @@ import Redis from 'ioredis';
 import type { RunningComponent } from '../../lib/component';
 import { FleetstreamError } from '../../lib/errors';
 import { componentLogger, type Logger } from '../../lib/logger';
-import { startBatchConsumer } from '../../lib/sink/batch-consumer';
-import { connectSinkInputs } from '../../lib/sink/sink-inputs';
-import { decodeBatch, sendRejected } from '../../lib/sink/decode-batch';
+import { startBatchConsumer } from '../sink-kit/batch-consumer';
+import { connectSinkInputs } from '../sink-kit/sink-inputs';
+import { decodeBatch, sendRejected } from '../sink-kit/decode-batch';
 import { parseRedisSinkOptions } from './options';
-import { createSinkMetrics } from '../../lib/sink/sink-metrics';
+import { createSinkMetrics } from '../sink-kit/sink-metrics';
 import { HierarchyCache, loadScripts, measurementCommands, rollupCommands, runPipelined } from './writer';
 
 
@@ -52,7 +52,7 @@ export async function start(input: unknown, logger: Logger = componentLogger('re
   };
 
   const consumer = await startBatchConsumer({
-    ...options, // the consumer loop's options (lib/sink/sink-options.ts)
+    ...options, // the consumer loop's options (connectors/sink-kit/sink-options.ts)
     kafka,
     topics: [...targets.keys()],
     logger,

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { parseOptions } from '../../lib/config';
 import { defaultResolutions } from '../../schemas/topics';
-import { sinkConsumerOptions } from '../../lib/sink/sink-options';
+import { sinkConsumerOptions } from '../sink-kit/sink-options';
 import { durationPattern, parseDuration } from './duration';
 
 const resolution = z.string().regex(/^[1-9][0-9]*[smhd]$/, 'must be <number><s|m|h|d>');

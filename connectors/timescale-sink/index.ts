@@ -4,14 +4,14 @@ import type { RunningComponent } from '../../lib/component';
 import { componentLogger, type Logger } from '../../lib/logger';
 import { FleetstreamError } from '../../lib/errors';
 import type { Measurement, Rollup } from '../../schemas/types';
-import { startBatchConsumer } from '../../lib/sink/batch-consumer';
-import { connectSinkInputs, type SinkTarget } from '../../lib/sink/sink-inputs';
-import type { DeadLetterWriter } from '../../lib/sink/dead-letter-writer';
-import { decodeBatch, sendRejected } from '../../lib/sink/decode-batch';
+import { startBatchConsumer } from '../sink-kit/batch-consumer';
+import { connectSinkInputs, type SinkTarget } from '../sink-kit/sink-inputs';
+import type { DeadLetterWriter } from '../sink-kit/dead-letter-writer';
+import { decodeBatch, sendRejected } from '../sink-kit/decode-batch';
 import { runMigrations, type MigrateResult } from './migrate';
 import { parseTimescaleSinkOptions, type TimescaleSinkOptions } from './options';
 import { rollupTable } from './resolution';
-import { createSinkMetrics, type SinkMetrics } from '../../lib/sink/sink-metrics';
+import { createSinkMetrics, type SinkMetrics } from '../sink-kit/sink-metrics';
 import { RollupWindowCache } from './rollup-window-cache';
 import { SeriesCache } from './series-cache';
 import { writeMeasurements, writeRollups } from './writer';
@@ -56,7 +56,7 @@ export async function start(input: unknown, logger: Logger = componentLogger('ti
   const rollupWindows = new Map(options.resolutions.map((r) => [r, new RollupWindowCache()]));
 
   const consumer = await startBatchConsumer({
-    ...options, // the consumer loop's options (lib/sink/sink-options.ts)
+    ...options, // the consumer loop's options (connectors/sink-kit/sink-options.ts)
     kafka,
     topics: [...targets.keys()],
     logger,

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { parseOptions } from '../../lib/config';
 import { defaultResolutions } from '../../schemas/topics';
-import { sinkConsumerOptions } from '../../lib/sink/sink-options';
+import { sinkConsumerOptions } from '../sink-kit/sink-options';
 import { resolutionPattern } from './resolution';
 
 const identifier = z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be a lower-case SQL identifier (letters, digits, _)');

@@ -6,8 +6,8 @@
  */
 import Redis from 'ioredis';
 import { Pool } from 'pg';
-import { createProgressReporter, summaryLines } from '../../bench/simulator/progress';
-import { runSimulation } from '../../bench/simulator';
+import { createProgressReporter, summaryLines } from '../../simulator/progress';
+import { runSimulation } from '../../simulator';
 import { readConnectionSettings } from '../../lib/config';
 import { rootLogger } from '../../lib/logger';
 import { ComponentFailure, metricSum, pipelineComponents, startPipeline, type RunningProcess } from './pipeline';

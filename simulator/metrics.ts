@@ -1,4 +1,4 @@
-import type { ParameterKind } from '../../schemas/types';
+import type { ParameterKind } from '../schemas/types';
 
 /**
  * The metrics a simulated device can carry. The default three cover every

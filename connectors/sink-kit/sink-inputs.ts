@@ -1,6 +1,6 @@
 import type { Producer } from 'kafkajs';
-import { createKafka, producerDefaults } from '../kafka';
-import type { Logger } from '../logger';
+import { createKafka, producerDefaults } from '../../lib/kafka';
+import type { Logger } from '../../lib/logger';
 import { AvroCodec } from '../../schemas/avro-codec';
 import { avroSchemas, valueSubject } from '../../schemas/avro-schemas';
 import { createRegistryClient } from '../../schemas/registry-client';

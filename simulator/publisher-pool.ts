@@ -1,6 +1,6 @@
 import { connectAsync, type MqttClient } from 'mqtt';
-import { FleetstreamError } from '../../lib/errors';
-import { redactUrl } from '../../lib/config';
+import { FleetstreamError } from '../lib/errors';
+import { redactUrl } from '../lib/config';
 
 /**
  * A pool of MQTT 5 connections publishing with QoS 1. Each connection allows a

@@ -1,5 +1,5 @@
 import { connectAsync, type MqttClient } from 'mqtt';
-import { eventually, onCleanup, testSettings, uniqueName } from '../../test/factories';
+import { eventually, onCleanup, testSettings, uniqueName } from '../test/factories';
 import { runSimulation, type PublishedReading } from './index';
 
 async function subscriber(filters: string[]): Promise<{ client: MqttClient; received: { topic: string; payload: Buffer }[] }> {

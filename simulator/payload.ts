@@ -1,4 +1,4 @@
-import type { ParameterKind } from '../../schemas/types';
+import type { ParameterKind } from '../schemas/types';
 import type { Random } from './random';
 
 /** One reading as the simulator sent it, for checking what was stored against what was sent. */

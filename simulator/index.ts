@@ -1,5 +1,5 @@
 import { setImmediate as yieldToEventLoop, setTimeout as sleep } from 'node:timers/promises';
-import { componentLogger, type Logger } from '../../lib/logger';
+import { componentLogger, type Logger } from '../lib/logger';
 import { resolveSimulationOptions, type SimulationOptionsInput } from './options';
 import type { SentReading } from './payload';
 import { createFleetPlan, type PlannedMessage } from './plan';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { parseOptions } from '../../lib/config';
+import { parseOptions } from '../lib/config';
 import { defaultMetrics, metricNames } from './metrics';
 import { malformedVariants } from './payload';
 

@@ -4,7 +4,7 @@ import { deadLetterMessage } from '../../schemas/dead-letter';
 import { avroSchemas, valueSubject } from '../../schemas/avro-schemas';
 import type { DeadLetterReason } from '../../schemas/dead-letter-reason';
 import type { RegistryClient } from '../../schemas/registry-client';
-import { FleetstreamError } from '../errors';
+import { FleetstreamError } from '../../lib/errors';
 import type { DeadLetter } from '../../schemas/types';
 
 export interface DeadLetterWriter {

@@ -1,7 +1,7 @@
 import type { Batch, Consumer, EachBatchPayload, Kafka } from 'kafkajs';
-import type { Logger } from '../logger';
+import type { Logger } from '../../lib/logger';
 import type { SinkMetrics } from './sink-metrics';
-import { stoppedForGood } from '../consumer-stopped';
+import { stoppedForGood } from '../../lib/consumer-stopped';
 
 export interface BatchConsumerOptions {
   kafka: Kafka;

@@ -7,7 +7,7 @@
  * changes, change this file with it.
  */
 import { escapeIdentifier, type Pool } from 'pg';
-import type { ParameterKind } from '../../schemas/types';
+import type { ParameterKind } from '../schemas/types';
 
 export const mirroredResolutions: Record<string, string> = { '1m': '1 minute', '1h': '1 hour', '1d': '1 day' };
 
