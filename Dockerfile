@@ -22,7 +22,9 @@ COPY package.json package-lock.json ./
 COPY patches ./patches
 RUN --mount=type=cache,target=/root/.npm npm ci
 COPY . .
+# dist/bench and dist/test are the benchmarks and test support: not part of the image
 RUN npm run build \
+ && rm -rf dist/bench dist/test \
  && npm prune --omit=dev \
  && rm -rf node_modules/.cache
 
@@ -36,8 +38,9 @@ COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 # Numeric uid:gid of the image's `node` user, so Kubernetes' runAsNonRoot can verify it.
 USER 1000:1000
-# Ops ports (/healthz /readyz /metrics): mqtt-source 9101, timescale-sink 9102,
-# redis-sink 9103, query-api 9104, rollups 9105; query-api serves its API on 8080.
+# The ports of bin/components.ts (bin/components.test.ts checks them): ops ports
+# (/healthz /readyz /metrics) mqtt-source 9101, timescale-sink 9102, redis-sink
+# 9103, query-api 9104, rollups 9105; query-api serves its API on 8080.
 EXPOSE 8080 9101 9102 9103 9104 9105
 ENTRYPOINT ["node", "dist/bin/fleetstream.js"]
 CMD ["--help"]

@@ -13,7 +13,7 @@ export MQTT_URL ?= mqtt://127.0.0.1:1883
 
 FLEETSTREAM := node dist/bin/fleetstream.js
 
-.PHONY: help install build up down status env typecheck lint test demo bench clean
+.PHONY: help install build up down status env typecheck lint test demo bench docs clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 12
@@ -59,6 +59,9 @@ demo: up ## the main job: stack up, every component started, a simulated fleet p
 
 bench: up ## the benchmarks (BENCH="end-to-end mqtt-source" picks some); results and charts in bench/results/
 	node dist/bench/run.js $(BENCH)
+
+docs: build ## regenerate the README's option reference from the options schemas
+	node dist/infra/local/readme-options.js
 
 clean: ## remove build output (keeps .local/, the stack's data)
 	rm -rf dist

@@ -119,7 +119,7 @@ async function runStep(offered: number, processes: RunningProcess[], pool: Pool,
   });
   const started = Date.now();
   const stats = await runSimulation(
-    { mqttUrl: settings.mqttUrl, devices, tenants: 1, sitesPerTenant: 4, tenantPrefix: prefix, rate: offered, durationSeconds: stepSeconds, connections: 16 },
+    { mqttUrl: settings.mqttUrl, devices, tenants: 1, sitesPerTenant: 4, tenantPrefix: prefix, rate: offered, duration: `${stepSeconds}s`, connections: 16 },
     {
       onProgress: (p) => log(`  ${offered} readings/s offered: ${p.readings} published, ${Math.round(p.ratePerSecond)}/s`),
       logger: rootLogger.child({ component: 'simulator' }, { level: 'warn' }),
@@ -153,11 +153,11 @@ export async function run(): Promise<object> {
   const settings = readConnectionSettings();
   const pool = new Pool({ connectionString: settings.databaseUrl, max: 2 });
   log('starting the pipeline');
-  const processes = await startPipeline(pipelineComponents({ queryApiTokens: 'bench-token-not-used-00:bench', queryApiPort: 8080 }));
+  const processes = await startPipeline(pipelineComponents({ 'query-api': { QUERY_API_TOKENS: 'bench-token-not-used-00:bench', QUERY_API_PORT: '8080' } }));
   const results: StepResult[] = [];
   try {
     log('warm-up: 1000 readings/s for 10 s');
-    await runSimulation({ mqttUrl: settings.mqttUrl, devices: 200, tenants: 1, tenantPrefix: 'e2ewarmup', rate: 1000, durationSeconds: 10 }, { logger: rootLogger.child({}, { level: 'warn' }) });
+    await runSimulation({ mqttUrl: settings.mqttUrl, devices: 200, tenants: 1, tenantPrefix: 'e2ewarmup', rate: 1000, duration: '10s' }, { logger: rootLogger.child({}, { level: 'warn' }) });
     await waitPipelineIdle(log);
     for (const offered of steps) {
       log(`step: ${offered} readings/s for ${stepSeconds} s`);

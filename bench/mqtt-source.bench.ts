@@ -54,7 +54,7 @@ export async function run(): Promise<object> {
       const meter = await startCostMeter({ connector: [source.pid], simulator: 'self', mosquitto: servers.mosquitto, kafka: servers.kafka });
       const started = performance.now();
       const stats = await runSimulation(
-        { mqttUrl: settings.mqttUrl, devices: 1000, tenants: 1, tenantPrefix: `srcbench${tag}`, rate: peakOffered, durationSeconds: peakSeconds, connections: 16 },
+        { mqttUrl: settings.mqttUrl, devices: 1000, tenants: 1, tenantPrefix: `srcbench${tag}`, rate: peakOffered, duration: `${peakSeconds}s`, connections: 16 },
         { logger: quiet },
       );
       // what the broker still holds for the connector drains after the publisher stopped
@@ -94,7 +94,7 @@ export async function run(): Promise<object> {
     log(`soak: ${Math.round(connector * 0.7)} readings/s for ${soakSeconds} s, sampling the connector's memory`);
     const meter = await startCostMeter({ connector: [source.pid] }, { intervalMs: 5000 });
     await runSimulation(
-      { mqttUrl: settings.mqttUrl, devices: 1000, tenants: 1, tenantPrefix: 'srcsoak', rate: Math.round(connector * 0.7), durationSeconds: soakSeconds, connections: 16 },
+      { mqttUrl: settings.mqttUrl, devices: 1000, tenants: 1, tenantPrefix: 'srcsoak', rate: Math.round(connector * 0.7), duration: `${soakSeconds}s`, connections: 16 },
       { logger: quiet, onProgress: (p) => log(`  soak: ${p.readings} readings, ${Math.round(p.elapsedSeconds)} s`) },
     );
     const soak = (await meter.stop()).connector!;

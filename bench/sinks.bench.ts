@@ -18,7 +18,7 @@ import { Pool } from 'pg';
 import { readConnectionSettings } from '../lib/config';
 import { componentLogger } from '../lib/logger';
 import { runMigrations } from '../connectors/timescale-sink/migrate';
-import { timescaleSinkOptionsSchema } from '../connectors/timescale-sink/options';
+import { parseTimescaleSinkOptions, timescaleSinkOptionsSchema } from '../connectors/timescale-sink/options';
 import { measurementColumns, measurementCopyText } from '../connectors/timescale-sink/rows';
 import { RollupWindowCache } from '../connectors/timescale-sink/rollup-window-cache';
 import { SeriesCache } from '../connectors/timescale-sink/series-cache';
@@ -90,7 +90,7 @@ export async function run(): Promise<object> {
   const prefix = `bench:${process.pid}:`;
   try {
     const setup = await pool.connect();
-    await runMigrations(setup, { schema, resolutions: ['1m'], timescaleOptions: timescaleSinkOptionsSchema.shape.timescale.parse(undefined) }, logger);
+    await runMigrations(setup, { schema, resolutions: ['1m'], timescaleOptions: parseTimescaleSinkOptions({}).timescale }, logger);
     setup.release();
     const ms = readings();
     const rs = rollups();
@@ -102,7 +102,7 @@ export async function run(): Promise<object> {
     const truncate = () => pool.query(`truncate "${schema}".measurements, "${schema}".series, "${schema}".rollups_1m`);
     const sinkRaw = async (method: WriteMethod) => {
       await truncate();
-      const seriesCache = new SeriesCache(timescaleSinkOptionsSchema.shape.lastSeenGranularityMs.parse(undefined)); // as the sink runs
+      const seriesCache = new SeriesCache(timescaleSinkOptionsSchema.shape.lastSeenGranularity.parse(undefined)); // as the sink runs
       return ROWS / (await timed(async () => {
         for (let i = 0; i < ROWS; i += BATCH) {
           const client = await pool.connect();

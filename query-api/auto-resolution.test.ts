@@ -1,9 +1,10 @@
-import { missingRanges, planRange, resolutionDuration, splitAtBuckets, type Resolution } from './auto-resolution';
+import { resolutionMs } from '../schemas/resolution';
+import { missingRanges, planRange, splitAtBuckets, type Resolution } from './auto-resolution';
 
 const m = 60_000;
 const h = 60 * m;
 const d = 24 * h;
-const resolutions: Resolution[] = ['1m', '1h', '1d'].map((name) => ({ name, durationMs: resolutionDuration(name) as number }));
+const resolutions: Resolution[] = ['1m', '1h', '1d'].map((name) => ({ name, durationMs: resolutionMs(name) }));
 const day0 = Date.UTC(2024, 0, 1);
 
 function expectExactCover(start: number, end: number): void {
@@ -13,7 +14,7 @@ function expectExactCover(start: number, end: number): void {
     expect(piece.start).toBe(at);
     expect(piece.end).toBeGreaterThan(piece.start);
     if (piece.source !== 'raw') {
-      const duration = resolutionDuration(piece.source) as number;
+      const duration = resolutionMs(piece.source);
       expect(piece.start % duration).toBe(0);
       expect(piece.end % duration).toBe(0);
     }
@@ -21,15 +22,6 @@ function expectExactCover(start: number, end: number): void {
   }
   expect(at).toBe(start === end ? start : end);
 }
-
-describe('resolutionDuration', () => {
-  it('reads whole numbers of s, m, h, d and refuses anything else', () => {
-    expect(resolutionDuration('1m')).toBe(m);
-    expect(resolutionDuration('15m')).toBe(15 * m);
-    expect(resolutionDuration('1d')).toBe(d);
-    for (const bad of ['', '0m', '1y', 'm', '1.5h', '1 h', 'raw']) expect(resolutionDuration(bad)).toBeUndefined();
-  });
-});
 
 describe('splitAtBuckets', () => {
   it('keeps an aligned range whole', () => {

@@ -18,14 +18,6 @@ export interface RangePiece {
   end: number;
 }
 
-const unitMs: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
-
-/** `1m` -> 60000; undefined when the name is not a whole number and a unit (s, m, h, d). */
-export function resolutionDuration(name: string): number | undefined {
-  const m = /^([1-9]\d{0,5})([smhd])$/.exec(name);
-  return m ? Number(m[1]) * (unitMs[m[2] as string] as number) : undefined;
-}
-
 /** Coarsest first, the order `auto` tries them. */
 export function coarsestFirst(resolutions: readonly Resolution[]): Resolution[] {
   return [...resolutions].sort((a, b) => b.durationMs - a.durationMs);

@@ -30,11 +30,11 @@ export interface Database {
   close(): Promise<void>;
 }
 
-export function createDatabase(options: { databaseUrl: string; poolSize: number; statementTimeoutMs: number }): Database {
+export function createDatabase(options: { databaseUrl: string; poolSize: number; statementTimeout: number }): Database {
   const pool = new Pool({
     connectionString: options.databaseUrl,
     max: options.poolSize,
-    statement_timeout: options.statementTimeoutMs,
+    statement_timeout: options.statementTimeout,
     application_name: 'fleetstream-query-api',
     connectionTimeoutMillis: 5000,
   });
@@ -45,7 +45,7 @@ export function createDatabase(options: { databaseUrl: string; poolSize: number;
       try {
         return (await pool.query<R>({ name: statementName(text), text, values })).rows;
       } catch (error) {
-        throw databaseError(error, options.statementTimeoutMs);
+        throw databaseError(error, options.statementTimeout);
       }
     },
     close: () => pool.end(),
@@ -65,7 +65,7 @@ function statementName(text: string): string {
 function databaseError(error: unknown, statementTimeoutMs: number): FleetstreamError {
   const code = (error as { code?: string }).code;
   if (code === '57014') {
-    return new FleetstreamError('QUERY_TIMEOUT', `the query ran longer than ${statementTimeoutMs} ms; narrow the range, use a coarser resolution or an aggregate, or raise statementTimeoutMs`, { cause: error });
+    return new FleetstreamError('QUERY_TIMEOUT', `the query ran longer than ${statementTimeoutMs} ms; narrow the range, use a coarser resolution or an aggregate, or raise QUERY_API_STATEMENT_TIMEOUT`, { cause: error });
   }
   if (code === '22008') return new FleetstreamError('QUERY_INVALID', 'a time is out of the range PostgreSQL can store', { cause: error });
   if (code === '42P01') {

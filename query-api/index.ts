@@ -4,7 +4,8 @@ import type { RunningComponent } from '../lib/component';
 import { FleetstreamError } from '../lib/errors';
 import { componentLogger, type Logger } from '../lib/logger';
 import { createMetricsRegistry } from '../lib/metrics';
-import { coarsestFirst, resolutionDuration } from './auto-resolution';
+import { coarsestFirst } from './auto-resolution';
+import { resolutionMs } from '../schemas/resolution';
 import type { ApiContext } from './context';
 import { createDatabase, tableNames } from './database';
 import { createLiveHub } from './live-hub';
@@ -46,7 +47,7 @@ export async function start(input: QueryApiOptionsInput, logger: Logger = compon
     tables: tableNames(options.databaseSchema, options.resolutions),
     redis,
     live: createLiveHub(subscriber, options.keyPrefix, logger),
-    levels: coarsestFirst(options.resolutions.map((name) => ({ name, durationMs: resolutionDuration(name) as number }))),
+    levels: coarsestFirst(options.resolutions.map((name) => ({ name, durationMs: resolutionMs(name) }))),
     verify: createTokenVerifier(options.tokens, options.adminToken),
     logger,
     liveStreams: new Set(),

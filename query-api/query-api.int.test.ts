@@ -106,7 +106,7 @@ beforeAll(async () => {
     tokens: `${acmeToken}:acme,${globexToken}:globex`,
     adminToken,
     maxPoints: 3000,
-    liveHeartbeatMs: 500,
+    liveHeartbeat: '500ms',
     clock: () => dataEnd,
   });
   onCleanup(() => api.stop());

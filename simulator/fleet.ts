@@ -27,7 +27,8 @@ export interface FleetShape {
   sitesPerTenant: number;
   tenantPrefix: string;
   metrics: MetricName[];
-  clockSkewMs: number;
+  /** Largest clock error of a device, ms. */
+  clockSkew: number;
   counterResetProbability: number;
 }
 
@@ -55,7 +56,7 @@ export function createFleet(shape: FleetShape, random: Random): SimulatedDevice[
       ...address,
       index,
       topic: deviceTopic(address),
-      skewMs: Math.round(own.between(-shape.clockSkewMs, shape.clockSkewMs)),
+      skewMs: Math.round(own.between(-shape.clockSkew, shape.clockSkew)),
       lastTs: Number.NEGATIVE_INFINITY,
       metrics: shape.metrics.map((metric) => ({
         metric,

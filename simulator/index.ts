@@ -35,7 +35,7 @@ export interface SimulationHooks {
   onReading?(reading: PublishedReading): void;
   /** Called for every message published, injections included. */
   onMessage?(message: PlannedMessage, sentAt: number): void;
-  /** Called every `progressIntervalMs`, and once at the end. */
+  /** Called every `progressInterval`, and once at the end. */
   onProgress?(progress: SimulationProgress): void;
   /** Stops publishing early (what was published is still drained and counted). */
   signal?: AbortSignal;
@@ -115,7 +115,7 @@ export async function runSimulation(input: SimulationOptionsInput, hooks: Simula
       ratePerSecond: elapsedSeconds > 0 ? counts.readings / elapsedSeconds : 0,
     };
   };
-  let nextProgressAt = options.progressIntervalMs;
+  let nextProgressAt = options.progressInterval;
   const aborted = (): boolean => hooks.signal?.aborted === true;
 
   try {
@@ -129,7 +129,7 @@ export async function runSimulation(input: SimulationOptionsInput, hooks: Simula
       }
       if (elapsedMs() >= nextProgressAt) {
         hooks.onProgress?.(progress());
-        nextProgressAt += options.progressIntervalMs * Math.max(1, Math.ceil((elapsedMs() - nextProgressAt) / options.progressIntervalMs));
+        nextProgressAt += options.progressInterval * Math.max(1, Math.ceil((elapsedMs() - nextProgressAt) / options.progressInterval));
       }
       const untilNext = (plan.regularCount() * 1000) / options.messageRate - elapsedMs();
       // ahead of schedule: sleep, at least 5 ms: what falls due meanwhile goes out as one burst, and a
@@ -139,8 +139,8 @@ export async function runSimulation(input: SimulationOptionsInput, hooks: Simula
       else await yieldToEventLoop();
     }
     for (const message of plan.flush()) await publish(message);
-    const drained = await pool.drain(options.drainTimeoutMs);
-    if (!drained) logger.warn({ event: 'drain_timeout', outstanding: counts.messages - pool.acked() - pool.failed() }, 'not every publish was acknowledged in time: raise drainTimeoutMs');
+    const drained = await pool.drain(options.drainTimeout);
+    if (!drained) logger.warn({ event: 'drain_timeout', outstanding: counts.messages - pool.acked() - pool.failed() }, 'not every publish was acknowledged in time: raise drainTimeout');
     const seconds = elapsedMs() / 1000;
     hooks.onProgress?.(progress());
     const stats: SimulationStats = {

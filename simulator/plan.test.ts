@@ -29,9 +29,9 @@ describe('fleet plan', () => {
   });
 
   test('the same seed plans the same messages', () => {
-    const a = runPlan({ devices: 10, messages: 50, jitterMs: 5, clockSkewMs: 100, duplicateFraction: 0.2, malformedFraction: 0.2, outOfOrderFraction: 0.2, seed: 42 });
-    const b = runPlan({ devices: 10, messages: 50, jitterMs: 5, clockSkewMs: 100, duplicateFraction: 0.2, malformedFraction: 0.2, outOfOrderFraction: 0.2, seed: 42 });
-    const c = runPlan({ devices: 10, messages: 50, jitterMs: 5, clockSkewMs: 100, duplicateFraction: 0.2, malformedFraction: 0.2, outOfOrderFraction: 0.2, seed: 43 });
+    const a = runPlan({ devices: 10, messages: 50, jitter: '5ms', clockSkew: '100ms', duplicateFraction: 0.2, malformedFraction: 0.2, outOfOrderFraction: 0.2, seed: 42 });
+    const b = runPlan({ devices: 10, messages: 50, jitter: '5ms', clockSkew: '100ms', duplicateFraction: 0.2, malformedFraction: 0.2, outOfOrderFraction: 0.2, seed: 42 });
+    const c = runPlan({ devices: 10, messages: 50, jitter: '5ms', clockSkew: '100ms', duplicateFraction: 0.2, malformedFraction: 0.2, outOfOrderFraction: 0.2, seed: 43 });
     expect(a.map((m) => m.payload.toString())).toEqual(b.map((m) => m.payload.toString()));
     expect(a.map((m) => m.payload.toString())).not.toEqual(c.map((m) => m.payload.toString()));
   });
@@ -69,7 +69,7 @@ describe('fleet plan', () => {
   });
 
   test('jitter and clock skew stay within their bounds, and a series never repeats a time', () => {
-    const messages = runPlan({ devices: 10, messages: 1000, jitterMs: 20, clockSkewMs: 500 }, 1);
+    const messages = runPlan({ devices: 10, messages: 1000, jitter: '20ms', clockSkew: '500ms' }, 1);
     const tsByDevice = new Map<number, number[]>();
     messages.forEach((m, i) => {
       const ts = m.readings[0]?.ts as number;
@@ -82,14 +82,14 @@ describe('fleet plan', () => {
 
 describe('simulation options', () => {
   test('derive the message rate and count from rate and duration', () => {
-    const o = resolveSimulationOptions({ rate: 3000, durationSeconds: 10 });
+    const o = resolveSimulationOptions({ rate: 3000, duration: '10s' });
     expect(o.messageRate).toBe(1000);
     expect(o.totalMessages).toBe(10_000);
-    expect(resolveSimulationOptions({ devices: 10, intervalMs: 500, messages: 7 })).toMatchObject({ messageRate: 20, totalMessages: 7 });
+    expect(resolveSimulationOptions({ devices: 10, interval: '500ms', messages: 7 })).toMatchObject({ messageRate: 20, totalMessages: 7 });
   });
 
   test('are rejected with a message naming the option', () => {
-    expect(() => resolveSimulationOptions({ rate: 10, intervalMs: 10 })).toThrow('set either rate or intervalMs');
+    expect(() => resolveSimulationOptions({ rate: 10, interval: '10ms' })).toThrow('set either rate or interval');
     expect(() => resolveSimulationOptions({ devices: 4, connections: 8 })).toThrow(/connections: must be at most devices/);
     expect(() => resolveSimulationOptions({ duplicateFraction: 2 })).toThrow(/duplicateFraction/);
     expect(() => resolveSimulationOptions({ device: 4 })).toThrow(/device/);

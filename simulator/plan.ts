@@ -39,7 +39,7 @@ export function createFleetPlan(options: SimulationPlanOptions): FleetPlan {
   let regular = 0;
 
   function regularMessage(device: SimulatedDevice, now: number): PlannedMessage {
-    const jitter = options.jitterMs > 0 ? Math.round(injections.between(-options.jitterMs, options.jitterMs)) : 0;
+    const jitter = options.jitter > 0 ? Math.round(injections.between(-options.jitter, options.jitter)) : 0;
     const ts = Math.max(now + device.skewMs + jitter, device.lastTs + 1);
     device.lastTs = ts;
     const readings: SentReading[] = [];

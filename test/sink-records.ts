@@ -7,6 +7,7 @@ import { avroSchemas, valueSubject } from '../schemas/avro-schemas';
 import { createRegistryClient } from '../schemas/registry-client';
 import type { DeadLetter, Measurement, Rollup } from '../schemas/types';
 import { spawnComponent } from './cli-process';
+import { componentEnvironment } from './component-environment';
 import { eventually, freshTopic, onCleanup, testKafka, testSettings } from './factories';
 
 // the registry keeps its schemas in PostgreSQL, which the timescale-sink's restart test restarts: registration waits it out
@@ -90,10 +91,10 @@ export async function groupCaughtUp(groupId: string, topics: string[]): Promise<
 }
 
 /**
- * Starts `fleetstream <args>` as a child process from the TypeScript sources
- * (compiled on require by test/swc-register.js), so a test can SIGKILL it.
+ * Starts `fleetstream <component>` as a child process from the TypeScript sources (compiled on
+ * require by test/swc-register.js), so a test can SIGKILL it, with these options set as its
+ * variables (`{ groupId }` -> `REDIS_SINK_GROUP_ID`).
  */
-export function spawnCli(args: string[]): ChildProcess {
-  const [command = '', ...rest] = args;
-  return spawnComponent(command, { LOG_LEVEL: process.env.SINK_TEST_LOG_LEVEL ?? 'warn' }, rest).child;
+export function spawnWithOptions(component: string, options: Record<string, string>): ChildProcess {
+  return spawnComponent(component, { LOG_LEVEL: process.env.SINK_TEST_LOG_LEVEL ?? 'warn', ...componentEnvironment(component, options) }).child;
 }

@@ -42,7 +42,7 @@ export async function start(input: MqttSourceOptions & { logger: Logger; now?: (
   const options = parseOptions(mqttSourceOptionsSchema, rest, 'mqtt-source options');
   const scheme = parseTopicScheme(options.topicScheme);
   const catalogue = loadSeriesCatalogue(options.catalogueFile);
-  const limits = { maxFutureMs: options.maxFutureMinutes * 60_000, minTimestamp: options.minTimestamp, defaultKind: options.defaultKind };
+  const limits = { maxFutureMs: options.maxFuture, minTimestamp: options.minTimestamp, defaultKind: options.defaultKind };
   const registry = createMetricsRegistry('mqtt-source');
   const metrics = createSourceMetrics(registry);
   const stopping = new AbortController();
@@ -67,7 +67,7 @@ export async function start(input: MqttSourceOptions & { logger: Logger; now?: (
   const compression = options.compression === 'gzip' ? 1 : 0;
   const batcher = new RecordBatcher<OutgoingRecord>({
     maxRecords: options.batchMaxRecords,
-    maxWaitMs: options.batchMaxWaitMs,
+    maxWaitMs: options.batchMaxWait,
     bytes: { max: options.batchMaxBytes, sizeOf: recordBytes },
     send: async (records) => {
       const byTopic = new Map<string, Message[]>();
@@ -123,7 +123,7 @@ export async function start(input: MqttSourceOptions & { logger: Logger; now?: (
 
   let ownReceived = 0;
   let draining = false;
-  const watchdog = new SubscriptionWatchdog({ windowMs: options.stallWindowSeconds * 1000, minBrokerMessages: options.stallMinBrokerMessages });
+  const watchdog = new SubscriptionWatchdog({ windowMs: options.stallWindow, minBrokerMessages: options.stallMinBrokerMessages });
   let stalled = false;
   const intake = new MqttIntake({
     url: options.mqttUrl,
@@ -131,7 +131,7 @@ export async function start(input: MqttSourceOptions & { logger: Logger; now?: (
     clientIdPrefix: options.clientIdPrefix,
     connections: options.connections,
     inFlightPerConnection: options.inFlightPerConnection,
-    sessionExpirySeconds: options.sessionExpirySeconds,
+    sessionExpirySeconds: Math.floor(options.sessionExpiry / 1000),
     logger,
     onMessage: async (topic, payload, qos) => {
       // stopping: take nothing new; without a PUBACK the broker redelivers it to the next instance
@@ -159,7 +159,7 @@ export async function start(input: MqttSourceOptions & { logger: Logger; now?: (
         metrics.stalled.set(stalled ? 1 : 0);
         if (stalled) {
           logger.error(
-            { event: 'subscription_stalled', subscription: options.subscription ?? scheme.filter, windowSeconds: options.stallWindowSeconds },
+            { event: 'subscription_stalled', subscription: options.subscription ?? scheme.filter, windowMs: options.stallWindow },
             'the broker is receiving messages but the subscription delivers none: check the topic scheme and subscription, and the broker\'s ACLs',
           );
         } else {

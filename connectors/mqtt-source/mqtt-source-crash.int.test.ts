@@ -2,7 +2,8 @@ import type { Measurement } from '../../schemas/types';
 import { spawnComponent } from '../../test/cli-process';
 import { eventually } from '../../test/factories';
 import { TopicReader } from '../../test/topic-reader';
-import { devicePublisher, publishSequence, sourceEnvironment, sourceFixture } from './source.fixture';
+import { componentEnvironment } from '../../test/component-environment';
+import { devicePublisher, publishSequence, sourceFixture } from './source.fixture';
 
 const key = (m: Pick<Measurement, 'path'> & { timestamp: unknown }) => `${m.path}@${m.timestamp instanceof Date ? m.timestamp.getTime() : Number(m.timestamp)}`;
 
@@ -10,7 +11,7 @@ describe('mqtt-source killed with SIGKILL mid-stream', () => {
   it('loses no QoS 1 reading: after a restart every (path, ts) is in Kafka', async () => {
     // 32 persistent sessions share the stream, so the broker's queue per session (Mosquitto's default is 1000) holds the outage
     const fixture = await sourceFixture({ connections: 32 });
-    const env = sourceEnvironment(fixture.options);
+    const env = componentEnvironment('mqtt-source', fixture.options);
     const reader = await TopicReader.start<Measurement>(fixture.options.measurementsTopic!);
     let connector = spawnComponent('mqtt-source', env);
     await eventually(() => (connector.output().includes('"event":"mqtt_subscribed"') ? true : undefined), 'the connector to subscribe');

@@ -30,7 +30,7 @@ describe('mqtt-source', () => {
   });
 
   it('dead-letters every class of bad input with its reason and the original bytes, and keeps serving', async () => {
-    const fixture = await sourceFixture({ maxPayloadBytes: 1024, maxFutureMinutes: 5 });
+    const fixture = await sourceFixture({ maxPayloadBytes: 1024, maxFuture: '5m' });
     const source = await startSource(fixture.options);
     const deadLetters = await TopicReader.start<{ source: string; reason: string; message: string; payload: Buffer; sourceTopic: string }>(fixture.options.deadLetterTopic!);
     const measurements = await TopicReader.start<Decoded>(fixture.options.measurementsTopic!);
@@ -90,7 +90,7 @@ describe('mqtt-source', () => {
 
   it('reports a subscription that delivers nothing while devices publish', async () => {
     // subscribed to a filter nothing matches, while devices publish on the scheme
-    const fixture = await sourceFixture({ stallWindowSeconds: 10, stallMinBrokerMessages: 50 });
+    const fixture = await sourceFixture({ stallWindow: '10s', stallMinBrokerMessages: 50 });
     const source = await startSource({ ...fixture.options, subscription: 'nothing/matches/this' });
     const device = await devicePublisher();
     const topic = fixture.deviceTopic('acme', 'plant1', 'meter7');

@@ -48,16 +48,6 @@ export async function devicePublisher(): Promise<MqttClient> {
   return client;
 }
 
-/** The environment that configures a `fleetstream mqtt-source` process like `options`. */
-export function sourceEnvironment(options: MqttSourceOptions): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const [key, value] of Object.entries(options)) {
-    if (value === undefined || ['mqttUrl', 'kafkaBrokers', 'schemaRegistryUrl'].includes(key)) continue;
-    env[`MQTT_SOURCE_${key.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`] = String(value);
-  }
-  return env;
-}
-
 /**
  * Publishes `count` single-reading QoS 1 messages, one distinct (path, ts)
  * each, spread over `devices` devices, with at most `window` awaiting PUBACK.

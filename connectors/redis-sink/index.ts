@@ -20,7 +20,7 @@ export async function start(input: unknown, logger: Logger = componentLogger('re
   const options = parseRedisSinkOptions(input);
   const metrics = createSinkMetrics('redis-sink', 'fleetstream_redis_sink');
   // errors surface to the batch loop, which retries the whole (idempotent) batch with backoff
-  const redis = new Redis(options.redisUrl, { maxRetriesPerRequest: 1, retryStrategy: (times) => Math.min(100 * 2 ** times, options.retryMaxMs), lazyConnect: true });
+  const redis = new Redis(options.redisUrl, { maxRetriesPerRequest: 1, retryStrategy: (times) => Math.min(100 * 2 ** times, options.retryMax), lazyConnect: true });
   redis.on('error', (error: Error) => logger.warn({ event: 'redis_error', err: error }, 'redis connection error'));
   const hierarchy = new HierarchyCache();
   redis.on('ready', () => hierarchy.clear());
@@ -45,7 +45,7 @@ export async function start(input: unknown, logger: Logger = componentLogger('re
       await sendRejected(rejected, deadLetters, metrics);
     } else {
       const { values, rejected } = await decodeBatch(batch, target.codec);
-      await runPipelined(redis, rollupCommands(options.keyPrefix, target.resolution, options.horizonMs[target.resolution]!, values), options.pipelineDepth);
+      await runPipelined(redis, rollupCommands(options.keyPrefix, target.resolution, options.horizons[target.resolution]!, values), options.pipelineDepth);
       metrics.rowsWritten.inc({ target: `rollups:${target.resolution}` }, values.length);
       await sendRejected(rejected, deadLetters, metrics);
     }

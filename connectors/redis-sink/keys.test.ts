@@ -1,5 +1,4 @@
 import type { Measurement } from '../../schemas/types';
-import { parseDuration } from './duration';
 import { childrenKey, hierarchyEdges, latestKey, liveMessage, rollupsKey } from './keys';
 
 describe('redis key layout', () => {
@@ -18,11 +17,5 @@ describe('redis key layout', () => {
   it('writes the live message with a null unit when there is none', () => {
     const m: Measurement = { path: '/a/b/c/t', tenant: 'a', site: 'b', device: 'c', metric: 't', kind: 'non_additive', timestamp: 5, value: 2.5, unit: null, tags: {}, receivedAt: 6, sourceTopic: null };
     expect(JSON.parse(liveMessage(m))).toEqual({ path: '/a/b/c/t', time: 5, value: 2.5, kind: 'non_additive', unit: null });
-  });
-
-  it('parses horizons', () => {
-    expect(parseDuration('24h')).toBe(86_400_000);
-    expect(parseDuration('2y')).toBe(730 * 86_400_000);
-    expect(() => parseDuration('2 years')).toThrow(/not <number>/);
   });
 });

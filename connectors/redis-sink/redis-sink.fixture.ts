@@ -22,7 +22,7 @@ export function sinkOptions(topics: SinkTopics, keyPrefix: string, groupId: stri
   const settings = testSettings();
   return {
     kafkaBrokers: settings.kafkaBrokers, schemaRegistryUrl: settings.schemaRegistryUrl, redisUrl: settings.redisUrl, keyPrefix, resolutions, groupId,
-    measurementsTopic: topics.measurements, rollupTopics: topics.rollups, deadLetterTopic: topics.deadLetter, retryInitialMs: 100, retryMaxMs: 1000,
+    measurementsTopic: topics.measurements, rollupTopics: topics.rollups, deadLetterTopic: topics.deadLetter, retryInitial: '100ms', retryMax: '1s',
   };
 }
 

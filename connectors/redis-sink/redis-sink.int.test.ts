@@ -1,5 +1,5 @@
 import { eventually, freshGroupId } from '../../test/factories';
-import { groupCaughtUp, produceMeasurements, produceRollups, reading, rollup, spawnCli } from '../../test/sink-records';
+import { groupCaughtUp, produceMeasurements, produceRollups, reading, rollup, spawnWithOptions } from '../../test/sink-records';
 import { resolutions, t0, client, sinkOptions, startSink, newestByPath, latestMatches, series, freshResources } from './redis-sink.fixture';
 
 describe('redis-sink', () => {
@@ -49,7 +49,7 @@ describe('redis-sink', () => {
     const { redis, prefix, topics } = await freshResources();
     const all = series(10, 20, 0);
     await produceMeasurements(topics, all);
-    const options = { ...sinkOptions(topics, prefix, freshGroupId()), commitIntervalMs: 600_000 };
+    const options = { ...sinkOptions(topics, prefix, freshGroupId()), commitInterval: '10m' };
     const sink = await startSink(options);
     await eventually(() => latestMatches(redis, prefix, newestByPath(all)), 'every newest value');
     expect(await groupCaughtUp(options.groupId, [topics.measurements])).toBe(false); // the interval has not come round
@@ -63,16 +63,16 @@ describe('redis-sink', () => {
     await produceMeasurements(topics, all);
     const rollups = all.filter((m) => m.timestamp % 60_000 === 0).map((m) => rollup(m.path, '1m', m.timestamp, 2, true));
     await produceRollups(topics, '1m', rollups);
-    const args = ['redis-sink', '--key-prefix', prefix, '--resolutions', resolutions.join(','), '--group-id', freshGroupId(), '--measurements-topic', topics.measurements,
-      '--dead-letter-topic', topics.deadLetter, ...Object.entries(topics.rollups).flatMap(([r, topic]) => ['--rollup-topic', `${r}=${topic}`])];
+    const options = { keyPrefix: prefix, resolutions: resolutions.join(','), groupId: freshGroupId(), measurementsTopic: topics.measurements, deadLetterTopic: topics.deadLetter,
+      rollupTopics: Object.entries(topics.rollups).map(([r, topic]) => `${r}=${topic}`).join(',') };
 
-    const victim = spawnCli(args);
+    const victim = spawnWithOptions('redis-sink', options);
     await eventually(async () => ((await redis.keys(`${prefix}latest:*`)).length > 0 ? true : undefined), 'the first values', 30000, 10);
     const killed = new Promise((resolve) => victim.once('exit', resolve));
     victim.kill('SIGKILL');
     await killed;
 
-    spawnCli(args);
+    spawnWithOptions('redis-sink', options);
     await eventually(() => latestMatches(redis, prefix, newestByPath(all)), 'every newest value after the restart', 60000);
     await eventually(async () => ((await redis.zcard(`${prefix}rollups:1m:/t/s/d0/m`)) === 7 ? true : undefined), 'rollups after the restart', 30000);
     const members = await redis.zrange(`${prefix}rollups:1m:/t/s/d0/m`, '0', '-1');

@@ -9,13 +9,14 @@ export interface BatchConsumerOptions {
   topics: string[];
   fromBeginning: boolean;
   partitionsConsumedConcurrently: number;
-  retryInitialMs: number;
-  retryMaxMs: number;
+  /** First and longest wait between retries of a failed write, ms. */
+  retryInitial: number;
+  retryMax: number;
   /** How often a timer commits the offsets of written batches, ms (also when the group rebalances and at stop). */
-  commitIntervalMs: number;
-  /** A fetch waits for this many bytes, or `fetchMaxWaitMs`, whichever comes first. */
+  commitInterval: number;
+  /** A fetch waits for this many bytes, or `fetchMaxWait` ms, whichever comes first. */
   fetchMinBytes: number;
-  fetchMaxWaitMs: number;
+  fetchMaxWait: number;
   logger: Logger;
   metrics: SinkMetrics;
   /** Writes one Kafka batch; throws to have it retried. Runs again after a failure, so it must be idempotent. */
@@ -35,7 +36,7 @@ export interface RunningBatchConsumer {
  * meanwhile) and nothing after it is committed until it succeeds. A crash
  * replays from the last commit, which the idempotent writes absorb.
  *
- * Written offsets are committed by a timer every `commitIntervalMs`, never on
+ * Written offsets are committed by a timer every `commitInterval` ms, never on
  * a batch's way: kafkajs fetches again only once the last fetch's batches are
  * done, so a commit per batch (one OffsetCommit round trip per partition,
  * about 6 ms on Kafka 4, whose group coordinator lingers 5 ms before writing)
@@ -46,7 +47,7 @@ export interface RunningBatchConsumer {
 export async function startBatchConsumer(options: BatchConsumerOptions): Promise<RunningBatchConsumer> {
   const { logger, metrics } = options;
   // a 10 s session: a crashed member's partitions move on within seconds, not kafkajs's default 30
-  const consumer: Consumer = options.kafka.consumer({ groupId: options.groupId, maxBytesPerPartition: 4 * 1024 * 1024, sessionTimeout: 10_000, heartbeatInterval: 1000, minBytes: options.fetchMinBytes, maxWaitTimeInMs: options.fetchMaxWaitMs });
+  const consumer: Consumer = options.kafka.consumer({ groupId: options.groupId, maxBytesPerPartition: 4 * 1024 * 1024, sessionTimeout: 10_000, heartbeatInterval: 1000, minBytes: options.fetchMinBytes, maxWaitTimeInMs: options.fetchMaxWait });
   let joined = false;
   let failing = false;
   let stopping = false;
@@ -99,7 +100,7 @@ export async function startBatchConsumer(options: BatchConsumerOptions): Promise
   async function writeBatch({ batch, heartbeat, isRunning, isStale, resolveOffset }: EachBatchPayload): Promise<void> {
     if (batch.messages.length === 0) return;
     const timer = metrics.batchSeconds.startTimer({ topic: batch.topic });
-    let delay = options.retryInitialMs;
+    let delay = options.retryInitial;
     for (let attempt = 1; ; attempt++) {
       try {
         await options.write(batch);
@@ -112,7 +113,7 @@ export async function startBatchConsumer(options: BatchConsumerOptions): Promise
         await sleep(delay, wake.signal);
         if (stopping || !isRunning() || isStale()) return;
         await heartbeat().catch(() => undefined);
-        delay = Math.min(delay * 2, options.retryMaxMs);
+        delay = Math.min(delay * 2, options.retryMax);
       }
     }
     if (failing) logger.info({ event: 'batch_write_recovered', topic: batch.topic, partition: batch.partition }, 'writes succeed again');
@@ -123,7 +124,7 @@ export async function startBatchConsumer(options: BatchConsumerOptions): Promise
     timer();
   }
 
-  const committer = setInterval(() => void commitWritten(), options.commitIntervalMs);
+  const committer = setInterval(() => void commitWritten(), options.commitInterval);
 
   return {
     failed,

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { duration, flag, integer, keyValues } from '../../lib/option-types';
+import { formatDuration } from '../../lib/duration';
 import { topicNames } from '../../schemas/topics';
 
 /**
@@ -9,29 +11,22 @@ import { topicNames } from '../../schemas/topics';
  */
 export function sinkConsumerOptions(defaults: { groupId: string; fetchMinBytes: number; fetchMaxWaitMs: number }) {
   return {
-    /** Raw measurements topic. Default `fleet.measurements.v1`. */
-    measurementsTopic: z.string().min(1).default(topicNames.measurements),
-    /** Rollup topic per resolution; absent resolutions use `fleet.rollups.<resolution>.v1`. Default `{}`. */
-    rollupTopics: z.record(z.string(), z.string().min(1)).default({}),
-    /** Where undecodable records go. Default `fleet.deadletter.v1`. */
-    deadLetterTopic: z.string().min(1).default(topicNames.deadLetter),
-    /** Kafka consumer group. Default `fleetstream-<sink>`. */
-    groupId: z.string().min(1).default(defaults.groupId),
-    /** Where a group without committed offsets starts: true = earliest. Default true. */
-    fromBeginning: z.boolean().default(true),
-    /** Partitions written in parallel (each batch in its own store round trip or transaction). Default 2. */
-    partitionsConsumedConcurrently: z.number().int().min(1).max(64).default(2),
-    /** First and longest wait between retries of a failed batch write, ms. Default 200 and 10000. */
-    retryInitialMs: z.number().int().min(1).default(200),
-    retryMaxMs: z.number().int().min(1).default(10_000),
-    /**
-     * A fetch returns once it has this many bytes or waited this long, ms. Every batch costs a
-     * round trip to the store whatever its size; waiting a little for bigger batches at low rates
-     * saves most of them. Defaults: Redis sink 16 KiB and 20 ms, TimescaleDB sink 64 KiB and 100 ms.
-     */
-    fetchMinBytes: z.number().int().min(1).default(defaults.fetchMinBytes),
-    fetchMaxWaitMs: z.number().int().min(1).default(defaults.fetchMaxWaitMs),
-    /** How often written offsets are committed, ms; a crash replays at most about this much, which the idempotent writes absorb. Default 1000. */
-    commitIntervalMs: z.number().int().min(1).default(1000),
+    measurementsTopic: z.string().min(1).default(topicNames.measurements).meta({ description: 'Raw measurements topic.' }),
+    rollupTopics: keyValues(z.string().min(1)).default({}).meta({
+      description: 'Rollup topic per resolution, as `1m=<topic>,1h=<topic>`; absent resolutions use `fleet.rollups.<resolution>.v1`. Default: none.',
+    }),
+    deadLetterTopic: z.string().min(1).default(topicNames.deadLetter).meta({ description: 'Where records that cannot be decoded or written go, with the reason.' }),
+    groupId: z.string().min(1).default(defaults.groupId).meta({ description: 'Kafka consumer group.' }),
+    fromBeginning: flag.default(true).meta({ description: 'Where a group without committed offsets starts: true = earliest.' }),
+    partitionsConsumedConcurrently: integer(1, 64).default(2).meta({ description: 'Partitions written in parallel (each batch in its own store round trip or transaction).' }),
+    retryInitial: duration({ min: 1 }).prefault('200ms').meta({ description: 'First wait before retrying a failed batch write.' }),
+    retryMax: duration({ min: 1 }).prefault('10s').meta({ description: 'Longest wait between retries of a failed batch write.' }),
+    // Every batch costs a round trip to the store whatever its size; waiting a little for bigger
+    // batches at low rates saves most of them.
+    fetchMinBytes: integer(1).default(defaults.fetchMinBytes).meta({ description: 'A fetch returns once it has this many bytes...' }),
+    fetchMaxWait: duration({ min: 1 }).prefault(formatDuration(defaults.fetchMaxWaitMs)).meta({ description: '...or waited this long.' }),
+    commitInterval: duration({ min: 1 }).prefault('1s').meta({
+      description: 'How often written offsets are committed; a crash replays at most about this much, which the idempotent writes absorb.',
+    }),
   };
 }

@@ -52,7 +52,7 @@ export async function start(input: unknown, logger: Logger = componentLogger('ti
 
   const { kafka, producer, deadLetters, targets } = await connectSinkInputs('timescale-sink', options, logger);
 
-  const seriesCache = new SeriesCache(options.lastSeenGranularityMs);
+  const seriesCache = new SeriesCache(options.lastSeenGranularity);
   const rollupWindows = new Map(options.resolutions.map((r) => [r, new RollupWindowCache()]));
 
   const consumer = await startBatchConsumer({

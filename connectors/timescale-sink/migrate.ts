@@ -32,7 +32,7 @@ export async function detectTimescale(db: SqlConnection, options: TimescaleOptio
 }
 
 function notAvailable(why: string, cause: unknown): FleetstreamError {
-  return new FleetstreamError('CONFIG_INVALID', `timescale.mode is "require" but TimescaleDB cannot be used (${why}): install the extension or set timescale.mode to "auto"`, { cause });
+  return new FleetstreamError('CONFIG_INVALID', `TIMESCALE_SINK_TIMESCALE is "require" but TimescaleDB cannot be used (${why}): install the extension or set TIMESCALE_SINK_TIMESCALE=auto`, { cause });
 }
 
 export interface MigrateResult {

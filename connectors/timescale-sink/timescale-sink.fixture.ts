@@ -15,8 +15,8 @@ export function sinkOptions(topics: SinkTopics, schema: string, groupId: string)
   return {
     kafkaBrokers: settings.kafkaBrokers, schemaRegistryUrl: settings.schemaRegistryUrl, databaseUrl: settings.databaseUrl,
     schema, resolutions, groupId, measurementsTopic: topics.measurements, rollupTopics: topics.rollups, deadLetterTopic: topics.deadLetter,
-    retryInitialMs: 100, retryMaxMs: 1000,
-    lastSeenGranularityMs: 0, // exact last_seen, whatever the batching (series-cache.test.ts covers the default)
+    retryInitial: '100ms', retryMax: '1s',
+    lastSeenGranularity: '0s', // exact last_seen, whatever the batching (series-cache.test.ts covers the default)
   };
 }
 

@@ -1,5 +1,5 @@
 import { eventually, freshGroupId, onCleanup, testKafka } from '../../test/factories';
-import { freshSinkTopics, groupCaughtUp, produceMeasurements, produceRollups, rollup, spawnCli } from '../../test/sink-records';
+import { freshSinkTopics, groupCaughtUp, produceMeasurements, produceRollups, rollup, spawnWithOptions } from '../../test/sink-records';
 import { resolutions, t0, sinkOptions, startSink, readings, rawRows, expectedRaw, countOf, freshSchema } from './timescale-sink.fixture';
 
 describe('timescale-sink', () => {
@@ -54,19 +54,19 @@ describe('timescale-sink', () => {
     const topics = await freshSinkTopics(resolutions);
     const { pool, schema } = await freshSchema();
     const groupId = freshGroupId();
-    const args = ['timescale-sink', '--schema', schema, '--resolutions', resolutions.join(','), '--group-id', groupId, '--measurements-topic', topics.measurements,
-      '--dead-letter-topic', topics.deadLetter, ...Object.entries(topics.rollups).flatMap(([r, topic]) => ['--rollup-topic', `${r}=${topic}`])];
+    const options = { schema, resolutions: resolutions.join(','), groupId, measurementsTopic: topics.measurements, deadLetterTopic: topics.deadLetter,
+      rollupTopics: Object.entries(topics.rollups).map(([r, topic]) => `${r}=${topic}`).join(',') };
     const all = readings(20, 4000); // enough that the first commit cannot hold it all: COPY writes 20k rows in a blink
     await produceMeasurements(topics, all);
 
-    const victim = spawnCli(args);
+    const victim = spawnWithOptions('timescale-sink', options);
     await eventually(async () => ((await countOf(pool, 'measurements').catch(() => 0)) > 0 ? true : undefined), 'the first rows', 30000, 10);
     const killed = new Promise((resolve) => victim.once('exit', resolve));
     victim.kill('SIGKILL');
     await killed;
     const atKill = await countOf(pool, 'measurements');
 
-    spawnCli(args);
+    spawnWithOptions('timescale-sink', options);
     await eventually(async () => ((await countOf(pool, 'measurements')) === all.length ? true : undefined), 'every row after the restart', 60000);
     expect(await rawRows(pool)).toEqual(expectedRaw(all));
     expect(atKill).toBeLessThan(all.length); // the kill really was mid-stream

@@ -6,7 +6,7 @@
 import { startTimescaleLite, type TimescaleLite } from '../../test/pglite-timescaledb';
 import { componentLogger } from '../../lib/logger';
 import { runMigrations, type SqlConnection } from './migrate';
-import { timescaleSinkOptionsSchema } from './options';
+import { parseTimescaleSinkOptions } from './options';
 import { measurementColumns, rollupColumns } from './rows';
 import { copyMeasurementsSql, copyRollupStageSql, createRollupStageSql, insertMeasurementsSql, upsertRollupsFromStageSql } from './upserts';
 import { measurementCopyData, rollupCopyData } from './writer';
@@ -15,7 +15,7 @@ import type { Measurement, Rollup } from '../../schemas/types';
 /** PGlite reads COPY data from '/dev/blob' where the server reads it from the client. */
 const fromBlob = (sql: string) => sql.replace('from stdin', "from '/dev/blob'");
 
-const timescaleOptions = timescaleSinkOptionsSchema.shape.timescale.parse(undefined);
+const timescaleOptions = parseTimescaleSinkOptions({}).timescale;
 const logger = componentLogger('timescaledb-test');
 
 describe('migrations with TimescaleDB (PGlite)', () => {

@@ -1,13 +1,16 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { Command } from 'commander';
 import { parseAllDocuments } from 'yaml';
-import { connectionVariables } from '../../lib/config';
+import { components, componentNamed } from '../../bin/components';
+import { buildProgram } from '../../bin/program';
+import { connectionVariables, describeOptions, readComponentOptions } from '../../lib/config';
 
 /**
  * Offline checks of the Kubernetes manifests (no cluster, no kustomize needed):
  * they parse, kustomization.yaml lists them all, every workload runs a real
- * `fleetstream` command, and probes, ports and metrics annotations agree with
- * the ops ports bin/fleetstream.ts gives each component.
+ * `fleetstream` command, probes, ports and metrics annotations agree with the
+ * table of components (bin/components.ts), and every option can be set.
  */
 
 interface EnvVar {
@@ -58,7 +61,6 @@ interface K8sObject {
 interface Kustomization { resources: string[]; images: { name: string; newName?: string; newTag?: string; digest?: string }[] }
 
 const folder = __dirname;
-const cli = readFileSync(join(folder, '..', '..', 'bin', 'fleetstream.ts'), 'utf8');
 
 function parseFile(file: string): unknown[] {
   const documents = parseAllDocuments(readFileSync(join(folder, file), 'utf8'));
@@ -70,23 +72,32 @@ function parseFile(file: string): unknown[] {
   return documents.map((document) => document.toJS() as unknown).filter((value) => value !== null);
 }
 
-/** Runnable `fleetstream` commands (`topics apply`, `rollups`, ...), from the CLI's `.command('...')` calls. */
-function cliCommands(source: string): Set<string> {
-  const groups = new Map<string, string>();
-  for (const m of source.matchAll(/const (\w+) = program\s*\.command\('([^']+)'\)/g)) groups.set(m[1]!, m[2]!);
-  const commands = new Set<string>();
-  for (const m of source.matchAll(/(\w+)\s*\.command\('([^']+)'\)/g)) {
-    const [, receiver, name] = m as unknown as [string, string, string];
-    if (receiver === 'program') commands.add(name);
-    else if (groups.has(receiver)) commands.add(`${groups.get(receiver)} ${name}`);
-  }
-  for (const group of groups.values()) commands.delete(group);
+/** Runnable `fleetstream` commands (`topics apply`, `rollups`, ...) with the flags each declares. */
+function cliCommands(program: Command): Map<string, string[]> {
+  const commands = new Map<string, string[]>();
+  const walk = (command: Command, prefix: string[]): void => {
+    for (const sub of command.commands) {
+      const words = [...prefix, sub.name()];
+      if (sub.commands.length > 0) walk(sub, words);
+      else commands.set(words.join(' '), sub.options.map((o) => o.long!).filter(Boolean));
+    }
+  };
+  walk(program, []);
+  commands.delete('help');
   return commands;
 }
 
-/** Ops port of each long-running component: `runComponent({ name: 'x', opsPort: N, ... })`. */
-function cliOpsPorts(source: string): Map<string, number> {
-  return new Map([...source.matchAll(/name: '([a-z-]+)',\s*opsPort: (\d+)/g)].map((m) => [m[1]!, Number(m[2])]));
+/** `KEY=value` lines of an env file; commented-out lines are options left at their default. */
+function envFileEntries(file: string): { set: Record<string, string>; named: string[] } {
+  const set: Record<string, string> = {};
+  const named: string[] = [];
+  for (const line of readFileSync(join(folder, file), 'utf8').split('\n')) {
+    const match = /^(# )?([A-Z][A-Z0-9_]*)=(.*)$/.exec(line);
+    if (!match) continue;
+    named.push(match[2]!);
+    if (!match[1]) set[match[2]!] = match[3]!;
+  }
+  return { set, named };
 }
 
 /** The command words of a container's args (`["topics", "apply", "--partitions", "12"]` -> `topics apply`). */
@@ -111,16 +122,14 @@ const containers = podTemplates.flatMap(({ owner, template }) => template.spec.c
 const env = (container: Container, name: string): EnvVar | undefined => container.env?.find((e) => e.name === name);
 const exampleSecrets = parseFile('secrets.example.yaml') as K8sObject[];
 
-describe('the CLI parsing the checks rely on', () => {
-  it('finds leaf commands, nested ones with their group, and no bare group', () => {
-    const commands = cliCommands(cli);
-    for (const name of ['mqtt-source', 'rollups', 'timescale-sink', 'redis-sink', 'query-api', 'migrate', 'topics apply']) expect(commands).toContain(name);
-    expect(commands).not.toContain('topics');
-    expect(cliCommands("const g = program.command('g');\ng\n  .command('x');\nprogram\n  .command('y')")).toEqual(new Set(['g x', 'y']));
-  });
+const commands = cliCommands(buildProgram());
+const opsPorts = new Map(components.map((c) => [c.name, c.opsPort]));
 
-  it('finds the ops port of every long-running component', () => {
-    expect(Object.fromEntries(cliOpsPorts(cli))).toEqual({ 'timescale-sink': 9102, 'redis-sink': 9103, 'query-api': 9104, 'mqtt-source': 9101, rollups: 9105 });
+describe('the CLI the checks read', () => {
+  it('has leaf commands, nested ones with their group, and no bare group', () => {
+    for (const name of ['mqtt-source', 'rollups', 'timescale-sink', 'redis-sink', 'query-api', 'migrate', 'topics apply']) expect(commands.has(name)).toBe(true);
+    expect(commands.has('topics')).toBe(false);
+    expect(commands.get('topics apply')).toEqual(['--partitions', '--replication-factor']);
   });
 });
 
@@ -152,7 +161,6 @@ describe('infra/k8s manifests', () => {
   });
 
   it('run real fleetstream commands, with flags the CLI declares', () => {
-    const commands = cliCommands(cli);
     const fleetstream = containers.filter(({ container }) => container.image === 'fleetstream');
     for (const { owner, container } of fleetstream) {
       expect({ owner, command: container.command }).toEqual({ owner, command: undefined }); // the image's ENTRYPOINT
@@ -160,13 +168,12 @@ describe('infra/k8s manifests', () => {
       expect({ owner, command: commands.has(commandOf(args)) ? commandOf(args) : `not a fleetstream command: "${commandOf(args)}"` })
         .toEqual({ owner, command: commandOf(args) });
       for (const flag of args.filter((a) => a.startsWith('--')).map((a) => a.split('=')[0]!)) {
-        expect({ owner, flag, declared: cli.includes(`'${flag} `) || cli.includes(`'${flag}'`) }).toEqual({ owner, flag, declared: true });
+        expect({ owner, flag, declared: commands.get(commandOf(args))!.includes(flag) }).toEqual({ owner, flag, declared: true });
       }
     }
   });
 
   it('run each long-running component once, probed and scraped on its ops port', () => {
-    const opsPorts = cliOpsPorts(cli);
     const workloads = [...byKind('Deployment'), ...byKind('StatefulSet')];
     const commandsRun = workloads.map((w) => commandOf(w.spec!.template!.spec.containers[0]!.args ?? []));
     expect(commandsRun.sort()).toEqual([...opsPorts.keys()].sort());
@@ -227,6 +234,29 @@ describe('infra/k8s manifests', () => {
     for (const set of byKind('StatefulSet')) expect(find('Service', set.spec!.serviceName!)).toBeDefined();
   });
 
+  it('let every option of every component be set: an env file each, naming every option, valid, read whole by its workloads', () => {
+    const generators = (kustomization as unknown as { configMapGenerator: { name: string; envs: string[] }[] }).configMapGenerator;
+    for (const component of components) {
+      const file = `config/${component.name}.env`;
+      expect(generators.find((g) => g.name === `fleetstream-${component.name}`)?.envs).toEqual([file]);
+      const { set, named } = envFileEntries(file);
+      const own = describeOptions(component.options, component.envPrefix).filter((d) => d.env.startsWith(component.envPrefix) && !d.secret);
+      expect({ file, named }).toEqual({ file, named: own.map((d) => d.env) });
+      expect(() => readComponentOptions(component.options, component, { ...set, QUERY_API_TOKENS: 'a-token-of-16-chars:acme' })).not.toThrow();
+    }
+    for (const { owner, container } of containers.filter(({ container }) => container.image === 'fleetstream')) {
+      const command = commandOf(container.args ?? []);
+      const component = command === 'migrate' ? componentNamed('timescale-sink') : components.find((c) => c.name === command);
+      if (!component) continue;
+      const refs = (container.envFrom ?? []).flatMap((e) => (e.configMapRef ? [e.configMapRef.name] : []));
+      expect({ owner, reads: refs.includes(`fleetstream-${component.name}`) }).toEqual({ owner, reads: true });
+      const variables = new Set(describeOptions(component.options, component.envPrefix).map((d) => d.env));
+      for (const e of container.env ?? []) {
+        if (e.name.startsWith(component.envPrefix)) expect({ owner, variable: e.name, known: variables.has(e.name) }).toEqual({ owner, variable: e.name, known: true });
+      }
+    }
+  });
+
   it('hold the connection variables in one ConfigMap, DATABASE_URL without a password', () => {
     const config = find('ConfigMap', 'fleetstream-connections')!;
     expect(Object.keys(config.data!).sort()).toEqual([...connectionVariables].sort());
@@ -234,7 +264,8 @@ describe('infra/k8s manifests', () => {
     for (const { owner, container } of containers) {
       const refs = [...(container.envFrom ?? []).flatMap((e) => (e.configMapRef ? [e.configMapRef.name] : [])),
         ...(container.env ?? []).flatMap((e) => (e.valueFrom?.configMapKeyRef ? [e.valueFrom.configMapKeyRef.name] : []))];
-      expect({ owner, refs: refs.length > 0 && refs.every((r) => r === 'fleetstream-connections') }).toEqual({ owner, refs: true });
+      expect({ owner, connections: refs.includes('fleetstream-connections'), others: refs.filter((r) => r !== 'fleetstream-connections' && !r.startsWith('fleetstream-')) })
+        .toEqual({ owner, connections: true, others: [] });
     }
   });
 
@@ -260,7 +291,7 @@ describe('infra/k8s manifests', () => {
     const service = find('Service', 'query-api')!;
     const target = service.spec!.ports![0]!.targetPort;
     const apiPort = container.ports!.find((p) => p.name === target || p.containerPort === target)!.containerPort;
-    expect(String(apiPort)).toBe(env(container, 'QUERY_API_PORT')?.value);
+    expect(String(apiPort)).toBe(envFileEntries('config/query-api.env').set.QUERY_API_PORT);
     expect(env(container, 'QUERY_API_TOKENS')?.valueFrom?.secretKeyRef?.name).toBe('fleetstream-query-api');
   });
 

@@ -43,10 +43,9 @@ async function main(): Promise<void> {
   console.log(`demo: starting the pipeline (logs in .local/pipeline/)`);
   const processes = await startPipeline(
     pipelineComponents({
-      queryApiTokens: `${token}:${tenantPrefix}-01,demo-token-tenant-02:${tenantPrefix}-02`,
-      queryApiPort,
-      // short lateness and idle timeout, so 1m windows close within the demo
-      rollups: { ROLLUPS_ALLOWED_LATENESS_SECONDS: '5', ROLLUPS_IDLE_TIMEOUT_SECONDS: '5' },
+      'query-api': { QUERY_API_TOKENS: `${token}:${tenantPrefix}-01,demo-token-tenant-02:${tenantPrefix}-02`, QUERY_API_PORT: String(queryApiPort) },
+      // short lateness and idle timeout, so 1m windows close within the demo, unless set in the environment
+      rollups: { ROLLUPS_ALLOWED_LATENESS: process.env.ROLLUPS_ALLOWED_LATENESS ?? '5s', ROLLUPS_IDLE_TIMEOUT: process.env.ROLLUPS_IDLE_TIMEOUT ?? '5s' },
     }),
   );
   const byName = (name: string) => processes.find((p) => p.spec.name === name)!;
@@ -55,7 +54,7 @@ async function main(): Promise<void> {
   console.log(`demo: a simulated fleet publishes for ${seconds} s (DEMO_SECONDS)`);
   const progress = createProgressReporter();
   const stats = await runSimulation(
-    { devices: 200, tenants: 2, sitesPerTenant: 2, tenantPrefix, rate: 1500, durationSeconds: seconds, duplicateFraction: 0.005, outOfOrderFraction: 0.005, malformedFraction: 0.001, mqttUrl: settings.mqttUrl },
+    { devices: 200, tenants: 2, sitesPerTenant: 2, tenantPrefix, rate: 1500, duration: `${seconds}s`, duplicateFraction: 0.005, outOfOrderFraction: 0.005, malformedFraction: 0.001, mqttUrl: settings.mqttUrl },
     { onProgress: (p) => progress.update(p), logger: rootLogger.child({ component: 'simulator' }, { level: 'warn' }) },
   );
   progress.stop();

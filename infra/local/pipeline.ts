@@ -7,6 +7,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { components } from '../../bin/components';
 
 const root = join(__dirname, '..', '..', '..');
 const cli = join(root, 'dist', 'bin', 'fleetstream.js');
@@ -26,15 +27,13 @@ export interface RunningProcess {
   logFile: string;
 }
 
-/** Every component of the pipeline, with the ops port `/readyz` answers on. */
-export function pipelineComponents(env: { queryApiTokens: string; queryApiPort: number; rollups?: Record<string, string> }): ComponentSpec[] {
-  return [
-    { name: 'mqtt-source', args: ['mqtt-source'], opsPort: 9101 },
-    { name: 'rollups', args: ['rollups'], opsPort: 9105, env: env.rollups },
-    { name: 'timescale-sink', args: ['timescale-sink'], opsPort: 9102 },
-    { name: 'redis-sink', args: ['redis-sink'], opsPort: 9103 },
-    { name: 'query-api', args: ['query-api'], opsPort: 9104, env: { QUERY_API_TOKENS: env.queryApiTokens, QUERY_API_PORT: String(env.queryApiPort) } },
-  ];
+/**
+ * Every component of the table (bin/components.ts), with the ops port `/readyz` answers on. Each
+ * inherits this process's environment, so any option (`ROLLUPS_ALLOWED_LATENESS=5m make demo`)
+ * reaches it; `env` adds to it per component.
+ */
+export function pipelineComponents(env: Record<string, Record<string, string>> = {}): ComponentSpec[] {
+  return components.map((c) => ({ name: c.name, args: [c.name], opsPort: c.opsPort, env: env[c.name] }));
 }
 
 function pidFile(name: string): string {

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { FleetstreamError } from '../../lib/errors';
 import { aggregateRequests, aggregateValue, naturalAggregate, resolveAggregate, type AggregateRequest } from '../aggregate';
-import { resolutionDuration } from '../auto-resolution';
+import { readResolution } from '../../schemas/resolution';
 import type { ApiContext } from '../context';
 import { errorBodySchema } from '../http-errors';
 import { checkRange } from '../query-evaluator';
@@ -106,7 +106,8 @@ export function registerDataRoute(app: FastifyInstance, context: ApiContext): vo
       const [series] = await matchSeries(context.db, context.tables, request.scope, { kind: 'equals', path }, 1);
       if (!series) throw new FleetstreamError('SERIES_NOT_FOUND', `no series ${path}`);
       const aggregateName = aggregate === undefined ? undefined : resolveAggregate(aggregate, series.kind, path);
-      const duration = resolutionDuration(resolution);
+      const named = readResolution(resolution);
+      const duration = typeof named === 'object' ? named.ms : undefined;
       if (aggregateName && duration !== undefined && (start % duration !== 0 || end % duration !== 0)) {
         throw new FleetstreamError('RANGE_NOT_ALIGNED', `an aggregate from ${resolution} rollups needs start and end on ${resolution} boundaries (UTC); use resolution=auto for any range`);
       }

@@ -40,7 +40,7 @@ export function registerLiveRoute(app: FastifyInstance, context: ApiContext): vo
       context.liveStreams.add(response);
       let stop: (() => Promise<void>) | undefined;
       let closed = false;
-      const heartbeat = setInterval(() => response.write(': keep-alive\n\n'), context.options.liveHeartbeatMs);
+      const heartbeat = setInterval(() => response.write(': keep-alive\n\n'), context.options.liveHeartbeat);
       const close = () => {
         if (closed) return;
         closed = true;

@@ -10,7 +10,7 @@ import { avroSchemas, valueSubject } from '../../schemas/avro-schemas';
 import { createRegistryClient } from '../../schemas/registry-client';
 import type { DeadLetter, Measurement, Rollup } from '../../schemas/types';
 import { rollupsOptionsSchema, type RollupsOptions } from './options';
-import { resolutionMs, validateCascade } from './resolution';
+import { resolutionMs } from '../../schemas/resolution';
 import { RollupStage, type StageInput } from './stage';
 import { createStageMetrics } from './stage-metrics';
 import { mergedWindows, readingWindows, type PartInput, type ReadingInput } from './window-logic';
@@ -23,7 +23,6 @@ import { mergedWindows, readingWindows, type PartInput, type ReadingInput } from
 export async function start(input: RollupsOptions & { logger: Logger; now?: () => number; kafka?: Kafka }): Promise<RunningComponent> {
   const { logger, now = Date.now, kafka: client, ...rest } = input;
   const options = parseOptions(rollupsOptionsSchema, rest, 'rollups options');
-  validateCascade(options.resolutions);
   const registry = createMetricsRegistry('rollups');
   const metrics = createStageMetrics(registry);
   const kafka = client ?? createKafka({ brokers: options.kafkaBrokers, clientId: `fleetstream-rollups-${options.instanceId}`, logger });
@@ -45,8 +44,8 @@ export async function start(input: RollupsOptions & { logger: Logger; now?: () =
     deadLetterTopic: options.deadLetterTopic,
     groupId: `${options.groupIdPrefix}-${resolution}`,
     transactionalId: `${options.groupIdPrefix}-${options.instanceId}-${resolution}`,
-    provisionalIntervalMs: options.provisionalIntervalSeconds * 1000,
-    commitIntervalMs: options.commitIntervalSeconds * 1000,
+    provisionalIntervalMs: options.provisionalInterval,
+    commitIntervalMs: options.commitInterval,
     rollupCodec: rollupCodecs.get(resolution)!,
     deadLetterCodec,
     kafka,
@@ -56,8 +55,8 @@ export async function start(input: RollupsOptions & { logger: Logger; now?: () =
     timing: {
       sizeMs: resolutionMs(resolution),
       // a coarser stage's input arrives in window order, one finer window at a time
-      latenessMs: finer ? resolutionMs(finer) : options.allowedLatenessSeconds * 1000,
-      idleMs: options.idleTimeoutSeconds * 1000,
+      latenessMs: finer ? resolutionMs(finer) : options.allowedLateness,
+      idleMs: options.idleTimeout,
     },
   });
 

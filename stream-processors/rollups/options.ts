@@ -1,38 +1,33 @@
 import { hostname } from 'node:os';
 import { z } from 'zod';
+import { connectionOptions } from '../../lib/config';
+import { duration, list } from '../../lib/option-types';
+import { cascadeProblem, resolutionName } from '../../schemas/resolution';
 import { defaultResolutions, topicNames } from '../../schemas/topics';
 
-const list = z.union([z.array(z.string()), z.string().transform((text) => text.split(',').map((s) => s.trim()).filter(Boolean))]);
-
 /**
- * Options of the rollup processor. From the environment: the connection
- * variables, plus `ROLLUPS_<OPTION>` for each option below.
+ * Options of the rollup processor: `ROLLUPS_<OPTION>` in the environment,
+ * plus the connection variables.
  */
 export const rollupsOptionsSchema = z.strictObject({
-  kafkaBrokers: z.array(z.string()).min(1),
-  schemaRegistryUrl: z.string(),
-  /** Resolutions, finest first, each a multiple of the one before. Default 1m,1h,1d. */
-  resolutions: list.default([...defaultResolutions]),
-  measurementsTopic: z.string().default(topicNames.measurements),
-  /** Rollup topic of each resolution; `{resolution}` is replaced. Default `fleet.rollups.{resolution}.v1`. */
-  rollupTopicTemplate: z.string().includes('{resolution}').default('fleet.rollups.{resolution}.v1'),
-  deadLetterTopic: z.string().default(topicNames.deadLetter),
-  /** Consumer groups are `<prefix>-<resolution>`; state changelogs `<prefix>.<resolution>.state`. Default `fleetstream-rollups`. */
-  groupIdPrefix: z.string().min(1).default('fleetstream-rollups'),
-  /** Distinguishes instances (their transactional ids): keep it stable per instance. Default: the host name. */
-  instanceId: z.string().min(1).default(hostname()),
-  /** How late (event time behind the newest seen) a reading may be and still count. Default 60 s. */
-  allowedLatenessSeconds: z.coerce.number().min(0).default(60),
-  /** A partition with no input this long lets its watermark follow the wall clock. Default 30 s. */
-  idleTimeoutSeconds: z.coerce.number().min(0).default(30),
-  /** How often provisional rollups of open windows are emitted. Default 2 s. */
-  provisionalIntervalSeconds: z.coerce.number().min(0.1).default(2),
-  /**
-   * How often the rollups, window state and offsets of what was consumed since are committed, in one Kafka
-   * transaction per stage; rollups become visible then. Each commit also emits a share of the provisional
-   * rollups (interval / provisional interval of the series). Default 0.2 s.
-   */
-  commitIntervalSeconds: z.coerce.number().min(0.01).default(0.2),
+  kafkaBrokers: connectionOptions.kafkaBrokers,
+  schemaRegistryUrl: connectionOptions.schemaRegistryUrl,
+  resolutions: list(resolutionName, 1)
+    .refine((resolutions) => cascadeProblem(resolutions) === undefined, { error: (issue) => cascadeProblem(issue.input as string[]) })
+    .prefault([...defaultResolutions])
+    .meta({ description: 'Resolutions, finest first, each a whole multiple of the one before.' }),
+  measurementsTopic: z.string().default(topicNames.measurements).meta({ description: 'Topic of the raw readings.' }),
+  rollupTopicTemplate: z.string().includes('{resolution}').default('fleet.rollups.{resolution}.v1').meta({ description: 'Rollup topic of each resolution; `{resolution}` is replaced.' }),
+  deadLetterTopic: z.string().default(topicNames.deadLetter).meta({ description: 'Topic of rejected readings, with the reason.' }),
+  groupIdPrefix: z.string().min(1).default('fleetstream-rollups').meta({ description: 'Consumer groups are `<prefix>-<resolution>`; state changelogs `<prefix>.<resolution>.state`.' }),
+  instanceId: z.string().min(1).default(hostname()).meta({ defaultText: 'the host name', description: 'Distinguishes instances (their transactional ids): keep it stable per instance.' }),
+  allowedLateness: duration().prefault('60s').meta({ description: 'How late (event time behind the newest seen) a reading may be and still count.' }),
+  idleTimeout: duration().prefault('30s').meta({ description: 'A partition with no input this long lets its watermark follow the wall clock.' }),
+  provisionalInterval: duration({ min: 100 }).prefault('2s').meta({ description: 'How often provisional rollups of open windows are emitted.' }),
+  commitInterval: duration({ min: 10 }).prefault('200ms').meta({
+    description:
+      'How often the rollups, window state and offsets of what was consumed since are committed, in one Kafka transaction per stage; rollups become visible then. Each commit also emits a share of the provisional rollups (this interval over the provisional interval of the series).',
+  }),
 });
 
 export type RollupsOptions = z.input<typeof rollupsOptionsSchema>;

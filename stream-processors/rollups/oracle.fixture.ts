@@ -3,7 +3,6 @@ import type { Rollup } from '../../schemas/types';
 import { eventually } from '../../test/factories';
 import type { ReadRecord } from '../../test/topic-reader';
 import type { ExpectedRollup } from './oracle-dataset';
-import type { RollupsOptions } from './options';
 import type { Measurement } from '../../schemas/types';
 import type { DatasetReading, DatasetSeries } from './oracle-dataset';
 
@@ -92,16 +91,6 @@ export async function waitForFinals(records: readonly ReadRecord<Rollup>[], keys
     timeoutMs,
     250,
   );
-}
-
-/** The environment that configures a `fleetstream rollups` process like `options`. */
-export function rollupsEnvironment(options: RollupsOptions): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const [key, value] of Object.entries(options)) {
-    if (value === undefined || ['kafkaBrokers', 'schemaRegistryUrl'].includes(key)) continue;
-    env[`ROLLUPS_${key.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`] = Array.isArray(value) ? value.join(',') : String(value);
-  }
-  return env;
 }
 
 /** A dataset reading as the Measurement record the source connector would produce. */

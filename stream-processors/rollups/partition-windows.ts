@@ -15,7 +15,7 @@
  * cutting the same records into other batches, calls the same inputs late.
  */
 import type { Measurement } from '../../schemas/types';
-import { windowStartOf } from './resolution';
+import { windowStartOf } from '../../schemas/resolution';
 import type { Reading, RollupValues } from './window-aggregate';
 import type { WindowLogic } from './window-logic';
 

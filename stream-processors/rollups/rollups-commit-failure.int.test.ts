@@ -44,7 +44,7 @@ describe('rollups whose commits fail', () => {
   it('consume again from the committed offsets: every final rollup as without the failures, each emitted once', async () => {
     const start = Math.floor(Date.now() / day) * day - 5 * day + 3 * 60 * minute;
     const dataset = generateDataset({ seed: 11, start, latenessMs: 30 * minute, lateCount: 0, devices: 3 });
-    const fixture = await rollupsFixture({ allowedLatenessSeconds: 1800, idleTimeoutSeconds: 3600 });
+    const fixture = await rollupsFixture({ allowedLateness: '30m', idleTimeout: '1h' });
     const readers = await rollupReaders(fixture);
     const { send } = await measurementProducer(fixture.options.measurementsTopic);
     const series = new Map(dataset.series.map((s) => [s.path, s]));

@@ -13,7 +13,8 @@
 import { spawnComponent, type ComponentProcess } from '../../test/cli-process';
 import { eventually } from '../../test/factories';
 import { expectedRollups, generateDataset } from './oracle-dataset';
-import { measurementOf, rollupDifferences, rollupsEnvironment, waitForFinals, finalRollups } from './oracle.fixture';
+import { componentEnvironment } from '../../test/component-environment';
+import { measurementOf, rollupDifferences, waitForFinals, finalRollups } from './oracle.fixture';
 import { measurementProducer, rollupsFixture, rollupReaders } from './rollups.fixture';
 
 const minute = 60_000;
@@ -26,8 +27,8 @@ describe('rollups killed with SIGKILL mid-stream', () => {
   it('restarts from its changelog and committed offsets: every final rollup as without the crashes, each emitted once', async () => {
     const start = Math.floor(Date.now() / day) * day - 5 * day + 3 * 60 * minute;
     const dataset = generateDataset({ seed: 7, start, latenessMs: 30 * minute, lateCount: 0, devices: 4 });
-    const fixture = await rollupsFixture({ allowedLatenessSeconds: 1800, idleTimeoutSeconds: 3600 });
-    const env = { ...rollupsEnvironment(fixture.options), ROLLUPS_INSTANCE_ID: 'crashing' };
+    const fixture = await rollupsFixture({ allowedLateness: '30m', idleTimeout: '1h' });
+    const env = { ...componentEnvironment('rollups', fixture.options), ROLLUPS_INSTANCE_ID: 'crashing' };
     const readers = await rollupReaders(fixture);
     const { send } = await measurementProducer(fixture.options.measurementsTopic);
     const series = new Map(dataset.series.map((s) => [s.path, s]));

@@ -81,7 +81,7 @@ describe('rollups oracle: MQTT -> mqtt-source -> rollups, against SQL over the r
   it('gives every 1m, 1h and 1d window exactly what date_bin over the accepted readings gives, and dead-letters the late readings', async () => {
     const start = Math.floor(Date.now() / day) * day - 5 * day + 7 * 60 * minute + 13 * minute;
     const dataset = generateDataset({ seed: 20260104, start, latenessMs: LATENESS_MS });
-    const fixture = await rollupsFixture({ allowedLatenessSeconds: LATENESS_MS / 1000, idleTimeoutSeconds: 3600 });
+    const fixture = await rollupsFixture({ allowedLateness: `${LATENESS_MS}ms`, idleTimeout: '1h' });
     const source = await sourceFixture({ measurementsTopic: fixture.options.measurementsTopic, deadLetterTopic: fixture.options.deadLetterTopic, connections: 32 });
     const measurements = await TopicReader.start<Measurement>(fixture.options.measurementsTopic);
     const deadLetters = await TopicReader.start<DeadLetter>(fixture.options.deadLetterTopic);

@@ -26,7 +26,7 @@ describe('rollups rebalance', () => {
   it('a second instance started mid-stream takes partitions without losing or double-counting a window', async () => {
     const start = Math.floor(Date.now() / day) * day - 6 * day + 11 * 60 * minute;
     const dataset = generateDataset({ seed: 99, start, latenessMs: 30 * minute, lateCount: 0, devices: 4 });
-    const fixture = await rollupsFixture({ allowedLatenessSeconds: 1800, idleTimeoutSeconds: 3600 }, 4);
+    const fixture = await rollupsFixture({ allowedLateness: '30m', idleTimeout: '1h' }, 4);
     const readers = await rollupReaders(fixture);
     const { send } = await measurementProducer(fixture.options.measurementsTopic);
     const series = new Map(dataset.series.map((s) => [s.path, s]));

@@ -38,7 +38,7 @@ export async function rollupsFixture(overrides: Partial<RollupsOptions> = {}, pa
       rollupTopicTemplate: `${id}.{resolution}`,
       groupIdPrefix,
       instanceId: 'a',
-      provisionalIntervalSeconds: 0.5,
+      provisionalInterval: '500ms',
       ...overrides,
     },
     rollupTopic,

@@ -19,7 +19,7 @@ function finals(records: { value: Rollup }[]): Map<string, Rollup> {
 
 describe('rollups', () => {
   it('emits provisional then final 1m rollups, 1h from 1m, and dead-letters a reading later than its window', async () => {
-    const fixture = await rollupsFixture({ allowedLatenessSeconds: 30 });
+    const fixture = await rollupsFixture({ allowedLateness: '30s' });
     await startRollups(fixture.options);
     const oneMinute = await TopicReader.start<Rollup>(fixture.rollupTopic('1m'));
     const oneHour = await TopicReader.start<Rollup>(fixture.rollupTopic('1h'));

@@ -1,0 +1,79 @@
+/**
+ * The table of long-running components: what the CLI starts, what the local
+ * pipeline runs, which ports the image exposes and the manifests probe. The
+ * one place (with the CLI) that knows every component; `start` imports the
+ * component only when it runs.
+ */
+import type { z } from 'zod';
+import type { RunningComponent } from '../lib/component';
+import type { Logger } from '../lib/logger';
+import { mqttSourceOptionsSchema } from '../connectors/mqtt-source/options';
+import { redisSinkOptionsSchema } from '../connectors/redis-sink/options';
+import { timescaleSinkOptionsSchema } from '../connectors/timescale-sink/options';
+import { queryApiOptionsSchema } from '../query-api/options';
+import { rollupsOptionsSchema } from '../stream-processors/rollups/options';
+
+export interface ComponentEntry {
+  /** The CLI command, the logger's component name, the k8s workload's name. */
+  name: string;
+  description: string;
+  /** Its options are `<envPrefix><OPTION>` variables. */
+  envPrefix: string;
+  /** `/healthz`, `/readyz` and `/metrics`, unless OPS_PORT says otherwise. */
+  opsPort: number;
+  /** Ports it serves besides the ops port, by name. */
+  servicePorts?: Record<string, number>;
+  options: z.ZodObject;
+  /** Starts it from options as read from the environment (strings; the component validates them). */
+  start(input: Record<string, string>, logger: Logger): Promise<RunningComponent>;
+}
+
+export const components: readonly ComponentEntry[] = [
+  {
+    name: 'mqtt-source',
+    description: 'MQTT-to-Kafka source connector',
+    envPrefix: 'MQTT_SOURCE_',
+    opsPort: 9101,
+    options: mqttSourceOptionsSchema,
+    start: async (input, logger) => (await import('../connectors/mqtt-source')).start({ ...input, logger }),
+  },
+  {
+    name: 'timescale-sink',
+    description: 'land measurements and rollups from Kafka in PostgreSQL/TimescaleDB',
+    envPrefix: 'TIMESCALE_SINK_',
+    opsPort: 9102,
+    options: timescaleSinkOptionsSchema,
+    start: async (input, logger) => (await import('../connectors/timescale-sink')).start(input, logger),
+  },
+  {
+    name: 'redis-sink',
+    description: 'keep latest values, recent rollups, the hierarchy and live updates in Redis',
+    envPrefix: 'REDIS_SINK_',
+    opsPort: 9103,
+    options: redisSinkOptionsSchema,
+    start: async (input, logger) => (await import('../connectors/redis-sink')).start(input, logger),
+  },
+  {
+    name: 'query-api',
+    description: "the analysts' HTTP API: sMAP-style queries, REST, live values (OpenAPI at /openapi.json)",
+    envPrefix: 'QUERY_API_',
+    opsPort: 9104,
+    servicePorts: { http: 8080 },
+    options: queryApiOptionsSchema,
+    start: async (input, logger) => (await import('../query-api')).start(input, logger),
+  },
+  {
+    name: 'rollups',
+    description: 'rollup stream processor: 1m from the measurements, 1h from 1m, 1d from 1h',
+    envPrefix: 'ROLLUPS_',
+    opsPort: 9105,
+    options: rollupsOptionsSchema,
+    start: async (input, logger) => (await import('../stream-processors/rollups')).start({ ...input, logger }),
+  },
+];
+
+export function componentNamed(name: string): ComponentEntry {
+  const entry = components.find((c) => c.name === name);
+  if (!entry) throw new Error(`no component ${name}: one of ${components.map((c) => c.name).join(', ')}`);
+  return entry;
+}
