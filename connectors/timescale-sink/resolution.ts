@@ -1,6 +1,6 @@
 /**
  * Rollup resolutions as written in configuration (`1m`, `15m`, `1h`, `1d`):
- * their length, their PostgreSQL interval and the table that holds them.
+ * their length and their PostgreSQL interval (the table that holds them: schemas/tables.ts).
  */
 const unitMs = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
 const unitName = { s: 'second', m: 'minute', h: 'hour', d: 'day' } as const;
@@ -22,9 +22,4 @@ export function resolutionMs(resolution: string): number {
 export function resolutionInterval(resolution: string): string {
   const { n, unit } = parts(resolution);
   return `${n} ${unitName[unit]}${n === 1 ? '' : 's'}`;
-}
-
-export function rollupTable(resolution: string): string {
-  parts(resolution);
-  return `rollups_${resolution}`;
 }
