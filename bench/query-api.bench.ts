@@ -5,7 +5,7 @@
  * (evenly spaced, lib/fixed-rate-load.ts; p50/p99/p99.9), and each unthrottled
  * for its peak (autocannon). The API runs
  * as its own process (`fleetstream query-api`) against the local PostgreSQL and
- * Redis, on a fresh schema and key prefix filled through the contract mirror.
+ * Redis, on a fresh schema (tables by the real migrations) and key prefix, filled directly.
  * Writes bench/results/query-api.{json,png}.
  * Env: BENCH_QUERY_API_SECONDS (per run, default 10), BENCH_QUERY_API_REPEATS (default 3).
  */
@@ -21,8 +21,10 @@ import { fixedRateLoad } from './lib/fixed-rate-load';
 import { barChartSvg, writeChart } from './lib/chart';
 import { resultsDirectory } from './lib/paths';
 import { writeResult } from './lib/results';
-import { computeRollups, createContractTables, loadReadings } from '../test/contract-mirror';
-import { generateReadings } from '../test/generated-readings';
+import { latestKey } from '../schemas/redis-keys';
+import { generateReadings, type SeriesSpec } from '../test/generated-readings';
+import { oracleRollups } from '../test/oracle-rollups';
+import { createTables, storeReadings, storeRollups } from '../test/table-fixtures';
 
 const token = `bench-${randomBytes(16).toString('hex')}`;
 const path = '/bench/site1/meter1/kwh';
@@ -104,15 +106,15 @@ export async function run(): Promise<object> {
   const redis = new Redis(settings.redisUrl);
   let child: ChildProcess | undefined;
   try {
-    await pool.query(`create schema "${schema}"`);
-    await createContractTables(pool, schema);
-    const series = { path, kind: 'energy' as const, unit: 'kWh' };
+    const resolutions = { '1m': 60_000, '1h': 3_600_000, '1d': 86_400_000 };
+    await createTables(pool, schema, Object.keys(resolutions));
+    const series: SeriesSpec = { path, kind: 'energy', unit: 'kWh' };
     // a reading every ~15 minutes for a year and a day: 365 final daily rollups inside the year
     const readings = generateReadings(series, { start: yearStart - 12 * 3_600_000, end: yearEnd + 12 * 3_600_000, meanStepMs: 15 * 60_000, seed: 1 });
-    await loadReadings(pool, schema, [series], readings);
-    await computeRollups(pool, schema);
+    await storeReadings(pool, schema, [series], readings);
+    for (const [name, ms] of Object.entries(resolutions)) await storeRollups(pool, schema, name, oracleRollups([series], readings, { name, ms }));
     const last = readings[readings.length - 1] as { time: number; value: number };
-    await redis.hset(`${keyPrefix}latest:${path}`, { time: String(last.time), value: String(last.value), kind: 'energy', unit: 'kWh', receivedAt: String(last.time) });
+    await redis.hset(latestKey(keyPrefix, path), { time: String(last.time), value: String(last.value), kind: 'energy', unit: 'kWh', receivedAt: String(last.time) });
 
     const port = await freePort();
     const extension = __filename.endsWith('.ts') ? '.ts' : '.js';

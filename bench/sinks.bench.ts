@@ -26,7 +26,7 @@ import { writeMeasurements, writeRollups, type WriteMethod } from '../connectors
 import { HierarchyCache, loadScripts, measurementCommands, runPipelined } from '../connectors/redis-sink/writer';
 import { redisSinkOptionsSchema } from '../connectors/redis-sink/options';
 import { setLatest } from '../connectors/redis-sink/scripts';
-import { latestKey, liveChannel } from '../connectors/redis-sink/keys';
+import { latestKey, liveChannel } from '../schemas/redis-keys';
 import type { Measurement, Rollup } from '../schemas/types';
 import { barChartSvg, writeChart } from './lib/chart';
 import { resultsDirectory } from './lib/paths';

@@ -55,7 +55,7 @@ export function resolveAggregate(request: AggregateRequest, kind: ParameterKind,
 /**
  * A mergeable summary of the readings in a span: rollup rows, raw readings and
  * their merges all have this shape. `delta` counts each reading's increment
- * against the series' previous reading (contracts.md), so deltas of adjacent
+ * against the series' previous reading (schemas/avro/rollup.avsc), so deltas of adjacent
  * spans add up exactly.
  */
 export interface PartialAggregate {

@@ -1,23 +1,6 @@
 import { createHash } from 'node:crypto';
-import { escapeIdentifier, Pool, type QueryResultRow } from 'pg';
+import { Pool, type QueryResultRow } from 'pg';
 import { FleetstreamError } from '../lib/errors';
-
-/** Fully qualified names of the contract's tables (contracts.md) in the configured schema. */
-export interface Tables {
-  series: string;
-  measurements: string;
-  /** `rollups_<resolution>` by resolution name */
-  rollups: ReadonlyMap<string, string>;
-}
-
-export function tableNames(schema: string, resolutions: readonly string[]): Tables {
-  const qualify = (table: string) => `${escapeIdentifier(schema)}.${escapeIdentifier(table)}`;
-  return {
-    series: qualify('series'),
-    measurements: qualify('measurements'),
-    rollups: new Map(resolutions.map((name) => [name, qualify(`rollups_${name}`)])),
-  };
-}
 
 /**
  * Runs parameterized SQL only (user input never enters the text), mapping

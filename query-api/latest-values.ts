@@ -1,32 +1,16 @@
 import type { Redis } from 'ioredis';
 import { FleetstreamError } from '../lib/errors';
+import { latestFromHash, latestKey, type LatestValue } from '../schemas/redis-keys';
 
-export interface LatestValue {
-  path: string;
-  time: number;
-  value: number;
-  kind: string;
-  unit: string | null;
-  receivedAt: number;
-}
-
-/** The latest reading of a series, from the redis-sink's hash `<prefix>latest:<path>` (contracts.md). */
+/** The latest reading of a series, from the redis-sink's hash (schemas/redis-keys.ts). */
 export async function readLatest(redis: Redis, keyPrefix: string, path: string): Promise<LatestValue> {
   let fields: Record<string, string>;
   try {
-    fields = await redis.hgetall(`${keyPrefix}latest:${path}`);
+    fields = await redis.hgetall(latestKey(keyPrefix, path));
   } catch (error) {
     throw new FleetstreamError('REDIS_UNAVAILABLE', `Redis read failed: ${(error as Error).message}; check REDIS_URL`, { cause: error });
   }
-  if (fields.time === undefined || fields.value === undefined) {
-    throw new FleetstreamError('SERIES_NOT_FOUND', `no latest value for ${path}: the series has no reading yet, or keyPrefix is not the redis-sink's`);
-  }
-  return {
-    path,
-    time: Number(fields.time),
-    value: Number(fields.value),
-    kind: fields.kind ?? '',
-    unit: fields.unit ? fields.unit : null,
-    receivedAt: Number(fields.receivedAt ?? fields.time),
-  };
+  const latest = latestFromHash(path, fields);
+  if (!latest) throw new FleetstreamError('SERIES_NOT_FOUND', `no latest value for ${path}: the series has no reading yet, or keyPrefix is not the redis-sink's`);
+  return latest;
 }

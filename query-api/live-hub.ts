@@ -1,21 +1,8 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from '../lib/logger';
-
-/** A live update as the redis-sink publishes it on `<prefix>live:<path>` (contracts.md). */
-export interface LiveValue {
-  path: string;
-  time: number;
-  value: number;
-  kind: string;
-  unit: string | null;
-}
+import { liveChannel, liveChannelPattern, parseLiveMessage, type LiveValue } from '../schemas/redis-keys';
 
 export type LiveListener = (value: LiveValue) => void;
-
-/** Escapes Redis glob characters so a path prefix matches itself only. */
-export function escapeGlob(text: string): string {
-  return text.replace(/[*?[\]\\]/g, '\\$&');
-}
 
 /**
  * Fans Redis pub/sub out to live streams over one subscriber connection:
@@ -23,7 +10,6 @@ export function escapeGlob(text: string): string {
  * watched prefix, each dropped when its last listener leaves.
  */
 export function createLiveHub(subscriber: Redis, keyPrefix: string, logger: Logger) {
-  const channelPrefix = `${keyPrefix}live:`;
   type Watchers = { listeners: Set<LiveListener>; subscribed: Promise<unknown> };
   const byChannel = new Map<string, Watchers>();
   const byPattern = new Map<string, Watchers>();
@@ -32,8 +18,7 @@ export function createLiveHub(subscriber: Redis, keyPrefix: string, logger: Logg
     if (!watchers) return;
     let value: LiveValue;
     try {
-      const parsed = JSON.parse(message) as Partial<LiveValue>;
-      value = { path: channel.slice(channelPrefix.length), time: Number(parsed.time), value: Number(parsed.value), kind: String(parsed.kind ?? ''), unit: parsed.unit ?? null };
+      value = parseLiveMessage(keyPrefix, channel, message);
     } catch (error) {
       logger.warn({ event: 'live_message_unreadable', channel, err: error }, 'live message is not JSON; skipped');
       return;
@@ -68,12 +53,12 @@ export function createLiveHub(subscriber: Redis, keyPrefix: string, logger: Logg
   return {
     /** Calls `listener` with every value published for `path`; resolves, once subscribed, to the function that stops it. */
     watchPath(path: string, listener: LiveListener): Promise<() => Promise<void>> {
-      const channel = channelPrefix + path;
+      const channel = liveChannel(keyPrefix, path);
       return watch(byChannel, channel, listener, () => subscriber.subscribe(channel), () => subscriber.unsubscribe(channel));
     },
     /** Same for every path starting with `prefix`. */
     watchPrefix(prefix: string, listener: LiveListener): Promise<() => Promise<void>> {
-      const pattern = `${escapeGlob(channelPrefix + prefix)}*`;
+      const pattern = liveChannelPattern(keyPrefix, prefix);
       return watch(byPattern, pattern, listener, () => subscriber.psubscribe(pattern), () => subscriber.punsubscribe(pattern));
     },
   };

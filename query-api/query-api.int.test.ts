@@ -3,9 +3,11 @@ import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { Redis } from 'ioredis';
 import type { Pool } from 'pg';
 import { eventually, freshDatabaseSchema, freshKeyPrefix, onCleanup, testSettings } from '../test/factories';
+import { latestKey, liveChannel } from '../schemas/redis-keys';
 import { start } from './index';
-import { computeRollups, createContractTables, loadReadings, type MirrorSeries } from '../test/contract-mirror';
-import { generateReadings, seededRandom } from '../test/generated-readings';
+import { generateReadings, seededRandom, type SeriesSpec } from '../test/generated-readings';
+import { oracleRollups } from '../test/oracle-rollups';
+import { createTables, storeReadings, storeRollups } from '../test/table-fixtures';
 
 const m = 60_000;
 const h = 60 * m;
@@ -16,14 +18,15 @@ const acmeToken = 'acme-token-0123456789abcdef';
 const globexToken = 'globex-token-0123456789abcdef';
 const adminToken = 'admin-token-0123456789abcdef';
 
-const series: MirrorSeries[] = [
+const series: SeriesSpec[] = [
   { path: '/acme/plant1/meter1/kwh', kind: 'energy', unit: 'kWh' },
   { path: '/acme/plant1/pump1/litres', kind: 'additive', unit: 'L' },
   { path: '/acme/plant1/room1/temp', kind: 'non_additive', unit: 'degC' },
   { path: '/acme/plant2/room2/temp', kind: 'non_additive', unit: null },
   { path: '/globex/site1/meter1/kwh', kind: 'energy', unit: 'kWh' },
 ];
-const [kwh, litres, temp] = series as [MirrorSeries, MirrorSeries, MirrorSeries];
+const [kwh, litres, temp] = series as [SeriesSpec, SeriesSpec, SeriesSpec];
+const resolutions = { '1m': m, '1h': h, '1d': d };
 
 let pool: Pool;
 let schema: string;
@@ -69,7 +72,7 @@ function expectClose(actual: number | null, expected: number | null, what: strin
 
 beforeAll(async () => {
   ({ pool, schema } = await freshDatabaseSchema());
-  await createContractTables(pool, schema);
+  await createTables(pool, schema, Object.keys(resolutions));
   const random = seededRandom(11);
   const readings = series.flatMap((s, i) =>
     generateReadings(s, {
@@ -82,8 +85,8 @@ beforeAll(async () => {
       resetAt: day0 + 4 * d + 3 * h + Math.floor(random() * h),
     }),
   );
-  await loadReadings(pool, schema, series, readings);
-  await computeRollups(pool, schema);
+  await storeReadings(pool, schema, series, readings);
+  for (const [name, ms] of Object.entries(resolutions)) await storeRollups(pool, schema, name, oracleRollups(series, readings, { name, ms }));
   // a provisional window with wrong figures (a sink mid-window): auto must read it finer, from final data
   await pool.query(`update rollups_1h set final = false, sum = sum + 1000, count = count + 7, delta = delta + 1000 where bucket = $1`, [iso(day0 + 5 * d + 10 * h)]);
   // a daily window the sink has not written yet: auto must fall back to finer rollups
@@ -274,7 +277,7 @@ describe('REST', () => {
   });
 
   it('reads the latest value from Redis', async () => {
-    await redis.hset(`${keyPrefix}latest:${temp.path}`, { time: '1711000000000', value: '21.5', kind: 'non_additive', unit: 'degC', receivedAt: '1711000000100' });
+    await redis.hset(latestKey(keyPrefix, temp.path), { time: '1711000000000', value: '21.5', kind: 'non_additive', unit: 'degC', receivedAt: '1711000000100' });
     const { status, body } = await api(`/v1/latest?path=${encodeURIComponent(temp.path)}`);
     expect(status).toBe(200);
     expect(body).toEqual({ path: temp.path, time: 1711000000000, value: 21.5, kind: 'non_additive', unit: 'degC', receivedAt: 1711000000100 });
@@ -385,8 +388,8 @@ describe('live stream', () => {
     expect(byPath.response.headers['content-type']).toMatch(/text\/event-stream/);
     await eventually(() => (byPath.events.some((e) => e.event === 'subscribed') && byPrefix.events.some((e) => e.event === 'subscribed') ? true : undefined), 'subscriptions');
     const value = { path: temp.path, time: 1711000000000, value: 22.25, kind: 'non_additive', unit: 'degC' };
-    await redis.publish(`${keyPrefix}live:/acme/plant10/x/y`, JSON.stringify({ ...value, path: '/acme/plant10/x/y' }));
-    await redis.publish(`${keyPrefix}live:${temp.path}`, JSON.stringify(value));
+    await redis.publish(liveChannel(keyPrefix, '/acme/plant10/x/y'), JSON.stringify({ ...value, path: '/acme/plant10/x/y' }));
+    await redis.publish(liveChannel(keyPrefix, temp.path), JSON.stringify(value));
     const received = await eventually(() => byPath.events.find((e) => e.event === 'value'), 'the value on the path stream');
     expect(received.data).toEqual(value);
     const viaPrefix = await eventually(() => byPrefix.events.find((e) => e.event === 'value'), 'the value on the prefix stream');

@@ -1,7 +1,8 @@
 import { FleetstreamError } from '../lib/errors';
 import { emptyPartial, mergePartials, type PartialAggregate } from './aggregate';
 import { missingRanges, splitAtBuckets, type RangePiece, type Resolution } from './auto-resolution';
-import { epochMs, timeParameter, type Database, type Tables } from './database';
+import type { Tables } from '../schemas/tables';
+import { epochMs, timeParameter, type Database } from './database';
 
 /** One series over `[start, end)`. */
 export interface SeriesRange {
@@ -15,7 +16,7 @@ export interface SpanSummary extends PartialAggregate {
   source: string;
   start: number;
   end: number;
-  /** for rollup buckets: whether the window was closed (contracts.md) */
+  /** for rollup buckets: whether the window was closed (schemas/avro/rollup.avsc) */
   final?: boolean;
 }
 
@@ -52,7 +53,7 @@ async function rollupRows(db: Database, table: string, tasks: readonly Task[], f
 }
 
 // Each reading's increment is taken against the previous reading of the series,
-// even one before the range (contracts.md), so deltas of adjacent spans add up.
+// even one before the range (as the rollups take them), so deltas of adjacent spans add up.
 function previousReadingJoin(tables: Tables): string {
   return `left join lateral (select p.value from ${tables.measurements} p where p.path = t.path and p.time < t.s order by p.time desc limit 1) b on true`;
 }

@@ -1,5 +1,6 @@
 import { FleetstreamError } from '../lib/errors';
-import { epochMs, timeParameter, type Database, type Tables } from './database';
+import type { Tables } from '../schemas/tables';
+import { epochMs, timeParameter, type Database } from './database';
 import type { SeriesInfo } from './series-catalogue';
 
 export type Reading = [time: number, value: number];

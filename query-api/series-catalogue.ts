@@ -1,6 +1,7 @@
 import { FleetstreamError } from '../lib/errors';
 import type { ParameterKind } from '../schemas/types';
-import { epochMs, type Database, type Tables } from './database';
+import type { Tables } from '../schemas/tables';
+import { epochMs, type Database } from './database';
 import type { PathFilter } from './query-language/ast';
 import { checkLikePattern, checkPath, checkPrefix, scopeRoot, type TenantScope } from './tenant-scope';
 

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { FleetstreamError } from '../lib/errors';
+import { tenantRoot } from '../schemas/series-path';
 
 /** What a request may read: one tenant's paths (`/<tenant>/...`), or everything (the admin token). */
 export type TenantScope = { kind: 'tenant'; tenant: string } | { kind: 'admin' };
@@ -51,7 +52,7 @@ export function createTokenVerifier(tokens: readonly ApiToken[], adminToken?: st
 
 /** The path prefix a scope is confined to: `/<tenant>/`, or `/` for admin. */
 export function scopeRoot(scope: TenantScope): string {
-  return scope.kind === 'admin' ? '/' : `/${scope.tenant}/`;
+  return scope.kind === 'admin' ? '/' : tenantRoot(scope.tenant);
 }
 
 function outside(scope: TenantScope, what: string, value: string): FleetstreamError {

@@ -1,4 +1,18 @@
-import type { MirrorSeries } from './contract-mirror';
+import type { ParameterKind } from '../schemas/types';
+
+/** A series to generate readings for. */
+export interface SeriesSpec {
+  path: string;
+  kind: ParameterKind;
+  unit: string | null;
+}
+
+/** A raw reading, epoch ms. */
+export interface GeneratedReading {
+  path: string;
+  time: number;
+  value: number;
+}
 
 /** A deterministic pseudo-random generator (tests and benchmarks must be replayable). */
 export function seededRandom(seed: number): () => number {
@@ -19,11 +33,11 @@ export function seededRandom(seed: number): () => number {
  * gauge: a wandering level).
  */
 export function generateReadings(
-  series: MirrorSeries,
+  series: SeriesSpec,
   options: { start: number; end: number; meanStepMs: number; seed: number; gaps?: [number, number][]; resetAt?: number },
-): { path: string; time: number; value: number }[] {
+): GeneratedReading[] {
   const random = seededRandom(options.seed);
-  const readings: { path: string; time: number; value: number }[] = [];
+  const readings: GeneratedReading[] = [];
   let counter = 1000 * random();
   let level = 20;
   let reset = false;

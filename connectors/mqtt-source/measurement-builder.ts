@@ -5,9 +5,9 @@
  */
 import type { DeadLetterReason } from '../../schemas/dead-letter-reason';
 import type { Measurement, ParameterKind } from '../../schemas/types';
+import { segmentProblem, seriesPath, type DeviceAddress } from '../../schemas/series-path';
 import type { RawReading } from './payload';
 import type { SeriesCatalogue } from './series-catalogue';
-import type { DeviceAddress } from './topic-scheme';
 
 export interface MeasurementLimits {
   /** Readings more than this far ahead of the receive time are rejected. */
@@ -19,9 +19,6 @@ export interface MeasurementLimits {
 
 export type BuildResult = { ok: true; measurements: Measurement[] } | { ok: false; reason: DeadLetterReason; message: string };
 
-/** Path segments: letters, digits and `_ . : - ~ @`; no `/`, no MQTT wildcards, no spaces. */
-const segmentPattern = /^[A-Za-z0-9_.:~@-]{1,128}$/;
-
 export function buildMeasurements(
   address: DeviceAddress,
   readings: RawReading[],
@@ -29,13 +26,13 @@ export function buildMeasurements(
 ): BuildResult {
   const { receivedAt, limits } = context;
   for (const [name, segment] of Object.entries(address)) {
-    if (!segmentPattern.test(segment)) return { ok: false, reason: 'invalid_path', message: `${name} "${segment}" is not a valid path segment (letters, digits, _ . : - ~ @)` };
+    const problem = segmentProblem(name, segment);
+    if (problem) return { ok: false, reason: 'invalid_path', message: problem };
   }
   const measurements: Measurement[] = [];
   for (const reading of readings) {
-    if (!segmentPattern.test(reading.metric)) {
-      return { ok: false, reason: 'invalid_path', message: `metric "${reading.metric}" is not a valid path segment (letters, digits, _ . : - ~ @)` };
-    }
+    const problem = segmentProblem('metric', reading.metric);
+    if (problem) return { ok: false, reason: 'invalid_path', message: problem };
     const timestamp = reading.timestamp ?? receivedAt;
     if (timestamp > receivedAt + limits.maxFutureMs) {
       return { ok: false, reason: 'timestamp_in_future', message: `timestamp ${new Date(timestamp).toISOString()} is more than ${limits.maxFutureMs / 60000} minutes after the receive time` };
@@ -43,7 +40,7 @@ export function buildMeasurements(
     if (timestamp < limits.minTimestamp) {
       return { ok: false, reason: 'timestamp_too_old', message: `timestamp ${timestamp} is before the floor ${new Date(limits.minTimestamp).toISOString()}` };
     }
-    const path = `/${address.tenant}/${address.site}/${address.device}/${reading.metric}`;
+    const path = seriesPath(address, reading.metric);
     const known = reading.kind === undefined || reading.unit === undefined ? context.catalogue.lookup(path, reading.metric) : undefined;
     measurements.push({
       path,

@@ -3,11 +3,7 @@
  * `fleet/{tenant}/{site}/{device}/up`: literal segments and the three
  * placeholders, each standing for exactly one topic level.
  */
-export interface DeviceAddress {
-  tenant: string;
-  site: string;
-  device: string;
-}
+import type { DeviceAddress } from '../../schemas/series-path';
 
 const placeholders = ['tenant', 'site', 'device'] as const;
 type Placeholder = (typeof placeholders)[number];

@@ -17,7 +17,7 @@ function script(source: string): Script {
 /**
  * Many readings in one call. ARGV[1] and ARGV[2]: what a latest hash's key and
  * a live channel start with (`latestKey(prefix, '')`, `liveChannel(prefix, '')`
- * of keys.ts); ARGV[3]: the readings as JSON, an array of
+ * of schemas/redis-keys.ts); ARGV[3]: the readings as JSON, an array of
  * `[path, time, value, kind, unit, receivedAt, live message]`, every element a
  * string (numbers keep their exact decimal form; unit '' for none). Each
  * reading is stored in its latest hash and published on its live channel only

@@ -1,7 +1,8 @@
 import type Redis from 'ioredis';
 import type { ChainableCommander } from 'ioredis';
 import type { Measurement, Rollup } from '../../schemas/types';
-import { childrenKey, hierarchyEdges, latestKey, liveChannel, liveMessage, rollupMember, rollupsKey } from './keys';
+import { childrenKey, latestKey, liveChannel, liveMessage, rollupMember, rollupsKey } from '../../schemas/redis-keys';
+import { hierarchyEdges } from '../../schemas/series-path';
 import { putRollup, scripts, setLatest } from './scripts';
 
 type Command = (pipeline: ChainableCommander) => void;

@@ -1,12 +1,9 @@
 import type { Logger } from '../../lib/logger';
 import { FleetstreamError } from '../../lib/errors';
-import { migrations, policyStatements, qualified, quoteIdent, type MigrationContext } from './migrations';
+import { applyMigrations, type SqlConnection } from '../../schemas/apply-migrations';
 import type { TimescaleOptions } from './options';
 
-/** What migrations need of a connection: node-postgres's `PoolClient` and PGlite both fit. */
-export interface SqlConnection {
-  query(text: string, params?: unknown[]): Promise<{ rows: Record<string, unknown>[] }>;
-}
+export type { SqlConnection };
 
 /**
  * Whether to use TimescaleDB: installed in the database, or available on the
@@ -40,37 +37,13 @@ export interface MigrateResult {
   applied: string[];
 }
 
-/**
- * Applies pending migrations and the TimescaleDB policies in one transaction,
- * under an advisory lock so that replicas starting together do not race.
- */
+/** Applies pending migrations and the TimescaleDB policies (schemas/apply-migrations.ts), with TimescaleDB when it can be used. */
 export async function runMigrations(
   db: SqlConnection,
   config: { schema: string; resolutions: readonly string[]; timescaleOptions: TimescaleOptions },
   logger: Logger,
 ): Promise<MigrateResult> {
   const timescale = await detectTimescale(db, config.timescaleOptions, logger);
-  const context: MigrationContext = { ...config, timescale };
-  const table = qualified(config.schema, 'schema_migrations');
-  await db.query('begin');
-  try {
-    await db.query('select pg_advisory_xact_lock(hashtext($1))', [`fleetstream.migrations.${config.schema}`]);
-    await db.query(`create schema if not exists ${quoteIdent(config.schema)}`);
-    await db.query(`create table if not exists ${table} (id text primary key, applied_at timestamptz not null default now())`);
-    const done = new Set((await db.query(`select id from ${table}`)).rows.map((row) => String(row.id)));
-    const applied: string[] = [];
-    for (const migration of migrations(context)) {
-      if (done.has(migration.id)) continue;
-      for (const statement of migration.statements) await db.query(statement);
-      await db.query(`insert into ${table} (id) values ($1)`, [migration.id]);
-      applied.push(migration.id);
-    }
-    for (const statement of policyStatements(context)) await db.query(statement);
-    await db.query('commit');
-    logger.info({ event: 'migrations_applied', schema: config.schema, timescale, applied }, `migrations: ${applied.length} applied`);
-    return { timescale, applied };
-  } catch (error) {
-    await db.query('rollback').catch(() => undefined);
-    throw new FleetstreamError('DATABASE_UNAVAILABLE', `migrating schema ${config.schema} failed: ${(error as Error).message}`, { cause: error, retriable: false });
-  }
+  const applied = await applyMigrations(db, { schema: config.schema, resolutions: config.resolutions, timescale: timescale ? config.timescaleOptions : undefined }, logger);
+  return { timescale, applied };
 }

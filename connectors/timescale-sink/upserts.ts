@@ -4,20 +4,23 @@
  * Times travel as epoch-ms bigints, turned into timestamptz by exact
  * interval arithmetic.
  */
-import { qualified } from './migrations';
-import { rollupTable } from './resolution';
+import { columns, measurementsTable, qualified, rollupTable, seriesTable } from '../../schemas/tables';
 
 const ms = (column: string) => `to_timestamp(0) + ${column} * interval '1 millisecond'`;
 
+const measurementColumnList = columns.measurements.join(', ');
+const seriesColumnList = columns.series.join(', ');
+const rollupColumnList = columns.rollups.join(', ');
+
 export function insertMeasurementsSql(schema: string): string {
-  return `insert into ${qualified(schema, 'measurements')} (path, time, value, received_at)
+  return `insert into ${qualified(schema, measurementsTable)} (${measurementColumnList})
     select p, ${ms('t')}, v, ${ms('r')} from unnest($1::text[], $2::bigint[], $3::float8[], $4::bigint[]) as u(p, t, v, r)
     on conflict do nothing`;
 }
 
 /** Binary COPY straight into the raw table (the fast path; a stored row fails it, see writer.ts). */
 export function copyMeasurementsSql(schema: string): string {
-  return `copy ${qualified(schema, 'measurements')} (path, time, value, received_at) from stdin (format binary)`;
+  return `copy ${qualified(schema, measurementsTable)} (${measurementColumnList}) from stdin (format binary)`;
 }
 
 /**
@@ -25,7 +28,7 @@ export function copyMeasurementsSql(schema: string): string {
  * newest reading. The WHERE makes a replay a no-op (no new row version).
  */
 export function upsertSeriesSql(schema: string): string {
-  return `insert into ${qualified(schema, 'series')} as s (path, tenant, site, device, metric, kind, unit, first_seen, last_seen)
+  return `insert into ${qualified(schema, seriesTable)} as s (${seriesColumnList})
     select p, te, si, de, me, k, un, ${ms('f')}, ${ms('l')}
     from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::bigint[], $9::bigint[])
       as u(p, te, si, de, me, k, un, f, l)
@@ -37,8 +40,6 @@ export function upsertSeriesSql(schema: string): string {
     where excluded.first_seen < s.first_seen or excluded.last_seen > s.last_seen
       or (excluded.last_seen = s.last_seen and (excluded.kind, excluded.unit) is distinct from (s.kind, s.unit))`;
 }
-
-const rollupColumnList = 'path, bucket, bucket_end, kind, count, sum, min, max, first, first_time, last, last_time, delta, resets, final, revision, computed_at';
 
 /**
  * Where a batch of rollups lands first, by binary COPY: a temp table of the

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { FleetstreamError } from '../../lib/errors';
 import type { ApiContext } from '../context';
 import { errorBodySchema } from '../http-errors';
-import type { LiveValue } from '../live-hub';
+import type { LiveValue } from '../../schemas/redis-keys';
 import { checkPath, checkPrefix, inScope } from '../tenant-scope';
 
 // a client that stops reading is dropped rather than buffered without bound

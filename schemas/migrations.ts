@@ -1,36 +1,40 @@
 /**
- * The versioned schema migrations, in order. Each has a stable id recorded in
- * `schema_migrations` once applied; an applied migration is never changed,
- * later changes are new migrations. Migrations are plain SQL built from the
- * configuration (schema, resolutions, TimescaleDB presence), so this file has
- * no I/O and `migrate.ts` runs them.
+ * The versioned schema migrations, in order: the definition of the tables of
+ * schemas/tables.ts. Each has a stable id recorded in `schema_migrations` once
+ * applied; an applied migration is never changed, later changes are new
+ * migrations. Migrations are plain SQL built from the configuration (schema,
+ * resolutions, TimescaleDB policies), so this file has no I/O and
+ * `apply-migrations.ts` runs them.
  *
  * Why not node-pg-migrate: v8+ is ESM-only, and this CommonJS package (and
  * jest's CommonJS transform) cannot load it; a numbered list and a table is
  * all this needs.
  */
-import type { TimescaleOptions } from './options';
-import { rollupTable } from './resolution';
+import { measurementsTable, qualified, quoteIdent, rollupTable, seriesTable } from './tables';
+
+/** TimescaleDB chunk, compression and retention settings, as PostgreSQL interval literals (`7 days`); null: no such policy. */
+export interface TimescalePolicies {
+  rawChunkInterval: string;
+  rawCompressAfter: string | null;
+  rawRetention: string | null;
+  /** per resolution; absent: `30 days` */
+  rollupChunkInterval: Record<string, string>;
+  /** per resolution; absent: `30 days` */
+  rollupCompressAfter: Record<string, string | null>;
+  /** per resolution; absent: kept */
+  rollupRetention: Record<string, string | null>;
+}
 
 export interface MigrationContext {
   schema: string;
   resolutions: readonly string[];
-  /** Whether the TimescaleDB extension is in use. */
-  timescale: boolean;
-  timescaleOptions: TimescaleOptions;
+  /** The policies when the TimescaleDB extension is in use (hypertables); absent: plain tables. */
+  timescale?: TimescalePolicies;
 }
 
 export interface Migration {
   id: string;
   statements: string[];
-}
-
-export function quoteIdent(name: string): string {
-  return `"${name.replace(/"/g, '""')}"`;
-}
-
-export function qualified(schema: string, table: string): string {
-  return `${quoteIdent(schema)}.${quoteIdent(table)}`;
 }
 
 function literal(text: string): string {
@@ -66,31 +70,31 @@ export function migrations(context: MigrationContext): Migration[] {
     {
       id: '0001_series',
       statements: [
-        `create table if not exists ${qualified(schema, 'series')} (
+        `create table if not exists ${qualified(schema, seriesTable)} (
           path text primary key, tenant text not null, site text not null, device text not null, metric text not null,
           kind text not null check (kind in ('energy','additive','non_additive')), unit text,
           first_seen timestamptz not null, last_seen timestamptz not null)`,
         // path-prefix lookups (`/acme/plant1/%`) for the hierarchy
-        `create index if not exists series_path_prefix_idx on ${qualified(schema, 'series')} (path text_pattern_ops)`,
-        `create index if not exists series_tenant_site_idx on ${qualified(schema, 'series')} (tenant, site, device)`,
+        `create index if not exists series_path_prefix_idx on ${qualified(schema, seriesTable)} (path text_pattern_ops)`,
+        `create index if not exists series_tenant_site_idx on ${qualified(schema, seriesTable)} (tenant, site, device)`,
       ],
     },
     {
       id: '0002_measurements',
       statements: [
-        `create table if not exists ${qualified(schema, 'measurements')} (
+        `create table if not exists ${qualified(schema, measurementsTable)} (
           path text not null, time timestamptz not null, value double precision not null, received_at timestamptz not null,
           primary key (path, time))`,
-        `create index if not exists measurements_time_idx on ${qualified(schema, 'measurements')} (time desc)`,
+        `create index if not exists measurements_time_idx on ${qualified(schema, measurementsTable)} (time desc)`,
       ],
     },
   ];
   for (const resolution of context.resolutions) {
     list.push({ id: `0003_rollups_${resolution}`, statements: rollupTableStatements(schema, resolution) });
   }
-  if (context.timescale) {
-    const t = context.timescaleOptions;
-    list.push({ id: '0004_timescaledb_measurements', statements: hypertableStatements(schema, 'measurements', 'time', t.rawChunkInterval) });
+  const t = context.timescale;
+  if (t) {
+    list.push({ id: '0004_timescaledb_measurements', statements: hypertableStatements(schema, measurementsTable, 'time', t.rawChunkInterval) });
     for (const resolution of context.resolutions) {
       const chunk = t.rollupChunkInterval[resolution] ?? '30 days';
       list.push({ id: `0004_timescaledb_rollups_${resolution}`, statements: hypertableStatements(schema, rollupTable(resolution), 'bucket', chunk) });
@@ -104,10 +108,10 @@ export function migrations(context: MigrationContext): Migration[] {
  * they are re-applied on every start (remove, then add with the current values).
  */
 export function policyStatements(context: MigrationContext): string[] {
-  if (!context.timescale) return [];
-  const t = context.timescaleOptions;
+  const t = context.timescale;
+  if (!t) return [];
   const tables: { table: string; compressAfter: string | null; retention: string | null }[] = [
-    { table: 'measurements', compressAfter: t.rawCompressAfter, retention: t.rawRetention },
+    { table: measurementsTable, compressAfter: t.rawCompressAfter, retention: t.rawRetention },
     ...context.resolutions.map((r) => ({
       table: rollupTable(r),
       compressAfter: r in t.rollupCompressAfter ? (t.rollupCompressAfter[r] ?? null) : '30 days',

@@ -1,0 +1,52 @@
+/**
+ * The PostgreSQL tables the timescale-sink writes and the query API reads, all
+ * in one configured schema (schemas/migrations.ts creates them):
+ *
+ * - `series`: one row per series path, with its identity (tenant, site, device,
+ *   metric), kind, unit, and first and last reading times;
+ * - `measurements`: every raw reading, keyed by (path, time);
+ * - `rollups_<resolution>`: one row per series and window, keyed by (path,
+ *   bucket = window start), the highest revision of the window's Rollup record.
+ *
+ * Times are timestamptz; `delta` is null for series that are not energy.
+ */
+import { parseResolution } from './resolution';
+
+/** Column names, in the order the tables declare them (and COPY sends them). */
+export const columns = {
+  series: ['path', 'tenant', 'site', 'device', 'metric', 'kind', 'unit', 'first_seen', 'last_seen'],
+  measurements: ['path', 'time', 'value', 'received_at'],
+  rollups: ['path', 'bucket', 'bucket_end', 'kind', 'count', 'sum', 'min', 'max', 'first', 'first_time', 'last', 'last_time', 'delta', 'resets', 'final', 'revision', 'computed_at'],
+} as const;
+
+export const seriesTable = 'series';
+export const measurementsTable = 'measurements';
+
+/** The table of one resolution's rollups; the resolution is validated, so the name cannot inject SQL. */
+export function rollupTable(resolution: string): string {
+  return `rollups_${parseResolution(resolution).name}`;
+}
+
+export function quoteIdent(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}
+
+export function qualified(schema: string, table: string): string {
+  return `${quoteIdent(schema)}.${quoteIdent(table)}`;
+}
+
+/** The tables' names in one schema, quoted and qualified, ready for SQL text. */
+export interface Tables {
+  series: string;
+  measurements: string;
+  /** `rollups_<resolution>` by resolution name */
+  rollups: ReadonlyMap<string, string>;
+}
+
+export function tableNames(schema: string, resolutions: readonly string[]): Tables {
+  return {
+    series: qualified(schema, seriesTable),
+    measurements: qualified(schema, measurementsTable),
+    rollups: new Map(resolutions.map((name) => [name, qualified(schema, rollupTable(name))])),
+  };
+}
