@@ -1,5 +1,5 @@
-import { eventually, freshGroupId, onCleanup, testKafka } from '../../test/factories';
-import { freshSinkTopics, groupCaughtUp, produceMeasurements, produceRollups, reading, rollup, spawnCli } from '../../test/sink-records';
+import { eventually, freshGroupId } from '../../test/factories';
+import { freshSinkTopics, groupCaughtUp, produceMeasurements, produceRollups, reading, readRecords, rollup, spawnCli } from '../../test/sink-records';
 import { resolutions, t0, sinkOptions, startSink, readings, rawRows, expectedRaw, countOf, freshSchema } from './timescale-sink.fixture';
 
 describe('timescale-sink', () => {
@@ -31,7 +31,7 @@ describe('timescale-sink', () => {
     expect(series.rows).toHaveLength(4);
     expect(series.rows[0]).toEqual({ path: '/acme/plant0/m0/kwh', tenant: 'acme', site: 'plant0', device: 'm0', metric: 'kwh', kind: 'energy', unit: 'kWh', f: String(t0), l: String(t0 + 49_000) });
 
-    const deadLetters = await readAll(topics.deadLetter, 1);
+    const deadLetters = await readRecords(topics.deadLetter, 1);
     const dead = await topics.deadLetterCodec.decode(deadLetters[0]!);
     expect(dead).toMatchObject({ source: 'timescale-sink', reason: 'undecodable', sourceTopic: topics.measurements });
     expect(Buffer.compare(dead.payload, garbage)).toBe(0);
@@ -64,7 +64,7 @@ describe('timescale-sink', () => {
     expect(await rawRows(pool)).toEqual(expectedRaw(good));
     expect((await pool.query('select count(*)::int as n from series where tenant = $1', ['globex'])).rows[0].n).toBe(3);
 
-    const [deadLetter] = await readAll(topics.deadLetter, 1);
+    const [deadLetter] = await readRecords(topics.deadLetter, 1);
     const dead = await topics.deadLetterCodec.decode(deadLetter!);
     expect(dead).toMatchObject({ source: 'timescale-sink', reason: 'unwritable', sourceTopic: topics.measurements });
     expect(dead.message).toMatch(/22021|0x00/);
@@ -101,13 +101,3 @@ describe('timescale-sink', () => {
   });
 });
 
-
-async function readAll(topic: string, count: number): Promise<Buffer[]> {
-  const consumer = testKafka().consumer({ groupId: freshGroupId() });
-  await consumer.connect();
-  onCleanup(() => consumer.disconnect());
-  await consumer.subscribe({ topics: [topic], fromBeginning: true });
-  const values: Buffer[] = [];
-  await consumer.run({ eachMessage: async ({ message }) => { if (message.value) values.push(message.value); } });
-  return eventually(() => (values.length >= count ? values : undefined), `${count} records on ${topic}`);
-}
