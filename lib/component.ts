@@ -7,6 +7,8 @@ import { installShutdown } from './shutdown';
 export interface RunningComponent {
   /** Whether it can do its work now; `/readyz` answers from this. */
   ready(): boolean;
+  /** What `/readyz` reports beside its status, such as a sink's failing partitions. */
+  readiness?(): Record<string, unknown>;
   /** Stop taking input, flush, commit, disconnect. */
   stop(): Promise<void>;
   metrics: Registry;
@@ -35,7 +37,7 @@ export async function runComponent(run: ComponentRun): Promise<void> {
   const component = await run.start(logger);
   shutdown.onStop('component', () => component.stop());
   const port = process.env.OPS_PORT ? Number(process.env.OPS_PORT) : run.opsPort;
-  const ops = await startOpsServer({ port, registry: component.metrics, ready: () => component.ready(), logger });
+  const ops = await startOpsServer({ port, registry: component.metrics, ready: () => component.ready(), readiness: () => component.readiness?.() ?? {}, logger });
   shutdown.onStop('ops-server', () => ops.close());
   logger.info({ event: 'component_started', opsPort: ops.port }, `${run.name} started`);
   void component.failed?.then((error) => {

@@ -8,6 +8,8 @@ export const errorCodes = {
   REGISTRY_UNAVAILABLE: { retriable: true, summary: 'the schema registry could not be reached' },
   REGISTRY_REJECTED: { retriable: false, summary: 'the schema registry refused a schema or request' },
   DATABASE_UNAVAILABLE: { retriable: true, summary: 'PostgreSQL could not be reached or the write failed transiently' },
+  DATABASE_REJECTED: { retriable: false, summary: 'PostgreSQL refused a statement for a reason retrying cannot fix (missing table, permissions, ...): see its SQLSTATE' },
+  RECORD_UNWRITABLE: { retriable: false, summary: 'the store refuses a record for its data (a NUL byte in text, ...); the sinks dead-letter it as `unwritable`' },
   REDIS_UNAVAILABLE: { retriable: true, summary: 'Redis could not be reached' },
   MQTT_UNAVAILABLE: { retriable: true, summary: 'the MQTT broker could not be reached' },
   RECORD_UNDECODABLE: { retriable: false, summary: 'a Kafka record is not in the Confluent Avro wire format or its schema is unknown' },
@@ -37,4 +39,14 @@ export class FleetstreamError extends Error {
     this.code = code;
     this.retriable = options.retriable ?? errorCodes[code].retriable;
   }
+}
+
+/**
+ * Whether retrying `error` can help. A FleetstreamError says so itself; any
+ * other error is retried, since only our own codes are classified: kafkajs
+ * marks an exhausted retry (KafkaJSNumberOfRetriesExceeded) non-retriable even
+ * when the cause is a broker that is merely down for a while.
+ */
+export function isRetriable(error: unknown): boolean {
+  return !(error instanceof FleetstreamError) || error.retriable;
 }

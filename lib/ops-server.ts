@@ -10,6 +10,8 @@ export interface OpsServerOptions {
   registry: Registry;
   /** Whether the component can do its work now (connected, assigned, caught up). */
   ready: () => boolean;
+  /** Details `/readyz` reports beside its status (a sink: the partitions whose writes fail). */
+  readiness?: () => Record<string, unknown>;
   logger: Logger;
 }
 
@@ -27,7 +29,7 @@ export async function startOpsServer(options: OpsServerOptions): Promise<OpsServ
   app.get('/healthz', async () => ({ status: 'ok' }));
   app.get('/readyz', async (_request, reply) => {
     const ready = options.ready();
-    return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not ready' });
+    return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not ready', ...options.readiness?.() });
   });
   app.get('/metrics', async (_request, reply) =>
     reply.type(options.registry.contentType).send(await options.registry.metrics()),

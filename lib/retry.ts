@@ -1,7 +1,11 @@
+import { isRetriable } from './errors';
+
 /**
  * Retries an operation with capped exponential backoff until it succeeds or
  * the signal aborts: for writes that must not be dropped (a record not yet in
  * Kafka, a batch not yet in the database), where giving up would lose data.
+ * An error that retrying cannot fix (`isRetriable` of lib/errors.ts) is thrown
+ * at once: looping on it would stall the caller forever.
  */
 export interface RetryOptions {
   signal: AbortSignal;
@@ -24,6 +28,7 @@ export async function retryUntilDone<T>(operation: () => Promise<T>, options: Re
     try {
       return await operation();
     } catch (error) {
+      if (!isRetriable(error)) throw error;
       if (options.signal.aborted) throw new RetryAborted(error);
       const delayMs = Math.min(max, initial * 2 ** (attempt - 1));
       options.onRetry?.(error, attempt, delayMs);

@@ -14,6 +14,7 @@ export const deadLetterReasons = {
   timestamp_too_old: 'the timestamp is before the configured floor (minTimestamp)',
   late: 'the reading arrived after its rollup window closed (it is still stored raw)',
   undecodable: 'a Kafka record could not be decoded with its schema',
+  unwritable: 'a sink\'s store refuses the record for its data (PostgreSQL: a NUL byte in a text field, a value out of range; Redis: a key of the wrong type); the rest of its batch is written',
 } as const;
 
 export type DeadLetterReason = keyof typeof deadLetterReasons;

@@ -8,7 +8,7 @@ import { createRegistryClient } from '../schemas/registry-client';
 import type { DeadLetter, Measurement, Rollup } from '../schemas/types';
 import { spawnComponent } from './cli-process';
 import { componentEnvironment } from './component-environment';
-import { eventually, freshTopic, onCleanup, testKafka, testSettings } from './factories';
+import { eventually, freshGroupId, freshTopic, onCleanup, testKafka, testSettings } from './factories';
 
 // the registry keeps its schemas in PostgreSQL, which the timescale-sink's restart test restarts: registration waits it out
 const register = (codec: AvroCodec<unknown>) => eventually(() => codec.register(), `registering ${codec.subject}`, 30000, 200);
@@ -97,4 +97,15 @@ export async function groupCaughtUp(groupId: string, topics: string[]): Promise<
  */
 export function spawnWithOptions(component: string, options: Record<string, string>): ChildProcess {
   return spawnComponent(component, { LOG_LEVEL: process.env.SINK_TEST_LOG_LEVEL ?? 'warn', ...componentEnvironment(component, options) }).child;
+}
+
+/** The values of the first `count` records of a topic, read from the beginning. */
+export async function readRecords(topic: string, count: number): Promise<Buffer[]> {
+  const consumer = testKafka().consumer({ groupId: freshGroupId() });
+  await consumer.connect();
+  onCleanup(() => consumer.disconnect());
+  await consumer.subscribe({ topics: [topic], fromBeginning: true });
+  const values: Buffer[] = [];
+  await consumer.run({ eachMessage: async ({ message }) => { if (message.value) values.push(message.value); } });
+  return eventually(() => (values.length >= count ? values : undefined), `${count} records on ${topic}`);
 }

@@ -5,7 +5,8 @@ import { FleetstreamError } from '../../lib/errors';
 import { componentLogger, type Logger } from '../../lib/logger';
 import { startBatchConsumer } from '../sink-kit/batch-consumer';
 import { connectSinkInputs } from '../sink-kit/sink-inputs';
-import { decodeBatch, sendRejected } from '../sink-kit/decode-batch';
+import { sendRejected } from '../sink-kit/decode-batch';
+import { decodeAndWrite } from '../sink-kit/write-separating-unwritable';
 import { parseRedisSinkOptions } from './options';
 import { createSinkMetrics } from '../sink-kit/sink-metrics';
 import { HierarchyCache, loadScripts, measurementCommands, rollupCommands, runPipelined } from './writer';
@@ -36,19 +37,19 @@ export async function start(input: unknown, logger: Logger = componentLogger('re
 
   const write = async (batch: Batch) => {
     const target = targets.get(batch.topic)!;
-    if (target.kind === 'measurements') {
-      const { values, rejected } = await decodeBatch(batch, target.codec);
-      const latest = measurementCommands(options.keyPrefix, values, options.readingsPerCall, hierarchy);
-      await runPipelined(redis, latest.commands, options.pipelineDepth);
-      latest.written();
-      metrics.rowsWritten.inc({ target: 'latest' }, values.length);
-      await sendRejected(rejected, deadLetters, metrics);
-    } else {
-      const { values, rejected } = await decodeBatch(batch, target.codec);
-      await runPipelined(redis, rollupCommands(options.keyPrefix, target.resolution, options.horizons[target.resolution]!, values), options.pipelineDepth);
-      metrics.rowsWritten.inc({ target: `rollups:${target.resolution}` }, values.length);
-      await sendRejected(rejected, deadLetters, metrics);
-    }
+    // two calls, one per record type, so each keeps its type
+    const rejected = target.kind === 'measurements'
+      ? await decodeAndWrite(batch, target.codec, async (values) => {
+        const latest = measurementCommands(options.keyPrefix, values, options.readingsPerCall, hierarchy);
+        await runPipelined(redis, latest.commands, options.pipelineDepth, `writing ${values.length} records of ${batch.topic}`);
+        latest.written();
+        metrics.rowsWritten.inc({ target: 'latest' }, values.length);
+      })
+      : await decodeAndWrite(batch, target.codec, async (values) => {
+        await runPipelined(redis, rollupCommands(options.keyPrefix, target.resolution, options.horizons[target.resolution]!, values), options.pipelineDepth, `writing ${values.length} records of ${batch.topic}`);
+        metrics.rowsWritten.inc({ target: `rollups:${target.resolution}` }, values.length);
+      });
+    await sendRejected(rejected, deadLetters, metrics);
   };
 
   const consumer = await startBatchConsumer({
@@ -64,6 +65,7 @@ export async function start(input: unknown, logger: Logger = componentLogger('re
   return {
     metrics: metrics.registry,
     ready: () => consumer.ready() && redis.status === 'ready',
+    readiness: () => ({ redis: redis.status, ...consumer.readiness() }),
     failed: consumer.failed,
     async stop() {
       await consumer.stop();

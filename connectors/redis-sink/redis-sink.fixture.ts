@@ -33,11 +33,11 @@ export async function startSink(options: ReturnType<typeof sinkOptions>): Promis
 }
 
 /** What most tests start from: a Redis client, a fresh key prefix (cleaned up after the file) and fresh topics. */
-export async function freshResources(): Promise<{ redis: Redis; prefix: string; topics: SinkTopics }> {
+export async function freshResources(partitions?: number): Promise<{ redis: Redis; prefix: string; topics: SinkTopics }> {
   const redis = client();
   const prefix = freshKeyPrefix();
   cleanupKeys(redis, prefix);
-  return { redis, prefix, topics: await freshSinkTopics(resolutions) };
+  return { redis, prefix, topics: await freshSinkTopics(resolutions, partitions) };
 }
 
 function cleanupKeys(redis: Redis, prefix: string): void {

@@ -1,5 +1,5 @@
 import { eventually, freshGroupId } from '../../test/factories';
-import { groupCaughtUp, produceMeasurements, produceRollups, reading, rollup, spawnWithOptions } from '../../test/sink-records';
+import { groupCaughtUp, produceMeasurements, produceRollups, reading, readRecords, rollup, spawnWithOptions } from '../../test/sink-records';
 import { resolutions, t0, client, sinkOptions, startSink, newestByPath, latestMatches, series, freshResources } from './redis-sink.fixture';
 
 describe('redis-sink', () => {
@@ -55,6 +55,30 @@ describe('redis-sink', () => {
     expect(await groupCaughtUp(options.groupId, [topics.measurements])).toBe(false); // the interval has not come round
     await sink.stop();
     expect(await groupCaughtUp(options.groupId, [topics.measurements])).toBe(true);
+  });
+
+  it('dead-letters a reading whose key Redis refuses (WRONGTYPE) as unwritable, writes the rest of its batch, and the partition keeps flowing', async () => {
+    const { redis, prefix, topics } = await freshResources(1); // one partition: the bad record shares it with every tenant
+    const blocked = '/acme/plant0/blocked/kwh';
+    await redis.set(`${prefix}latest:${blocked}`, 'a string, not a hash'); // written under the sink's prefix by something else
+    const good = [...series(6, 10, 0), reading('/globex/depot/g1/kwh', t0, 4)];
+    const bad = reading(blocked, t0, 1);
+    await produceMeasurements(topics, [...good.slice(0, 30), bad, ...good.slice(30)]);
+
+    const options = { ...sinkOptions(topics, prefix, freshGroupId()), readingsPerCall: 8 };
+    const sink = await startSink(options);
+    await eventually(async () => (await groupCaughtUp(options.groupId, [topics.measurements])) || undefined, 'offsets committed past the refused record');
+    expect(await latestMatches(redis, prefix, newestByPath(good))).toBe(true);
+    const [deadLetter] = await readRecords(topics.deadLetter, 1);
+    const dead = await topics.deadLetterCodec.decode(deadLetter!);
+    expect(dead).toMatchObject({ source: 'redis-sink', reason: 'unwritable', sourceTopic: topics.measurements });
+    expect(dead.message).toMatch(/WRONGTYPE/);
+    expect(Buffer.compare(dead.payload, topics.measurementCodec.encode(bad))).toBe(0);
+
+    const later = series(2, 3, 100);
+    await produceMeasurements(topics, later);
+    await eventually(() => latestMatches(redis, prefix, newestByPath(later)), 'the later readings');
+    expect(sink.ready()).toBe(true);
   });
 
   it('survives its own SIGKILL mid-stream', async () => {

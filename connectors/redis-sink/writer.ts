@@ -3,6 +3,7 @@ import type { ChainableCommander } from 'ioredis';
 import type { Measurement, Rollup } from '../../schemas/types';
 import { childrenKey, latestKey, liveChannel, liveMessage, rollupMember, rollupsKey } from '../../schemas/redis-keys';
 import { hierarchyEdges } from '../../schemas/series-path';
+import { redisError } from './redis-error';
 import { putRollup, scripts, setLatest } from './scripts';
 
 type Command = (pipeline: ChainableCommander) => void;
@@ -61,10 +62,10 @@ export function rollupCommands(prefix: string, resolution: string, horizonMs: nu
  * Sends the commands in pipelines of `depth`, in order, each pipeline without
  * waiting for the one before (Redis answers a connection's commands in order,
  * and our side builds the next pipeline while Redis runs the last); throws on
- * the first failed command (the whole batch is then retried: every command is
- * idempotent). Scripts missing after a server restart are loaded again first.
+ * the first failed command, classified by redis-error.ts (every command is
+ * idempotent, so the batch, or its halves, can be written again). Scripts missing after a server restart are loaded again first.
  */
-export async function runPipelined(redis: Redis, commands: readonly Command[], depth: number): Promise<void> {
+export async function runPipelined(redis: Redis, commands: readonly Command[], depth: number, doing = 'writing to Redis'): Promise<void> {
   const sent: Promise<[Error | null, unknown][] | null>[] = [];
   for (let start = 0; start < commands.length; start += depth) {
     const pipeline = redis.pipeline();
@@ -72,12 +73,12 @@ export async function runPipelined(redis: Redis, commands: readonly Command[], d
     sent.push(pipeline.exec());
   }
   for (const exec of sent) {
-    const results = (await exec) ?? [];
+    const results = (await exec.catch((error: Error) => { throw redisError(error, doing); })) ?? [];
     const failed = results.find(([error]) => error);
     if (failed) {
       const error = failed[0] as Error;
       if (/NOSCRIPT/.test(error.message)) await loadScripts(redis);
-      throw error;
+      throw redisError(error, doing);
     }
   }
 }

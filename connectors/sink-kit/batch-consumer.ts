@@ -2,6 +2,7 @@ import type { Batch, Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import type { Logger } from '../../lib/logger';
 import type { SinkMetrics } from './sink-metrics';
 import { stoppedForGood } from '../../lib/consumer-stopped';
+import { isRetriable } from '../../lib/errors';
 
 export interface BatchConsumerOptions {
   kafka: Kafka;
@@ -19,14 +20,33 @@ export interface BatchConsumerOptions {
   fetchMaxWait: number;
   logger: Logger;
   metrics: SinkMetrics;
-  /** Writes one Kafka batch; throws to have it retried. Runs again after a failure, so it must be idempotent. */
+  /**
+   * Writes one Kafka batch; throws to have it retried. Runs again after a failure, so it must be idempotent.
+   * An error that retrying cannot fix (`isRetriable` of lib/errors.ts) stops the consumer for good.
+   */
   write(batch: Batch): Promise<void>;
 }
 
+/** A partition whose batch write fails, retried until it succeeds. */
+export interface FailingPartition {
+  topic: string;
+  partition: number;
+  /** Epoch ms of the first failure in a row. */
+  since: number;
+  attempts: number;
+  error: string;
+}
+
 export interface RunningBatchConsumer {
+  /** Joined the group, and no partition's write is failing. */
   ready(): boolean;
+  /** What `/readyz` reports beside its status: the partitions whose writes fail. */
+  readiness(): { failingPartitions: FailingPartition[] };
   stop(): Promise<void>;
-  /** Settles when the consumer stopped for good: kafkajs does not restart it after an error it cannot retry. */
+  /**
+   * Settles when the consumer stopped for good: kafkajs does not restart it after an error it cannot
+   * retry, or a write failed with an error retrying cannot fix (a missing table, no permission).
+   */
   failed: Promise<Error>;
 }
 
@@ -34,7 +54,9 @@ export interface RunningBatchConsumer {
  * Consumes with a batch's offsets marked done only after `write` resolved; a
  * failed write is retried with exponential backoff (the consumer heartbeats
  * meanwhile) and nothing after it is committed until it succeeds. A crash
- * replays from the last commit, which the idempotent writes absorb.
+ * replays from the last commit, which the idempotent writes absorb. Failures
+ * are tracked per partition (readiness, `partition_failing`): one partition
+ * that fails holds back its share of every tenant's data.
  *
  * Written offsets are committed by a timer every `commitInterval` ms, never on
  * a batch's way: kafkajs fetches again only once the last fetch's batches are
@@ -49,7 +71,8 @@ export async function startBatchConsumer(options: BatchConsumerOptions): Promise
   // a 10 s session: a crashed member's partitions move on within seconds, not kafkajs's default 30
   const consumer: Consumer = options.kafka.consumer({ groupId: options.groupId, maxBytesPerPartition: 4 * 1024 * 1024, sessionTimeout: 10_000, heartbeatInterval: 1000, minBytes: options.fetchMinBytes, maxWaitTimeInMs: options.fetchMaxWait });
   let joined = false;
-  let failing = false;
+  /** By `topic|partition`. */
+  const failing = new Map<string, FailingPartition>();
   let stopping = false;
   const wake = new AbortController();
   /** The next offset to read per topic-partition, of batches written. */
@@ -73,14 +96,23 @@ export async function startBatchConsumer(options: BatchConsumerOptions): Promise
     // partitions now elsewhere: their new owner commits them
     const assigned = event.payload.memberAssignment;
     for (const [key, done] of written) if (!assigned[done.topic]?.includes(done.partition)) written.delete(key);
+    for (const [key, partition] of failing) if (!assigned[partition.topic]?.includes(partition.partition)) recovered(key, partition);
   });
   consumer.on(consumer.events.REBALANCING, () => void commitWritten());
   consumer.on(consumer.events.CRASH, (event) => {
     joined = false;
     if (event.payload.restart) logger.error({ event: 'consumer_crashed', err: event.payload.error }, 'consumer crashed; kafkajs restarts it');
   });
-  const failed = stoppedForGood(consumer);
-  void failed.then((error) => logger.error({ event: 'consumer_stopped', err: error }, 'consumer stopped after an error kafkajs does not retry'));
+  const crashed = stoppedForGood(consumer);
+  void crashed.then((error) => logger.error({ event: 'consumer_stopped', err: error }, 'consumer stopped after an error kafkajs does not retry'));
+  let refuse!: (error: Error) => void;
+  const refused = new Promise<Error>((resolve) => (refuse = resolve));
+  const failed = Promise.race([crashed, refused]);
+  /** Forgets a partition's failure: its write succeeded, or it moved to another member. */
+  const recovered = (key: string, partition: FailingPartition): void => {
+    failing.delete(key);
+    metrics.failingPartitions.set({ topic: partition.topic, partition: partition.partition }, 0);
+  };
   await consumer.connect();
   await consumer.subscribe({ topics: options.topics, fromBeginning: options.fromBeginning });
   await consumer.run({
@@ -100,27 +132,41 @@ export async function startBatchConsumer(options: BatchConsumerOptions): Promise
   async function writeBatch({ batch, heartbeat, isRunning, isStale, resolveOffset }: EachBatchPayload): Promise<void> {
     if (batch.messages.length === 0) return;
     const timer = metrics.batchSeconds.startTimer({ topic: batch.topic });
+    const { topic, partition } = batch;
+    const key = `${topic}|${partition}`;
     let delay = options.retryInitial;
     for (let attempt = 1; ; attempt++) {
       try {
         await options.write(batch);
         break;
       } catch (error) {
-        metrics.errors.inc({ topic: batch.topic });
-        failing = true;
+        metrics.errors.inc({ topic });
+        const since = failing.get(key)?.since ?? Date.now();
+        failing.set(key, { topic, partition, since, attempts: attempt, error: (error as Error).message });
+        metrics.failingPartitions.set({ topic, partition }, 1);
+        if (!isRetriable(error)) {
+          // retrying would stall the partition forever, and quietly: stop, so the process exits saying why
+          logger.error({ event: 'batch_write_refused', topic, partition, err: error }, 'batch write failed for a reason retrying cannot fix; stopping');
+          consumer.pause([{ topic, partitions: [partition] }]);
+          refuse(error as Error);
+          return;
+        }
         if (stopping || !isRunning() || isStale()) return;
-        logger.warn({ event: 'batch_write_failed', topic: batch.topic, partition: batch.partition, attempt, retryInMs: delay, err: error }, 'batch write failed; retrying');
+        logger.warn({ event: 'batch_write_failed', topic, partition, attempt, retryInMs: delay, err: error }, 'batch write failed; retrying');
         await sleep(delay, wake.signal);
         if (stopping || !isRunning() || isStale()) return;
         await heartbeat().catch(() => undefined);
         delay = Math.min(delay * 2, options.retryMax);
       }
     }
-    if (failing) logger.info({ event: 'batch_write_recovered', topic: batch.topic, partition: batch.partition }, 'writes succeed again');
-    failing = false;
+    const wasFailing = failing.get(key);
+    if (wasFailing) {
+      logger.info({ event: 'batch_write_recovered', topic, partition, failingForMs: Date.now() - wasFailing.since }, 'writes succeed again');
+      recovered(key, wasFailing);
+    }
     resolveOffset(batch.lastOffset());
-    written.set(`${batch.topic}|${batch.partition}`, { topic: batch.topic, partition: batch.partition, offset: (BigInt(batch.lastOffset()) + 1n).toString() });
-    metrics.batches.inc({ topic: batch.topic });
+    written.set(key, { topic, partition, offset: (BigInt(batch.lastOffset()) + 1n).toString() });
+    metrics.batches.inc({ topic });
     timer();
   }
 
@@ -128,7 +174,8 @@ export async function startBatchConsumer(options: BatchConsumerOptions): Promise
 
   return {
     failed,
-    ready: () => joined && !failing,
+    ready: () => joined && failing.size === 0,
+    readiness: () => ({ failingPartitions: [...failing.values()] }),
     async stop() {
       stopping = true;
       wake.abort();
@@ -145,7 +192,9 @@ export async function startBatchConsumer(options: BatchConsumerOptions): Promise
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     if (signal.aborted) return resolve();
-    const timer = setTimeout(resolve, ms);
-    signal.addEventListener('abort', () => { clearTimeout(timer); resolve(); }, { once: true });
+    // the listener goes with the timer: a partition retrying for hours would otherwise pile them up on the one signal
+    const onAbort = () => { clearTimeout(timer); resolve(); };
+    const timer = setTimeout(() => { signal.removeEventListener('abort', onAbort); resolve(); }, ms);
+    signal.addEventListener('abort', onAbort, { once: true });
   });
 }

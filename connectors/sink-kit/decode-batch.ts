@@ -7,32 +7,39 @@ export interface RejectedRecord {
   topic: string;
   partition: number;
   message: KafkaMessage;
-  reason: 'undecodable';
+  reason: 'undecodable' | 'unwritable';
   error: Error;
 }
 
+/** A Kafka record and its decoded value. */
+export interface DecodedRecord<T> {
+  message: KafkaMessage;
+  value: T;
+}
+
 /**
- * A sink's Kafka batch decoded: the values, and the records that can never be
- * decoded (for the dead-letter topic). Tombstones of compacted rollup topics are
- * skipped; any other error (the registry unreachable) throws, so the batch is retried.
+ * A sink's Kafka batch decoded: the records with their values, and the records
+ * that can never be decoded (for the dead-letter topic). Tombstones of compacted
+ * rollup topics are skipped; any other error (the registry unreachable) throws,
+ * so the batch is retried.
  */
-export async function decodeBatch<T>(batch: Batch, codec: AvroCodec<T>): Promise<{ values: T[]; rejected: RejectedRecord[] }> {
-  const values: T[] = [];
+export async function decodeBatch<T>(batch: Batch, codec: AvroCodec<T>): Promise<{ records: DecodedRecord<T>[]; rejected: RejectedRecord[] }> {
+  const records: DecodedRecord<T>[] = [];
   const rejected: RejectedRecord[] = [];
   for (const message of batch.messages) {
     if (!message.value) continue;
     try {
-      values.push(await codec.decode(message.value));
+      records.push({ message, value: await codec.decode(message.value) });
     } catch (error) {
       if (!isUndecodable(error)) throw error;
       rejected.push({ topic: batch.topic, partition: batch.partition, message, reason: 'undecodable', error: error as Error });
     }
   }
-  return { values, rejected };
+  return { records, rejected };
 }
 
-/** Dead-letters the rejected records and counts them; call after the batch's values are written. */
+/** Dead-letters the rejected records and counts them by reason; call after the batch's values are written. */
 export async function sendRejected(rejected: RejectedRecord[], deadLetters: DeadLetterWriter, metrics: SinkMetrics): Promise<void> {
   await deadLetters.send(rejected);
-  if (rejected.length > 0) metrics.deadLettered.inc({ reason: 'undecodable' }, rejected.length);
+  for (const record of rejected) metrics.deadLettered.inc({ reason: record.reason });
 }

@@ -1,4 +1,4 @@
-import { Counter, Histogram, type Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { createMetricsRegistry } from '../../lib/metrics';
 
 /** What a sink reports on /metrics. */
@@ -12,6 +12,8 @@ export interface SinkMetrics {
   batchSeconds: Histogram<'topic'>;
   /** Failed write attempts (each is retried), by topic. */
   errors: Counter<'topic'>;
+  /** 1 while a partition's batch write fails, 0 once it succeeds again. */
+  failingPartitions: Gauge<'topic' | 'partition'>;
   /** Records sent to the dead-letter topic, by reason. */
   deadLettered: Counter<'reason'>;
 }
@@ -28,6 +30,7 @@ export function createSinkMetrics(component: string, prefix: string): SinkMetric
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
     }),
     errors: new Counter({ name: `${prefix}_write_errors_total`, help: 'failed write attempts, each retried', labelNames: ['topic'], registers }),
+    failingPartitions: new Gauge({ name: `${prefix}_partition_failing`, help: '1 while the partition\'s batch write fails, 0 once it succeeds', labelNames: ['topic', 'partition'], registers }),
     deadLettered: new Counter({ name: `${prefix}_dead_lettered_total`, help: 'records sent to the dead-letter topic', labelNames: ['reason'], registers }),
   };
 }

@@ -1,14 +1,16 @@
 import type { Batch } from 'kafkajs';
-import { Pool } from 'pg';
+import { Pool, type PoolClient } from 'pg';
 import type { RunningComponent } from '../../lib/component';
 import { componentLogger, type Logger } from '../../lib/logger';
 import { FleetstreamError } from '../../lib/errors';
 import { rollupTable } from '../../schemas/tables';
-import type { Measurement, Rollup } from '../../schemas/types';
+import type { AvroCodec } from '../../schemas/avro-codec';
 import { startBatchConsumer } from '../sink-kit/batch-consumer';
 import { connectSinkInputs, type SinkTarget } from '../sink-kit/sink-inputs';
 import type { DeadLetterWriter } from '../sink-kit/dead-letter-writer';
-import { decodeBatch, sendRejected } from '../sink-kit/decode-batch';
+import { sendRejected, type RejectedRecord } from '../sink-kit/decode-batch';
+import { decodeAndWrite } from '../sink-kit/write-separating-unwritable';
+import { databaseError } from '../../lib/pg-error-class';
 import { runMigrations, type MigrateResult } from './migrate';
 import { parseTimescaleSinkOptions, type TimescaleSinkOptions } from './options';
 import { createSinkMetrics, type SinkMetrics } from '../sink-kit/sink-metrics';
@@ -68,6 +70,7 @@ export async function start(input: unknown, logger: Logger = componentLogger('ti
   return {
     metrics: metrics.registry,
     ready: () => consumer.ready(),
+    readiness: () => consumer.readiness(),
     failed: consumer.failed,
     async stop() {
       await consumer.stop();
@@ -77,45 +80,54 @@ export async function start(input: unknown, logger: Logger = componentLogger('ti
   };
 }
 
-async function writeBatch(
-  batch: Batch,
-  target: SinkTarget,
-  deps: { pool: Pool; options: TimescaleSinkOptions; deadLetters: DeadLetterWriter; metrics: SinkMetrics; seriesCache: SeriesCache; rollupWindows: Map<string, RollupWindowCache> },
-): Promise<void> {
-  const { pool, options, metrics } = deps;
-  // two calls, one per record type, so each result keeps its type
-  const decoded = target.kind === 'measurements' ? await decodeBatch(batch, target.codec) : await decodeBatch(batch, target.codec);
-  if (decoded.values.length > 0) {
-    const client = await pool.connect();
-    let broken = false;
-    // a checked-out client has no pool listener: without this, a server restart between two
-    // statements is an unhandled 'error' event that ends the process; the next statement fails instead
-    const onConnectionError = (): void => {
-      broken = true;
-    };
-    client.on('error', onConnectionError);
-    try {
-      await client.query('begin');
-      if (target.kind === 'measurements') {
-        const written = await writeMeasurements(client, options.schema, decoded.values as Measurement[], options.writeMethod, deps.seriesCache);
-        await client.query('commit');
-        written.committed();
-        metrics.rowsWritten.inc({ target: 'measurements' }, written.rows);
-      } else {
-        const written = await writeRollups(client, options.schema, target.resolution, decoded.values as Rollup[], deps.rollupWindows.get(target.resolution));
-        await client.query('commit');
-        written.committed();
-        metrics.rowsWritten.inc({ target: rollupTable(target.resolution) }, written.rows);
-      }
-    } catch (error) {
-      broken = true;
-      await client.query('rollback').catch(() => undefined);
-      throw new FleetstreamError('DATABASE_UNAVAILABLE', `writing ${batch.messages.length} records of ${batch.topic} failed: ${(error as Error).message}`, { cause: error });
-    } finally {
-      client.off('error', onConnectionError);
-      // a connection that failed mid-transaction is discarded, not reused
-      client.release(broken);
-    }
+type WriteDeps = { pool: Pool; options: TimescaleSinkOptions; deadLetters: DeadLetterWriter; metrics: SinkMetrics; seriesCache: SeriesCache; rollupWindows: Map<string, RollupWindowCache> };
+
+/** A Kafka batch into its tables, but for the records PostgreSQL refuses for their data, which are dead-lettered. */
+async function writeBatch(batch: Batch, target: SinkTarget, deps: WriteDeps): Promise<void> {
+  const { schema, writeMethod } = deps.options;
+  // two calls, one per record type, so each keeps its type
+  const rejected = target.kind === 'measurements'
+    ? await writeRecords(batch, target.codec, 'measurements', deps, (client, values) => writeMeasurements(client, schema, values, writeMethod, deps.seriesCache))
+    : await writeRecords(batch, target.codec, rollupTable(target.resolution), deps, (client, values) => writeRollups(client, schema, target.resolution, values, deps.rollupWindows.get(target.resolution)));
+  await sendRejected(rejected, deps.deadLetters, deps.metrics);
+}
+
+/** Writes a batch's values in one transaction (more if some are unwritable); returns the records to dead-letter. */
+async function writeRecords<T>(
+  batch: Batch, codec: AvroCodec<T>, table: string, deps: WriteDeps,
+  write: (client: PoolClient, values: T[]) => Promise<{ rows: number; committed(): void }>,
+): Promise<RejectedRecord[]> {
+  return decodeAndWrite(batch, codec, async (values) => {
+    const written = await inTransaction(deps.pool, `writing ${values.length} records of ${batch.topic}`, (client) => write(client, values));
+    written.committed();
+    deps.metrics.rowsWritten.inc({ target: table }, written.rows);
+  });
+}
+
+/** Runs `write` in a transaction on a pooled connection; errors are classified by SQLSTATE (lib/pg-error-class.ts). */
+async function inTransaction<R>(pool: Pool, doing: string, write: (client: PoolClient) => Promise<R>): Promise<R> {
+  const client = await pool.connect().catch((error: unknown) => {
+    throw databaseError(error, doing);
+  });
+  let broken = false;
+  // a checked-out client has no pool listener: without this, a server restart between two
+  // statements is an unhandled 'error' event that ends the process; the next statement fails instead
+  const onConnectionError = (): void => {
+    broken = true;
+  };
+  client.on('error', onConnectionError);
+  try {
+    await client.query('begin');
+    const result = await write(client);
+    await client.query('commit');
+    return result;
+  } catch (error) {
+    broken = true;
+    await client.query('rollback').catch(() => undefined);
+    throw databaseError(error, doing);
+  } finally {
+    client.off('error', onConnectionError);
+    // a connection that failed mid-transaction is discarded, not reused (writer.ts keeps a temp table per connection)
+    client.release(broken);
   }
-  await sendRejected(decoded.rejected, deps.deadLetters, metrics);
 }

@@ -1,5 +1,5 @@
-import { eventually, freshGroupId, onCleanup, testKafka } from '../../test/factories';
-import { freshSinkTopics, groupCaughtUp, produceMeasurements, produceRollups, rollup, spawnWithOptions } from '../../test/sink-records';
+import { eventually, freshGroupId } from '../../test/factories';
+import { freshSinkTopics, groupCaughtUp, produceMeasurements, produceRollups, reading, readRecords, rollup, spawnWithOptions } from '../../test/sink-records';
 import { resolutions, t0, sinkOptions, startSink, readings, rawRows, expectedRaw, countOf, freshSchema } from './timescale-sink.fixture';
 
 describe('timescale-sink', () => {
@@ -31,7 +31,7 @@ describe('timescale-sink', () => {
     expect(series.rows).toHaveLength(4);
     expect(series.rows[0]).toEqual({ path: '/acme/plant0/m0/kwh', tenant: 'acme', site: 'plant0', device: 'm0', metric: 'kwh', kind: 'energy', unit: 'kWh', f: String(t0), l: String(t0 + 49_000) });
 
-    const deadLetters = await readAll(topics.deadLetter, 1);
+    const deadLetters = await readRecords(topics.deadLetter, 1);
     const dead = await topics.deadLetterCodec.decode(deadLetters[0]!);
     expect(dead).toMatchObject({ source: 'timescale-sink', reason: 'undecodable', sourceTopic: topics.measurements });
     expect(Buffer.compare(dead.payload, garbage)).toBe(0);
@@ -48,6 +48,34 @@ describe('timescale-sink', () => {
     await startSink(replay);
     await eventually(async () => (await groupCaughtUp(replay.groupId, [topics.measurements, ...Object.values(topics.rollups)])) || undefined, 'replay caught up', 30000);
     expect(await versions()).toEqual(before);
+  });
+
+  it('dead-letters a record PostgreSQL refuses (a NUL byte in its unit) as unwritable, writes the rest of its batch and every tenant, and the partition keeps flowing', async () => {
+    const topics = await freshSinkTopics(resolutions, 1); // one partition: the bad record shares it with every tenant
+    const { pool, schema } = await freshSchema();
+    const good = [...readings(4, 30), ...Array.from({ length: 30 }, (_, i) => reading(`/globex/depot/g${i % 3}/kwh`, t0 + i * 1000, i))];
+    const bad = { ...reading('/acme/plant0/nul/kwh', t0, 1), unit: 'k\u0000Wh' };
+    await produceMeasurements(topics, [...good.slice(0, 70), bad, ...good.slice(70)]); // in the middle of one batch
+    const badBytes = topics.measurementCodec.encode(bad);
+
+    const options = sinkOptions(topics, schema, freshGroupId());
+    const sink = await startSink(options);
+    await eventually(async () => (await groupCaughtUp(options.groupId, [topics.measurements])) || undefined, 'offsets committed past the bad record');
+    expect(await rawRows(pool)).toEqual(expectedRaw(good));
+    expect((await pool.query('select count(*)::int as n from series where tenant = $1', ['globex'])).rows[0].n).toBe(3);
+
+    const [deadLetter] = await readRecords(topics.deadLetter, 1);
+    const dead = await topics.deadLetterCodec.decode(deadLetter!);
+    expect(dead).toMatchObject({ source: 'timescale-sink', reason: 'unwritable', sourceTopic: topics.measurements });
+    expect(dead.message).toMatch(/22021|0x00/);
+    expect(Buffer.compare(dead.payload, badBytes)).toBe(0);
+    expect(await sink.metrics.metrics()).toMatch(/fleetstream_timescale_sink_dead_lettered_total\{reason="unwritable",component="timescale-sink"\} 1/);
+
+    // later readings of the same partition land too
+    const later = readings(2, 5, 100);
+    await produceMeasurements(topics, later);
+    await eventually(async () => ((await countOf(pool, 'measurements')) === good.length + later.length ? true : undefined), 'the later readings');
+    expect(sink.ready()).toBe(true);
   });
 
   it('survives its own SIGKILL mid-stream: the stored rows are exactly the expected set', async () => {
@@ -73,13 +101,3 @@ describe('timescale-sink', () => {
   });
 });
 
-
-async function readAll(topic: string, count: number): Promise<Buffer[]> {
-  const consumer = testKafka().consumer({ groupId: freshGroupId() });
-  await consumer.connect();
-  onCleanup(() => consumer.disconnect());
-  await consumer.subscribe({ topics: [topic], fromBeginning: true });
-  const values: Buffer[] = [];
-  await consumer.run({ eachMessage: async ({ message }) => { if (message.value) values.push(message.value); } });
-  return eventually(() => (values.length >= count ? values : undefined), `${count} records on ${topic}`);
-}
