@@ -12,8 +12,10 @@ import { start as startRollups } from '../stream-processors/rollups';
 import { FleetstreamError } from '../lib/errors';
 import { createKafka } from '../lib/kafka';
 import { componentLogger } from '../lib/logger';
+import { subjectCatalogue } from '../schemas/avro-schemas';
+import { createRegistryClient } from '../schemas/registry-client';
 import { topicCatalogue } from '../schemas/topics';
-import { applyTopics, describeChange } from '../schemas/topics-apply';
+import { applySubjects, applyTopics, describeChange } from '../schemas/topics-apply';
 
 function positiveInteger(value: string): number {
   const n = Number(value);
@@ -28,7 +30,7 @@ const program = new Command('fleetstream')
 const topics = program.command('topics').description('the Kafka topic catalogue');
 topics
   .command('apply')
-  .description('create the catalogue\'s topics, or bring them up to date; prints what it changed')
+  .description('create the catalogue\'s topics and register their schemas, or bring them up to date; prints what it changed')
   .option('--partitions <n>', 'partitions of the keyed topics', positiveInteger, 6)
   .option('--replication-factor <n>', 'replicas of each new topic', positiveInteger, 1)
   .action(async (options: { partitions: number; replicationFactor: number }) => {
@@ -37,7 +39,10 @@ topics
     const admin = createKafka({ brokers: settings.kafkaBrokers, clientId: 'fleetstream-topics', logger }).admin();
     await admin.connect();
     try {
-      const changes = await applyTopics(admin, topicCatalogue({ partitions: options.partitions }), options.replicationFactor);
+      const changes = [
+        ...(await applyTopics(admin, topicCatalogue({ partitions: options.partitions }), options.replicationFactor)),
+        ...(await applySubjects(createRegistryClient(settings.schemaRegistryUrl), subjectCatalogue())),
+      ];
       if (changes.length === 0) console.log('topics: nothing to change');
       for (const change of changes) console.log(`topics: ${describeChange(change)}`);
     } finally {
