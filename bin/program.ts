@@ -13,7 +13,9 @@ import { runComponent } from '../lib/component';
 import { createKafka } from '../lib/kafka';
 import { componentLogger, rootLogger } from '../lib/logger';
 import { topicCatalogue } from '../schemas/topics';
-import { applyTopics, describeChange } from '../schemas/topics-apply';
+import { subjectCatalogue } from '../schemas/avro-schemas';
+import { createRegistryClient } from '../schemas/registry-client';
+import { applySubjects, applyTopics, describeChange } from '../schemas/topics-apply';
 import { componentNamed, components, type ComponentEntry } from './components';
 import { componentVariables, configurationMarkdown, envFile } from './option-docs';
 import { addOptionFlags, flagValues } from './option-flags';
@@ -44,7 +46,10 @@ async function applyTopicCatalogue(flags: Record<string, unknown>): Promise<void
   const admin = createKafka({ brokers: settings.kafkaBrokers, clientId: 'fleetstream-topics', logger }).admin();
   await admin.connect();
   try {
-    const changes = await applyTopics(admin, topicCatalogue({ partitions: options.partitions }), options.replicationFactor);
+    const changes = [
+      ...(await applyTopics(admin, topicCatalogue({ partitions: options.partitions }), options.replicationFactor)),
+      ...(await applySubjects(createRegistryClient(settings.schemaRegistryUrl), subjectCatalogue())),
+    ];
     if (changes.length === 0) console.log('topics: nothing to change');
     for (const change of changes) console.log(`topics: ${describeChange(change)}`);
   } finally {
@@ -93,7 +98,7 @@ export function buildProgram(): Command {
   const program = new Command('fleetstream').description('IoT telemetry over MQTT and Kafka: connectors, rollups, sinks and queries').showHelpAfterError();
 
   const topics = program.command('topics').description('the Kafka topic catalogue');
-  addOptionFlags(topics.command('apply').description("create the catalogue's topics, or bring them up to date; prints what it changed"), topicsApplyOptionsSchema).action(applyTopicCatalogue);
+  addOptionFlags(topics.command('apply').description("create the catalogue's topics and register their schemas, or bring them up to date; prints what it changed"), topicsApplyOptionsSchema).action(applyTopicCatalogue);
 
   for (const entry of components) {
     program

@@ -1,9 +1,10 @@
 import avro from 'avsc';
 
 type Resolver = ReturnType<avro.Type['createResolver']>;
-import { Compatibility } from '@confluentinc/schemaregistry/dist/schemaregistry-client';
 import { FleetstreamError } from '../lib/errors';
+import { registryError } from './registry-answer';
 import type { RegistryClient } from './registry-client';
+import { ensureSubject } from './subject-registration';
 
 /*
  * Confluent wire format: byte 0 is the magic byte 0, bytes 1-4 the schema id
@@ -25,8 +26,9 @@ const scratch = Buffer.alloc(64 * 1024);
 
 /**
  * Encodes and decodes one record type under one subject. `register()` sets the
- * subject's compatibility to BACKWARD and registers the schema (idempotent);
- * decoding resolves records written with any registered version of it.
+ * subject's compatibility to BACKWARD and registers the schema (idempotent, also
+ * when many processes do it at once: subject-registration.ts); decoding
+ * resolves records written with any registered version of it.
  */
 export class AvroCodec<T> {
   readonly type: avro.Type;
@@ -48,12 +50,7 @@ export class AvroCodec<T> {
   }
 
   async register(): Promise<number> {
-    try {
-      await this.client.updateConfig(this.subject, { compatibility: Compatibility.BACKWARD });
-      this.schemaId = await this.client.register(this.subject, { schemaType: 'AVRO', schema: this.schema }, false);
-    } catch (error) {
-      throw registryError(error, `registering ${this.subject}`);
-    }
+    this.schemaId = (await ensureSubject(this.client, this.subject, this.schema)).id;
     this.header = Buffer.alloc(HEADER_BYTES);
     this.header.writeUInt8(MAGIC_BYTE, 0);
     this.header.writeInt32BE(this.schemaId, 1);
@@ -97,12 +94,4 @@ export class AvroCodec<T> {
     }
     return this.type.createResolver(avro.Type.forSchema(JSON.parse(writer.schema) as avro.Schema));
   }
-}
-
-function registryError(error: unknown, doing: string): FleetstreamError {
-  const status = (error as { status?: number }).status;
-  if (typeof status === 'number' && status >= 400 && status < 500) {
-    return new FleetstreamError('REGISTRY_REJECTED', `schema registry refused ${doing}: ${(error as Error).message}`, { cause: error });
-  }
-  return new FleetstreamError('REGISTRY_UNAVAILABLE', `schema registry unreachable while ${doing} (check SCHEMA_REGISTRY_URL): ${(error as Error).message}`, { cause: error });
 }

@@ -1,5 +1,7 @@
-import { cleanupTopics, onCleanup, testKafka, uniqueName } from '../test/factories';
-import { applyTopics } from './topics-apply';
+import { cleanupTopics, onCleanup, testKafka, testSettings, uniqueName } from '../test/factories';
+import { avroSchemas, type RecordName } from './avro-schemas';
+import { createRegistryClient } from './registry-client';
+import { applySubjects, applyTopics, describeChange } from './topics-apply';
 import type { TopicSpec } from './topics';
 
 describe('applyTopics', () => {
@@ -25,5 +27,33 @@ describe('applyTopics', () => {
       { topic: name, change: 'partitions-kept', have: 4, want: 1 },
       { topic: name, change: 'config', key: 'retention.ms', from: '7200000', to: '3600000' },
     ]);
+  });
+});
+
+describe('applySubjects', () => {
+  it('registers each subject with its record\'s schema under BACKWARD compatibility, then changes nothing when applied again', async () => {
+    const client = createRegistryClient(testSettings().schemaRegistryUrl);
+    const subjects: { subject: string; record: RecordName }[] = [
+      { subject: `${uniqueName('test.apply')}-value`, record: 'Measurement' },
+      { subject: `${uniqueName('test.apply')}-value`, record: 'DeadLetter' },
+    ];
+
+    const changes = await applySubjects(client, subjects);
+    for (const { subject, record } of subjects) {
+      const id = await client.getId(subject, { schemaType: 'AVRO', schema: avroSchemas[record] }, false);
+      expect(changes.filter((c) => c.subject === subject)).toEqual([
+        { subject, change: 'compatibility', from: undefined, to: 'BACKWARD' },
+        { subject, change: 'registered', id },
+      ]);
+      expect(await client.getCompatibility(subject)).toBe('BACKWARD');
+    }
+    const [first] = subjects;
+    const firstId = await client.getId(first!.subject, { schemaType: 'AVRO', schema: avroSchemas.Measurement }, false);
+    expect(changes.slice(0, 2).map(describeChange)).toEqual([
+      `${first!.subject}: compatibility (registry default) -> BACKWARD`,
+      `registered ${first!.subject} (schema id ${firstId})`,
+    ]);
+    // a fresh client, so the registry answers and not the first client's cache
+    expect(await applySubjects(createRegistryClient(testSettings().schemaRegistryUrl), subjects)).toEqual([]);
   });
 });

@@ -1,5 +1,8 @@
 import { ConfigResourceTypes, type Admin } from 'kafkajs';
 import { createTopicsAndWait } from '../lib/create-topics';
+import { avroSchemas, type RecordName } from './avro-schemas';
+import type { RegistryClient } from './registry-client';
+import { describeSubjectChange, ensureSubject, type SubjectChange } from './subject-registration';
 import type { TopicSpec } from './topics';
 
 export type TopicChange =
@@ -65,7 +68,19 @@ export async function applyTopics(admin: Admin, specs: TopicSpec[], replicationF
   return changes;
 }
 
-export function describeChange(change: TopicChange): string {
+/**
+ * Registers the value schema of every subject in the catalogue and sets its
+ * compatibility, so components starting later find them; idempotent like
+ * `applyTopics`, and returns what it changed.
+ */
+export async function applySubjects(client: RegistryClient, subjects: { subject: string; record: RecordName }[]): Promise<SubjectChange[]> {
+  const changes: SubjectChange[] = [];
+  for (const { subject, record } of subjects) changes.push(...(await ensureSubject(client, subject, avroSchemas[record])).changes);
+  return changes;
+}
+
+export function describeChange(change: TopicChange | SubjectChange): string {
+  if ('subject' in change) return describeSubjectChange(change);
   switch (change.change) {
     case 'created':
       return `created ${change.topic} (${change.partitions} partitions)`;
