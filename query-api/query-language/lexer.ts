@@ -1,3 +1,4 @@
+import { readDuration } from '../../lib/duration';
 import { QuerySyntaxError } from './syntax-error';
 import { parseIsoTime } from './time';
 
@@ -12,9 +13,6 @@ export interface Token {
   /** number: its value; duration: milliseconds; iso: epoch milliseconds. */
   value?: number;
 }
-
-/** Milliseconds per duration unit, as written after a number: `30s`, `5m`, `1h`, `1d`, `2w`. */
-export const durationUnits: Readonly<Record<string, number>> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
 
 const punctuation = new Set(['(', ')', ',', '=', '-', '+']);
 // A bare ISO 8601 time: date, optional T time with optional fraction and zone.
@@ -78,10 +76,9 @@ function readNumeric(input: string, start: number): { token: Token; next: number
   if (i < input.length && isWordStart(input.charAt(i))) {
     let j = i;
     while (j < input.length && isWordPart(input.charAt(j))) j++;
-    const unit = input.slice(i, j);
-    const perUnit = durationUnits[unit];
-    if (perUnit === undefined) throw new QuerySyntaxError(i, ['a duration unit (s, m, h, d, w) right after the number'], describeAt(input, i));
-    return { token: { kind: 'duration', text: input.slice(start, j), position: start, value: value * perUnit }, next: j };
+    const duration = readDuration(input.slice(start, j));
+    if (duration === undefined) throw new QuerySyntaxError(i, ['a duration unit (ms, s, m, h, d, w, y) right after the number'], describeAt(input, i));
+    return { token: { kind: 'duration', text: input.slice(start, j), position: start, value: duration.ms }, next: j };
   }
   if (i < input.length && input.charAt(i) === '.') throw new QuerySyntaxError(i, ['a whole number'], describeAt(input, start));
   return { token: { kind: 'number', text: digits, position: start, value }, next: i };
