@@ -3,6 +3,7 @@ import { Pool } from 'pg';
 import type { RunningComponent } from '../../lib/component';
 import { componentLogger, type Logger } from '../../lib/logger';
 import { FleetstreamError } from '../../lib/errors';
+import { closeOnFailure, type OpenedResources } from '../../lib/opened-resources';
 import type { Measurement, Rollup } from '../../schemas/types';
 import { startBatchConsumer } from '../sink-kit/batch-consumer';
 import { connectSinkInputs, type SinkTarget } from '../sink-kit/sink-inputs';
@@ -42,15 +43,20 @@ async function migrateWith(pool: Pool, options: TimescaleSinkOptions, logger: Lo
  * The TimescaleDB sink: raw measurements and every rollup resolution into
  * PostgreSQL, one transaction per Kafka batch, offsets committed after it.
  */
-export async function start(input: unknown, logger: Logger = componentLogger('timescale-sink')): Promise<RunningComponent> {
+export function start(input: unknown, logger: Logger = componentLogger('timescale-sink')): Promise<RunningComponent> {
+  return closeOnFailure(logger, (opened) => startWith(input, logger, opened));
+}
+
+async function startWith(input: unknown, logger: Logger, opened: OpenedResources): Promise<RunningComponent> {
   const options = parseTimescaleSinkOptions(input);
   const metrics = createSinkMetrics('timescale-sink', 'fleetstream_timescale_sink');
   const pool = new Pool({ connectionString: options.databaseUrl, max: options.poolSize });
+  opened.add('postgresql pool', () => pool.end());
   // an idle connection dropped by a server restart: the next query reconnects
   pool.on('error', (error) => logger.warn({ event: 'database_connection_lost', error: error.message }, 'idle PostgreSQL connection lost'));
   if (options.migrateOnStart) await migrateWith(pool, options, logger);
 
-  const { kafka, producer, deadLetters, targets } = await connectSinkInputs('timescale-sink', options, logger);
+  const { kafka, deadLetters, targets } = await connectSinkInputs('timescale-sink', options, logger, opened);
 
   const seriesCache = new SeriesCache(options.lastSeenGranularityMs);
   const rollupWindows = new Map(options.resolutions.map((r) => [r, new RollupWindowCache()]));
@@ -63,17 +69,14 @@ export async function start(input: unknown, logger: Logger = componentLogger('ti
     metrics,
     write: (batch) => writeBatch(batch, targets.get(batch.topic)!, { pool, options, deadLetters, metrics, seriesCache, rollupWindows }),
   });
+  opened.add('kafka consumer', () => consumer.stop());
   logger.info({ event: 'timescale_sink_consuming', topics: [...targets.keys()], schema: options.schema, writeMethod: options.writeMethod }, 'consuming');
 
   return {
     metrics: metrics.registry,
     ready: () => consumer.ready(),
     failed: consumer.failed,
-    async stop() {
-      await consumer.stop();
-      await producer.disconnect();
-      await pool.end();
-    },
+    stop: () => opened.close(),
   };
 }
 
