@@ -1,10 +1,10 @@
 import { Redis } from 'ioredis';
 import { parseOptions } from '../lib/config';
 import type { RunningComponent } from '../lib/component';
+import { closeOnFailure, type OpenedResources } from '../lib/opened-resources';
 import { FleetstreamError } from '../lib/errors';
 import { componentLogger, type Logger } from '../lib/logger';
 import { createMetricsRegistry } from '../lib/metrics';
-import { closeOnFailure, type OpenedResources } from '../lib/opened-resources';
 import { coarsestFirst, resolutionDuration } from './auto-resolution';
 import type { ApiContext } from './context';
 import { createDatabase, tableNames } from './database';

@@ -1,9 +1,9 @@
 import type { Batch } from 'kafkajs';
 import { Pool } from 'pg';
 import type { RunningComponent } from '../../lib/component';
+import { closeOnFailure, type OpenedResources } from '../../lib/opened-resources';
 import { componentLogger, type Logger } from '../../lib/logger';
 import { FleetstreamError } from '../../lib/errors';
-import { closeOnFailure, type OpenedResources } from '../../lib/opened-resources';
 import type { Measurement, Rollup } from '../../schemas/types';
 import { startBatchConsumer } from '../sink-kit/batch-consumer';
 import { connectSinkInputs, type SinkTarget } from '../sink-kit/sink-inputs';
