@@ -66,7 +66,15 @@ function startIntake(patchClient: (client: MqttClient) => void = () => undefined
     },
   });
   stops.push(() => intake.stop());
-  return { intake, connections, handling, connected: () => eventually(() => (intake.connected === 1 ? true : undefined), 'the intake to connect') };
+  /** Publishes on the newest connection, and waits until the intake handed each message over. */
+  const handOver = async (...ids: number[]): Promise<FakeBrokerConnection> => {
+    const broker = connections.at(-1)!;
+    for (const id of ids) broker.publish(id);
+    await eventually(() => (ids.every((id) => handling.has(id)) ? true : undefined), `messages ${ids.join(', ')} handed over`);
+    return broker;
+  };
+  const connected = () => eventually(() => (intake.connected === 1 ? true : undefined), 'the intake to connect');
+  return { intake, connections, handling, connected, handOver };
 }
 
 const stops: (() => Promise<void>)[] = [];
@@ -81,13 +89,11 @@ async function settle(): Promise<void> {
 
 describe('MqttIntake PUBACKs', () => {
   it('holds each PUBACK until its message is handled, and sends them in the order the messages came', async () => {
-    const { intake, connections, handling, connected } = startIntake();
+    const { intake, handling, connected, handOver } = startIntake();
     intake.start();
     await connected();
-    const broker = connections[0]!;
-    for (const id of [1, 2, 3]) broker.publish(id);
     // all three reach the handler while none is acknowledged: mqtt.js reads on past a held PUBACK
-    await eventually(() => (handling.size === 3 ? true : undefined), 'three messages handed over');
+    const broker = await handOver(1, 2, 3);
     handling.get(3)!.resolve();
     handling.get(2)!.resolve();
     await settle();
@@ -98,13 +104,10 @@ describe('MqttIntake PUBACKs', () => {
   });
 
   it('never acknowledges a message that was not handled, and still acknowledges the ones after it', async () => {
-    const { intake, connections, handling, connected } = startIntake();
+    const { intake, handling, connected, handOver } = startIntake();
     intake.start();
     await connected();
-    const broker = connections[0]!;
-    broker.publish(1);
-    broker.publish(2);
-    await eventually(() => (handling.size === 2 ? true : undefined), 'two messages handed over');
+    const broker = await handOver(1, 2);
     handling.get(1)!.reject(new Error('stopping'));
     handling.get(2)!.resolve();
     await eventually(() => (broker.pubacks.length > 0 ? true : undefined), 'a PUBACK');
@@ -114,7 +117,7 @@ describe('MqttIntake PUBACKs', () => {
 
   it('tears the connection down when a held PUBACK cannot be written, and acknowledges again on the next connection', async () => {
     let failNextPuback = true;
-    const { intake, connections, handling, connected } = startIntake((client) => {
+    const { intake, connections, handling, connected, handOver } = startIntake((client) => {
       const target = client as unknown as { _sendPacket: SendPacket };
       const send = target._sendPacket.bind(client);
       target._sendPacket = (packet, ...rest) => {
@@ -127,10 +130,7 @@ describe('MqttIntake PUBACKs', () => {
     });
     intake.start();
     await connected();
-    const first = connections[0]!;
-    first.publish(1);
-    first.publish(2);
-    await eventually(() => (handling.size === 2 ? true : undefined), 'two messages handed over');
+    const first = await handOver(1, 2);
     handling.get(1)!.resolve();
     handling.get(2)!.resolve();
     await eventually(() => (first.closed ? true : undefined), 'the connection torn down');
@@ -138,9 +138,7 @@ describe('MqttIntake PUBACKs', () => {
     expect(first.pubacks).toEqual([]);
 
     await eventually(() => (connections.length === 2 && intake.connected === 1 ? true : undefined), 'the intake to reconnect');
-    const second = connections[1]!;
-    second.publish(3);
-    await eventually(() => (handling.has(3) ? true : undefined), 'the next message handed over');
+    const second = await handOver(3);
     handling.get(3)!.resolve();
     await eventually(() => (second.pubacks.length > 0 ? true : undefined), 'a PUBACK on the new connection');
     expect(second.pubacks).toEqual([3]);
