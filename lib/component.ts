@@ -37,20 +37,22 @@ export interface ComponentRun {
 export async function runComponent(run: ComponentRun): Promise<void> {
   const logger = componentLogger(run.name);
   const shutdown = installShutdown({ logger, exit: run.exit });
-  try {
-    const component = await run.start(logger);
-    shutdown.onStop('component', () => component.stop());
-    const port = process.env.OPS_PORT ? Number(process.env.OPS_PORT) : run.opsPort;
-    const ops = await startOpsServer({ port, registry: component.metrics, ready: () => component.ready(), logger });
-    shutdown.onStop('ops-server', () => ops.close());
-    logger.info({ event: 'component_started', opsPort: ops.port }, `${run.name} started`);
-    void component.failed?.then((error) => {
-      logger.fatal({ event: 'component_failed', err: error }, `${run.name} stopped working; exiting to be restarted`);
-      void shutdown.stop('failure', 1);
-    });
-  } catch (error) {
+  await serve(run, logger, shutdown).catch(async (error: unknown) => {
     // a process without its ops server is one no probe can see: it must not live on
     logger.fatal({ event: 'component_start_failed', err: error }, `${run.name} failed to start; exiting`);
     await shutdown.stop('start_failed', 1);
-  }
+  });
+}
+
+async function serve(run: ComponentRun, logger: Logger, shutdown: ReturnType<typeof installShutdown>): Promise<void> {
+  const component = await run.start(logger);
+  shutdown.onStop('component', () => component.stop());
+  const port = process.env.OPS_PORT ? Number(process.env.OPS_PORT) : run.opsPort;
+  const ops = await startOpsServer({ port, registry: component.metrics, ready: () => component.ready(), logger });
+  shutdown.onStop('ops-server', () => ops.close());
+  logger.info({ event: 'component_started', opsPort: ops.port }, `${run.name} started`);
+  void component.failed?.then((error) => {
+    logger.fatal({ event: 'component_failed', err: error }, `${run.name} stopped working; exiting to be restarted`);
+    void shutdown.stop('failure', 1);
+  });
 }
