@@ -30,10 +30,23 @@ export interface ComponentRun {
   exit?: (code: number) => void;
 }
 
-/** Runs one component as a process: starts it, serves its ops endpoints, stops it on SIGTERM, and exits 1 if it fails. */
+/**
+ * Runs one component as a process: starts it, serves its ops endpoints, stops
+ * it on SIGTERM, and exits 1 if it fails, or if it or its ops server fails to
+ * start (the component's own start closes what it opened; see
+ * lib/opened-resources.ts).
+ */
 export async function runComponent(run: ComponentRun): Promise<void> {
   const logger = componentLogger(run.name);
   const shutdown = installShutdown({ logger, exit: run.exit });
+  await serve(run, logger, shutdown).catch(async (error: unknown) => {
+    // a process without its ops server is one no probe can see: it must not live on
+    logger.fatal({ event: 'component_start_failed', err: error }, `${run.name} failed to start; exiting`);
+    await shutdown.stop('start_failed', 1);
+  });
+}
+
+async function serve(run: ComponentRun, logger: Logger, shutdown: ReturnType<typeof installShutdown>): Promise<void> {
   const component = await run.start(logger);
   shutdown.onStop('component', () => component.stop());
   const port = process.env.OPS_PORT ? Number(process.env.OPS_PORT) : run.opsPort;

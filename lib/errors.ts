@@ -12,6 +12,7 @@ export const errorCodes = {
   RECORD_UNWRITABLE: { retriable: false, summary: 'the store refuses a record for its data (a NUL byte in text, ...); the sinks dead-letter it as `unwritable`' },
   REDIS_UNAVAILABLE: { retriable: true, summary: 'Redis could not be reached' },
   MQTT_UNAVAILABLE: { retriable: true, summary: 'the MQTT broker could not be reached' },
+  DEPENDENCY_INCOMPATIBLE: { retriable: false, summary: 'an installed library lacks what fleetstream relies on: a version other than the one package.json pins' },
   RECORD_UNDECODABLE: { retriable: false, summary: 'a Kafka record is not in the Confluent Avro wire format or its schema is unknown' },
   TEST_ENVIRONMENT_MISSING: { retriable: false, summary: 'tests found no servers to run against' },
   // query API: each of these is answered as a 4xx with this code in the JSON body

@@ -1,6 +1,7 @@
 import { Redis } from 'ioredis';
 import { parseOptions } from '../lib/config';
 import type { RunningComponent } from '../lib/component';
+import { closeOnFailure, type OpenedResources } from '../lib/opened-resources';
 import { FleetstreamError } from '../lib/errors';
 import { componentLogger, type Logger } from '../lib/logger';
 import { createMetricsRegistry } from '../lib/metrics';
@@ -27,19 +28,23 @@ function redisClient(url: string, name: string): Redis {
 }
 
 /** Starts the query API: HTTP server, PostgreSQL pool, Redis reader and pub/sub subscriber. */
-export async function start(input: QueryApiOptionsInput, logger: Logger = componentLogger('query-api')): Promise<RunningQueryApi> {
+export function start(input: QueryApiOptionsInput, logger: Logger = componentLogger('query-api')): Promise<RunningQueryApi> {
+  return closeOnFailure(logger, (opened) => startWith(input, logger, opened));
+}
+
+async function startWith(input: QueryApiOptionsInput, logger: Logger, opened: OpenedResources): Promise<RunningQueryApi> {
   const options = parseOptions(queryApiOptionsSchema, input, 'query-api options');
   const metrics = createMetricsRegistry('query-api');
   const db = createDatabase(options);
+  opened.add('postgresql pool', () => db.close());
   const redis = redisClient(options.redisUrl, 'fleetstream-query-api');
   const subscriber = redisClient(options.redisUrl, 'fleetstream-query-api-live');
+  opened.add('redis', () => redis.disconnect());
+  opened.add('redis subscriber', () => subscriber.disconnect());
   for (const client of [redis, subscriber]) client.on('error', (error: Error) => logger.warn({ event: 'redis_error', err: error }, 'redis connection error'));
   try {
     await Promise.all([redis.connect(), subscriber.connect()]);
   } catch (error) {
-    redis.disconnect();
-    subscriber.disconnect();
-    await db.close();
     throw new FleetstreamError('REDIS_UNAVAILABLE', `query-api cannot reach Redis: ${(error as Error).message}; check REDIS_URL`, { cause: error });
   }
   const context: ApiContext = {
@@ -54,6 +59,10 @@ export async function start(input: QueryApiOptionsInput, logger: Logger = compon
     liveStreams: new Set(),
   };
   const app = await buildServer(context, metrics);
+  opened.add('http server', () => {
+    for (const stream of context.liveStreams) stream.end();
+    return app.close();
+  });
   await app.listen({ port: options.port, host: options.host });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : options.port;
@@ -66,11 +75,7 @@ export async function start(input: QueryApiOptionsInput, logger: Logger = compon
     ready: () => redis.status === 'ready' && subscriber.status === 'ready',
     stop: () =>
       (stopping ??= (async () => {
-        for (const stream of context.liveStreams) stream.end();
-        await app.close();
-        redis.disconnect();
-        subscriber.disconnect();
-        await db.close();
+        await opened.close();
         logger.info({ event: 'query_api_stopped' }, 'query API stopped');
       })()),
   };

@@ -1,7 +1,8 @@
 /**
- * Components as real processes, for tests that kill them (SIGKILL) or stop
- * them (SIGTERM): `fleetstream <command>` run from the TypeScript sources,
- * compiled on require by test/swc-register.js (no build step).
+ * Components as real processes, for tests that kill them (SIGKILL), stop
+ * them (SIGTERM) or watch them exit: `fleetstream <command>` run from the
+ * TypeScript sources, compiled on require by test/swc-register.js (no build
+ * step).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
@@ -18,7 +19,24 @@ export interface ComponentProcess {
 
 /** Starts `fleetstream <command> [args]` with the test's connection settings plus `env`; killed after the file's tests. */
 export function spawnComponent(command: string, env: Record<string, string>, args: string[] = []): ComponentProcess {
-  const child = spawn(process.execPath, ['-r', './test/swc-register.js', 'bin/fleetstream.ts', command, ...args], {
+  return spawnTypeScript(['bin/fleetstream.ts', command, ...args], env);
+}
+
+/**
+ * Calls a component module's `start(input)` in a process of its own, which
+ * prints `start_rejected <code>` if start rejected. Nothing ends that process:
+ * it exits by itself only once nothing it opened is left open, which is what
+ * a test of a failed start asserts.
+ */
+export function spawnStart(modulePath: string, input: Record<string, unknown>): ComponentProcess {
+  const script = `require(${JSON.stringify(`./${modulePath}`)}).start(JSON.parse(process.env.START_INPUT)).then(
+    () => console.log('started'),
+    (error) => console.log('start_rejected', error.code ?? error.message))`;
+  return spawnTypeScript(['-e', script], { START_INPUT: JSON.stringify(input) });
+}
+
+function spawnTypeScript(args: string[], env: Record<string, string>): ComponentProcess {
+  const child = spawn(process.execPath, ['-r', './test/swc-register.js', ...args], {
     cwd: join(__dirname, '..'),
     env: { ...process.env, LOG_LEVEL: 'info', OPS_PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -37,13 +37,11 @@ export async function restartPostgres(): Promise<void> {
 }
 
 /**
- * Shuts Redis down (without saving) and brings it back with `make up`'s
- * stack script, which starts an installed Redis that is not running (and
- * records that it did, so `make down` stops it).
+ * Shuts Redis down and brings it back the way it was found (the stack
+ * script's `restart-redis`): the machine's Redis from its own configuration
+ * and still the machine's, so `make down` leaves it running; the stack's own
+ * as the stack's.
  */
 export async function restartRedis(): Promise<void> {
-  await run('redis-cli', ['shutdown', 'nosave']).catch(() => undefined);
-  await waitUntil(async () => run('redis-cli', ['ping']).then(() => false, () => true), 'Redis to stop');
-  await startStack();
-  await waitUntil(async () => (await run('redis-cli', ['ping'])).stdout.trim() === 'PONG', 'Redis');
+  await run(stack, ['restart-redis'], { timeout: 180_000 });
 }

@@ -4,6 +4,7 @@ import type { RunningComponent } from '../../lib/component';
 import { createKafka, producerDefaults } from '../../lib/kafka';
 import type { Logger } from '../../lib/logger';
 import { createMetricsRegistry } from '../../lib/metrics';
+import { closeOnFailure, type OpenedResources } from '../../lib/opened-resources';
 import { retryUntilDone } from '../../lib/retry';
 import { AvroCodec } from '../../schemas/avro-codec';
 import { avroSchemas, valueSubject } from '../../schemas/avro-schemas';
@@ -37,7 +38,13 @@ function recordBytes({ message }: OutgoingRecord): number {
  * dead-letter topic with its reason. A message is acknowledged to the broker
  * only after Kafka acknowledged its records.
  */
-export async function start(input: MqttSourceOptions & { logger: Logger; now?: () => number }): Promise<RunningComponent> {
+export function start(input: MqttSourceInput): Promise<RunningComponent> {
+  return closeOnFailure(input.logger, (opened) => startWith(input, opened));
+}
+
+type MqttSourceInput = MqttSourceOptions & { logger: Logger; now?: () => number };
+
+async function startWith(input: MqttSourceInput, opened: OpenedResources): Promise<RunningComponent> {
   const { logger, now = Date.now, ...rest } = input;
   const options = parseOptions(mqttSourceOptionsSchema, rest, 'mqtt-source options');
   const scheme = parseTopicScheme(options.topicScheme);
@@ -59,6 +66,7 @@ export async function start(input: MqttSourceOptions & { logger: Logger; now?: (
     idempotent: true,
     maxInFlightRequests: 1,
   });
+  opened.add('kafka producer', () => producer.disconnect());
   let kafkaHealthy = false;
   producer.on(producer.events.CONNECT, () => (kafkaHealthy = true));
   producer.on(producer.events.DISCONNECT, () => (kafkaHealthy = false));
@@ -168,6 +176,7 @@ export async function start(input: MqttSourceOptions & { logger: Logger; now?: (
       }
     },
   });
+  opened.add('mqtt intake', () => intake.stop());
   intake.start();
   logger.info({ event: 'mqtt_source_started', topicScheme: options.topicScheme, connections: options.connections, measurementsTopic: options.measurementsTopic }, 'mqtt-source started');
 
@@ -179,8 +188,7 @@ export async function start(input: MqttSourceOptions & { logger: Logger; now?: (
       draining = true;
       await Promise.race([batcher.drain(), new Promise((resolve) => setTimeout(resolve, 5000).unref())]);
       stopping.abort();
-      await intake.stop();
-      await producer.disconnect();
+      await opened.close();
     },
   };
 }

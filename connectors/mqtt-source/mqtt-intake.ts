@@ -1,4 +1,5 @@
-import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
+import mqtt, { MqttClient, type IClientOptions } from 'mqtt';
+import { FleetstreamError } from '../../lib/errors';
 import type { Logger } from '../../lib/logger';
 
 /**
@@ -24,6 +25,8 @@ export interface MqttIntakeOptions {
   onConnectionChange(connected: number): void;
   /** Broker-wide received-PUBLISH counter from `$SYS`, when the broker has one. */
   onBrokerReceived(total: number): void;
+  /** Makes a connection's client; default `mqtt.connect(url, options)` (tests give it an in-memory stream). */
+  createClient?: (options: IClientOptions) => MqttClient;
 }
 
 const brokerReceivedTopic = '$SYS/broker/publish/messages/received';
@@ -39,6 +42,13 @@ export class MqttIntake {
   }
 
   start(): void {
+    // before any connection: with the method HeldPubacks wraps gone, mqtt.js would acknowledge messages before Kafka has them
+    if (typeof (MqttClient.prototype as unknown as { _sendPacket?: unknown })._sendPacket !== 'function') {
+      throw new FleetstreamError(
+        'DEPENDENCY_INCOMPATIBLE',
+        'the installed mqtt.js has no MqttClient._sendPacket, which the connector wraps to hold PUBACKs until Kafka has the message: install the version package.json pins (npm ci)',
+      );
+    }
     for (let i = 0; i < this.options.connections; i++) this.clients.push(this.connect(i));
   }
 
@@ -75,8 +85,11 @@ export class MqttIntake {
         done(0); // mqtt.js now "sends" the PUBACK, which acks.hold keeps back until handled resolves
       },
     };
-    const client = mqtt.connect(this.options.url, options);
-    const acks = new HeldPubacks(client);
+    const client = this.options.createClient?.(options) ?? mqtt.connect(this.options.url, options);
+    const acks = new HeldPubacks(client, (error) => {
+      logger.error({ event: 'puback_send_failed', clientId, err: error }, 'writing a held PUBACK failed; reconnecting, and the broker redelivers what was not acknowledged');
+      client.stream.destroy();
+    });
     client.on('connect', (connack) => {
       this.options.onConnectionChange(this.connected);
       logger.info({ event: 'mqtt_connected', clientId, sessionPresent: connack.sessionPresent }, 'connected to the MQTT broker');
@@ -119,26 +132,40 @@ type SendPacket = (packet: { cmd: string; messageId?: number }, callback?: (erro
  * waiting there for Kafka leaves one message in flight per connection (19.9k
  * readings/s with 128 connections, bench/mqtt-source.bench.ts). So the
  * callback runs at once, and this wraps the client's packet writer (mqtt.js's
- * internal `_sendPacket`, pinned by package-lock.json and covered by the
- * connector's tests): a held PUBACK lets mqtt.js read on at once and is
- * written when its message is handled, after every PUBACK held before it; a
- * message that was not handled (the connector stopping) is never acknowledged,
- * and the broker redelivers it.
+ * internal `_sendPacket`: package.json pins mqtt.js exactly, `start` checks
+ * the method is there, mqtt-intake.test.ts covers the behaviour): a
+ * held PUBACK lets mqtt.js read on at once and is written when its message is
+ * handled, after every PUBACK held before it; a message that was not handled
+ * (the connector stopping) is never acknowledged, and the broker redelivers it.
+ *
+ * A PUBACK that cannot be written calls `onSendFailed`, which tears the
+ * connection down, and the PUBACKs held behind it are dropped: acknowledging
+ * them past a gap would break the order, and the broker redelivers every
+ * message not acknowledged once the client reconnects.
  */
 class HeldPubacks {
   private readonly held = new Map<number, Promise<boolean>>();
   private chain: Promise<unknown> = Promise.resolve();
+  /** Bumped when a PUBACK could not be written: the PUBACKs held until then are dropped. */
+  private generation = 0;
 
-  constructor(client: MqttClient) {
+  constructor(client: MqttClient, onSendFailed: (error: unknown) => void) {
     const target = client as unknown as { _sendPacket: SendPacket };
     const send = target._sendPacket.bind(client);
     target._sendPacket = (packet, callback, ...rest) => {
       const handled = packet.cmd === 'puback' && packet.messageId !== undefined ? this.held.get(packet.messageId) : undefined;
       if (!handled) return send(packet, callback, ...rest);
       this.held.delete(packet.messageId!);
-      this.chain = this.chain.then(() => handled).then((ok) => {
-        if (ok) send(packet, undefined, ...rest);
-      });
+      const generation = this.generation;
+      this.chain = this.chain
+        .then(() => handled)
+        .then((ok) => {
+          if (ok && generation === this.generation) send(packet, undefined, ...rest);
+        })
+        .catch((error: unknown) => {
+          this.generation++;
+          onSendFailed(error);
+        });
       callback?.(); // mqtt.js reads the next packet
     };
   }

@@ -3,6 +3,7 @@ import Redis from 'ioredis';
 import type { RunningComponent } from '../../lib/component';
 import { FleetstreamError } from '../../lib/errors';
 import { componentLogger, type Logger } from '../../lib/logger';
+import { closeOnFailure, type OpenedResources } from '../../lib/opened-resources';
 import { startBatchConsumer } from '../sink-kit/batch-consumer';
 import { connectSinkInputs } from '../sink-kit/sink-inputs';
 import { sendRejected } from '../sink-kit/decode-batch';
@@ -17,7 +18,11 @@ import { HierarchyCache, loadScripts, measurementCommands, rollupCommands, runPi
  * resolution, the path hierarchy and live pub/sub, pipelined per Kafka batch,
  * offsets committed after the pipeline succeeded.
  */
-export async function start(input: unknown, logger: Logger = componentLogger('redis-sink')): Promise<RunningComponent> {
+export function start(input: unknown, logger: Logger = componentLogger('redis-sink')): Promise<RunningComponent> {
+  return closeOnFailure(logger, (opened) => startWith(input, logger, opened));
+}
+
+async function startWith(input: unknown, logger: Logger, opened: OpenedResources): Promise<RunningComponent> {
   const options = parseRedisSinkOptions(input);
   const metrics = createSinkMetrics('redis-sink', 'fleetstream_redis_sink');
   // errors surface to the batch loop, which retries the whole (idempotent) batch with backoff
@@ -32,8 +37,9 @@ export async function start(input: unknown, logger: Logger = componentLogger('re
     redis.disconnect();
     throw new FleetstreamError('REDIS_UNAVAILABLE', `cannot reach Redis (check REDIS_URL): ${(error as Error).message}`, { cause: error });
   }
+  opened.add('redis', () => redis.quit().catch(() => redis.disconnect()));
 
-  const { kafka, producer, deadLetters, targets } = await connectSinkInputs('redis-sink', options, logger);
+  const { kafka, deadLetters, targets } = await connectSinkInputs('redis-sink', options, logger, opened);
 
   const write = async (batch: Batch) => {
     const target = targets.get(batch.topic)!;
@@ -60,6 +66,7 @@ export async function start(input: unknown, logger: Logger = componentLogger('re
     metrics,
     write,
   });
+  opened.add('kafka consumer', () => consumer.stop());
   logger.info({ event: 'redis_sink_consuming', topics: [...targets.keys()], keyPrefix: options.keyPrefix }, 'consuming');
 
   return {
@@ -67,10 +74,6 @@ export async function start(input: unknown, logger: Logger = componentLogger('re
     ready: () => consumer.ready() && redis.status === 'ready',
     readiness: () => ({ redis: redis.status, ...consumer.readiness() }),
     failed: consumer.failed,
-    async stop() {
-      await consumer.stop();
-      await producer.disconnect();
-      await redis.quit().catch(() => redis.disconnect());
-    },
+    stop: () => opened.close(),
   };
 }

@@ -114,7 +114,12 @@ export async function startBatchConsumer(options: BatchConsumerOptions): Promise
     metrics.failingPartitions.set({ topic: partition.topic, partition: partition.partition }, 0);
   };
   await consumer.connect();
-  await consumer.subscribe({ topics: options.topics, fromBeginning: options.fromBeginning });
+  // past connect (a topic that does not exist, say), a failure must not leave a connected consumer keeping the process alive
+  const disconnectAndThrow = async (error: unknown): Promise<never> => {
+    await consumer.disconnect().catch(() => undefined);
+    throw error;
+  };
+  await consumer.subscribe({ topics: options.topics, fromBeginning: options.fromBeginning }).catch(disconnectAndThrow);
   await consumer.run({
     autoCommit: false,
     eachBatchAutoResolve: false,
@@ -127,7 +132,7 @@ export async function startBatchConsumer(options: BatchConsumerOptions): Promise
         if (--inFlight === 0) idle?.();
       }
     },
-  });
+  }).catch(disconnectAndThrow);
 
   async function writeBatch({ batch, heartbeat, isRunning, isStale, resolveOffset }: EachBatchPayload): Promise<void> {
     if (batch.messages.length === 0) return;

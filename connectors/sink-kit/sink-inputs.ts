@@ -1,6 +1,7 @@
 import type { Producer } from 'kafkajs';
 import { createKafka, producerDefaults } from '../../lib/kafka';
 import type { Logger } from '../../lib/logger';
+import type { OpenedResources } from '../../lib/opened-resources';
 import { AvroCodec } from '../../schemas/avro-codec';
 import { avroSchemas, valueSubject } from '../../schemas/avro-schemas';
 import { createRegistryClient } from '../../schemas/registry-client';
@@ -21,11 +22,12 @@ export interface SinkInputOptions {
   deadLetterTopic: string;
 }
 
-/** A sink's Kafka side: the topics it consumes with their codecs, and where rejected records go. */
-export async function connectSinkInputs(component: string, options: SinkInputOptions, logger: Logger): Promise<{ kafka: ReturnType<typeof createKafka>; producer: Producer; deadLetters: DeadLetterWriter; targets: Map<string, SinkTarget> }> {
+/** A sink's Kafka side: the topics it consumes with their codecs, and where rejected records go. Its producer is closed with `opened`. */
+export async function connectSinkInputs(component: string, options: SinkInputOptions, logger: Logger, opened: OpenedResources): Promise<{ kafka: ReturnType<typeof createKafka>; producer: Producer; deadLetters: DeadLetterWriter; targets: Map<string, SinkTarget> }> {
   const registry = createRegistryClient(options.schemaRegistryUrl);
   const kafka = createKafka({ brokers: options.kafkaBrokers, clientId: `fleetstream-${component}`, logger });
   const producer = kafka.producer({ ...producerDefaults });
+  opened.add('kafka producer', () => producer.disconnect());
   await producer.connect();
   const deadLetters = await createDeadLetterWriter({ producer, registry, topic: options.deadLetterTopic, source: component });
   const targets = new Map<string, SinkTarget>();

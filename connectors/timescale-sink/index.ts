@@ -1,6 +1,7 @@
 import type { Batch } from 'kafkajs';
 import { Pool, type PoolClient } from 'pg';
 import type { RunningComponent } from '../../lib/component';
+import { closeOnFailure, type OpenedResources } from '../../lib/opened-resources';
 import { componentLogger, type Logger } from '../../lib/logger';
 import { FleetstreamError } from '../../lib/errors';
 import { rollupTable } from '../../schemas/tables';
@@ -44,15 +45,20 @@ async function migrateWith(pool: Pool, options: TimescaleSinkOptions, logger: Lo
  * The TimescaleDB sink: raw measurements and every rollup resolution into
  * PostgreSQL, one transaction per Kafka batch, offsets committed after it.
  */
-export async function start(input: unknown, logger: Logger = componentLogger('timescale-sink')): Promise<RunningComponent> {
+export function start(input: unknown, logger: Logger = componentLogger('timescale-sink')): Promise<RunningComponent> {
+  return closeOnFailure(logger, (opened) => startWith(input, logger, opened));
+}
+
+async function startWith(input: unknown, logger: Logger, opened: OpenedResources): Promise<RunningComponent> {
   const options = parseTimescaleSinkOptions(input);
   const metrics = createSinkMetrics('timescale-sink', 'fleetstream_timescale_sink');
   const pool = new Pool({ connectionString: options.databaseUrl, max: options.poolSize });
+  opened.add('postgresql pool', () => pool.end());
   // an idle connection dropped by a server restart: the next query reconnects
   pool.on('error', (error) => logger.warn({ event: 'database_connection_lost', error: error.message }, 'idle PostgreSQL connection lost'));
   if (options.migrateOnStart) await migrateWith(pool, options, logger);
 
-  const { kafka, producer, deadLetters, targets } = await connectSinkInputs('timescale-sink', options, logger);
+  const { kafka, deadLetters, targets } = await connectSinkInputs('timescale-sink', options, logger, opened);
 
   const seriesCache = new SeriesCache(options.lastSeenGranularity);
   const rollupWindows = new Map(options.resolutions.map((r) => [r, new RollupWindowCache()]));
@@ -65,6 +71,7 @@ export async function start(input: unknown, logger: Logger = componentLogger('ti
     metrics,
     write: (batch) => writeBatch(batch, targets.get(batch.topic)!, { pool, options, deadLetters, metrics, seriesCache, rollupWindows }),
   });
+  opened.add('kafka consumer', () => consumer.stop());
   logger.info({ event: 'timescale_sink_consuming', topics: [...targets.keys()], schema: options.schema, writeMethod: options.writeMethod }, 'consuming');
 
   return {
@@ -72,11 +79,7 @@ export async function start(input: unknown, logger: Logger = componentLogger('ti
     ready: () => consumer.ready(),
     readiness: () => consumer.readiness(),
     failed: consumer.failed,
-    async stop() {
-      await consumer.stop();
-      await producer.disconnect();
-      await pool.end();
-    },
+    stop: () => opened.close(),
   };
 }
 

@@ -2,20 +2,25 @@
 # The local stack without Docker: Kafka (KRaft, jars from Maven Central), a schema
 # registry, PostgreSQL, Redis and Mosquitto.
 #
-#   infra/local/stack.sh up       start what is not running yet (twice is harmless)
-#   infra/local/stack.sh down     stop what `up` started, and nothing else
-#   infra/local/stack.sh status   what runs, and who started it
+#   infra/local/stack.sh up             start what is not running yet (twice is harmless)
+#   infra/local/stack.sh down           stop what `up` started, and nothing else
+#   infra/local/stack.sh status         what runs, and who started it
+#   infra/local/stack.sh restart-redis  for fault tests: stop Redis, bring it back as it was
 #
 # PostgreSQL, Redis and Mosquitto are reused when something already answers on
 # their port, started when installed but stopped, and installed with apt-get when
 # missing. Whatever this script starts is recorded in .local/started/, which is
-# all `down` looks at.
+# all `down` stops. A Redis found running is the machine's: its configuration is
+# kept in .local/found/, so a fault test's restart brings it back as it was (not
+# as one of this stack's), and `down` leaves it running. STACK_STATE_DIR moves
+# .local (the stack script's own tests).
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 here="$root/infra/local"
-state="$root/.local"
+state="${STACK_STATE_DIR:-$root/.local}"
 started="$state/started"
+found="$state/found"
 
 KAFKA_PORT=${KAFKA_PORT:-9092}
 KAFKA_CONTROLLER_PORT=${KAFKA_CONTROLLER_PORT:-9093}
@@ -189,12 +194,38 @@ ensure_database() {
 
 # ---------------------------------------------------------------- Redis
 redis_dir="$state/redis"
-redis_ready() { [ "$(redis-cli -h 127.0.0.1 -p "$REDIS_PORT" ping 2>/dev/null)" = PONG ]; }
+redis_cli() { redis-cli -h 127.0.0.1 -p "$REDIS_PORT" "$@"; }
+redis_ready() { [ "$(redis_cli ping 2>/dev/null)" = PONG ]; }
+redis_stopped() { ! port_open "$REDIS_PORT"; }
+
+# The machine's Redis, found running: its whole configuration (CONFIG GET *) as a
+# config file, from which restart-redis and down bring it back as it was. Values
+# are quoted (Redis splits the multi-word ones, such as save and bind, itself);
+# daemonize last, so the restart detaches whatever ran it before. Mode 600: it
+# holds requirepass, if set.
+redis_remember() {
+  local config
+  config=$(redis_cli config get '*' | paste -d '\t' - - \
+    | awk -F '\t' '$2 != "" || $1 == "save" { v = $2; gsub(/\\/, "\\\\", v); gsub(/"/, "\\\"", v); printf "%s \"%s\"\n", $1, v }') \
+    || fail "could not read the configuration of the Redis on port $REDIS_PORT"
+  mkdir -p "$found"
+  (umask 077; printf '%s\ndaemonize "yes"\n' "$config" > "$found/redis.conf")
+}
+
+redis_restore_found() {
+  redis-server "$found/redis.conf" >/dev/null || fail "could not start the machine's Redis again (redis-server $found/redis.conf)"
+  wait_for redis "$WAIT_SECONDS" redis_ready || fail "the machine's Redis did not answer on port $REDIS_PORT after its restart"
+  say "  redis: the machine's, back as it was found"
+}
 
 redis_up() {
   command -v redis-server >/dev/null || apt_install redis-server redis-server
-  if redis_ready; then say "  redis already running on $REDIS_PORT (reused)"; return; fi
+  if redis_ready; then
+    [ -f "$started/redis" ] || redis_remember
+    say "  redis already running on $REDIS_PORT (reused)"; return
+  fi
   port_open "$REDIS_PORT" && fail "port $REDIS_PORT is held by $(port_holder "$REDIS_PORT"), which does not answer as Redis; stop it, or set REDIS_PORT"
+  if [ -f "$found/redis.conf" ]; then redis_restore_found; return; fi
   mkdir -p "$redis_dir"
   redis-server --daemonize yes --bind 127.0.0.1 --port "$REDIS_PORT" --save '' --appendonly no \
     --dir "$redis_dir" --pidfile "$redis_dir/redis.pid" --logfile "$redis_dir/redis.log" >/dev/null
@@ -259,12 +290,18 @@ down() {
     [ -f "$started/$name" ] && { stop_recorded "$name"; any=1; }
   done
   [ $any = 1 ] || say "  nothing to stop"
+  # the machine's Redis stays; if a fault test left it stopped, it comes back as it was found
+  if [ -f "$found/redis.conf" ]; then
+    redis_ready || redis_restore_found
+    rm -f "$found/redis.conf"
+  fi
 }
 
 status() {
   local name
   for name in kafka registry postgresql redis mosquitto; do
     if [ -f "$started/$name" ]; then say "  $name: started by make up ($(cat "$started/$name"))"
+    elif [ -f "$found/$name.conf" ]; then say "  $name: the machine's, found running by make up (configuration in $found/$name.conf)"
     else say "  $name: not started by make up"; fi
   done
 }
@@ -275,10 +312,25 @@ stop_kafka() {
   stop_recorded kafka
 }
 
+# restart-redis: for fault tests. Redis comes back the way it was found: this
+# stack's as its own, the machine's from its configuration and still the machine's.
+restart_redis() {
+  redis_ready || fail "Redis does not answer on port $REDIS_PORT"
+  [ -f "$started/redis" ] || redis_remember
+  # a SHUTDOWN that worked closes the connection without a reply
+  redis_cli shutdown >/dev/null 2>&1 || true
+  wait_for "redis stopped" "$WAIT_SECONDS" redis_stopped || fail "Redis on port $REDIS_PORT did not stop (SHUTDOWN)"
+  redis_up
+}
+
+# sourced (the stack script's tests call its functions): define them, run nothing
+[ "${BASH_SOURCE[0]}" = "$0" ] || return 0
+
 case "${1:-}" in
   up) up ;;
   down) down ;;
   status) status ;;
   stop-kafka) stop_kafka ;;
-  *) say "usage: $0 up|down|status|stop-kafka"; exit 2 ;;
+  restart-redis) restart_redis ;;
+  *) say "usage: $0 up|down|status|stop-kafka|restart-redis"; exit 2 ;;
 esac

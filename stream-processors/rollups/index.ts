@@ -4,6 +4,7 @@ import type { Kafka } from 'kafkajs';
 import { createKafka } from '../../lib/kafka';
 import type { Logger } from '../../lib/logger';
 import { createMetricsRegistry } from '../../lib/metrics';
+import { closeOnFailure, type OpenedResources } from '../../lib/opened-resources';
 import { retryUntilDone } from '../../lib/retry';
 import { AvroCodec } from '../../schemas/avro-codec';
 import { avroSchemas, valueSubject } from '../../schemas/avro-schemas';
@@ -20,7 +21,13 @@ import { mergedWindows, readingWindows, type PartInput, type ReadingInput } from
  * coarser one from the final rollups of the one before (1m -> 1h -> 1d).
  */
 /** `kafka`: a client to use instead of one made from the options (tests put faults in it). */
-export async function start(input: RollupsOptions & { logger: Logger; now?: () => number; kafka?: Kafka }): Promise<RunningComponent> {
+export function start(input: RollupsInput): Promise<RunningComponent> {
+  return closeOnFailure(input.logger, (opened) => startWith(input, opened));
+}
+
+type RollupsInput = RollupsOptions & { logger: Logger; now?: () => number; kafka?: Kafka };
+
+async function startWith(input: RollupsInput, opened: OpenedResources): Promise<RunningComponent> {
   const { logger, now = Date.now, kafka: client, ...rest } = input;
   const options = parseOptions(rollupsOptionsSchema, rest, 'rollups options');
   const registry = createMetricsRegistry('rollups');
@@ -103,6 +110,10 @@ export async function start(input: RollupsOptions & { logger: Logger; now?: () =
     );
   });
 
+  // finest first, as they start; a stage that failed half-way closes what it opened too
+  opened.add('rollup stages', async () => {
+    for (const stage of stages) await stage.stop();
+  });
   for (const stage of stages) await stage.start();
   logger.info({ event: 'rollups_started', resolutions: options.resolutions }, 'rollup processor started');
   return {
@@ -111,7 +122,7 @@ export async function start(input: RollupsOptions & { logger: Logger; now?: () =
     failed: Promise.race(stages.map((s) => s.failed)),
     async stop() {
       stopping.abort();
-      for (const stage of stages) await stage.stop();
+      await opened.close();
     },
   };
 }
