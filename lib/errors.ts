@@ -10,6 +10,7 @@ export const errorCodes = {
   DATABASE_UNAVAILABLE: { retriable: true, summary: 'PostgreSQL could not be reached or the write failed transiently' },
   REDIS_UNAVAILABLE: { retriable: true, summary: 'Redis could not be reached' },
   MQTT_UNAVAILABLE: { retriable: true, summary: 'the MQTT broker could not be reached' },
+  STATE_RESTORE_TIMEOUT: { retriable: false, summary: 'a rollup stage did not read its window state back from its changelog within the restore timeout' },
   RECORD_UNDECODABLE: { retriable: false, summary: 'a Kafka record is not in the Confluent Avro wire format or its schema is unknown' },
   TEST_ENVIRONMENT_MISSING: { retriable: false, summary: 'tests found no servers to run against' },
   // query API: each of these is answered as a 4xx with this code in the JSON body

@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { z } from 'zod';
-import { defaultResolutions, topicNames } from '../../schemas/topics';
+import { defaultResolutions, rollupsGroupIdPrefix, topicNames } from '../../schemas/topics';
 
 const list = z.union([z.array(z.string()), z.string().transform((text) => text.split(',').map((s) => s.trim()).filter(Boolean))]);
 
@@ -18,7 +18,7 @@ export const rollupsOptionsSchema = z.strictObject({
   rollupTopicTemplate: z.string().includes('{resolution}').default('fleet.rollups.{resolution}.v1'),
   deadLetterTopic: z.string().default(topicNames.deadLetter),
   /** Consumer groups are `<prefix>-<resolution>`; state changelogs `<prefix>.<resolution>.state`. Default `fleetstream-rollups`. */
-  groupIdPrefix: z.string().min(1).default('fleetstream-rollups'),
+  groupIdPrefix: z.string().min(1).default(rollupsGroupIdPrefix),
   /** Distinguishes instances (their transactional ids): keep it stable per instance. Default: the host name. */
   instanceId: z.string().min(1).default(hostname()),
   /** How late (event time behind the newest seen) a reading may be and still count. Default 60 s. */
@@ -33,6 +33,11 @@ export const rollupsOptionsSchema = z.strictObject({
    * rollups (interval / provisional interval of the series). Default 0.2 s.
    */
   commitIntervalSeconds: z.coerce.number().min(0.01).default(0.2),
+  /**
+   * How long a stage may take to read its window state back from its changelog (at start and when it is
+   * assigned partitions) before it fails, and the process exits 1, rather than hang. Default 300 s.
+   */
+  restoreTimeoutSeconds: z.coerce.number().positive().default(300),
 });
 
 export type RollupsOptions = z.input<typeof rollupsOptionsSchema>;

@@ -5,6 +5,7 @@ import { producerDefaults } from '../../lib/kafka';
 import { AvroCodec } from '../../schemas/avro-codec';
 import { avroSchemas, valueSubject } from '../../schemas/avro-schemas';
 import { createRegistryClient } from '../../schemas/registry-client';
+import { topicNames } from '../../schemas/topics';
 import type { Measurement, Rollup } from '../../schemas/types';
 import { TopicReader } from '../../test/topic-reader';
 import { cleanupTopics, freshTopic, onCleanup, testKafka, testSettings, uniqueName } from '../../test/factories';
@@ -27,7 +28,7 @@ export async function rollupsFixture(overrides: Partial<RollupsOptions> = {}, pa
   const deadLetterTopic = await freshTopic({ prefix: 'test.deadletter' });
   for (const r of resolutions) await freshTopicNamed(rollupTopic(r), partitions);
   const groupIdPrefix = `${id}-group`;
-  cleanupTopics(resolutions.map((r) => `${groupIdPrefix}.${r}.state`));
+  cleanupTopics(resolutions.map((r) => topicNames.rollupState(r, groupIdPrefix)));
   return {
     options: <RollupsFixture['options']>{
       kafkaBrokers: settings.kafkaBrokers,
