@@ -13,6 +13,7 @@ export const errorCodes = {
   REDIS_UNAVAILABLE: { retriable: true, summary: 'Redis could not be reached' },
   MQTT_UNAVAILABLE: { retriable: true, summary: 'the MQTT broker could not be reached' },
   DEPENDENCY_INCOMPATIBLE: { retriable: false, summary: 'an installed library lacks what fleetstream relies on: a version other than the one package.json pins' },
+  STATE_RESTORE_TIMEOUT: { retriable: false, summary: 'a rollup stage did not read its window state back from its changelog within the restore timeout' },
   RECORD_UNDECODABLE: { retriable: false, summary: 'a Kafka record is not in the Confluent Avro wire format or its schema is unknown' },
   TEST_ENVIRONMENT_MISSING: { retriable: false, summary: 'tests found no servers to run against' },
   // query API: each of these is answered as a 4xx with this code in the JSON body

@@ -16,14 +16,19 @@ const day = 24 * 60 * 60 * 1000;
 /** Rollup resolutions, finest first; each stage is computed from the one before it. */
 export const defaultResolutions = ['1m', '1h', '1d'] as const;
 
+/** The rollup processor's default prefix of its consumer groups and state changelogs. */
+export const rollupsGroupIdPrefix = 'fleetstream-rollups';
+
 export const topicNames = {
   measurements: 'fleet.measurements.v1',
   deadLetter: 'fleet.deadletter.v1',
   rollups: (resolution: string) => `fleet.rollups.${resolution}.v1`,
+  /** A rollup stage's window state changelog. */
+  rollupState: (resolution: string, groupIdPrefix: string = rollupsGroupIdPrefix) => `${groupIdPrefix}.${resolution}.state`,
 } as const;
 
 export interface CatalogueOptions {
-  /** Partitions of the keyed topics (measurements and rollups). Default 6. */
+  /** Partitions of the keyed topics (measurements, rollups and the rollup state changelogs). Default 6. */
   partitions?: number;
   resolutions?: readonly string[];
 }
@@ -57,5 +62,16 @@ export function topicCatalogue(options: CatalogueOptions = {}): TopicSpec[] {
       },
       purpose: `Avro Rollup records at ${resolution}, key = path + window start`,
     })),
+    ...resolutions.map((resolution) => rollupStateTopic(topicNames.rollupState(resolution), partitions)),
   ];
+}
+
+/**
+ * A rollup stage's state changelog: partition p holds the window state of its
+ * input's partition p, so it has as many partitions as the input (every keyed
+ * topic has `partitions`), and `topics apply --partitions N` grows them
+ * together. Compacted: the latest record of each key is all a restore reads.
+ */
+export function rollupStateTopic(name: string, partitions: number): TopicSpec {
+  return { name, partitions, config: { 'cleanup.policy': 'compact' }, purpose: 'the window state of a rollup stage, key = series path or window chunk' };
 }

@@ -8,7 +8,8 @@ import { closeOnFailure, type OpenedResources } from '../../lib/opened-resources
 import { retryUntilDone } from '../../lib/retry';
 import { AvroCodec } from '../../schemas/avro-codec';
 import { avroSchemas, valueSubject } from '../../schemas/avro-schemas';
-import { createRegistryClient } from '../../schemas/registry-client';
+import { createRegistryClient, type RegistryClient } from '../../schemas/registry-client';
+import { topicNames } from '../../schemas/topics';
 import type { DeadLetter, Measurement, Rollup } from '../../schemas/types';
 import { rollupsOptionsSchema, type RollupsOptions } from './options';
 import { resolutionMs } from '../../schemas/resolution';
@@ -20,20 +21,20 @@ import { mergedWindows, readingWindows, type PartInput, type ReadingInput } from
  * The rollup processor: the finest resolution from the measurements, each
  * coarser one from the final rollups of the one before (1m -> 1h -> 1d).
  */
-/** `kafka`: a client to use instead of one made from the options (tests put faults in it). */
+/** `kafka`, `registryClient`: clients to use instead of those made from the options (tests put faults in them). */
 export function start(input: RollupsInput): Promise<RunningComponent> {
   return closeOnFailure(input.logger, (opened) => startWith(input, opened));
 }
 
-type RollupsInput = RollupsOptions & { logger: Logger; now?: () => number; kafka?: Kafka };
+type RollupsInput = RollupsOptions & { logger: Logger; now?: () => number; kafka?: Kafka; registryClient?: RegistryClient };
 
 async function startWith(input: RollupsInput, opened: OpenedResources): Promise<RunningComponent> {
-  const { logger, now = Date.now, kafka: client, ...rest } = input;
+  const { logger, now = Date.now, kafka: client, registryClient: registryOverride, ...rest } = input;
   const options = parseOptions(rollupsOptionsSchema, rest, 'rollups options');
   const registry = createMetricsRegistry('rollups');
   const metrics = createStageMetrics(registry);
   const kafka = client ?? createKafka({ brokers: options.kafkaBrokers, clientId: `fleetstream-rollups-${options.instanceId}`, logger });
-  const registryClient = createRegistryClient(options.schemaRegistryUrl);
+  const registryClient = registryOverride ?? createRegistryClient(options.schemaRegistryUrl);
   const rollupTopic = (resolution: string) => options.rollupTopicTemplate.replace('{resolution}', resolution);
   const stopping = new AbortController();
   const onRetry = (error: unknown, attempt: number, delayMs: number) => logger.warn({ event: 'retrying', what: 'schema registration', attempt, delayMs, err: error }, 'retrying');
@@ -47,12 +48,13 @@ async function startWith(input: RollupsInput, opened: OpenedResources): Promise<
     name: `rollups-${resolution}`,
     resolution,
     outputTopic: rollupTopic(resolution),
-    changelogTopic: `${options.groupIdPrefix}.${resolution}.state`,
+    changelogTopic: topicNames.rollupState(resolution, options.groupIdPrefix),
     deadLetterTopic: options.deadLetterTopic,
     groupId: `${options.groupIdPrefix}-${resolution}`,
     transactionalId: `${options.groupIdPrefix}-${options.instanceId}-${resolution}`,
     provisionalIntervalMs: options.provisionalInterval,
     commitIntervalMs: options.commitInterval,
+    restoreTimeoutMs: options.restoreTimeout,
     rollupCodec: rollupCodecs.get(resolution)!,
     deadLetterCodec,
     kafka,
@@ -81,7 +83,7 @@ async function startWith(input: RollupsInput, opened: OpenedResources): Promise<
           const meta = { path: m.path, tenant: m.tenant, site: m.site, device: m.device, metric: m.metric, kind: m.kind };
           return { kind: 'input', meta, time: m.timestamp, progress: m.timestamp, input: { time: m.timestamp, value: m.value } };
         } catch (error) {
-          return { kind: 'undecodable', message: (error as Error).message };
+          return undecodable(error);
         }
       },
     }) as RollupStage<unknown, unknown>,
@@ -103,7 +105,7 @@ async function startWith(input: RollupsInput, opened: OpenedResources): Promise<
             const { count, sum, min, max, first, firstTime, last, lastTime, delta, resets } = r;
             return { kind: 'input', meta, time: r.windowStart, progress: r.windowEnd, input: { start: r.windowStart, revision: r.revision, values: { count, sum, min, max, first, firstTime, last, lastTime, delta, resets } } };
           } catch (error) {
-            return { kind: 'undecodable', message: (error as Error).message };
+            return undecodable(error);
           }
         },
       }) as RollupStage<unknown, unknown>,
@@ -125,4 +127,14 @@ async function startWith(input: RollupsInput, opened: OpenedResources): Promise<
       await opened.close();
     },
   };
+}
+
+/**
+ * A record that will never decode is dead-lettered; one that failed only
+ * because the schema registry could not be asked (a retriable error) is
+ * consumed again once it can, never dead-lettered and committed.
+ */
+function undecodable(error: unknown): StageInput<never> {
+  if ((error as { retriable?: boolean }).retriable === true) throw error;
+  return { kind: 'undecodable', message: (error as Error).message };
 }

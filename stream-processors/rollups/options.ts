@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { connectionOptions } from '../../lib/config';
 import { duration, list } from '../../lib/option-types';
 import { cascadeProblem, resolutionName } from '../../schemas/resolution';
-import { defaultResolutions, topicNames } from '../../schemas/topics';
+import { defaultResolutions, rollupsGroupIdPrefix, topicNames } from '../../schemas/topics';
 
 /**
  * Options of the rollup processor: `ROLLUPS_<OPTION>` in the environment,
@@ -19,7 +19,7 @@ export const rollupsOptionsSchema = z.strictObject({
   measurementsTopic: z.string().default(topicNames.measurements).meta({ description: 'Topic of the raw readings.' }),
   rollupTopicTemplate: z.string().includes('{resolution}').default('fleet.rollups.{resolution}.v1').meta({ description: 'Rollup topic of each resolution; `{resolution}` is replaced.' }),
   deadLetterTopic: z.string().default(topicNames.deadLetter).meta({ description: 'Topic of rejected readings, with the reason.' }),
-  groupIdPrefix: z.string().min(1).default('fleetstream-rollups').meta({ description: 'Consumer groups are `<prefix>-<resolution>`; state changelogs `<prefix>.<resolution>.state`.' }),
+  groupIdPrefix: z.string().min(1).default(rollupsGroupIdPrefix).meta({ description: 'Consumer groups are `<prefix>-<resolution>`; state changelogs `<prefix>.<resolution>.state`.' }),
   instanceId: z.string().min(1).default(hostname()).meta({ defaultText: 'the host name', description: 'Distinguishes instances (their transactional ids): keep it stable per instance.' }),
   allowedLateness: duration().prefault('60s').meta({ description: 'How late (event time behind the newest seen) a reading may be and still count.' }),
   idleTimeout: duration().prefault('30s').meta({ description: 'A partition with no input this long lets its watermark follow the wall clock.' }),
@@ -27,6 +27,10 @@ export const rollupsOptionsSchema = z.strictObject({
   commitInterval: duration({ min: 10 }).prefault('200ms').meta({
     description:
       'How often the rollups, window state and offsets of what was consumed since are committed, in one Kafka transaction per stage; rollups become visible then. Each commit also emits a share of the provisional rollups (this interval over the provisional interval of the series).',
+  }),
+  restoreTimeout: duration({ min: 1 }).prefault('5m').meta({
+    description:
+      'How long a stage may take to read its window state back from its changelog (at start and when it is assigned partitions) before it fails, and the process exits 1, rather than hang.',
   }),
 });
 

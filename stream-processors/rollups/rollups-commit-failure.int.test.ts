@@ -52,7 +52,7 @@ describe('rollups whose commits fail', () => {
     // a stage's commits 15-19 and 35-39 fail: every attempt of two of its commits, well inside the run
     const failing = new Set([15, 16, 17, 18, 19, 35, 36, 37, 38, 39]);
     const faulty = failingCommits(testKafka('rollups-failing'), failing);
-    const rollups = await startRollups(fixture.options, faulty.kafka);
+    const rollups = await startRollups(fixture.options, { kafka: faulty.kafka });
 
     const chunk = Math.ceil(dataset.readings.length / 40);
     for (let i = 0; i < dataset.readings.length; i += chunk) {

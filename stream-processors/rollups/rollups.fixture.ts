@@ -4,7 +4,8 @@ import { componentLogger } from '../../lib/logger';
 import { producerDefaults } from '../../lib/kafka';
 import { AvroCodec } from '../../schemas/avro-codec';
 import { avroSchemas, valueSubject } from '../../schemas/avro-schemas';
-import { createRegistryClient } from '../../schemas/registry-client';
+import { createRegistryClient, type RegistryClient } from '../../schemas/registry-client';
+import { topicNames } from '../../schemas/topics';
 import type { Measurement, Rollup } from '../../schemas/types';
 import { TopicReader } from '../../test/topic-reader';
 import { cleanupTopics, freshTopic, onCleanup, testKafka, testSettings, uniqueName } from '../../test/factories';
@@ -27,7 +28,7 @@ export async function rollupsFixture(overrides: Partial<RollupsOptions> = {}, pa
   const deadLetterTopic = await freshTopic({ prefix: 'test.deadletter' });
   for (const r of resolutions) await freshTopicNamed(rollupTopic(r), partitions);
   const groupIdPrefix = `${id}-group`;
-  cleanupTopics(resolutions.map((r) => `${groupIdPrefix}.${r}.state`));
+  cleanupTopics(resolutions.map((r) => topicNames.rollupState(r, groupIdPrefix)));
   return {
     options: <RollupsFixture['options']>{
       kafkaBrokers: settings.kafkaBrokers,
@@ -53,9 +54,9 @@ async function freshTopicNamed(name: string, partitions: number): Promise<void> 
   cleanupTopics([name]);
 }
 
-/** `kafka`: a client to use instead of one made from the options (to put faults in it). */
-export async function startRollups(options: RollupsOptions, kafka?: Kafka) {
-  const rollups = await start({ ...options, logger: componentLogger('rollups-test'), kafka });
+/** `faults`: clients to use instead of those made from the options (to put faults in them). */
+export async function startRollups(options: RollupsOptions, faults: { kafka?: Kafka; registryClient?: RegistryClient } = {}) {
+  const rollups = await start({ ...options, logger: componentLogger('rollups-test'), ...faults });
   onCleanup(() => rollups.stop());
   return rollups;
 }

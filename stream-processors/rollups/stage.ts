@@ -16,22 +16,22 @@
  * coordinator's round trips and markers come once per interval (0.2 s by
  * default), not once per partition batch.
  */
-import { randomUUID } from 'node:crypto';
-import type { Admin, Consumer, Kafka, KafkaMessage, Message, Producer } from 'kafkajs';
+import { setTimeout as delay } from 'node:timers/promises';
+import type { Admin, Consumer, Kafka, KafkaMessage } from 'kafkajs';
 import type { Logger } from '../../lib/logger';
 import { producerDefaults } from '../../lib/kafka';
 import type { AvroCodec } from '../../schemas/avro-codec';
-import { deadLetterMessage } from '../../schemas/dead-letter';
 import type { DeadLetter, Rollup } from '../../schemas/types';
-import { partitionForPath } from './key-partition';
-import { PartitionWindows, type Emission, type SeriesMeta, type WindowTiming } from './partition-windows';
-import { ChangelogReader, changelogRecords, RESTORE_MARKER } from './state-changelog';
-import { chunkTopicMessages } from './send-chunks';
-import type { StageMetrics } from './stage-metrics';
-import { revisionOf } from './window-aggregate';
-import type { WindowLogic } from './window-logic';
-import { createTopicsAndWait } from '../../lib/create-topics';
 import { stoppedForGood } from '../../lib/consumer-stopped';
+import { restoreState, type RestoreSource } from './changelog-restore';
+import { PartitionFailures } from './partition-failures';
+import { PartitionWindows, type Emission, type SeriesMeta, type WindowTiming } from './partition-windows';
+import type { StageMetrics } from './stage-metrics';
+import { StageRecords, type TopicOutputs } from './stage-records';
+import { ensureChangelog, partitionCount } from './stage-topics';
+import { commitTransaction } from './stage-transaction';
+import { UncommittedWork, type PartitionOffset } from './uncommitted-work';
+import type { WindowLogic } from './window-logic';
 
 /** What one input record means to a stage. */
 export type StageInput<I> =
@@ -56,6 +56,13 @@ export interface StageConfig<I, W> {
   provisionalIntervalMs: number;
   /** How often the outputs, state and offsets of the batches consumed since the last commit are committed. */
   commitIntervalMs: number;
+  /** How long a restore of window state from the changelog may take before the stage fails. */
+  restoreTimeoutMs: number;
+  /**
+   * Decodes one record. Throws an error with `retriable: true` (the schema
+   * registry unreachable) to have its batch consumed again later; a record
+   * that can never be decoded is `undecodable`, and dead-lettered.
+   */
   decode(message: KafkaMessage): Promise<StageInput<I>>;
   rollupCodec: AvroCodec<Rollup>;
   deadLetterCodec: AvroCodec<DeadLetter>;
@@ -65,26 +72,18 @@ export interface StageConfig<I, W> {
   now: () => number;
 }
 
-type TopicOutputs = Map<string, Message[]>;
-
-/** Keys and values per send within a transaction: well under Kafka's default 1 MiB per record batch (send-chunks.ts). */
-const maxSendBytes = 512 * 1024;
-
 export class RollupStage<I, W> {
   private readonly partitions = new Map<number, PartitionWindows<I, W>>();
   private assigned = new Set<number>();
   private queue: Promise<unknown> = Promise.resolve();
   private consumer: Consumer | undefined;
-  private producer: Producer | undefined;
+  private producer: ReturnType<Kafka['producer']> | undefined;
   private admin: Admin | undefined;
-  private outputPartitions = 0;
+  private records: StageRecords | undefined;
+  private readonly work = new UncommittedWork();
+  /** Partitions whose last batch could not be decoded for now: the stage is unready while there are any. */
+  private readonly failing = new PartitionFailures();
   private committer: NodeJS.Timeout | undefined;
-  /** Outputs of the batches consumed since the last commit. */
-  private pending: TopicOutputs = new Map();
-  /** Partition -> the offset after its last batch consumed since the last commit. */
-  private uncommitted = new Map<number, string>();
-  /** Partition -> where its consumption resumes after a failed commit: its committed offset, or its first batch's. */
-  private resumeAt = new Map<number, string>();
   private lastCommitAt = 0;
   /** Commits so far: which slice of the series' provisional rollups the next one emits. */
   private commits = 0;
@@ -92,26 +91,36 @@ export class RollupStage<I, W> {
   private readonly provisionalSlices: number;
   private running = false;
   private stopping = false;
+  private halted = false;
+  /** Wakes a batch waiting to be consumed again when the stage stops. */
+  private readonly stopped = new AbortController();
   private readonly log: Logger;
-  /** Settles when the stage stopped consuming for good (set in `start`). */
-  failed: Promise<Error> = new Promise(() => undefined);
+  private fail: (error: Error) => void = () => undefined;
+  /** Settles when the stage stopped working for good: its consumer stopped, or its state could not be restored in time. */
+  readonly failed: Promise<Error>;
 
   constructor(private readonly config: StageConfig<I, W>) {
     this.log = config.logger.child({ stage: config.name });
     this.provisionalSlices = Math.max(1, Math.round(config.provisionalIntervalMs / config.commitIntervalMs));
+    this.failed = new Promise((resolve) => (this.fail = resolve));
+    void this.failed.then((error) => {
+      this.running = false;
+      this.halted = true;
+      this.log.error({ event: 'stage_stopped', err: error }, 'the stage stopped working after an error it cannot retry');
+    });
   }
 
   get ready(): boolean {
-    return this.running;
+    return this.running && this.failing.partitions.length === 0;
   }
 
   async start(): Promise<void> {
     const { kafka, config } = { kafka: this.config.kafka, config: this.config };
     this.admin = kafka.admin();
     await this.admin.connect();
-    const inputPartitions = await this.partitionCount(config.inputTopic);
-    this.outputPartitions = await this.partitionCount(config.outputTopic);
-    await this.ensureChangelog(inputPartitions);
+    const inputPartitions = await partitionCount(this.admin, config.inputTopic);
+    this.records = new StageRecords(config, await partitionCount(this.admin, config.outputTopic));
+    await ensureChangelog(this.admin, config.changelogTopic, config.inputTopic, inputPartitions, this.log);
 
     this.producer = kafka.producer({
       ...producerDefaults,
@@ -124,11 +133,7 @@ export class RollupStage<I, W> {
 
     this.consumer = kafka.consumer({ groupId: config.groupId, maxWaitTimeInMs: 100, sessionTimeout: 10_000, heartbeatInterval: 1000, readUncommitted: false });
     await this.consumer.connect();
-    this.failed = stoppedForGood(this.consumer);
-    void this.failed.then((error) => {
-      this.running = false;
-      this.log.error({ event: 'stage_stopped', err: error }, 'the stage stopped consuming after an error it cannot retry');
-    });
+    void stoppedForGood(this.consumer).then((error) => this.fail(error));
     this.consumer.on(this.consumer.events.GROUP_JOIN, (event) => {
       const assignment = event.payload.memberAssignment[config.inputTopic] ?? [];
       void this.serial(() => this.reassign(assignment)).catch((error: unknown) => this.log.error({ event: 'reassign_failed', err: error }, 'restoring state failed'));
@@ -138,9 +143,10 @@ export class RollupStage<I, W> {
       autoCommit: false,
       eachBatchAutoResolve: false,
       eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
-        await this.serial(async () => {
-          if (this.stopping || !isRunning() || isStale() || batch.messages.length === 0) return;
-          await this.processBatch(batch.partition, batch.messages);
+        const retryInMs = await this.serial(async () => {
+          if (this.halted || this.stopping || !isRunning() || isStale() || batch.messages.length === 0) return undefined;
+          const retry = await this.processBatch(batch.partition, batch.messages);
+          if (retry !== undefined) return retry;
           resolveOffset(batch.lastOffset());
           // before the batch returns, so a commit due goes out before kafkajs could rejoin a rebalancing group
           if (this.commitDue()) {
@@ -149,7 +155,10 @@ export class RollupStage<I, W> {
               if ((error as { retriable?: boolean }).retriable !== true) throw error;
             });
           }
+          return undefined;
         });
+        // outside `serial`: commits and the other partitions' batches go on meanwhile
+        if (retryInMs !== undefined) await delay(retryInMs, undefined, { signal: this.stopped.signal }).catch(() => undefined);
         await heartbeat();
       },
     });
@@ -169,6 +178,7 @@ export class RollupStage<I, W> {
   async stop(): Promise<void> {
     this.running = false;
     this.stopping = true;
+    this.stopped.abort();
     clearInterval(this.committer);
     // commit what is pending while still a member of the group, so the partitions' next owner resumes after it
     await this.serial(() => this.commit()).catch(() => undefined);
@@ -185,43 +195,68 @@ export class RollupStage<I, W> {
     return next;
   }
 
-  /** Applies a batch to the partition's state; its outputs and offset wait for the next commit. */
-  private async processBatch(partition: number, messages: KafkaMessage[]): Promise<void> {
+  /**
+   * Applies a batch to the partition's state; its outputs and offset wait for
+   * the next commit. Returns how long to wait before the batch, sought back
+   * to, is consumed again when it could not be decoded for now: such records
+   * are not dead-lettered (and committed), only delayed.
+   */
+  private async processBatch(partition: number, messages: KafkaMessage[]): Promise<number | undefined> {
     const { config } = this;
-    const state = this.partitions.get(partition) ?? (await this.restore([partition])).get(partition)!;
-    if (!this.resumeAt.has(partition)) this.resumeAt.set(partition, messages[0]!.offset);
-    const outputs = this.pending;
-    const wallNow = config.now();
+    const first = messages[0]!.offset;
+    let inputs: StageInput<I>[];
     try {
-      await this.applyBatch(partition, messages, state, outputs, wallNow);
+      inputs = await this.decodeAll(messages);
+    } catch (error) {
+      if ((error as { retriable?: boolean }).retriable !== true) throw error;
+      // nothing of the batch has touched the state or the outputs yet
+      const retryInMs = this.failing.failed(partition);
+      this.consumer!.seek({ topic: config.inputTopic, partition, offset: first });
+      this.log.warn({ event: 'input_retried', partition, offset: first, retryInMs, err: error }, 'input cannot be decoded for now: consuming it again');
+      return retryInMs;
+    }
+    if (this.failing.recovered(partition)) this.log.info({ event: 'input_recovered', partition }, 'input decodes again');
+    const state = this.partitions.get(partition) ?? (await this.restore([partition])).get(partition)!;
+    this.work.batchStarted(partition, first);
+    try {
+      this.applyBatch(partition, messages, inputs, state);
     } catch (error) {
       // the state and the pending outputs took part of the batch
       this.discardUncommitted();
       throw error;
     }
-    this.uncommitted.set(partition, (BigInt(messages[messages.length - 1]!.offset) + 1n).toString());
+    this.work.batchApplied(partition, messages[messages.length - 1]!.offset);
+    return undefined;
   }
 
-  private async applyBatch(partition: number, messages: KafkaMessage[], state: PartitionWindows<I, W>, outputs: TopicOutputs, wallNow: number): Promise<void> {
-    const { config } = this;
-    for (const message of messages) {
-      const decoded = await config.decode(message);
+  private async decodeAll(messages: KafkaMessage[]): Promise<StageInput<I>[]> {
+    const inputs: StageInput<I>[] = [];
+    for (const message of messages) inputs.push(await this.config.decode(message));
+    return inputs;
+  }
+
+  private applyBatch(partition: number, messages: KafkaMessage[], inputs: StageInput<I>[], state: PartitionWindows<I, W>): void {
+    const { config, work } = this;
+    const records = this.records!;
+    const wallNow = config.now();
+    inputs.forEach((decoded, i) => {
       if (decoded.kind === 'skip') {
         config.metrics.inputs.inc({ stage: config.name, outcome: 'skipped' });
-        continue;
+        return;
       }
       if (decoded.kind === 'undecodable') {
         config.metrics.inputs.inc({ stage: config.name, outcome: 'undecodable' });
-        this.deadLetter(outputs, message, partition, 'undecodable', decoded.message);
-        continue;
+        records.deadLetter(work.outputs, messages[i]!, partition, 'undecodable', decoded.message);
+        return;
       }
       const outcome = state.add(decoded.meta, decoded.time, decoded.progress, decoded.input, wallNow);
       config.metrics.inputs.inc({ stage: config.name, outcome });
       if (outcome === 'late' && config.deadLetterLate) {
-        this.deadLetter(outputs, message, partition, 'late', `${decoded.meta.path} at ${new Date(decoded.time).toISOString()}: its ${config.resolution} window closed (watermark ${new Date(state.currentWatermark).toISOString()})`);
+        const text = `${decoded.meta.path} at ${new Date(decoded.time).toISOString()}: its ${config.resolution} window closed (watermark ${new Date(state.currentWatermark).toISOString()})`;
+        records.deadLetter(work.outputs, messages[i]!, partition, 'late', text);
       }
-    }
-    this.addRollups(outputs, state.advance(wallNow));
+    });
+    this.emit(work.outputs, state.advance(wallNow));
   }
 
   /**
@@ -242,19 +277,16 @@ export class RollupStage<I, W> {
    */
   private async commit(): Promise<void> {
     const { config } = this;
-    const outputs = this.pending;
-    const consumed = [...this.uncommitted].map(([partition, offset]) => ({ partition, offset }));
-    this.pending = new Map();
-    this.uncommitted = new Map();
+    const { outputs, consumed } = this.work.take();
     const wallNow = config.now();
     this.lastCommitAt = wallNow;
     const slice = this.commits++ % this.provisionalSlices;
     for (const [partition, state] of this.partitions) {
       if (this.running) {
-        this.addRollups(outputs, state.advance(wallNow));
-        this.addRollups(outputs, state.provisional(slice, this.provisionalSlices));
+        this.emit(outputs, state.advance(wallNow));
+        this.emit(outputs, state.provisional(slice, this.provisionalSlices));
       }
-      this.addChangelog(outputs, partition, state);
+      this.records!.changelog(outputs, partition, state.takeChanged());
     }
     try {
       await this.transact(outputs, consumed);
@@ -264,7 +296,7 @@ export class RollupStage<I, W> {
       this.discardUncommitted(consumed.map((c) => c.partition));
       throw error;
     }
-    for (const { partition, offset } of consumed) this.resumeAt.set(partition, offset);
+    this.work.committed(consumed);
     this.observe();
   }
 
@@ -275,91 +307,26 @@ export class RollupStage<I, W> {
   /**
    * Throws away everything since the last commit: pending outputs, the state
    * (every partition's is restored from the changelog before its next batch),
-   * and the consumed position of `consumed` partitions (sought back to their
-   * last committed offsets, where still assigned).
+   * and the consumed position of `partitions` (sought back to their last
+   * committed offsets, where still assigned).
    */
-  private discardUncommitted(consumed: number[] = [...this.uncommitted.keys()]): void {
-    for (const partition of consumed) {
-      const offset = this.resumeAt.get(partition);
-      if (this.assigned.has(partition) && offset !== undefined) this.consumer!.seek({ topic: this.config.inputTopic, partition, offset });
+  private discardUncommitted(partitions?: number[]): void {
+    for (const { partition, offset } of this.work.discard(partitions)) {
+      if (this.assigned.has(partition)) this.consumer!.seek({ topic: this.config.inputTopic, partition, offset });
     }
-    this.pending = new Map();
-    this.uncommitted = new Map();
     this.partitions.clear();
   }
 
-  private addRollups(outputs: TopicOutputs, emissions: Emission[]): void {
-    const { config } = this;
-    const computedAt = config.now();
-    for (const e of emissions) {
-      const rollup: Rollup = {
-        ...e.meta,
-        resolution: config.resolution,
-        windowStart: e.windowStart,
-        windowEnd: e.windowEnd,
-        ...e.values,
-        final: e.final,
-        revision: revisionOf(e.values.count, e.final),
-        computedAt,
-      };
-      push(outputs, config.outputTopic, {
-        key: `${e.meta.path}@${e.windowStart}`,
-        value: config.rollupCodec.encode(rollup),
-        partition: partitionForPath(config.outputTopic, e.meta.path, this.outputPartitions),
-      });
-      config.metrics.emitted.inc({ stage: config.name, final: String(e.final) });
-    }
+  private emit(outputs: TopicOutputs, emissions: Emission[]): void {
+    this.records!.rollups(outputs, emissions);
+    for (const e of emissions) this.config.metrics.emitted.inc({ stage: this.config.name, final: String(e.final) });
   }
 
-  private addChangelog(outputs: TopicOutputs, partition: number, state: PartitionWindows<I, W>): void {
-    for (const record of changelogRecords(state.takeChanged())) push(outputs, this.config.changelogTopic, { ...record, partition });
-  }
-
-  private deadLetter(outputs: TopicOutputs, message: KafkaMessage, partition: number, reason: 'late' | 'undecodable', text: string): void {
+  private async transact(outputs: TopicOutputs, consumed: PartitionOffset[] = []): Promise<void> {
     const { config } = this;
-    push(
-      outputs,
-      config.deadLetterTopic,
-      deadLetterMessage(config.deadLetterCodec, {
-        source: config.name,
-        reason,
-        message: text,
-        payload: message.value ?? Buffer.alloc(0),
-        sourceTopic: config.inputTopic,
-        headers: { partition: String(partition), offset: message.offset },
-        time: config.now(),
-      }),
-    );
-  }
-
-  /**
-   * One Kafka transaction: outputs, then offsets, then commit. The transaction
-   * coordinator answers CONCURRENT_TRANSACTIONS (or loses its coordinator) for
-   * a moment after a commit; kafkajs retries some of those calls but not
-   * AddOffsetsToTxn, so the whole transaction is tried again here a few times,
-   * with the same outputs, before the caller falls back to rebuilding state.
-   */
-  private async transact(outputs: TopicOutputs, consumed: { partition: number; offset: string }[] = []): Promise<void> {
-    if (outputs.size === 0 && consumed.length === 0) return;
-    const { config } = this;
-    const sends = chunkTopicMessages([...outputs].map(([topic, messages]) => ({ topic, messages })), maxSendBytes);
     const timer = config.metrics.transaction.startTimer({ stage: config.name });
     try {
-      for (let attempt = 1; ; attempt++) {
-        const tx = await this.producer!.transaction();
-        try {
-          for (const topicMessages of sends) await tx.sendBatch({ acks: -1, topicMessages });
-          if (consumed.length > 0) await tx.sendOffsets({ consumerGroupId: config.groupId, topics: [{ topic: config.inputTopic, partitions: consumed }] });
-          await tx.commit();
-          return;
-        } catch (error) {
-          await tx.abort().catch(() => undefined);
-          const retriable = (error as { retriable?: boolean }).retriable === true || (error as { type?: string }).type === 'CONCURRENT_TRANSACTIONS';
-          this.log.warn({ event: 'transaction_aborted', attempt, retriable, err: error }, 'transaction aborted');
-          if (!retriable || attempt >= 5) throw error;
-          await new Promise((resolve) => setTimeout(resolve, 50 * attempt));
-        }
-      }
+      await commitTransaction({ producer: this.producer!, groupId: config.groupId, inputTopic: config.inputTopic, log: this.log }, outputs, consumed);
     } finally {
       timer();
     }
@@ -367,69 +334,53 @@ export class RollupStage<I, W> {
 
   private async reassign(assignment: number[]): Promise<void> {
     this.assigned = new Set(assignment);
-    if (this.uncommitted.size > 0) {
+    if (this.work.partitions.length > 0) {
       // the group rebalanced before those batches were committed; a partition that moved is consumed from its
       // committed offset by its new owner already, so committing them now would produce their outputs twice
-      this.log.warn({ event: 'uncommitted_discarded', partitions: [...this.uncommitted.keys()] }, 'rebalanced before a commit: consuming those batches again');
+      this.log.warn({ event: 'uncommitted_discarded', partitions: this.work.partitions }, 'rebalanced before a commit: consuming those batches again');
       this.discardUncommitted();
     }
-    for (const partition of [...this.resumeAt.keys()]) if (!this.assigned.has(partition)) this.resumeAt.delete(partition);
+    this.work.retain(this.assigned);
+    this.failing.retain(this.assigned);
     for (const partition of [...this.partitions.keys()]) if (!this.assigned.has(partition)) this.partitions.delete(partition);
     const missing = assignment.filter((p) => !this.partitions.has(p));
     if (missing.length > 0) await this.restore(missing);
     this.log.info({ event: 'partitions_assigned', partitions: assignment }, 'partitions assigned');
   }
 
-  /**
-   * Rebuilds the state of `partitions` from the changelog. A marker written
-   * (and committed) first tells where the changelog ended: everything before it
-   * is read.
-   */
+  /** Rebuilds the state of `partitions` from the changelog; a restore past its deadline fails the stage. */
   private async restore(partitions: number[]): Promise<Map<number, PartitionWindows<I, W>>> {
     const { config } = this;
-    const changelogs = new Map(partitions.map((p) => [p, new ChangelogReader()]));
-    const marker = `${RESTORE_MARKER}${randomUUID()}`;
-    const outputs: TopicOutputs = new Map();
-    for (const partition of partitions) push(outputs, config.changelogTopic, { key: marker, value: null, partition });
-    await this.transact(outputs);
-
-    const groupId = `${config.groupId}-restore-${randomUUID()}`;
-    const reader = config.kafka.consumer({ groupId, maxWaitTimeInMs: 100, readUncommitted: false });
-    await reader.connect();
+    let restored: Map<number, PartitionWindows<I, W>>;
     try {
-      const pending = new Set(partitions);
-      await new Promise<void>((resolve, reject) => {
-        reader.subscribe({ topic: config.changelogTopic, fromBeginning: true }).then(
-          () =>
-            reader.run({
-              eachMessage: async ({ partition, message }) => {
-                if (!pending.has(partition)) return;
-                const key = message.key?.toString() ?? '';
-                if (key === marker) {
-                  pending.delete(partition);
-                  if (pending.size === 0) resolve();
-                } else {
-                  changelogs.get(partition)!.read(key, message.value);
-                }
-              },
-            }),
-          reject,
-        );
-      });
-    } finally {
-      await reader.disconnect();
-      await this.admin!.deleteGroups([groupId]).catch(() => undefined);
+      restored = await restoreState(this.restoreSource(), partitions, () => new PartitionWindows<I, W>(config.logic, config.timing, config.now()));
+    } catch (error) {
+      if ((error as { code?: string }).code === 'STATE_RESTORE_TIMEOUT') this.fail(error as Error);
+      throw error;
     }
-    const restored = new Map<number, PartitionWindows<I, W>>();
-    for (const [partition, changelog] of changelogs) {
-      const state = new PartitionWindows<I, W>(config.logic, config.timing, config.now());
-      changelog.restoreInto(state);
-      restored.set(partition, state);
+    for (const [partition, state] of restored) {
       this.partitions.set(partition, state);
       config.metrics.restores.inc({ stage: config.name });
     }
     this.log.info({ event: 'state_restored', partitions, series: [...restored.values()].reduce((n, s) => n + s.seriesCount, 0) }, 'window state restored from the changelog');
     return restored;
+  }
+
+  private restoreSource(): RestoreSource {
+    const { config } = this;
+    return {
+      kafka: config.kafka,
+      admin: this.admin!,
+      changelogTopic: config.changelogTopic,
+      groupId: config.groupId,
+      stage: config.name,
+      timeoutMs: config.restoreTimeoutMs,
+      writeMarkers: async (marker, partitions) => {
+        const outputs: TopicOutputs = new Map();
+        this.records!.restoreMarkers(outputs, marker, partitions);
+        await this.transact(outputs);
+      },
+    };
   }
 
   private observe(): void {
@@ -442,29 +393,4 @@ export class RollupStage<I, W> {
     this.config.metrics.openWindows.set({ stage: this.config.name }, windows);
     this.config.metrics.series.set({ stage: this.config.name }, series);
   }
-
-  private async partitionCount(topic: string): Promise<number> {
-    const metadata = await this.admin!.fetchTopicMetadata({ topics: [topic] });
-    const count = metadata.topics[0]?.partitions.length ?? 0;
-    if (count === 0) throw new Error(`topic ${topic} does not exist: run \`fleetstream topics apply\``);
-    return count;
-  }
-
-  /** The changelog has one partition per input partition, compacted: the latest snapshot of each series is all it keeps. */
-  private async ensureChangelog(partitions: number): Promise<void> {
-    const topic = this.config.changelogTopic;
-    const existing = await this.admin!.listTopics();
-    if (!existing.includes(topic)) {
-      await createTopicsAndWait(this.admin!, [{ topic, numPartitions: partitions, configEntries: [{ name: 'cleanup.policy', value: 'compact' }] }]);
-      this.log.info({ event: 'changelog_created', topic, partitions }, 'state changelog topic created');
-    } else if ((await this.partitionCount(topic)) !== partitions) {
-      throw new Error(`changelog ${topic} must have as many partitions as ${this.config.inputTopic} (${partitions}); delete it to have it rebuilt`);
-    }
-  }
-}
-
-function push(outputs: TopicOutputs, topic: string, message: Message): void {
-  const list = outputs.get(topic);
-  if (list) list.push(message);
-  else outputs.set(topic, [message]);
 }

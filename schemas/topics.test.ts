@@ -1,0 +1,17 @@
+import { topicCatalogue, topicNames } from './topics';
+
+describe('topic catalogue', () => {
+  it('holds each rollup stage\'s state changelog, compacted, with the partitions of the stage\'s input, so `topics apply --partitions N` grows them together', () => {
+    const catalogue = topicCatalogue({ partitions: 12, resolutions: ['1m', '1h'] });
+    const spec = (name: string) => catalogue.find((t) => t.name === name);
+    for (const [resolution, input] of [['1m', topicNames.measurements], ['1h', topicNames.rollups('1m')]] as const) {
+      const changelog = spec(topicNames.rollupState(resolution));
+      expect(changelog).toMatchObject({ partitions: spec(input)!.partitions, config: { 'cleanup.policy': 'compact' } });
+    }
+  });
+
+  it('names the changelogs as the rollup processor does with its default group id prefix', () => {
+    expect(topicNames.rollupState('1m')).toBe('fleetstream-rollups.1m.state');
+    expect(topicNames.rollupState('1m', 'other')).toBe('other.1m.state');
+  });
+});

@@ -1,0 +1,51 @@
+/**
+ * One Kafka transaction of a stage: its outputs, then the consumed offsets,
+ * then the commit; aborted on any failure, so nothing of it becomes visible
+ * to read_committed readers unless all of it does.
+ */
+import type { Producer } from 'kafkajs';
+import type { Logger } from '../../lib/logger';
+import { chunkTopicMessages } from './send-chunks';
+import type { TopicOutputs } from './stage-records';
+import type { PartitionOffset } from './uncommitted-work';
+
+/** Keys and values per send within a transaction: well under Kafka's default 1 MiB per record batch (send-chunks.ts). */
+const maxSendBytes = 512 * 1024;
+const attempts = 5;
+
+export interface TransactionTarget {
+  producer: Pick<Producer, 'transaction'>;
+  /** the consumer group whose offsets the transaction commits */
+  groupId: string;
+  inputTopic: string;
+  log: Logger;
+  /** Wait before attempt `attempt + 1`. Default 50 ms times the attempt. */
+  retryDelayMs?: (attempt: number) => number;
+}
+
+/**
+ * The transaction coordinator answers CONCURRENT_TRANSACTIONS (or loses its
+ * coordinator) for a moment after a commit; kafkajs retries some of those
+ * calls but not AddOffsetsToTxn, so the whole transaction is tried again here
+ * a few times, with the same outputs, before the caller throws the work away.
+ */
+export async function commitTransaction(target: TransactionTarget, outputs: TopicOutputs, consumed: readonly PartitionOffset[] = []): Promise<void> {
+  if (outputs.size === 0 && consumed.length === 0) return;
+  const sends = chunkTopicMessages([...outputs].map(([topic, messages]) => ({ topic, messages })), maxSendBytes);
+  const delay = target.retryDelayMs ?? ((attempt) => 50 * attempt);
+  for (let attempt = 1; ; attempt++) {
+    const tx = await target.producer.transaction();
+    try {
+      for (const topicMessages of sends) await tx.sendBatch({ acks: -1, topicMessages });
+      if (consumed.length > 0) await tx.sendOffsets({ consumerGroupId: target.groupId, topics: [{ topic: target.inputTopic, partitions: [...consumed] }] });
+      await tx.commit();
+      return;
+    } catch (error) {
+      await tx.abort().catch(() => undefined);
+      const retriable = (error as { retriable?: boolean }).retriable === true || (error as { type?: string }).type === 'CONCURRENT_TRANSACTIONS';
+      target.log.warn({ event: 'transaction_aborted', attempt, retriable, err: error }, 'transaction aborted');
+      if (!retriable || attempt >= attempts) throw error;
+      await new Promise((resolve) => setTimeout(resolve, delay(attempt)));
+    }
+  }
+}
