@@ -23,7 +23,7 @@ export interface RunningComponent {
 
 export interface ComponentRun {
   name: string;
-  /** Port of the `/healthz`, `/readyz`, `/metrics` server (OPS_PORT overrides it). */
+  /** Port of the `/healthz`, `/readyz`, `/metrics` server (the CLI passes OPS_PORT here once validated). */
   opsPort: number;
   start(logger: Logger): Promise<RunningComponent>;
   /** Injected for tests; production exits the process. */
@@ -49,7 +49,7 @@ export async function runComponent(run: ComponentRun): Promise<void> {
 async function serve(run: ComponentRun, logger: Logger, shutdown: ReturnType<typeof installShutdown>): Promise<void> {
   const component = await run.start(logger);
   shutdown.onStop('component', () => component.stop());
-  const port = process.env.OPS_PORT ? Number(process.env.OPS_PORT) : run.opsPort;
+  const port = run.opsPort;
   const ops = await startOpsServer({ port, registry: component.metrics, ready: () => component.ready(), readiness: () => component.readiness?.() ?? {}, logger });
   shutdown.onStop('ops-server', () => ops.close());
   logger.info({ event: 'component_started', opsPort: ops.port }, `${run.name} started`);

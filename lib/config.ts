@@ -41,7 +41,6 @@ export function redactUrl(url: string): string {
   }
 }
 
-
 /**
  * Connection options, each read from its own variable (KAFKA_BROKERS, ...) by
  * every component that takes it, defaulting to the local stack. Components
