@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { connectionOptions, parseOptions } from '../../lib/config';
 import { durationUnits } from '../../lib/duration';
 import { duration, flag, integer, keyValues, list } from '../../lib/option-types';
+import type { TimescalePolicies } from '../../schemas/migrations';
 import { resolutionName } from '../../schemas/resolution';
 import { defaultResolutions } from '../../schemas/topics';
 import { sinkConsumerOptions } from '../sink-kit/sink-options';
@@ -55,15 +56,9 @@ export const timescaleSinkOptionsSchema = z.strictObject({
 
 type ParsedOptions = z.output<typeof timescaleSinkOptionsSchema>;
 
-/** TimescaleDB use and policies, with intervals as PostgreSQL literals (`7 days`) and null for no policy. */
-export interface TimescaleOptions {
+/** TimescaleDB use, and its policies as the migrations take them (PostgreSQL interval literals, null for none). */
+export interface TimescaleOptions extends TimescalePolicies {
   mode: ParsedOptions['timescale'];
-  rawChunkInterval: string;
-  rawCompressAfter: string | null;
-  rawRetention: string | null;
-  rollupChunkInterval: Record<string, string>;
-  rollupCompressAfter: Record<string, string | null>;
-  rollupRetention: Record<string, string | null>;
 }
 
 export type TimescaleSinkOptions = Omit<ParsedOptions, 'timescale'> & { timescale: TimescaleOptions };
