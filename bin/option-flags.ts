@@ -15,7 +15,7 @@ export function flagName(key: string): string {
  */
 export function addOptionFlags(command: Command, schema: z.ZodObject, skip: readonly string[] = []): Command {
   for (const doc of describeOptions(schema, '')) {
-    if (skip.includes(doc.key) || doc.env !== doc.env.toUpperCase() || isConnection(schema, doc.key)) continue;
+    if (skip.includes(doc.key) || isConnection(schema, doc.key)) continue;
     const description = doc.default === undefined ? doc.description : `${doc.description} (default ${doc.default})`;
     command.addOption(new Option(`${flagName(doc.key)} <value>`, description));
   }
