@@ -261,7 +261,7 @@ export class RollupStage<I, W> {
 
   /**
    * One transaction: the pending outputs, the final rollups of windows the
-   * wall clock closed where partitions went quiet, one slice of the
+   * wall clock closed where series went quiet, one slice of the
    * provisional rollups, the state the partitions changed since the last
    * commit, and the offsets consumed.
    *
