@@ -63,7 +63,7 @@ async function startWith(input: RollupsInput, opened: OpenedResources): Promise<
     now,
     timing: {
       sizeMs: resolutionMs(resolution),
-      // a coarser stage's input arrives in window order, one finer window at a time
+      // a coarser stage's input arrives in window order per series, one finer window at a time
       latenessMs: finer ? resolutionMs(finer) : options.allowedLateness,
       idleMs: options.idleTimeout,
     },

@@ -21,8 +21,10 @@ export const rollupsOptionsSchema = z.strictObject({
   deadLetterTopic: z.string().default(topicNames.deadLetter).meta({ description: 'Topic of rejected readings, with the reason.' }),
   groupIdPrefix: z.string().min(1).default(rollupsGroupIdPrefix).meta({ description: 'Consumer groups are `<prefix>-<resolution>`; state changelogs `<prefix>.<resolution>.state`.' }),
   instanceId: z.string().min(1).default(hostname()).meta({ defaultText: 'the host name', description: 'Distinguishes instances (their transactional ids): keep it stable per instance.' }),
-  allowedLateness: duration().prefault('60s').meta({ description: 'How late (event time behind the newest seen) a reading may be and still count.' }),
-  idleTimeout: duration().prefault('30s').meta({ description: 'A partition with no input this long lets its watermark follow the wall clock.' }),
+  allowedLateness: duration().prefault('60s').meta({
+    description: "How far behind its own series' newest reading a reading may be and still count; each series' windows close once its newest reading passed their end by this.",
+  }),
+  idleTimeout: duration().prefault('30s').meta({ description: 'A series with no input this long has its open windows closed as the wall clock passes their end plus the allowed lateness.' }),
   provisionalInterval: duration({ min: 100 }).prefault('2s').meta({ description: 'How often provisional rollups of open windows are emitted.' }),
   commitInterval: duration({ min: 10 }).prefault('200ms').meta({
     description:

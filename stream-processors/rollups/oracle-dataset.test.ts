@@ -30,14 +30,15 @@ describe('generateDataset', () => {
     expect([...expectedRollups(firsts, minute).values()].some((w) => w.count >= 3)).toBe(true);
   });
 
-  it('publishes in event-time order with local shuffles within the lateness, and duplicates soon after', () => {
+  it('publishes each series in event-time order with local shuffles within the lateness, and duplicates soon after', () => {
     let outOfOrder = 0;
-    let newest = -Infinity;
+    const newest = new Map<string, number>();
     for (const r of dataset.readings) {
       if (r.role === 'late') continue;
-      if (r.ts < newest) outOfOrder++;
-      expect(newest - r.ts).toBeLessThan(options.latenessMs / 2);
-      newest = Math.max(newest, r.ts);
+      const before = newest.get(r.path) ?? -Infinity;
+      if (r.ts < before) outOfOrder++;
+      expect(before - r.ts).toBeLessThan(options.latenessMs / 2);
+      newest.set(r.path, Math.max(before, r.ts));
     }
     expect(outOfOrder).toBeGreaterThan(20);
     const duplicates = dataset.readings.filter((r) => r.role === 'duplicate');
@@ -58,6 +59,27 @@ describe('generateDataset', () => {
       expect(dataset.readings.filter((x) => x.path === r.path && x.ts === r.ts)).toHaveLength(1);
       // the series itself had readings well past the window's end published well before it
       const before = dataset.readings.filter((x) => x.path === r.path && x.role === 'reading' && x.publishAt <= r.publishAt - LATE_MARGIN_MS);
+      expect(Math.max(...before.map((x) => x.ts)) - options.latenessMs).toBeGreaterThan(r.ts + minute);
+    }
+  });
+
+  it('can run one device\'s clock ahead: its readings are stamped that much after the others published beside them, none beyond its own lateness', () => {
+    const skewMs = 40 * minute;
+    const skewed = generateDataset({ ...options, clockSkewMs: skewMs });
+    expect(skewed.readings.filter((r) => r.path.includes('/dev0/'))).toEqual(dataset.readings.filter((r) => r.path.includes('/dev0/')));
+    const newestOf = (device: string, upTo: number) => Math.max(...skewed.readings.slice(0, upTo).filter((r) => r.path.includes(`/${device}/`)).map((r) => r.ts));
+    const middle = Math.floor(skewed.readings.length / 2);
+    // at any point the skewed device is ahead of the others by more than the lateness, so it would make them late in one event time
+    expect(newestOf('dev2', middle) - newestOf('dev0', middle)).toBeGreaterThan(options.latenessMs);
+    const newest = new Map<string, number>();
+    for (const r of skewed.readings.filter((x) => x.role !== 'late')) {
+      expect((newest.get(r.path) ?? -Infinity) - r.ts).toBeLessThan(options.latenessMs / 2);
+      newest.set(r.path, Math.max(newest.get(r.path) ?? -Infinity, r.ts));
+    }
+    const late = skewed.readings.filter((r) => r.role === 'late');
+    expect(late.length).toBe(6);
+    for (const r of late) {
+      const before = skewed.readings.filter((x) => x.path === r.path && x.role === 'reading' && x.publishAt <= r.publishAt - LATE_MARGIN_MS);
       expect(Math.max(...before.map((x) => x.ts)) - options.latenessMs).toBeGreaterThan(r.ts + minute);
     }
   });

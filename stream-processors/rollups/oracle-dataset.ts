@@ -1,8 +1,9 @@
 /**
  * Test data for the rollup oracles: a seeded, reproducible dataset of several
  * series of each kind, sampled irregularly, published in event-time order with
- * local shuffles, duplicates of (path, ts), energy counter resets and a few
- * readings deliberately later than the allowed lateness; plus "flush" readings
+ * local shuffles, duplicates of (path, ts), energy counter resets, optionally
+ * one device whose clock runs ahead, and a few readings deliberately later
+ * than the allowed lateness of their own series; plus "flush" readings
  * far later that close every window of the data. And `expectedRollups`, an
  * independent computation of what the rollups of the accepted readings must
  * be (it shares no code with the processor). Pure: no I/O.
@@ -34,6 +35,8 @@ export interface DatasetOptions {
   resetRate?: number;
   /** readings published later than the lateness allows. Default 6. */
   lateCount?: number;
+  /** how far ahead the last device's clock runs: its readings are stamped this much after the others published beside them. Default 0. */
+  clockSkewMs?: number;
 }
 
 export type DatasetSeries = Pick<Measurement, 'path' | 'tenant' | 'site' | 'device' | 'metric' | 'kind'>;
@@ -98,12 +101,17 @@ export function generateDataset(options: DatasetOptions): Dataset {
   const readings: DatasetReading[] = [];
   const timesOf = new Map<string, Set<number>>();
   const lastValue = new Map<string, number>();
+  const skewedDevice = `dev${(options.devices ?? 3) - 1}`;
+  /** the latest true time of a reading (a skewed clock's stamps are later) */
+  let lastTrue = -Infinity;
+  const skewOf = (path: string) => (series.find((s) => s.path === path)!.device === skewedDevice ? (options.clockSkewMs ?? 0) : 0);
   for (const s of series) {
     const times = new Set<number>();
     timesOf.set(s.path, times);
-    let ts = options.start + Math.floor(between(0, 5 * minute));
+    const skew = skewOf(s.path);
+    let ts = options.start + skew + Math.floor(between(0, 5 * minute));
     let value = s.kind === 'energy' ? round3(between(1000, 5000)) : s.kind === 'non_additive' ? round3(between(-5, 30)) : 0;
-    while (ts < options.start + durationMs) {
+    while (ts < options.start + skew + durationMs) {
       if (s.kind === 'energy') {
         const r = random();
         if (r < (options.resetRate ?? 0.005)) value = round3(between(0, 5));
@@ -116,7 +124,8 @@ export function generateDataset(options: DatasetOptions): Dataset {
       }
       times.add(ts);
       const disordered = random() < (options.disorderRate ?? 0.1);
-      readings.push({ path: s.path, kind: s.kind, ts, value, role: 'reading', publishAt: ts + (disordered ? Math.floor(between(1, maxDisorderMs)) : 0) });
+      readings.push({ path: s.path, kind: s.kind, ts, value, role: 'reading', publishAt: ts - skew + (disordered ? Math.floor(between(1, maxDisorderMs)) : 0) });
+      lastTrue = Math.max(lastTrue, ts - skew);
       lastValue.set(s.path, value);
       // irregular sampling: bursts of a few seconds, a minute or two, now and then a gap of minutes
       const r = random();
@@ -126,19 +135,20 @@ export function generateDataset(options: DatasetOptions): Dataset {
 
   const duplicates = readings
     .filter(() => random() < (options.duplicateRate ?? 0.02))
-    .map((r): DatasetReading => ({ ...r, role: 'duplicate', publishAt: r.ts + Math.floor(between(1, maxDisorderMs)) }));
+    .map((r): DatasetReading => ({ ...r, role: 'duplicate', publishAt: r.ts - skewOf(r.path) + Math.floor(between(1, maxDisorderMs)) }));
 
-  // A late reading is published at `publishAt`; by then its series alone has taken the watermark past its window:
-  // a reading of the series with ts in [publishAt - margin - disorder - gap, publishAt - margin - disorder) went out
-  // before it, at least `margin` of event time earlier (so it is ahead of it in the series' partition even if the
-  // connector reorders a little).
+  // A late reading is published at `publishAt`; by then its own series' event time has passed its window's end by
+  // more than the lateness: a reading of the series with (true) time in [publishAt - margin - disorder - gap,
+  // publishAt - margin - disorder) went out before it, at least `margin` of event time earlier (so it is ahead of it
+  // in the series' partition even if the connector reorders a little). A skewed clock stamps both alike.
   const margin = LATE_MARGIN_MS;
   const late: DatasetReading[] = [];
   const lastTs = Math.max(...readings.map((r) => r.ts));
   for (let i = 0; i < (options.lateCount ?? 6); i++) {
     const s = series[(i * 4) % series.length]!;
-    const publishAt = Math.floor(between(options.start + 0.3 * durationMs, lastTs - 10 * minute));
-    let ts = Math.floor(publishAt - margin - maxDisorderMs - MAX_GAP_MS - options.latenessMs - minute - between(0, hour));
+    const skew = skewOf(s.path);
+    const publishAt = Math.floor(between(options.start + 0.3 * durationMs, lastTrue - 10 * minute));
+    let ts = skew + Math.floor(publishAt - margin - maxDisorderMs - MAX_GAP_MS - options.latenessMs - minute - between(0, hour));
     const times = timesOf.get(s.path)!;
     while (times.has(ts)) ts++;
     times.add(ts);

@@ -13,12 +13,12 @@ function rawPartition(latenessMs = 10_000, idleMs = 60_000) {
 const add = (p: ReturnType<typeof rawPartition>, m: SeriesMeta, time: number, value: number, wall = 0) => p.add(m, time, time, { time, value }, wall);
 
 describe('PartitionWindows (readings to 1m)', () => {
-  it('closes a window once the watermark (max event time - lateness) passes its end, with its final rollup', () => {
+  it('closes a window once its series\' event time passed its end plus the lateness, with its final rollup', () => {
     const p = rawPartition();
     add(p, temp, T0 + 1000, 20);
     add(p, temp, T0 + 2000, 22);
     add(p, temp, T0 + minute + 5000, 30);
-    expect(p.advance(0)).toEqual([]); // watermark T0 + 55 s: the first minute is still open
+    expect(p.advance(0)).toEqual([]); // event time T0 + 65 s, less 10 s: the first minute is still open
     add(p, temp, T0 + minute + 10_000, 31);
     const finals = p.advance(0);
     expect(finals).toEqual([
@@ -36,7 +36,7 @@ describe('PartitionWindows (readings to 1m)', () => {
     expect(add(p, temp, T0 + 40_000, 5)).toBe('late');
   });
 
-  it('calls an input late by the inputs before it in the partition, however they were cut into batches', () => {
+  it('calls an input late by the inputs of its series before it, however they were cut into batches', () => {
     const inputs = [T0 + minute + 15_000, T0 + 20_000, T0 + 2 * minute, T0 + 59_000, T0 + minute + 1000];
     const outcomes = (advanceAfter: Set<number>) => {
       const p = rawPartition();
@@ -94,26 +94,31 @@ describe('PartitionWindows (readings to 1m)', () => {
     expect(p.provisional()).toEqual([]);
   });
 
-  it('closes the windows of a quiet partition by the wall clock once idle', () => {
+  it('closes the windows of a quiet series by the wall clock once idle', () => {
     const p = rawPartition(10_000, 5_000);
     add(p, temp, T0 + 1000, 20, 1_000_000);
     expect(p.advance(1_000_000 + 5_000)).toEqual([]);
-    // idle for 5 s + 69 s of wall time: the watermark moved past T0 + 1 min
+    // idle for 5 s + 69 s of wall time: T0 + 1 s - 10 s + 69 s passed T0 + 1 min
     expect(p.advance(1_000_000 + 5_000 + 69_000).map((e) => e.windowStart)).toEqual([T0]);
   });
 
-  it('forgets a gauge series with nothing open, and keeps an energy series for its carry', () => {
+  it('keeps a series with nothing open, so a late reading cannot reopen a window it emitted, and an energy series its carry', () => {
     const p = rawPartition(0);
     add(p, temp, T0 + 1000, 1);
     add(p, energy, T0 + 1000, 1);
-    add(p, energy, T0 + minute, 2); // closes the first minute
+    add(p, temp, T0 + minute, 2); // closes the first minute of each
+    add(p, energy, T0 + minute, 2);
     p.advance(0);
-    expect(new Map(p.takeChanged().series).get(temp.path)).toBeNull();
-    add(p, energy, T0 + 2 * minute, 3); // closes minute 2 of energy
-    p.advance(0);
+    p.takeChanged();
+    add(p, temp, T0 + 2 * minute, 3);
+    add(p, energy, T0 + 2 * minute, 3);
+    expect(p.advance(0).map((e) => [e.meta.metric, e.windowStart])).toEqual([['temperature', T0 + minute], ['energy_kwh', T0 + minute]]);
     const changed = new Map(p.takeChanged().series);
+    expect(changed.get(temp.path)).toMatchObject({ progress: T0 + 2 * minute, closedThrough: T0 + 2 * minute });
     expect(changed.get(energy.path)?.carry).toEqual({ time: T0 + minute, value: 2 });
-    expect(p.seriesCount).toBe(1);
+    expect(p.seriesCount).toBe(2);
+    expect(p.openWindows).toBe(2);
+    expect(add(p, temp, T0 + 5000, 9)).toBe('late');
   });
 });
 

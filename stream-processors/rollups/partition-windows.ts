@@ -1,18 +1,24 @@
 /**
  * The window state of one input partition: every open window of every series
- * in it, and the partition's watermark. Pure: the stage feeds it inputs and
- * wall-clock ticks, and sends what it emits.
+ * in it. Pure: the stage feeds it inputs and wall-clock ticks, and sends what
+ * it emits.
  *
- * Event time closes windows: the watermark is the largest event time seen
- * minus the allowed lateness; a window closes (its final rollup is emitted)
- * once the watermark passed its end. A partition that goes quiet for
- * `idleMs` lets its watermark follow the wall clock from there, so its last
- * windows close too.
+ * Event time is kept per series, not per partition: thousands of devices
+ * share a partition, and one device's burst, backlog or skewed clock must not
+ * close the others' windows. A series' event time is the largest progress of
+ * its inputs; a window of the series closes (its final rollup is emitted)
+ * once that passed the window's end plus the allowed lateness. A series with
+ * no input for `idleMs` lets its open windows close as the wall clock passes
+ * their end plus the lateness, so its last windows close too.
  *
- * An input is late when its window ends at or before the watermark as of the
- * inputs before it in the partition, whether or not `advance` has emitted that
- * window yet: the partition's order alone decides, so a replay, or Kafka
- * cutting the same records into other batches, calls the same inputs late.
+ * An input is late when its window is one its own series has closed: one
+ * that ends at or before the series' `closedThrough` (windows of a series
+ * close in end order, so one number suffices). Event time raises it as soon
+ * as an input moves the series past a window end, whether or not `advance`
+ * has emitted that window yet: the series' order of inputs alone decides, so
+ * a replay, or Kafka cutting the same records into other batches, calls the
+ * same inputs late. Only the wall clock of an idle series is outside that
+ * order.
  */
 import type { Measurement } from '../../schemas/types';
 import { windowStartOf } from '../../schemas/resolution';
@@ -51,19 +57,34 @@ interface SeriesState<W> {
   /** energy: last reading of the series' last closed window */
   carry: Reading | undefined;
   windows: Map<number, OpenWindow<W>>;
+  /** the series' event time: the largest progress of its inputs */
+  progress: number;
+  /** every window of the series ending at or before this is closed (or closes at the next `advance`): an input for one is late */
+  closedThrough: number;
+  /** wall clock of its last input, or of the restore */
+  lastInputAt: number;
 }
 
 export type AddOutcome = 'accepted' | 'duplicate' | 'late';
 
+/** The partition's watermark, as the changelog's earlier forms saved it; read, no longer written. */
 export interface PartitionSnapshot {
-  watermark: number;
-  maxProgress: number;
+  watermark: number | null;
+  maxProgress: number | null;
 }
 
-/** A series without its windows: what identifies it, and the energy carry. */
+/**
+ * A series without its windows: what identifies it, the energy carry, and
+ * its event time. `progress` is saved whenever `closedThrough` moves, which
+ * is all the lateness of its next inputs depends on; undefined in records of
+ * earlier forms. Its idleness is not saved: a restore counts as an input.
+ */
 export interface SeriesSnapshot {
   meta: SeriesMeta;
   carry: Reading | null;
+  /** null: -Infinity (JSON has none) */
+  progress?: number | null;
+  closedThrough?: number | null;
 }
 
 /** What a window took since it was last saved (chunk number `chunk` of it), or the window closed after `closedChunks` chunks. */
@@ -75,21 +96,31 @@ export interface SavedWindow {
   legacy?: unknown;
 }
 
-/** What changed since the last `takeChanged()`; a null series: nothing left to keep, delete it. */
+/** What changed since the last `takeChanged()`. */
 export interface StateChanges {
-  partition: PartitionSnapshot;
-  /** series created, carrying a new reading, or gone */
-  series: [path: string, snapshot: SeriesSnapshot | null][];
+  /** series created, or with a new carry or event time */
+  series: [path: string, snapshot: SeriesSnapshot][];
   windows: WindowChange[];
 }
 
+/**
+ * How often, at most, `advance` looks for idle series: each look is a pass
+ * over every series, too much for every batch (the 1m stage takes ~20k
+ * readings/s on 2 cores), and a second late is nothing next to an idle timeout.
+ */
+const IDLE_SCAN_MS = 1000;
+
 export class PartitionWindows<I, W> {
-  private watermark = -Infinity;
-  private maxProgress = -Infinity;
-  private lastInputAt: number;
   private readonly series = new Map<string, SeriesState<W>>();
   private nextSlot = 0;
-  /** Since `takeChanged()` (for the state changelog): series created, with a new carry or gone; windows changed or closed. */
+  private open = 0;
+  /** Series whose `closedThrough` event time moved since the last `advance`: their windows to close. */
+  private readonly crossed = new Set<SeriesState<W>>();
+  private idleScannedAt: number;
+  /** From a changelog of the per-partition form: its watermark closed windows of every series, kept or forgotten then. */
+  private legacyClosedThrough = -Infinity;
+  private legacyProgress = -Infinity;
+  /** Since `takeChanged()` (for the state changelog): series created, with a new carry or event time; windows changed or closed. */
   private readonly changedSeries = new Set<string>();
   private readonly changedWindows = new Map<string, Set<number>>();
   /** `path NUL start` -> chunks saved, of the windows closed since `takeChanged()` */
@@ -98,45 +129,52 @@ export class PartitionWindows<I, W> {
   constructor(
     private readonly logic: WindowLogic<I, W>,
     private readonly timing: WindowTiming,
-    wallNow: number,
+    private readonly createdAt: number,
   ) {
-    this.lastInputAt = wallNow;
+    this.idleScannedAt = createdAt;
   }
 
   get openWindows(): number {
-    let n = 0;
-    for (const s of this.series.values()) n += s.windows.size;
-    return n;
+    return this.open;
   }
 
   get seriesCount(): number {
     return this.series.size;
   }
 
-  /** The watermark an input is judged against now (the last `advance`'s, or event time's since). */
-  get currentWatermark(): number {
-    return Math.max(this.watermark, this.maxProgress - this.timing.latenessMs);
+  /** Windows of the series ending at or before this are closed: an input for one is late. */
+  closedThrough(path: string): number {
+    return this.series.get(path)?.closedThrough ?? this.legacyClosedThrough;
   }
 
   /**
-   * `time` places the input in a window; `progress` is how far event time has
-   * provably come (a reading's time; a finer window's end).
+   * `time` places the input in a window; `progress` is how far the series'
+   * event time has provably come (a reading's time; a finer window's end).
    */
   add(meta: SeriesMeta, time: number, progress: number, input: I, wallNow: number): AddOutcome {
-    const start = windowStartOf(time, this.timing.sizeMs);
-    this.lastInputAt = wallNow;
-    if (start + this.timing.sizeMs <= this.currentWatermark) return 'late';
-    if (progress > this.maxProgress) this.maxProgress = progress;
+    const { sizeMs, latenessMs } = this.timing;
+    const start = windowStartOf(time, sizeMs);
     let series = this.series.get(meta.path);
     if (!series) {
-      series = { meta, slot: this.nextSlot++, carry: undefined, windows: new Map() };
-      this.series.set(meta.path, series);
+      series = this.newSeries(meta, undefined, -Infinity, this.legacyClosedThrough, wallNow);
       this.changedSeries.add(meta.path);
+    }
+    series.lastInputAt = wallNow;
+    if (start + sizeMs <= series.closedThrough) return 'late';
+    if (progress > series.progress) {
+      series.progress = progress;
+      // window ends are multiples of the size: until event time reaches the next one, nothing closes
+      if (progress - latenessMs >= series.closedThrough + sizeMs) {
+        series.closedThrough = windowStartOf(progress - latenessMs, sizeMs);
+        this.crossed.add(series);
+        this.changedSeries.add(meta.path);
+      }
     }
     let open = series.windows.get(start);
     if (!open) {
       open = { window: this.logic.create(), changed: false, chunks: 0 };
       series.windows.set(start, open);
+      this.open++;
     }
     if (!this.logic.add(open.window, input)) return 'duplicate';
     open.changed = true;
@@ -144,34 +182,25 @@ export class PartitionWindows<I, W> {
     return 'accepted';
   }
 
-  /** Moves the watermark (event time, and the wall clock once idle) and returns the final rollups of the windows it closed. */
+  /**
+   * Returns the final rollups of the windows that closed: those of series
+   * whose event time crossed a window end since the last call, and, at most
+   * once a second, those of idle series that the wall clock closed.
+   */
   advance(wallNow: number): Emission[] {
-    const { sizeMs, latenessMs, idleMs } = this.timing;
-    let watermark = this.maxProgress - latenessMs;
-    const idleFor = wallNow - this.lastInputAt - idleMs;
-    if (idleFor > 0) watermark += idleFor;
-    if (!(watermark > this.watermark)) return [];
-    const crossesWindowEnd = Math.floor(watermark / sizeMs) > Math.floor(this.watermark / sizeMs);
-    this.watermark = watermark;
-    // window ends are multiples of the size, and every open window ends after the previous watermark:
-    // until the watermark reaches the next multiple, none closes (and no series needs looking at)
-    if (!crossesWindowEnd) return [];
+    const { latenessMs, idleMs } = this.timing;
     const finals: Emission[] = [];
-    for (const series of this.series.values()) {
-      const closing = [...series.windows.keys()].filter((start) => start + sizeMs <= watermark).sort((a, b) => a - b);
-      for (const start of closing) {
-        const open = series.windows.get(start)!;
-        finals.push(this.emission(series, start, open.window, series.carry, true));
-        // only energy increments look back at the previous reading
-        if (series.meta.kind === 'energy') series.carry = this.logic.lastReading(open.window) ?? series.carry;
-        series.windows.delete(start);
-        if (open.chunks > 0) this.closedChunks.set(`${series.meta.path}\u0000${start}`, open.chunks);
-        this.windowChanged(series.meta.path, start);
+    for (const series of this.crossed) this.close(series, series.closedThrough, finals);
+    this.crossed.clear();
+    if (wallNow - this.idleScannedAt >= IDLE_SCAN_MS) {
+      this.idleScannedAt = wallNow;
+      for (const series of this.series.values()) {
+        const idleFor = wallNow - series.lastInputAt - idleMs;
+        if (series.windows.size > 0 && idleFor > 0) this.close(series, series.progress - latenessMs + idleFor, finals);
       }
-      if (closing.length > 0) this.changedSeries.add(series.meta.path);
     }
-    // in window order across series: the next stage takes these windows' ends as its event time, and a batch
-    // of them may reach it split in two; series by series, the first part would make the rest late there
+    // in window order: the next stage takes a series' window ends as its event time, so each series' go out
+    // oldest first; across series too, so a catch-up batch goes downstream in time order whichever series closed first
     return finals.sort((a, b) => a.windowStart - b.windowStart);
   }
 
@@ -183,7 +212,7 @@ export class PartitionWindows<I, W> {
   provisional(slice = 0, slices = 1): Emission[] {
     const out: Emission[] = [];
     for (const series of this.series.values()) {
-      if (series.slot % slices !== slice) continue;
+      if (series.slot % slices !== slice || series.windows.size === 0) continue;
       let previous = series.carry;
       for (const start of [...series.windows.keys()].sort((a, b) => a - b)) {
         const open = series.windows.get(start)!;
@@ -202,14 +231,14 @@ export class PartitionWindows<I, W> {
    * it took since the last call, so what a commit writes grows with the
    * inputs, not with the windows' sizes (rewriting whole windows at every
    * commit wrote each reading about as many times as its window was
-   * committed). A series with nothing left to keep is forgotten here.
+   * committed). A series stays, windows or not: its `closedThrough` is what
+   * keeps a late input out of a window it already emitted.
    */
   takeChanged(): StateChanges {
     const series: StateChanges['series'] = [];
     for (const path of this.changedSeries) {
-      const state = this.series.get(path);
-      if (state && state.windows.size === 0 && state.carry === undefined) this.series.delete(path);
-      series.push([path, this.series.has(path) ? { meta: state!.meta, carry: state!.carry ?? null } : null]);
+      const state = this.series.get(path)!;
+      series.push([path, { meta: state.meta, carry: state.carry ?? null, progress: state.progress, closedThrough: state.closedThrough }]);
     }
     const windows: WindowChange[] = [];
     for (const [path, starts] of this.changedWindows) {
@@ -228,27 +257,64 @@ export class PartitionWindows<I, W> {
     this.changedSeries.clear();
     this.changedWindows.clear();
     this.closedChunks.clear();
-    return { partition: { watermark: this.watermark, maxProgress: this.maxProgress }, series, windows };
+    return { series, windows };
   }
 
+  /** The partition watermark of a changelog of the per-partition form: what it closed stays closed for every series. */
   restorePartition(snapshot: PartitionSnapshot): void {
     // JSON has no -Infinity: a partition that saw nothing yet comes back as null
-    this.watermark = snapshot.watermark ?? -Infinity;
-    this.maxProgress = snapshot.maxProgress ?? -Infinity;
+    const maxProgress = snapshot.maxProgress ?? -Infinity;
+    const watermark = Math.max(snapshot.watermark ?? -Infinity, maxProgress - this.timing.latenessMs);
+    if (Number.isFinite(watermark)) this.legacyClosedThrough = windowStartOf(watermark, this.timing.sizeMs);
+    this.legacyProgress = maxProgress;
   }
 
   /** `rewrite`: the series came back from the changelog's first form; save it anew at the next `takeChanged()`. */
   restoreSeries(snapshot: SeriesSnapshot, windows: Iterable<[number, SavedWindow]>, rewrite = false): void {
+    const { path } = snapshot.meta;
     const restored = new Map<number, OpenWindow<W>>();
     for (const [start, saved] of windows) {
       const window = saved.legacy === undefined ? this.logic.create() : this.logic.deserialize(saved.legacy);
       for (const chunk of saved.chunks) this.logic.addChunk(window, chunk);
       if (rewrite) this.logic.unsaveAll(window);
       restored.set(start, { window, changed: true, chunks: saved.chunks.length });
-      if (rewrite) this.windowChanged(snapshot.meta.path, start);
+      if (rewrite) this.windowChanged(path, start);
     }
-    this.series.set(snapshot.meta.path, { meta: snapshot.meta, slot: this.nextSlot++, carry: snapshot.carry ?? undefined, windows: restored });
-    if (rewrite) this.changedSeries.add(snapshot.meta.path);
+    // a record of an earlier form has no event time of its own: the partition's bounded it
+    const earlier = snapshot.closedThrough === undefined;
+    const progress = earlier ? this.legacyProgress : (snapshot.progress ?? -Infinity);
+    const closedThrough = Math.max(snapshot.closedThrough ?? -Infinity, this.legacyClosedThrough);
+    const series = this.newSeries(snapshot.meta, snapshot.carry ?? undefined, progress, closedThrough, this.createdAt, restored);
+    this.open += restored.size;
+    // a window its series' event time closed before the state was saved closes at the next advance
+    this.crossed.add(series);
+    if (rewrite || earlier) this.changedSeries.add(path);
+  }
+
+  private newSeries(meta: SeriesMeta, carry: Reading | undefined, progress: number, closedThrough: number, lastInputAt: number, windows = new Map<number, OpenWindow<W>>()): SeriesState<W> {
+    const series: SeriesState<W> = { meta, slot: this.nextSlot++, carry, windows, progress, closedThrough, lastInputAt };
+    this.series.set(meta.path, series);
+    return series;
+  }
+
+  /** Closes the series' open windows ending at or before `through`, in end order, and moves `closedThrough` past them. */
+  private close(series: SeriesState<W>, through: number, finals: Emission[]): void {
+    const { sizeMs } = this.timing;
+    const closing = [...series.windows.keys()].filter((start) => start + sizeMs <= through).sort((a, b) => a - b);
+    if (closing.length === 0) return;
+    for (const start of closing) {
+      const open = series.windows.get(start)!;
+      finals.push(this.emission(series, start, open.window, series.carry, true));
+      // only energy increments look back at the previous reading
+      if (series.meta.kind === 'energy') series.carry = this.logic.lastReading(open.window) ?? series.carry;
+      series.windows.delete(start);
+      this.open--;
+      if (open.chunks > 0) this.closedChunks.set(`${series.meta.path}\u0000${start}`, open.chunks);
+      this.windowChanged(series.meta.path, start);
+    }
+    // the wall clock closes only the windows that were open: one the series' next input opens after them is on time
+    series.closedThrough = Math.max(series.closedThrough, closing[closing.length - 1]! + sizeMs);
+    this.changedSeries.add(series.meta.path);
   }
 
   private windowChanged(path: string, start: number): void {

@@ -39,7 +39,7 @@ describe('rollups', () => {
       reading(energy, 'energy', T0 + 2 * minute + 1000, 2), // a counter reset
       reading(energy, 'energy', T0 + 60 * minute + 40_000, 5),
       reading(temp, 'non_additive', T0 + 60 * minute + 40_000, 21),
-      // closes the 1m windows up to T0 + 62m, which moves the 1h stage's watermark (newest 1m end - 1m) past the first hour
+      // closes each series' 1m windows up to T0 + 62m, which moves its event time at the 1h stage (newest 1m end - 1m) past the first hour
       reading(energy, 'energy', T0 + 63 * minute, 6),
       reading(temp, 'non_additive', T0 + 63 * minute, 22),
     ]);

@@ -8,7 +8,7 @@ export function createStageMetrics(registry: Registry) {
     inputs: new Counter({ name: 'rollups_inputs_total', help: 'Input records by outcome: accepted, duplicate, late, skipped (provisional finer rollups), undecodable', labelNames: ['stage', 'outcome'], registers: [registry] }),
     emitted: new Counter({ name: 'rollups_emitted_total', help: 'Rollups produced, final or provisional', labelNames: ['stage', 'final'], registers: [registry] }),
     openWindows: new Gauge({ name: 'rollups_open_windows', help: 'Windows held open', labelNames: ['stage'], registers: [registry] }),
-    series: new Gauge({ name: 'rollups_series', help: 'Series with state', labelNames: ['stage'], registers: [registry] }),
+    series: new Gauge({ name: 'rollups_series', help: 'Series with state: each keeps its event time and the end of the windows it closed, open windows or not', labelNames: ['stage'], registers: [registry] }),
     transaction: new Histogram({ name: 'rollups_transaction_seconds', help: 'Duration of one Kafka transaction (outputs, state, offsets)', labelNames: ['stage'], buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5], registers: [registry] }),
     commitsFailed: new Counter({ name: 'rollups_commits_failed_total', help: 'Commits that failed for good: what was consumed since the last one is consumed again', labelNames: ['stage'], registers: [registry] }),
     restores: new Counter({ name: 'rollups_state_restores_total', help: 'Partition state restored from the changelog', labelNames: ['stage'], registers: [registry] }),

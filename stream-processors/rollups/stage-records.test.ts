@@ -6,7 +6,6 @@ import type { DeadLetter, Rollup } from '../../schemas/types';
 import { partitionForPath } from './key-partition';
 import type { Emission, SeriesMeta } from './partition-windows';
 import { StageRecords, type TopicOutputs } from './stage-records';
-import { PARTITION_KEY } from './state-changelog';
 import { summarizeReadings } from './window-aggregate';
 
 const minute = 60_000;
@@ -59,12 +58,13 @@ describe('stage records', () => {
     const { build } = await records();
     const outputs: TopicOutputs = new Map();
     const series = meta('d1');
-    build.changelog(outputs, 4, { partition: { watermark: T0, maxProgress: T0 }, series: [[series.path, { meta: series, carry: null }]], windows: [] });
+    const snapshot = { meta: series, carry: null, progress: T0, closedThrough: T0 - minute };
+    build.changelog(outputs, 4, { series: [[series.path, snapshot]], windows: [{ path: series.path, start: T0, chunk: 0, data: [T0, 1] }] });
     expect(outputs.get('state')).toEqual([
-      { key: PARTITION_KEY, value: JSON.stringify({ watermark: T0, maxProgress: T0 }), partition: 4 },
-      { key: series.path, value: JSON.stringify({ meta: series, carry: null }), partition: 4 },
+      { key: series.path, value: JSON.stringify(snapshot), partition: 4 },
+      { key: `${series.path}\u0000${T0}\u00000`, value: JSON.stringify([T0, 1]), partition: 4 },
     ]);
-    build.changelog(outputs, 4, { partition: { watermark: T0, maxProgress: T0 }, series: [], windows: [] });
+    build.changelog(outputs, 4, { series: [], windows: [] });
     expect(outputs.get('state')).toHaveLength(2);
   });
 

@@ -252,7 +252,7 @@ export class RollupStage<I, W> {
       const outcome = state.add(decoded.meta, decoded.time, decoded.progress, decoded.input, wallNow);
       config.metrics.inputs.inc({ stage: config.name, outcome });
       if (outcome === 'late' && config.deadLetterLate) {
-        const text = `${decoded.meta.path} at ${new Date(decoded.time).toISOString()}: its ${config.resolution} window closed (watermark ${new Date(state.currentWatermark).toISOString()})`;
+        const text = `${decoded.meta.path} at ${new Date(decoded.time).toISOString()}: its ${config.resolution} window closed (the series' windows are closed through ${new Date(state.closedThrough(decoded.meta.path)).toISOString()})`;
         records.deadLetter(work.outputs, messages[i]!, partition, 'late', text);
       }
     });
@@ -261,7 +261,7 @@ export class RollupStage<I, W> {
 
   /**
    * One transaction: the pending outputs, the final rollups of windows the
-   * wall clock closed where partitions went quiet, one slice of the
+   * wall clock closed where series went quiet, one slice of the
    * provisional rollups, the state the partitions changed since the last
    * commit, and the offsets consumed.
    *

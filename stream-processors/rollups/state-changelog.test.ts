@@ -60,9 +60,9 @@ describe('state changelog', () => {
     p.takeChanged();
     for (let s = 2; s < 10; s++) add(p, temp, T0 + minute + s * 1000, s);
     const records = changelogRecords(p.takeChanged());
-    // the partition's watermark, and chunk 1 of minute 1; not the series (unchanged) nor minute 0 (open, unchanged)
-    expect(records.map((r) => r.key)).toEqual(['\u0000partition', `${temp.path}\u0000${T0 + minute}\u00001`]);
-    expect(JSON.parse(records[1]!.value!)).toEqual([2, 3, 4, 5, 6, 7, 8, 9].flatMap((s) => [T0 + minute + s * 1000, s])); // time, value, ...
+    // chunk 1 of minute 1; not the series (its event time crossed no window end) nor minute 0 (open, unchanged)
+    expect(records.map((r) => r.key)).toEqual([`${temp.path}\u0000${T0 + minute}\u00001`]);
+    expect(JSON.parse(records[0]!.value!)).toEqual([2, 3, 4, 5, 6, 7, 8, 9].flatMap((s) => [T0 + minute + s * 1000, s])); // time, value, ...
     expect(changelogRecords(p.takeChanged())).toEqual([]);
   });
 
@@ -86,11 +86,62 @@ describe('state changelog', () => {
     ];
     const q = restoredFrom(old);
     const rewritten = changelogRecords(q.takeChanged());
-    expect(rewritten.map((r) => r.key)).toEqual(['\u0000partition', energy.path, `${energy.path}\u0000${T0}\u00000`]);
-    expect(JSON.parse(rewritten[1]!.value!)).toEqual({ meta: energy, carry: { time: T0 - 1000, value: 90 } });
+    expect(rewritten.map((r) => r.key)).toEqual([energy.path, `${energy.path}\u0000${T0}\u00000`]);
+    // the partition's watermark becomes the series' own
+    expect(JSON.parse(rewritten[0]!.value!)).toEqual({ meta: energy, carry: { time: T0 - 1000, value: 90 }, progress: T0, closedThrough: T0 });
     // the old record, then the new ones: the same state
     const r = restoredFrom([...old, ...rewritten]);
     add(r, energy, T0 + 2 * minute, 105);
     expect(r.advance(0).map((e) => [e.windowStart, e.values.delta])).toEqual([[T0, 10]]);
+  });
+
+  it('restores each series\' event time: after a restore, a series ahead still closes nothing of another', () => {
+    const p = partition(2 * minute);
+    const log: ChangelogRecord[] = [];
+    add(p, temp, T0 + 10 * minute, 1);
+    add(p, energy, T0 + 30_000, 100);
+    p.advance(0);
+    log.push(...changelogRecords(p.takeChanged()));
+    add(p, energy, T0 + 3 * minute + 10_000, 104); // crosses T0 + 1 min; saved before any advance closed the window
+    log.push(...changelogRecords(p.takeChanged()));
+    const saved = new Map(log.filter((r) => !r.key.includes('\u0000')).map((r) => [r.key, JSON.parse(r.value!) as Record<string, unknown>]));
+    expect(saved.get(temp.path)).toMatchObject({ progress: T0 + 10 * minute, closedThrough: T0 + 8 * minute });
+    expect(saved.get(energy.path)).toMatchObject({ progress: T0 + 3 * minute + 10_000, closedThrough: T0 + minute });
+
+    const q = restoredFrom(log, 2 * minute);
+    expect(q.advance(0)).toEqual(p.advance(0));
+    for (const x of [p, q]) {
+      expect(add(x, energy, T0 + 50_000, 1)).toBe('late');
+      expect(add(x, energy, T0 + 2 * minute, 103)).toBe('accepted');
+      expect(add(x, temp, T0 + 7 * minute, 1)).toBe('late');
+      expect(add(x, temp, T0 + 9 * minute, 1)).toBe('accepted');
+      add(x, energy, T0 + 5 * minute, 110);
+      add(x, temp, T0 + 12 * minute, 1);
+    }
+    const finals = q.advance(0);
+    expect(finals).toEqual(p.advance(0));
+    expect(finals.map((e) => [e.meta.metric, e.windowStart, e.values.delta])).toEqual([
+      ['energy_kwh', T0 + 2 * minute, 3],
+      ['temperature', T0 + 9 * minute, null],
+    ]);
+  });
+
+  it('reads the per-partition form: what its watermark closed stays closed for every series, even one it had forgotten', () => {
+    const old = [
+      { key: '\u0000partition', value: JSON.stringify({ watermark: T0 + 5 * minute, maxProgress: T0 + 6 * minute }) },
+      { key: energy.path, value: JSON.stringify({ meta: energy, carry: { time: T0 + 4 * minute, value: 90 } }) },
+      { key: `${energy.path}\u0000${T0 + 5 * minute}\u00000`, value: JSON.stringify([T0 + 5 * minute + 1000, 95]) },
+    ];
+    const q = restoredFrom(old, minute);
+    expect(add(q, energy, T0 + 4 * minute + 1000, 1)).toBe('late');
+    expect(add(q, temp, T0 + 3 * minute, 1)).toBe('late'); // a gauge series the old form had forgotten
+    expect(add(q, temp, T0 + 5 * minute + 2000, 20)).toBe('accepted');
+    // written anew with the series' own event time; the partition record is not written again
+    const rewritten = changelogRecords(q.takeChanged());
+    expect(rewritten.map((r) => r.key).sort()).toEqual([energy.path, temp.path, `${temp.path}\u0000${T0 + 5 * minute}\u00000`].sort());
+    expect(JSON.parse(rewritten.find((r) => r.key === energy.path)!.value!)).toMatchObject({ progress: T0 + 6 * minute, closedThrough: T0 + 5 * minute });
+    // the energy series' open window closes by its own event time, carry intact
+    add(q, energy, T0 + 7 * minute, 100);
+    expect(q.advance(0).map((e) => [e.meta.metric, e.windowStart, e.values.delta])).toEqual([['energy_kwh', T0 + 5 * minute, 5]]);
   });
 });

@@ -3,17 +3,18 @@
  * The changelog is a compacted topic with one partition per input partition,
  * keyed so that compaction keeps exactly the current state:
  *
- * - `\0partition`: the partition's watermark and progress;
- * - `<path>`: a series (what identifies it, its energy carry), tombstoned when
- *   it has nothing left to keep;
+ * - `<path>`: a series (what identifies it, its energy carry, its event time
+ *   and the end of the windows it closed);
  * - `<path>\0<windowStart>\0<n>`: chunk n of an open window, the inputs it
  *   took between two commits; all its chunks are tombstoned when it closes;
  * - `\0restore:<id>`: a marker a restore writes to know where the log ended.
  *
  * Chunks make what a commit writes grow with the inputs since the last one,
- * not with the size of the windows they went into. Series records of the
- * first form of this changelog held every open window whole (`windows`); they
- * are still read, and written anew in this form. Pure: no I/O.
+ * not with the size of the windows they went into. Earlier forms are still
+ * read: series records of the first form held every open window whole
+ * (`windows`), and are written anew in this form; both earlier forms kept
+ * one event time per partition, in `\0partition` (its watermark and
+ * progress), and tombstoned a series with nothing left to keep. Pure: no I/O.
  */
 import type { PartitionSnapshot, PartitionWindows, SavedWindow, SeriesSnapshot, StateChanges } from './partition-windows';
 
@@ -28,9 +29,8 @@ export interface ChangelogRecord {
 }
 
 export function changelogRecords(changes: StateChanges): ChangelogRecord[] {
-  if (changes.series.length === 0 && changes.windows.length === 0) return [];
-  const records: ChangelogRecord[] = [{ key: PARTITION_KEY, value: JSON.stringify(changes.partition) }];
-  for (const [path, snapshot] of changes.series) records.push({ key: path, value: snapshot && JSON.stringify(snapshot) });
+  const records: ChangelogRecord[] = [];
+  for (const [path, snapshot] of changes.series) records.push({ key: path, value: JSON.stringify(snapshot) });
   for (const change of changes.windows) {
     const window = `${change.path}${SEPARATOR}${change.start}${SEPARATOR}`;
     if ('data' in change) records.push({ key: `${window}${change.chunk}`, value: JSON.stringify(change.data) });
@@ -78,7 +78,7 @@ export class ChangelogReader {
         // a closed window's chunks are all tombstoned in one commit: none left, no window
         if (saved.length > 0) windows.set(start, { ...windows.get(start), chunks: saved.map(([, chunk]) => chunk) });
       }
-      state.restoreSeries({ meta: stored.meta, carry: stored.carry }, windows, stored.windows !== undefined);
+      state.restoreSeries({ meta: stored.meta, carry: stored.carry, progress: stored.progress, closedThrough: stored.closedThrough }, windows, stored.windows !== undefined);
     }
   }
 }
