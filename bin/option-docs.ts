@@ -1,5 +1,4 @@
-import { describeOptions, runtimeOptionsSchema, connectionOptions, type OptionDoc } from '../lib/config';
-import { z } from 'zod';
+import { connectionSettingsSchema, describeOptions, runtimeOptionsSchema, type OptionDoc } from '../lib/config';
 import { components, type ComponentEntry } from './components';
 
 /** Every variable a component reads: its own options, the connection variables it takes, OPS_PORT and LOG_LEVEL. */
@@ -17,7 +16,7 @@ function tableOf(docs: readonly OptionDoc[]): string[] {
 
 /** The README's configuration reference: connection and process variables, then each component's own. */
 export function configurationMarkdown(): string {
-  const shared = [...describeOptions(z.strictObject(connectionOptions), ''), ...describeOptions(runtimeOptionsSchema, '')];
+  const shared = [...describeOptions(connectionSettingsSchema, ''), ...describeOptions(runtimeOptionsSchema, '')];
   const lines = ['### Every component', '', ...tableOf(shared)];
   for (const entry of components) {
     const own = describeOptions(entry.options, entry.envPrefix).filter((d) => d.env.startsWith(entry.envPrefix));

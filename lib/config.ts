@@ -12,7 +12,7 @@ export interface ConnectionSettings {
 
 /** The connection settings alone (the CLI's non-component commands, tests, benchmarks), validated as components do. */
 export function readConnectionSettings(env: NodeJS.ProcessEnv = process.env): ConnectionSettings {
-  return readComponentOptions(z.strictObject(connectionOptions), { name: 'environment', envPrefix: '' }, env).options;
+  return readComponentOptions(connectionSettingsSchema, { name: 'environment', envPrefix: '' }, env).options;
 }
 
 /**
@@ -58,6 +58,9 @@ export const connectionOptions = {
   mqttUrl: z.string().regex(/^(mqtts?|wss?|tcp|ssl):\/\//, 'must start with mqtt://, mqtts://, ws:// or wss://').default('mqtt://127.0.0.1:1883')
     .meta({ env: 'MQTT_URL', description: 'MQTT broker.', secret: true }),
 };
+
+/** The connection options alone, as one schema. */
+export const connectionSettingsSchema = z.strictObject(connectionOptions);
 
 export const connectionVariables = Object.values(connectionOptions).map((option) => (option.meta() as { env: string }).env);
 

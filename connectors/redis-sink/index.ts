@@ -4,12 +4,12 @@ import type { RunningComponent } from '../../lib/component';
 import { FleetstreamError } from '../../lib/errors';
 import { componentLogger, type Logger } from '../../lib/logger';
 import { closeOnFailure, type OpenedResources } from '../../lib/opened-resources';
-import { startBatchConsumer } from '../sink-kit/batch-consumer';
-import { connectSinkInputs } from '../sink-kit/sink-inputs';
-import { sendRejected } from '../sink-kit/decode-batch';
-import { decodeAndWrite } from '../sink-kit/write-separating-unwritable';
+import { startBatchConsumer } from '../../sink-kit/batch-consumer';
+import { connectSinkInputs } from '../../sink-kit/sink-inputs';
+import { sendRejected } from '../../sink-kit/decode-batch';
+import { decodeAndWrite } from '../../sink-kit/write-separating-unwritable';
 import { parseRedisSinkOptions } from './options';
-import { createSinkMetrics } from '../sink-kit/sink-metrics';
+import { createSinkMetrics } from '../../sink-kit/sink-metrics';
 import { HierarchyCache, loadScripts, measurementCommands, rollupCommands, runPipelined } from './writer';
 
 
@@ -59,7 +59,7 @@ async function startWith(input: unknown, logger: Logger, opened: OpenedResources
   };
 
   const consumer = await startBatchConsumer({
-    ...options, // the consumer loop's options (connectors/sink-kit/sink-options.ts)
+    ...options, // the consumer loop's options (sink-kit/sink-options.ts)
     kafka,
     topics: [...targets.keys()],
     logger,

@@ -3,7 +3,7 @@ import { connectionOptions, parseOptions } from '../../lib/config';
 import { duration, integer, keyValues, list } from '../../lib/option-types';
 import { resolutionName } from '../../schemas/resolution';
 import { defaultResolutions } from '../../schemas/topics';
-import { sinkConsumerOptions } from '../sink-kit/sink-options';
+import { sinkConsumerOptions } from '../../sink-kit/sink-options';
 
 /**
  * Options of the Redis sink: `REDIS_SINK_<OPTION>` in the environment, plus

@@ -6,15 +6,15 @@ import { componentLogger, type Logger } from '../../lib/logger';
 import { FleetstreamError } from '../../lib/errors';
 import { rollupTable } from '../../schemas/tables';
 import type { AvroCodec } from '../../schemas/avro-codec';
-import { startBatchConsumer } from '../sink-kit/batch-consumer';
-import { connectSinkInputs, type SinkTarget } from '../sink-kit/sink-inputs';
-import type { DeadLetterWriter } from '../sink-kit/dead-letter-writer';
-import { sendRejected, type RejectedRecord } from '../sink-kit/decode-batch';
-import { decodeAndWrite } from '../sink-kit/write-separating-unwritable';
+import { startBatchConsumer } from '../../sink-kit/batch-consumer';
+import { connectSinkInputs, type SinkTarget } from '../../sink-kit/sink-inputs';
+import type { DeadLetterWriter } from '../../sink-kit/dead-letter-writer';
+import { sendRejected, type RejectedRecord } from '../../sink-kit/decode-batch';
+import { decodeAndWrite } from '../../sink-kit/write-separating-unwritable';
 import { databaseError } from '../../lib/pg-error-class';
 import { runMigrations, type MigrateResult } from './migrate';
 import { parseTimescaleSinkOptions, type TimescaleSinkOptions } from './options';
-import { createSinkMetrics, type SinkMetrics } from '../sink-kit/sink-metrics';
+import { createSinkMetrics, type SinkMetrics } from '../../sink-kit/sink-metrics';
 import { RollupWindowCache } from './rollup-window-cache';
 import { SeriesCache } from './series-cache';
 import { writeMeasurements, writeRollups } from './writer';
@@ -64,7 +64,7 @@ async function startWith(input: unknown, logger: Logger, opened: OpenedResources
   const rollupWindows = new Map(options.resolutions.map((r) => [r, new RollupWindowCache()]));
 
   const consumer = await startBatchConsumer({
-    ...options, // the consumer loop's options (connectors/sink-kit/sink-options.ts)
+    ...options, // the consumer loop's options (sink-kit/sink-options.ts)
     kafka,
     topics: [...targets.keys()],
     logger,

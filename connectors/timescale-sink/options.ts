@@ -5,7 +5,7 @@ import { duration, flag, integer, keyValues, list } from '../../lib/option-types
 import type { TimescalePolicies } from '../../schemas/migrations';
 import { resolutionName } from '../../schemas/resolution';
 import { defaultResolutions } from '../../schemas/topics';
-import { sinkConsumerOptions } from '../sink-kit/sink-options';
+import { sinkConsumerOptions } from '../../sink-kit/sink-options';
 
 const identifier = z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be a lower-case SQL identifier (letters, digits, _)');
 

@@ -1,11 +1,11 @@
 import type { KafkaMessage, Producer } from 'kafkajs';
-import { AvroCodec } from '../../schemas/avro-codec';
-import { deadLetterMessage } from '../../schemas/dead-letter';
-import { avroSchemas, valueSubject } from '../../schemas/avro-schemas';
-import type { DeadLetterReason } from '../../schemas/dead-letter-reason';
-import type { RegistryClient } from '../../schemas/registry-client';
-import { FleetstreamError } from '../../lib/errors';
-import type { DeadLetter } from '../../schemas/types';
+import { AvroCodec } from '../schemas/avro-codec';
+import { deadLetterMessage } from '../schemas/dead-letter';
+import { avroSchemas, valueSubject } from '../schemas/avro-schemas';
+import type { DeadLetterReason } from '../schemas/dead-letter-reason';
+import type { RegistryClient } from '../schemas/registry-client';
+import { FleetstreamError } from '../lib/errors';
+import type { DeadLetter } from '../schemas/types';
 
 export interface DeadLetterWriter {
   send(records: { topic: string; partition: number; message: KafkaMessage; reason: DeadLetterReason; error: Error }[]): Promise<void>;

@@ -1,12 +1,11 @@
-import type { Producer } from 'kafkajs';
-import { createKafka, producerDefaults } from '../../lib/kafka';
-import type { Logger } from '../../lib/logger';
-import type { OpenedResources } from '../../lib/opened-resources';
-import { AvroCodec } from '../../schemas/avro-codec';
-import { avroSchemas, valueSubject } from '../../schemas/avro-schemas';
-import { createRegistryClient } from '../../schemas/registry-client';
-import { topicNames } from '../../schemas/topics';
-import type { Measurement, Rollup } from '../../schemas/types';
+import { createKafka, producerDefaults } from '../lib/kafka';
+import type { Logger } from '../lib/logger';
+import type { OpenedResources } from '../lib/opened-resources';
+import { AvroCodec } from '../schemas/avro-codec';
+import { avroSchemas, valueSubject } from '../schemas/avro-schemas';
+import { createRegistryClient } from '../schemas/registry-client';
+import { topicNames } from '../schemas/topics';
+import type { Measurement, Rollup } from '../schemas/types';
 import { createDeadLetterWriter, type DeadLetterWriter } from './dead-letter-writer';
 
 /** What a sink does with the records of one topic, and the codec that decodes them. */
@@ -23,7 +22,7 @@ export interface SinkInputOptions {
 }
 
 /** A sink's Kafka side: the topics it consumes with their codecs, and where rejected records go. Its producer is closed with `opened`. */
-export async function connectSinkInputs(component: string, options: SinkInputOptions, logger: Logger, opened: OpenedResources): Promise<{ kafka: ReturnType<typeof createKafka>; producer: Producer; deadLetters: DeadLetterWriter; targets: Map<string, SinkTarget> }> {
+export async function connectSinkInputs(component: string, options: SinkInputOptions, logger: Logger, opened: OpenedResources): Promise<{ kafka: ReturnType<typeof createKafka>; deadLetters: DeadLetterWriter; targets: Map<string, SinkTarget> }> {
   const registry = createRegistryClient(options.schemaRegistryUrl);
   const kafka = createKafka({ brokers: options.kafkaBrokers, clientId: `fleetstream-${component}`, logger });
   const producer = kafka.producer({ ...producerDefaults });
@@ -36,5 +35,5 @@ export async function connectSinkInputs(component: string, options: SinkInputOpt
     const topic = options.rollupTopics[resolution] ?? topicNames.rollups(resolution);
     targets.set(topic, { kind: 'rollups', resolution, codec: new AvroCodec(registry, valueSubject(topic), avroSchemas.Rollup) });
   }
-  return { kafka, producer, deadLetters, targets };
+  return { kafka, deadLetters, targets };
 }

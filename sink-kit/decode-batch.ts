@@ -1,5 +1,5 @@
 import type { Batch, KafkaMessage } from 'kafkajs';
-import type { AvroCodec } from '../../schemas/avro-codec';
+import type { AvroCodec } from '../schemas/avro-codec';
 import { isUndecodable, type DeadLetterWriter } from './dead-letter-writer';
 import type { SinkMetrics } from './sink-metrics';
 

@@ -1,6 +1,6 @@
 import type { Batch } from 'kafkajs';
-import { FleetstreamError } from '../../lib/errors';
-import type { AvroCodec } from '../../schemas/avro-codec';
+import { FleetstreamError } from '../lib/errors';
+import type { AvroCodec } from '../schemas/avro-codec';
 import { decodeBatch, type DecodedRecord, type RejectedRecord } from './decode-batch';
 
 /** Decodes a batch and writes its values (see below); returns the records to dead-letter, undecodable and unwritable. */

@@ -1,5 +1,5 @@
 import type { Batch, KafkaMessage } from 'kafkajs';
-import { FleetstreamError } from '../../lib/errors';
+import { FleetstreamError } from '../lib/errors';
 import { writeSeparatingUnwritable } from './write-separating-unwritable';
 
 const batch = { topic: 'fleet.measurements.v1', partition: 3 } as Batch;

@@ -1,8 +1,8 @@
 import type { Batch, Consumer, EachBatchPayload, Kafka } from 'kafkajs';
-import type { Logger } from '../../lib/logger';
+import type { Logger } from '../lib/logger';
 import type { SinkMetrics } from './sink-metrics';
-import { stoppedForGood } from '../../lib/consumer-stopped';
-import { isRetriable } from '../../lib/errors';
+import { stoppedForGood } from '../lib/consumer-stopped';
+import { isRetriable } from '../lib/errors';
 
 export interface BatchConsumerOptions {
   kafka: Kafka;

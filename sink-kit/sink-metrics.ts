@@ -1,5 +1,5 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
-import { createMetricsRegistry } from '../../lib/metrics';
+import { createMetricsRegistry } from '../lib/metrics';
 
 /** What a sink reports on /metrics. */
 export interface SinkMetrics {

@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { duration, flag, integer, keyValues } from '../../lib/option-types';
-import { formatDuration } from '../../lib/duration';
-import { topicNames } from '../../schemas/topics';
+import { duration, flag, integer, keyValues } from '../lib/option-types';
+import { formatDuration } from '../lib/duration';
+import { topicNames } from '../schemas/topics';
 
 /**
  * The options every sink has, for its topics and its consumer loop

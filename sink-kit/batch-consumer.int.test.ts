@@ -1,8 +1,8 @@
 import type { Batch } from 'kafkajs';
-import { FleetstreamError } from '../../lib/errors';
-import { componentLogger } from '../../lib/logger';
-import { startOpsServer } from '../../lib/ops-server';
-import { eventually, freshGroupId, freshTopic, onCleanup, testKafka } from '../../test/factories';
+import { FleetstreamError } from '../lib/errors';
+import { componentLogger } from '../lib/logger';
+import { startOpsServer } from '../lib/ops-server';
+import { eventually, freshGroupId, freshTopic, onCleanup, testKafka } from '../test/factories';
 import { startBatchConsumer, type RunningBatchConsumer } from './batch-consumer';
 import { createSinkMetrics, type SinkMetrics } from './sink-metrics';
 
