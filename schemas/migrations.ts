@@ -10,7 +10,7 @@
  * jest's CommonJS transform) cannot load it; a numbered list and a table is
  * all this needs.
  */
-import { measurementsTable, qualified, quoteIdent, rollupTable, seriesTable } from './tables';
+import { measurementsTable, qualified, quoteIdent, rollupTable, seriesTable, tooOldReadingsTable } from './tables';
 
 /** TimescaleDB chunk, compression and retention settings, as PostgreSQL interval literals (`7 days`); null: no such policy. */
 export interface TimescalePolicies {
@@ -100,6 +100,12 @@ export function migrations(context: MigrationContext): Migration[] {
       list.push({ id: `0004_timescaledb_rollups_${resolution}`, statements: hypertableStatements(schema, rollupTable(resolution), 'bucket', chunk) });
     }
   }
+  // a plain table in every case: it holds only what the rollups left out, a small fraction of the raw rows,
+  // and is kept as long as the rollups it makes incomplete (no retention of its own)
+  list.push({
+    id: '0005_too_old_readings',
+    statements: [`create table if not exists ${qualified(schema, tooOldReadingsTable)} (path text not null, time timestamptz not null, primary key (path, time))`],
+  });
   return list;
 }
 

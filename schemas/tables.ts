@@ -6,7 +6,11 @@
  *   metric), kind, unit, and first and last reading times;
  * - `measurements`: every raw reading, keyed by (path, time);
  * - `rollups_<resolution>`: one row per series and window, keyed by (path,
- *   bucket = window start), the highest revision of the window's Rollup record.
+ *   bucket = window start), the highest revision of the window's Rollup record;
+ * - `too_old_readings`: the readings the rollups left out because they arrived
+ *   older than the correction horizon, keyed by (path, time): they are in
+ *   `measurements` but in no rollup, so an aggregate read from rollups over
+ *   them is incomplete.
  *
  * Times are timestamptz; `delta` is null for series that are not energy.
  */
@@ -17,10 +21,12 @@ export const columns = {
   series: ['path', 'tenant', 'site', 'device', 'metric', 'kind', 'unit', 'first_seen', 'last_seen'],
   measurements: ['path', 'time', 'value', 'received_at'],
   rollups: ['path', 'bucket', 'bucket_end', 'kind', 'count', 'sum', 'min', 'max', 'first', 'first_time', 'last', 'last_time', 'delta', 'resets', 'final', 'revision', 'computed_at'],
+  tooOldReadings: ['path', 'time'],
 } as const;
 
 export const seriesTable = 'series';
 export const measurementsTable = 'measurements';
+export const tooOldReadingsTable = 'too_old_readings';
 
 /** The table of one resolution's rollups; the resolution is validated, so the name cannot inject SQL. */
 export function rollupTable(resolution: string): string {
@@ -41,6 +47,7 @@ export interface Tables {
   measurements: string;
   /** `rollups_<resolution>` by resolution name */
   rollups: ReadonlyMap<string, string>;
+  tooOldReadings: string;
 }
 
 export function tableNames(schema: string, resolutions: readonly string[]): Tables {
@@ -48,5 +55,6 @@ export function tableNames(schema: string, resolutions: readonly string[]): Tabl
     series: qualified(schema, seriesTable),
     measurements: qualified(schema, measurementsTable),
     rollups: new Map(resolutions.map((name) => [name, qualified(schema, rollupTable(name))])),
+    tooOldReadings: qualified(schema, tooOldReadingsTable),
   };
 }

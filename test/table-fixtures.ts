@@ -6,7 +6,7 @@
 import type { Pool } from 'pg';
 import { componentLogger } from '../lib/logger';
 import { applyMigrations } from '../schemas/apply-migrations';
-import { columns, measurementsTable, qualified, rollupTable, seriesTable } from '../schemas/tables';
+import { columns, measurementsTable, qualified, rollupTable, seriesTable, tooOldReadingsTable } from '../schemas/tables';
 import { parseSeriesPath } from '../schemas/series-path';
 import type { Rollup } from '../schemas/types';
 import type { GeneratedReading, SeriesSpec } from './generated-readings';
@@ -60,4 +60,12 @@ export async function storeRollups(pool: Pool, schema: string, resolution: strin
       ],
     );
   }
+}
+
+/** Rows of too_old_readings: readings the rollups left out (they must also be among the raw readings stored). */
+export async function storeTooOldReadings(pool: Pool, schema: string, readings: readonly { path: string; time: number }[]): Promise<void> {
+  await pool.query(
+    `insert into ${qualified(schema, tooOldReadingsTable)} (${columns.tooOldReadings.join(', ')}) select * from unnest($1::text[], $2::timestamptz[])`,
+    [readings.map((r) => r.path), readings.map((r) => iso(r.time))],
+  );
 }
