@@ -18,7 +18,7 @@ export const queryApiOptionsSchema = z
     host: z.string().min(1).default('0.0.0.0').meta({ description: 'Interface to bind.' }),
     databaseUrl: connectionOptions.databaseUrl,
     redisUrl: connectionOptions.redisUrl,
-    databaseSchema: z.string().regex(identifier, 'must be a plain SQL identifier').default('public').meta({ description: 'PostgreSQL schema holding `series`, `measurements` and `rollups_<resolution>`.' }),
+    databaseSchema: z.string().regex(identifier, 'must be a plain SQL identifier').default('public').meta({ description: 'PostgreSQL schema holding `series`, `measurements`, `rollups_<resolution>` and `too_old_readings`.' }),
     keyPrefix: z.string().default('fleet:').meta({ description: 'Prefix of every Redis key and channel the sinks write.' }),
     tokens: z
       .union([z.string().transform((text) => parseTokenList(text)), z.array(tokenSchema)])

@@ -8,6 +8,7 @@ import { combine, readAuto } from './range-reader';
 import { selectReadings, type SeriesReadings } from './readings';
 import { matchSeries, type SeriesInfo } from './series-catalogue';
 import type { TenantScope } from './tenant-scope';
+import { readIncompleteness, rollupRanges, type Incompleteness } from './too-old-readings';
 
 export interface AppliedSeries extends SeriesInfo {
   aggregate: AggregateName;
@@ -15,6 +16,8 @@ export interface AppliedSeries extends SeriesInfo {
   count: number;
   /** where the answer came from: rollup resolutions and raw spans, in time order */
   sources: RangePiece[];
+  /** present only when the rollups read left out readings the raw rows hold (too_old_readings) */
+  incomplete?: Incompleteness;
 }
 
 export type QueryResult = { form: 'select'; series: SeriesReadings[] } | { form: 'apply'; start: number; end: number; series: AppliedSeries[] };
@@ -44,6 +47,7 @@ export async function evaluateQuery(context: ApiContext, scope: TenantScope, que
   // refuse before reading anything: one series of the wrong kind makes the whole query meaningless
   const aggregates = series.map((s) => resolveAggregate(query.aggregate, s.kind, s.path));
   const spans = await readAuto(db, tables, context.levels, series.map((s) => ({ path: s.path, start, end })), 'summary', options.maxPoints);
+  const incompleteness = await readIncompleteness(db, tables, series.map((s, i) => ({ path: s.path, energy: s.kind === 'energy', ranges: rollupRanges(spans[i] ?? []) })));
   return {
     form: 'apply',
     start,
@@ -51,7 +55,8 @@ export async function evaluateQuery(context: ApiContext, scope: TenantScope, que
     series: series.map((s, i) => {
       const { partial, pieces } = combine(spans[i] ?? []);
       const aggregate = aggregates[i] as AggregateName;
-      return { ...s, aggregate, value: aggregateValue(partial, aggregate), count: partial.count, sources: pieces };
+      const incomplete = incompleteness[i];
+      return { ...s, aggregate, value: aggregateValue(partial, aggregate), count: partial.count, sources: pieces, ...(incomplete ? { incomplete } : {}) };
     }),
   };
 }

@@ -9,6 +9,7 @@ import { parseTimeExpression } from '../query-language/parser';
 import { resolveTime } from '../query-language/time';
 import { combine, readAuto, readFrom, type SpanSummary } from '../range-reader';
 import { matchSeries } from '../series-catalogue';
+import { bucketsStartingIn, readIncompleteness, rollupRanges } from '../too-old-readings';
 
 const nullableNumber = { type: ['number', 'null'] };
 
@@ -55,6 +56,16 @@ const dataResponseSchema = {
       type: 'array',
       items: { type: 'object', properties: { source: { type: 'string' }, start: { type: 'number' }, end: { type: 'number' } }, required: ['source', 'start', 'end'] },
     },
+    incomplete: {
+      type: 'object',
+      description: 'only when buckets or the aggregate were read from rollups that left out stored readings (they arrived older than the correction horizon); raw answers hold them',
+      properties: {
+        tooOld: { type: 'number', description: 'how many readings the rollups read left out' },
+        first: { type: 'number', description: 'epoch ms of the earliest' },
+        last: { type: 'number', description: 'epoch ms of the latest' },
+      },
+      required: ['tooOld', 'first', 'last'],
+    },
   },
   required: ['path', 'kind', 'unit', 'start', 'end', 'resolution'],
 } as const;
@@ -80,6 +91,7 @@ export function registerDataRoute(app: FastifyInstance, context: ApiContext): vo
           '`auto` mixes the coarsest final rollup buckets that fit with finer ones and raw readings at the edges.',
           'With `aggregate`: one value over the range; `auto` equals the aggregate over the raw readings,',
           'a rollup resolution needs a range aligned to its buckets. `value` of a bucket is the kind\'s natural aggregate (energy delta, additive sum, gauge mean).',
+          '`incomplete` appears when the part read from rollups misses stored readings that arrived older than the rollups\' correction horizon; the raw resolution always has them.',
         ].join(' '),
         tags: ['series'],
         querystring: {
@@ -116,7 +128,9 @@ export function registerDataRoute(app: FastifyInstance, context: ApiContext): vo
       const { maxPoints } = context.options;
       const [spans = []] =
         resolution === 'auto' ? await readAuto(context.db, context.tables, context.levels, range, raw, maxPoints) : await readFrom(context.db, context.tables, resolution, range, raw, maxPoints);
-      const head = { path, kind: series.kind, unit: series.unit, start, end, resolution };
+      const fromRollups = resolution === 'auto' ? rollupRanges(spans) : duration !== undefined ? bucketsStartingIn(start, end, duration) : [];
+      const [incomplete] = await readIncompleteness(context.db, context.tables, [{ path, energy: series.kind === 'energy', ranges: fromRollups }]);
+      const head = { path, kind: series.kind, unit: series.unit, start, end, resolution, ...(incomplete ? { incomplete } : {}) };
       if (aggregateName) {
         const { partial, pieces } = combine(spans);
         return { ...head, aggregate: aggregateName, value: aggregateValue(partial, aggregateName), count: partial.count, sources: pieces };

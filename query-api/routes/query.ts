@@ -17,6 +17,7 @@ export function registerQueryRoute(app: FastifyInstance, context: ApiContext): v
           'Times: ISO 8601 (UTC unless a zone is given), epoch milliseconds, `now`, offsets such as `now - 1d` (ms, s, m, h, d, w, y; a year is 365 days). Ranges are [start, end).',
           '`before` gives the latest reading at or before the time per series, `after` the first at or after (`limit N` for more).',
           '`apply` answers from rollups and raw readings exactly as over the raw readings; an aggregate that makes no sense for a kind is a 400 AGGREGATE_NOT_APPLICABLE.',
+          'A series whose rollups miss stored readings in the range (they arrived older than the correction horizon) carries `incomplete: {tooOld, first, last}`.',
         ].join(' '),
         tags: ['query'],
         body: {
