@@ -36,6 +36,9 @@ export function duration(bounds: { min?: number; max?: number } = {}) {
   });
 }
 
+/** A PostgreSQL schema or table name as fleetstream creates them: lower case, unquoted-safe. */
+export const sqlIdentifier = z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be a lower-case SQL identifier (letters, digits, _)');
+
 /** A comma-separated list, or an array, of at least `min` items. */
 export function list<T extends z.ZodType>(item: T, min = 0) {
   return z.preprocess((value) => (typeof value === 'string' ? value.split(',').map((part) => part.trim()).filter(Boolean) : value), z.array(item).min(min));

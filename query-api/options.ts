@@ -1,10 +1,9 @@
 import { z } from 'zod';
 import { connectionOptions } from '../lib/config';
-import { duration, integer, list } from '../lib/option-types';
+import { duration, integer, list, sqlIdentifier } from '../lib/option-types';
 import { resolutionName } from '../schemas/resolution';
 import { parseTokenList } from './tenant-scope';
 
-const identifier = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
 
 const tokenSchema = z.object({ token: z.string().min(16), tenant: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/) }).strict();
 
@@ -18,7 +17,7 @@ export const queryApiOptionsSchema = z
     host: z.string().min(1).default('0.0.0.0').meta({ description: 'Interface to bind.' }),
     databaseUrl: connectionOptions.databaseUrl,
     redisUrl: connectionOptions.redisUrl,
-    databaseSchema: z.string().regex(identifier, 'must be a plain SQL identifier').default('public').meta({ description: 'PostgreSQL schema holding `series`, `measurements`, `rollups_<resolution>` and `too_old_readings`.' }),
+    databaseSchema: sqlIdentifier.default('public').meta({ description: 'PostgreSQL schema holding `series`, `measurements`, `rollups_<resolution>` and `too_old_readings`.' }),
     keyPrefix: z.string().default('fleet:').meta({ description: 'Prefix of every Redis key and channel the sinks write.' }),
     tokens: z
       .union([z.string().transform((text) => parseTokenList(text)), z.array(tokenSchema)])

@@ -19,12 +19,17 @@ export const defaultResolutions = ['1m', '1h', '1d'] as const;
 /** The rollup processor's default prefix of its consumer groups and state changelogs. */
 export const rollupsGroupIdPrefix = 'fleetstream-rollups';
 
+/** The timescale-sink's default consumer group: the rollups' corrections wait for it to have stored the raw readings. */
+export const timescaleSinkGroupId = 'fleetstream-timescale-sink';
+
 export const topicNames = {
   measurements: 'fleet.measurements.v1',
   deadLetter: 'fleet.deadletter.v1',
   rollups: (resolution: string) => `fleet.rollups.${resolution}.v1`,
   /** A rollup stage's window state changelog. */
   rollupState: (resolution: string, groupIdPrefix: string = rollupsGroupIdPrefix) => `${groupIdPrefix}.${resolution}.state`,
+  /** Windows the rollup stages closed and then took input for: the corrector recomputes them from the raw readings. */
+  rollupInvalidations: (groupIdPrefix: string = rollupsGroupIdPrefix) => `${groupIdPrefix}.invalidations`,
 } as const;
 
 export interface CatalogueOptions {
@@ -63,6 +68,7 @@ export function topicCatalogue(options: CatalogueOptions = {}): TopicSpec[] {
       purpose: `Avro Rollup records at ${resolution}, key = path + window start`,
     })),
     ...resolutions.map((resolution) => rollupStateTopic(topicNames.rollupState(resolution), partitions)),
+    rollupInvalidationsTopic(topicNames.rollupInvalidations(), partitions),
   ];
 }
 
@@ -74,4 +80,13 @@ export function topicCatalogue(options: CatalogueOptions = {}): TopicSpec[] {
  */
 export function rollupStateTopic(name: string, partitions: number): TopicSpec {
   return { name, partitions, config: { 'cleanup.policy': 'compact' }, purpose: 'the window state of a rollup stage, key = series path or window chunk' };
+}
+
+/**
+ * The rollup stages' invalidations: windows to recompute from the raw readings,
+ * key = series path, so one series' are in one partition, in order. Read once
+ * by the corrector; kept a day for a corrector that was down.
+ */
+export function rollupInvalidationsTopic(name: string, partitions: number): TopicSpec {
+  return { name, partitions, config: { 'cleanup.policy': 'delete', 'retention.ms': String(day) }, purpose: 'windows of the rollups to correct from the raw readings, key = series path' };
 }

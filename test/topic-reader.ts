@@ -19,7 +19,8 @@ export class TopicReader<T = Record<string, unknown>> {
 
   private constructor(private readonly consumer: Consumer) {}
 
-  static async start<T = Record<string, unknown>>(topic: string): Promise<TopicReader<T>> {
+  /** `raw`: values as the bytes they are, for topics that are not Avro. */
+  static async start<T = Record<string, unknown>>(topic: string, options: { raw?: boolean } = {}): Promise<TopicReader<T>> {
     const consumer = testKafka().consumer({ groupId: freshGroupId(), maxWaitTimeInMs: 100 });
     await consumer.connect();
     onCleanup(() => consumer.disconnect());
@@ -29,7 +30,8 @@ export class TopicReader<T = Record<string, unknown>> {
     await consumer.run({
       eachMessage: async ({ message }) => {
         const headers = Object.fromEntries(Object.entries(message.headers ?? {}).map(([k, v]) => [k, String(v)]));
-        reader.records.push({ key: message.key?.toString() ?? null, value: (await deserializer.deserialize(topic, message.value as Buffer)) as T, headers });
+        const value = options.raw ? message.value : await deserializer.deserialize(topic, message.value as Buffer);
+        reader.records.push({ key: message.key?.toString() ?? null, value: value as T, headers });
       },
     });
     return reader;

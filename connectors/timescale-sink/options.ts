@@ -1,13 +1,12 @@
 import { z } from 'zod';
 import { connectionOptions, parseOptions } from '../../lib/config';
 import { durationUnits } from '../../lib/duration';
-import { duration, flag, integer, keyValues, list } from '../../lib/option-types';
+import { duration, flag, integer, keyValues, list, sqlIdentifier } from '../../lib/option-types';
 import type { TimescalePolicies } from '../../schemas/migrations';
 import { resolutionName } from '../../schemas/resolution';
-import { defaultResolutions } from '../../schemas/topics';
+import { defaultResolutions, timescaleSinkGroupId } from '../../schemas/topics';
 import { sinkConsumerOptions } from '../../sink-kit/sink-options';
 
-const identifier = z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be a lower-case SQL identifier (letters, digits, _)');
 
 /** A duration as a PostgreSQL interval literal: 7d -> `7 days`. */
 export function postgresInterval(ms: number): string {
@@ -29,9 +28,9 @@ export const timescaleSinkOptionsSchema = z.strictObject({
   kafkaBrokers: connectionOptions.kafkaBrokers,
   schemaRegistryUrl: connectionOptions.schemaRegistryUrl,
   databaseUrl: connectionOptions.databaseUrl,
-  schema: identifier.default('public').meta({ description: 'PostgreSQL schema holding every table; created when missing.' }),
+  schema: sqlIdentifier.default('public').meta({ description: 'PostgreSQL schema holding every table; created when missing.' }),
   resolutions: list(resolutionName, 1).prefault([...defaultResolutions]).meta({ description: 'Rollup resolutions to consume and store, one table each.' }),
-  ...sinkConsumerOptions({ groupId: 'fleetstream-timescale-sink', fetchMinBytes: 64 * 1024, fetchMaxWaitMs: 100 }),
+  ...sinkConsumerOptions({ groupId: timescaleSinkGroupId, fetchMinBytes: 64 * 1024, fetchMaxWaitMs: 100 }),
   // copy is the faster in bench/sinks.bench.ts; unnest stays so the bench can re-measure.
   writeMethod: z.enum(['unnest', 'copy']).default('copy').meta({
     description:

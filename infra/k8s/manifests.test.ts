@@ -279,8 +279,11 @@ describe('infra/k8s manifests', () => {
           .toEqual({ owner, ref, documented: true });
       }
     }
-    const databaseClients = containers.filter(({ container }) => ['migrate', 'timescale-sink', 'query-api'].includes(commandOf(container.args ?? [])) || container.image === 'postgres');
-    expect(databaseClients).toHaveLength(4);
+    // the components with a DATABASE_URL option, migrate, and the backup
+    const databaseCommands = ['migrate', ...components.filter((c) => 'databaseUrl' in c.options.shape).map((c) => c.name)];
+    expect(databaseCommands.sort()).toEqual(['migrate', 'query-api', 'rollups', 'timescale-sink']);
+    const databaseClients = containers.filter(({ container }) => databaseCommands.includes(commandOf(container.args ?? [])) || container.image === 'postgres');
+    expect(databaseClients).toHaveLength(databaseCommands.length + 1);
     for (const { owner, container } of databaseClients) {
       expect({ owner, from: env(container, 'PGPASSWORD')?.valueFrom?.secretKeyRef?.name }).toEqual({ owner, from: 'fleetstream-database' });
     }

@@ -1,6 +1,7 @@
 import { parseOptions } from '../../lib/config';
 import type { RunningComponent } from '../../lib/component';
 import type { Kafka } from 'kafkajs';
+import { Pool } from 'pg';
 import { createKafka } from '../../lib/kafka';
 import type { Logger } from '../../lib/logger';
 import { createMetricsRegistry } from '../../lib/metrics';
@@ -9,7 +10,9 @@ import { retryUntilDone } from '../../lib/retry';
 import { AvroCodec } from '../../schemas/avro-codec';
 import { avroSchemas, valueSubject } from '../../schemas/avro-schemas';
 import { createRegistryClient, type RegistryClient } from '../../schemas/registry-client';
+import { measurementsTable, qualified, tooOldReadingsTable } from '../../schemas/tables';
 import { topicNames } from '../../schemas/topics';
+import { Corrector } from './corrector';
 import type { DeadLetter, Measurement, Rollup } from '../../schemas/types';
 import { rollupsOptionsSchema, type RollupsOptions } from './options';
 import { resolutionMs } from '../../schemas/resolution';
@@ -19,7 +22,9 @@ import { mergedWindows, readingWindows, type PartInput, type ReadingInput } from
 
 /**
  * The rollup processor: the finest resolution from the measurements, each
- * coarser one from the final rollups of the one before (1m -> 1h -> 1d).
+ * coarser one from the final rollups of the one before (1m -> 1h -> 1d), and
+ * the corrector, which recomputes from the stored raw readings the windows
+ * that took input after they closed.
  */
 /** `kafka`, `registryClient`: clients to use instead of those made from the options (tests put faults in them). */
 export function start(input: RollupsInput): Promise<RunningComponent> {
@@ -44,11 +49,15 @@ async function startWith(input: RollupsInput, opened: OpenedResources): Promise<
   const rollupCodecs = new Map(options.resolutions.map((r) => [r, new AvroCodec<Rollup>(registryClient, valueSubject(rollupTopic(r)), avroSchemas.Rollup)]));
   await retryUntilDone(() => Promise.all([deadLetterCodec.register(), ...[...rollupCodecs.values()].map((c) => c.register())]), { signal: stopping.signal, onRetry });
 
+  const invalidationsTopic = topicNames.rollupInvalidations(options.groupIdPrefix);
   const common = (resolution: string, finer: string | undefined) => ({
     name: `rollups-${resolution}`,
     resolution,
     outputTopic: rollupTopic(resolution),
     changelogTopic: topicNames.rollupState(resolution, options.groupIdPrefix),
+    invalidationsTopic,
+    correctionHorizonMs: options.correctionHorizon,
+    finest: finer === undefined,
     deadLetterTopic: options.deadLetterTopic,
     groupId: `${options.groupIdPrefix}-${resolution}`,
     transactionalId: `${options.groupIdPrefix}-${options.instanceId}-${resolution}`,
@@ -66,6 +75,7 @@ async function startWith(input: RollupsInput, opened: OpenedResources): Promise<
       // a coarser stage's input arrives in window order per series, one finer window at a time
       latenessMs: finer ? resolutionMs(finer) : options.allowedLateness,
       idleMs: options.idleTimeout,
+      horizonMs: options.correctionHorizon,
     },
   });
 
@@ -76,7 +86,6 @@ async function startWith(input: RollupsInput, opened: OpenedResources): Promise<
       ...common(finest!, undefined),
       logic: readingWindows,
       inputTopic: options.measurementsTopic,
-      deadLetterLate: true,
       decode: async (message): Promise<StageInput<ReadingInput>> => {
         try {
           const m = await measurementCodec.decode(message.value ?? Buffer.alloc(0));
@@ -96,7 +105,6 @@ async function startWith(input: RollupsInput, opened: OpenedResources): Promise<
         ...common(resolution, finer),
         logic: mergedWindows,
         inputTopic: rollupTopic(finer),
-        deadLetterLate: false,
         decode: async (message): Promise<StageInput<PartInput>> => {
           try {
             const r = await finerCodec.decode(message.value ?? Buffer.alloc(0));
@@ -112,16 +120,40 @@ async function startWith(input: RollupsInput, opened: OpenedResources): Promise<
     );
   });
 
-  // finest first, as they start; a stage that failed half-way closes what it opened too
+  // JIT off: a recomputation of a few hundred windows is costed above jit_above_cost, and compiling it took longer than running it
+  const pool = new Pool({ connectionString: options.databaseUrl, max: 2, application_name: 'fleetstream-rollups', connectionTimeoutMillis: 5000, options: '-c jit=off' });
+  // an idle client's error (server restart) must not crash the process; the next query reconnects
+  pool.on('error', () => undefined);
+  opened.add('database pool', () => pool.end());
+  const corrector = new Corrector({
+    invalidationsTopic,
+    measurementsTopic: options.measurementsTopic,
+    rawStoreGroup: options.rawStoreGroup,
+    groupId: `${options.groupIdPrefix}-corrections`,
+    transactionalId: `${options.groupIdPrefix}-${options.instanceId}-corrections`,
+    outputs: options.resolutions.map((resolution) => ({ resolution, topic: rollupTopic(resolution), codec: rollupCodecs.get(resolution)! })),
+    pool,
+    measurementsTable: qualified(options.databaseSchema, measurementsTable),
+    tooOldTable: qualified(options.databaseSchema, tooOldReadingsTable),
+    kafka,
+    logger,
+    registry,
+    now,
+  });
+
+  // finest first, as they start (the stages create the invalidations topic the corrector reads); a stage that
+  // failed half-way closes what it opened too
   opened.add('rollup stages', async () => {
+    await corrector.stop();
     for (const stage of stages) await stage.stop();
   });
   for (const stage of stages) await stage.start();
+  await corrector.start();
   logger.info({ event: 'rollups_started', resolutions: options.resolutions }, 'rollup processor started');
   return {
     metrics: registry,
-    ready: () => stages.every((s) => s.ready),
-    failed: Promise.race(stages.map((s) => s.failed)),
+    ready: () => stages.every((s) => s.ready) && corrector.ready,
+    failed: Promise.race([...stages.map((s) => s.failed), corrector.failed]),
     async stop() {
       stopping.abort();
       await opened.close();

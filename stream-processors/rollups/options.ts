@@ -1,9 +1,9 @@
 import { hostname } from 'node:os';
 import { z } from 'zod';
 import { connectionOptions } from '../../lib/config';
-import { duration, list } from '../../lib/option-types';
+import { duration, list, sqlIdentifier } from '../../lib/option-types';
 import { cascadeProblem, resolutionName } from '../../schemas/resolution';
-import { defaultResolutions, rollupsGroupIdPrefix, topicNames } from '../../schemas/topics';
+import { defaultResolutions, rollupsGroupIdPrefix, timescaleSinkGroupId, topicNames } from '../../schemas/topics';
 
 /**
  * Options of the rollup processor: `ROLLUPS_<OPTION>` in the environment,
@@ -12,6 +12,7 @@ import { defaultResolutions, rollupsGroupIdPrefix, topicNames } from '../../sche
 export const rollupsOptionsSchema = z.strictObject({
   kafkaBrokers: connectionOptions.kafkaBrokers,
   schemaRegistryUrl: connectionOptions.schemaRegistryUrl,
+  databaseUrl: connectionOptions.databaseUrl,
   resolutions: list(resolutionName, 1)
     .refine((resolutions) => cascadeProblem(resolutions) === undefined, { error: (issue) => cascadeProblem(issue.input as string[]) })
     .prefault([...defaultResolutions])
@@ -19,7 +20,15 @@ export const rollupsOptionsSchema = z.strictObject({
   measurementsTopic: z.string().default(topicNames.measurements).meta({ description: 'Topic of the raw readings.' }),
   rollupTopicTemplate: z.string().includes('{resolution}').default('fleet.rollups.{resolution}.v1').meta({ description: 'Rollup topic of each resolution; `{resolution}` is replaced.' }),
   deadLetterTopic: z.string().default(topicNames.deadLetter).meta({ description: 'Topic of rejected readings, with the reason.' }),
-  groupIdPrefix: z.string().min(1).default(rollupsGroupIdPrefix).meta({ description: 'Consumer groups are `<prefix>-<resolution>`; state changelogs `<prefix>.<resolution>.state`.' }),
+  databaseSchema: sqlIdentifier.default('public').meta({ description: 'PostgreSQL schema of the raw readings the timescale-sink stores (its `TIMESCALE_SINK_SCHEMA`): corrections are computed from them.' }),
+  rawStoreGroup: z.string().min(1).default(timescaleSinkGroupId).meta({
+    description: "The timescale-sink's consumer group (its `TIMESCALE_SINK_GROUP_ID`): a correction waits until it has stored every reading consumed before it.",
+  }),
+  correctionHorizon: duration({ min: 60_000 }).prefault('7d').meta({
+    description:
+      "How old a reading may be (by the wall clock) and still enter the rollups: a reading for a window already closed is corrected (from the stored raw readings) up to this age; an older one is stored raw only, dead-lettered as `too_old` and counted. Keep it within the timescale-sink's raw retention. A series with nothing in this horizon leaves memory.",
+  }),
+  groupIdPrefix: z.string().min(1).default(rollupsGroupIdPrefix).meta({ description: 'Consumer groups are `<prefix>-<resolution>` and `<prefix>-corrections`; state changelogs `<prefix>.<resolution>.state`, invalidations `<prefix>.invalidations`.' }),
   instanceId: z.string().min(1).default(hostname()).meta({ defaultText: 'the host name', description: 'Distinguishes instances (their transactional ids): keep it stable per instance.' }),
   allowedLateness: duration().prefault('60s').meta({
     description: "How far behind its own series' newest reading a reading may be and still count; each series' windows close once its newest reading passed their end by this.",

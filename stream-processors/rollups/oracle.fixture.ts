@@ -3,6 +3,7 @@ import type { Rollup } from '../../schemas/types';
 import { eventually } from '../../test/factories';
 import type { ReadRecord } from '../../test/topic-reader';
 import type { ExpectedRollup } from './oracle-dataset';
+import { correctionRevision } from './window-aggregate';
 import type { Measurement } from '../../schemas/types';
 import type { DatasetReading, DatasetSeries } from './oracle-dataset';
 
@@ -31,7 +32,7 @@ export interface Finals {
   finals: Map<string, Rollup>;
   /** windows whose final rollup was emitted more than once with different values (a store would flip between them) */
   conflicting: string[];
-  /** windows whose final rollup was emitted (and committed) more than once */
+  /** windows whose final rollup was emitted (and committed) more than once by a stage (corrections aside) */
   repeated: string[];
 }
 
@@ -43,7 +44,7 @@ export function finalRollups(records: readonly ReadRecord<Rollup>[]): Finals {
     const r = normalizeRollup(record.value);
     if (!r.final) continue;
     const key = `${r.path}@${r.windowStart}`;
-    emitted.set(key, (emitted.get(key) ?? 0) + 1);
+    if (r.revision < correctionRevision(0)) emitted.set(key, (emitted.get(key) ?? 0) + 1);
     const kept = finals.get(key);
     if (kept && kept.revision === r.revision && !sameValues(kept, r)) conflicting.push(key);
     if (!kept || kept.revision < r.revision) finals.set(key, r);

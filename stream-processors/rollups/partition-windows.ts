@@ -19,6 +19,14 @@
  * a replay, or Kafka cutting the same records into other batches, calls the
  * same inputs late. Only the wall clock of an idle series is outside that
  * order.
+ *
+ * A late input is not lost: the stage has its window recomputed from the
+ * stored raw readings (corrector.ts). An energy series' carry (its newest
+ * reading in a closed window) takes a late reading newer than it, so the
+ * increment of the series' next open window starts from the right reading.
+ * A series whose windows all closed before the correction horizon leaves
+ * memory; when it comes back, it does not know its carry, and its first
+ * window is recomputed too once closed (`takeRecompute`).
  */
 import type { Measurement } from '../../schemas/types';
 import { windowStartOf } from '../../schemas/resolution';
@@ -40,6 +48,8 @@ export interface WindowTiming {
   sizeMs: number;
   latenessMs: number;
   idleMs: number;
+  /** a series whose windows all ended this long before the wall clock (and a window size more) leaves memory; default: none does */
+  horizonMs?: number;
 }
 
 interface OpenWindow<W> {
@@ -56,6 +66,8 @@ interface SeriesState<W> {
   slot: number;
   /** energy: last reading of the series' last closed window */
   carry: Reading | undefined;
+  /** energy: the series was not known (new, or back after leaving memory): its carry may be in the stored readings */
+  carryUnknown: boolean;
   windows: Map<number, OpenWindow<W>>;
   /** the series' event time: the largest progress of its inputs */
   progress: number;
@@ -85,6 +97,8 @@ export interface SeriesSnapshot {
   /** null: -Infinity (JSON has none) */
   progress?: number | null;
   closedThrough?: number | null;
+  /** absent: false */
+  carryUnknown?: boolean;
 }
 
 /** What a window took since it was last saved (chunk number `chunk` of it), or the window closed after `closedChunks` chunks. */
@@ -100,6 +114,8 @@ export interface SavedWindow {
 export interface StateChanges {
   /** series created, or with a new carry or event time */
   series: [path: string, snapshot: SeriesSnapshot][];
+  /** series that left memory */
+  evicted: string[];
   windows: WindowChange[];
 }
 
@@ -125,6 +141,8 @@ export class PartitionWindows<I, W> {
   private readonly changedWindows = new Map<string, Set<number>>();
   /** `path NUL start` -> chunks saved, of the windows closed since `takeChanged()` */
   private readonly closedChunks = new Map<string, number>();
+  private readonly evicted = new Set<string>();
+  private readonly recompute: Emission[] = [];
 
   constructor(
     private readonly logic: WindowLogic<I, W>,
@@ -157,10 +175,19 @@ export class PartitionWindows<I, W> {
     let series = this.series.get(meta.path);
     if (!series) {
       series = this.newSeries(meta, undefined, -Infinity, this.legacyClosedThrough, wallNow);
+      series.carryUnknown = meta.kind === 'energy' && this.logic.carries;
       this.changedSeries.add(meta.path);
+      this.evicted.delete(meta.path);
     }
     series.lastInputAt = wallNow;
-    if (start + sizeMs <= series.closedThrough) return 'late';
+    if (start + sizeMs <= series.closedThrough) {
+      const reading = this.logic.reading(input);
+      if (meta.kind === 'energy' && reading && (!series.carry || reading.time > series.carry.time)) {
+        series.carry = reading;
+        this.changedSeries.add(meta.path);
+      }
+      return 'late';
+    }
     if (progress > series.progress) {
       series.progress = progress;
       // window ends are multiples of the size: until event time reaches the next one, nothing closes
@@ -185,23 +212,32 @@ export class PartitionWindows<I, W> {
   /**
    * Returns the final rollups of the windows that closed: those of series
    * whose event time crossed a window end since the last call, and, at most
-   * once a second, those of idle series that the wall clock closed.
+   * once a second, those of idle series that the wall clock closed. The same
+   * scan lets series leave memory whose windows all closed before the
+   * correction horizon: any input for one of those windows is too old.
    */
   advance(wallNow: number): Emission[] {
-    const { latenessMs, idleMs } = this.timing;
+    const { latenessMs, idleMs, horizonMs = Infinity, sizeMs } = this.timing;
     const finals: Emission[] = [];
     for (const series of this.crossed) this.close(series, series.closedThrough, finals);
     this.crossed.clear();
     if (wallNow - this.idleScannedAt >= IDLE_SCAN_MS) {
       this.idleScannedAt = wallNow;
-      for (const series of this.series.values()) {
+      for (const [path, series] of this.series) {
         const idleFor = wallNow - series.lastInputAt - idleMs;
         if (series.windows.size > 0 && idleFor > 0) this.close(series, series.progress - latenessMs + idleFor, finals);
+        // its windows end before the horizon's, which is a window before the oldest a correction can reach
+        if (series.windows.size === 0 && series.closedThrough <= wallNow - horizonMs - sizeMs && idleFor > 0) this.evict(path);
       }
     }
     // in window order: the next stage takes a series' window ends as its event time, so each series' go out
     // oldest first; across series too, so a catch-up batch goes downstream in time order whichever series closed first
     return finals.sort((a, b) => a.windowStart - b.windowStart);
+  }
+
+  /** Closed windows whose final lacked the series' carry (the first of an energy series the state did not know), since the last call. */
+  takeRecompute(): Emission[] {
+    return this.recompute.splice(0);
   }
 
   /**
@@ -238,7 +274,7 @@ export class PartitionWindows<I, W> {
     const series: StateChanges['series'] = [];
     for (const path of this.changedSeries) {
       const state = this.series.get(path)!;
-      series.push([path, { meta: state.meta, carry: state.carry ?? null, progress: state.progress, closedThrough: state.closedThrough }]);
+      series.push([path, { meta: state.meta, carry: state.carry ?? null, progress: state.progress, closedThrough: state.closedThrough, ...(state.carryUnknown ? { carryUnknown: true } : {}) }]);
     }
     const windows: WindowChange[] = [];
     for (const [path, starts] of this.changedWindows) {
@@ -254,10 +290,12 @@ export class PartitionWindows<I, W> {
         }
       }
     }
+    const evicted = [...this.evicted];
     this.changedSeries.clear();
     this.changedWindows.clear();
     this.closedChunks.clear();
-    return { series, windows };
+    this.evicted.clear();
+    return { series, evicted, windows };
   }
 
   /** The partition watermark of a changelog of the per-partition form: what it closed stays closed for every series. */
@@ -285,6 +323,7 @@ export class PartitionWindows<I, W> {
     const progress = earlier ? this.legacyProgress : (snapshot.progress ?? -Infinity);
     const closedThrough = Math.max(snapshot.closedThrough ?? -Infinity, this.legacyClosedThrough);
     const series = this.newSeries(snapshot.meta, snapshot.carry ?? undefined, progress, closedThrough, this.createdAt, restored);
+    series.carryUnknown = snapshot.carryUnknown === true;
     this.open += restored.size;
     // a window its series' event time closed before the state was saved closes at the next advance
     this.crossed.add(series);
@@ -292,7 +331,7 @@ export class PartitionWindows<I, W> {
   }
 
   private newSeries(meta: SeriesMeta, carry: Reading | undefined, progress: number, closedThrough: number, lastInputAt: number, windows = new Map<number, OpenWindow<W>>()): SeriesState<W> {
-    const series: SeriesState<W> = { meta, slot: this.nextSlot++, carry, windows, progress, closedThrough, lastInputAt };
+    const series: SeriesState<W> = { meta, slot: this.nextSlot++, carry, carryUnknown: false, windows, progress, closedThrough, lastInputAt };
     this.series.set(meta.path, series);
     return series;
   }
@@ -304,7 +343,12 @@ export class PartitionWindows<I, W> {
     if (closing.length === 0) return;
     for (const start of closing) {
       const open = series.windows.get(start)!;
-      finals.push(this.emission(series, start, open.window, series.carry, true));
+      const final = this.emission(series, start, open.window, series.carry, true);
+      finals.push(final);
+      if (series.carryUnknown) {
+        this.recompute.push(final);
+        series.carryUnknown = false;
+      }
       // only energy increments look back at the previous reading
       if (series.meta.kind === 'energy') series.carry = this.logic.lastReading(open.window) ?? series.carry;
       series.windows.delete(start);
@@ -315,6 +359,14 @@ export class PartitionWindows<I, W> {
     // the wall clock closes only the windows that were open: one the series' next input opens after them is on time
     series.closedThrough = Math.max(series.closedThrough, closing[closing.length - 1]! + sizeMs);
     this.changedSeries.add(series.meta.path);
+  }
+
+  /** The series leaves memory, and its record the changelog; its open windows are none. */
+  private evict(path: string): void {
+    this.series.delete(path);
+    // the tombstones of windows it just closed still go out
+    this.changedSeries.delete(path);
+    this.evicted.add(path);
   }
 
   private windowChanged(path: string, start: number): void {

@@ -1,9 +1,14 @@
 import type { Rollup } from '../../schemas/types';
+import { eventually } from '../../test/factories';
+import { topicNames } from '../../schemas/topics';
 import { TopicReader } from '../../test/topic-reader';
+import { parseInvalidation } from './invalidation';
 import { measurementProducer, reading, rollupsFixture, startRollups } from './rollups.fixture';
 
 const minute = 60_000;
-const T0 = Date.UTC(2026, 0, 5, 10, 0, 0);
+const day = 24 * 60 * minute;
+// two days ago, at 10:00 UTC: within the correction horizon
+const T0 = Math.floor(Date.now() / day) * day - 2 * day + 10 * 60 * minute;
 const ms = (t: unknown) => (t instanceof Date ? t.getTime() : Number(t));
 
 /** The newest revision of every window in a rollup topic. */
@@ -18,12 +23,13 @@ function finals(records: { value: Rollup }[]): Map<string, Rollup> {
 }
 
 describe('rollups', () => {
-  it('emits provisional then final 1m rollups, 1h from 1m, and dead-letters a reading later than its window', async () => {
-    const fixture = await rollupsFixture({ allowedLateness: '30s' });
+  it('emits provisional then final 1m rollups, 1h from 1m; invalidates a window that takes a reading after it closed, dead-letters one older than the horizon', async () => {
+    const fixture = await rollupsFixture({ allowedLateness: '30s', correctionHorizon: '7d' });
     await startRollups(fixture.options);
     const oneMinute = await TopicReader.start<Rollup>(fixture.rollupTopic('1m'));
     const oneHour = await TopicReader.start<Rollup>(fixture.rollupTopic('1h'));
     const deadLetters = await TopicReader.start<{ reason: string; source: string }>(fixture.options.deadLetterTopic);
+    const invalidations = await TopicReader.start<Buffer>(topicNames.rollupInvalidations(fixture.options.groupIdPrefix), { raw: true });
     const { send } = await measurementProducer(fixture.options.measurementsTopic);
     const energy = '/acme/p1/m1/energy_kwh';
     const temp = '/acme/p1/m1/temperature';
@@ -43,10 +49,22 @@ describe('rollups', () => {
       reading(energy, 'energy', T0 + 63 * minute, 6),
       reading(temp, 'non_additive', T0 + 63 * minute, 22),
     ]);
-    await send([reading(temp, 'non_additive', T0 + 10_000, 30)]); // its minute closed long ago: late
+    await send([reading(temp, 'non_additive', T0 + 10_000, 30)]); // its minute closed long ago: late, to correct
+    await send([reading(temp, 'non_additive', T0 - 30 * day, 30)]); // a month old: too old for any rollup
     // generous: on a brand-new cluster the first transactions wait for the transaction coordinator to exist
-    const [late] = await deadLetters.waitFor(1, 60_000);
-    expect(late?.value).toMatchObject({ reason: 'late', source: 'rollups-1m' });
+    const [tooOld] = await deadLetters.waitFor(1, 60_000);
+    expect(tooOld?.value).toMatchObject({ reason: 'too_old', source: 'rollups-1m' });
+    // the energy series' first window is recomputed (its carry may be stored), and the late reading's window
+    await eventually(() => (invalidations.records.length >= 3 ? true : undefined), 'three invalidations', 30_000);
+    const written = invalidations.records.map((r) => parseInvalidation(r.value));
+    expect(written).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ type: 'window', resolution: '1m', windowStart: T0, meta: expect.objectContaining({ path: temp }) }),
+        expect.objectContaining({ type: 'window', resolution: '1m', windowStart: T0, meta: expect.objectContaining({ path: energy }) }),
+        { type: 'too_old', path: temp, time: T0 - 30 * day },
+      ]),
+    );
+    expect(deadLetters.records).toHaveLength(1);
 
     const m = await (async () => {
       for (;;) {

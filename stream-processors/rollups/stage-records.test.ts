@@ -3,6 +3,7 @@ import { AvroCodec } from '../../schemas/avro-codec';
 import { avroSchemas } from '../../schemas/avro-schemas';
 import type { RegistryClient } from '../../schemas/registry-client';
 import type { DeadLetter, Rollup } from '../../schemas/types';
+import { parseInvalidation } from './invalidation';
 import { partitionForPath } from './key-partition';
 import type { Emission, SeriesMeta } from './partition-windows';
 import { StageRecords, type TopicOutputs } from './stage-records';
@@ -33,8 +34,8 @@ const emission = (series: SeriesMeta, start: number, final: boolean, values: num
 async function records() {
   const rollupCodec = await codec<Rollup>(avroSchemas.Rollup);
   const deadLetterCodec = await codec<DeadLetter>(avroSchemas.DeadLetter);
-  const config = { name: 'rollups-1m', resolution: '1m', inputTopic: 'in', outputTopic: 'out', changelogTopic: 'state', deadLetterTopic: 'dlq', rollupCodec, deadLetterCodec, now: () => NOW };
-  return { build: new StageRecords(config, 6), rollupCodec, deadLetterCodec };
+  const config = { name: 'rollups-1m', resolution: '1m', inputTopic: 'in', outputTopic: 'out', changelogTopic: 'state', invalidationsTopic: 'invalid', deadLetterTopic: 'dlq', rollupCodec, deadLetterCodec, now: () => NOW };
+  return { build: new StageRecords(config, 6, 6), rollupCodec, deadLetterCodec };
 }
 
 describe('stage records', () => {
@@ -54,17 +55,36 @@ describe('stage records', () => {
     expect(decoded(rollupCodec, sent[1]!)).toMatchObject({ count: 1, final: true, revision: 3, computedAt: NOW });
   });
 
+  it('invalidations are keyed and partitioned by series path, and read back as written', async () => {
+    const { build } = await records();
+    const outputs: TopicOutputs = new Map();
+    const a = meta('d1');
+    build.invalidations(outputs, [
+      { type: 'window', meta: a, resolution: '1m', windowStart: T0, closedThrough: T0 + 2 * minute },
+      { type: 'too_old', path: a.path, time: T0 - 30 * 24 * 60 * minute },
+    ]);
+    const sent = outputs.get('invalid')!;
+    expect(sent.map((m) => [m.key, m.partition])).toEqual([
+      [a.path, partitionForPath('invalid', a.path, 6)],
+      [a.path, partitionForPath('invalid', a.path, 6)],
+    ]);
+    expect(parseInvalidation(Buffer.from(sent[0]!.value as string))).toEqual({ type: 'window', meta: a, resolution: '1m', windowStart: T0, closedThrough: T0 + 2 * minute });
+    expect(parseInvalidation(Buffer.from(sent[1]!.value as string))).toMatchObject({ type: 'too_old', path: a.path });
+    expect(parseInvalidation(Buffer.from('{"type":"window"}'))).toBeUndefined();
+    expect(parseInvalidation(Buffer.from('not json'))).toBeUndefined();
+  });
+
   it('changelog records go to the partition of the input partition whose state they hold', async () => {
     const { build } = await records();
     const outputs: TopicOutputs = new Map();
     const series = meta('d1');
     const snapshot = { meta: series, carry: null, progress: T0, closedThrough: T0 - minute };
-    build.changelog(outputs, 4, { series: [[series.path, snapshot]], windows: [{ path: series.path, start: T0, chunk: 0, data: [T0, 1] }] });
+    build.changelog(outputs, 4, { series: [[series.path, snapshot]], evicted: [], windows: [{ path: series.path, start: T0, chunk: 0, data: [T0, 1] }] });
     expect(outputs.get('state')).toEqual([
       { key: series.path, value: JSON.stringify(snapshot), partition: 4 },
       { key: `${series.path}\u0000${T0}\u00000`, value: JSON.stringify([T0, 1]), partition: 4 },
     ]);
-    build.changelog(outputs, 4, { series: [], windows: [] });
+    build.changelog(outputs, 4, { series: [], evicted: [], windows: [] });
     expect(outputs.get('state')).toHaveLength(2);
   });
 

@@ -11,6 +11,7 @@ import type { DeadLetterReason } from '../../schemas/dead-letter-reason';
 import type { DeadLetter, Rollup } from '../../schemas/types';
 import { partitionForPath } from './key-partition';
 import type { Emission, StateChanges } from './partition-windows';
+import { invalidationMessage, type Invalidation } from './invalidation';
 import { changelogRecords } from './state-changelog';
 import { revisionOf } from './window-aggregate';
 
@@ -31,6 +32,7 @@ export interface StageRecordsConfig {
   inputTopic: string;
   outputTopic: string;
   changelogTopic: string;
+  invalidationsTopic: string;
   deadLetterTopic: string;
   rollupCodec: AvroCodec<Rollup>;
   deadLetterCodec: AvroCodec<DeadLetter>;
@@ -42,6 +44,8 @@ export class StageRecords {
     private readonly config: StageRecordsConfig,
     /** partitions of the output topic */
     private readonly outputPartitions: number,
+    /** partitions of the invalidations topic */
+    private readonly invalidationPartitions: number,
   ) {}
 
   /** Rollups of `emissions`, keyed `path@windowStart` so a compacted topic keeps a window's newest revision. */
@@ -69,13 +73,19 @@ export class StageRecords {
     pushOutputs(outputs, this.config.changelogTopic, changelogRecords(changes).map((record) => ({ ...record, partition })));
   }
 
+  /** Windows for the corrector to recompute, readings for it to record as too old. */
+  invalidations(outputs: TopicOutputs, invalidations: readonly Invalidation[]): void {
+    const { invalidationsTopic } = this.config;
+    pushOutputs(outputs, invalidationsTopic, invalidations.map((i) => invalidationMessage(i, invalidationsTopic, this.invalidationPartitions)));
+  }
+
   /** Restore markers (value null), one per partition: see changelog-restore.ts. */
   restoreMarkers(outputs: TopicOutputs, marker: string, partitions: readonly number[]): void {
     pushOutputs(outputs, this.config.changelogTopic, partitions.map((partition) => ({ key: marker, value: null, partition })));
   }
 
   /** An input record rejected, with its original bytes and where it was read. */
-  deadLetter(outputs: TopicOutputs, message: KafkaMessage, partition: number, reason: Extract<DeadLetterReason, 'late' | 'undecodable'>, text: string): void {
+  deadLetter(outputs: TopicOutputs, message: KafkaMessage, partition: number, reason: Extract<DeadLetterReason, 'too_old' | 'undecodable'>, text: string): void {
     const { config } = this;
     pushOutputs(outputs, config.deadLetterTopic, [
       deadLetterMessage(config.deadLetterCodec, {

@@ -28,10 +28,12 @@ import { PartitionFailures } from './partition-failures';
 import { PartitionWindows, type Emission, type SeriesMeta, type WindowTiming } from './partition-windows';
 import type { StageMetrics } from './stage-metrics';
 import { StageRecords, type TopicOutputs } from './stage-records';
-import { ensureChangelog, partitionCount } from './stage-topics';
+import type { Invalidation } from './invalidation';
+import { ensureChangelog, ensureInvalidations, partitionCount } from './stage-topics';
 import { commitTransaction } from './stage-transaction';
 import { UncommittedWork, type PartitionOffset } from './uncommitted-work';
 import type { WindowLogic } from './window-logic';
+import { windowStartOf } from '../../schemas/resolution';
 
 /** What one input record means to a stage. */
 export type StageInput<I> =
@@ -48,11 +50,19 @@ export interface StageConfig<I, W> {
   inputTopic: string;
   outputTopic: string;
   changelogTopic: string;
+  /** where windows closed and then given input go, for the corrector to recompute them */
+  invalidationsTopic: string;
   deadLetterTopic: string;
   groupId: string;
   transactionalId: string;
-  /** Late inputs of the finest stage are dead-lettered; a coarser stage's are replays of windows it already merged. */
-  deadLetterLate: boolean;
+  /**
+   * The finest stage takes the raw readings: one older than the correction
+   * horizon is dead-lettered as too old. A coarser stage's inputs are finer
+   * windows, each final or corrected within the horizon.
+   */
+  finest: boolean;
+  /** How old (wall clock) a reading may be and still enter the rollups. */
+  correctionHorizonMs: number;
   provisionalIntervalMs: number;
   /** How often the outputs, state and offsets of the batches consumed since the last commit are committed. */
   commitIntervalMs: number;
@@ -119,8 +129,9 @@ export class RollupStage<I, W> {
     this.admin = kafka.admin();
     await this.admin.connect();
     const inputPartitions = await partitionCount(this.admin, config.inputTopic);
-    this.records = new StageRecords(config, await partitionCount(this.admin, config.outputTopic));
     await ensureChangelog(this.admin, config.changelogTopic, config.inputTopic, inputPartitions, this.log);
+    await ensureInvalidations(this.admin, config.invalidationsTopic, inputPartitions, this.log);
+    this.records = new StageRecords(config, await partitionCount(this.admin, config.outputTopic), await partitionCount(this.admin, config.invalidationsTopic));
 
     this.producer = kafka.producer({
       ...producerDefaults,
@@ -239,6 +250,10 @@ export class RollupStage<I, W> {
     const { config, work } = this;
     const records = this.records!;
     const wallNow = config.now();
+    const oldest = wallNow - config.correctionHorizonMs;
+    /** `path NUL window start` of the windows invalidated by this batch: once each */
+    const invalidated = new Set<string>();
+    const invalidations: Invalidation[] = [];
     inputs.forEach((decoded, i) => {
       if (decoded.kind === 'skip') {
         config.metrics.inputs.inc({ stage: config.name, outcome: 'skipped' });
@@ -249,14 +264,25 @@ export class RollupStage<I, W> {
         records.deadLetter(work.outputs, messages[i]!, partition, 'undecodable', decoded.message);
         return;
       }
-      const outcome = state.add(decoded.meta, decoded.time, decoded.progress, decoded.input, wallNow);
-      config.metrics.inputs.inc({ stage: config.name, outcome });
-      if (outcome === 'late' && config.deadLetterLate) {
-        const text = `${decoded.meta.path} at ${new Date(decoded.time).toISOString()}: its ${config.resolution} window closed (the series' windows are closed through ${new Date(state.closedThrough(decoded.meta.path)).toISOString()})`;
-        records.deadLetter(work.outputs, messages[i]!, partition, 'late', text);
+      const { meta, time } = decoded;
+      if (config.finest && time < oldest) {
+        config.metrics.inputs.inc({ stage: config.name, outcome: 'too_old' });
+        const text = `${meta.path} at ${new Date(time).toISOString()}: older than the correction horizon (${new Date(oldest).toISOString()}); stored raw, in no rollup`;
+        records.deadLetter(work.outputs, messages[i]!, partition, 'too_old', text);
+        invalidations.push({ type: 'too_old', path: meta.path, time });
+        return;
       }
+      const outcome = state.add(meta, time, decoded.progress, decoded.input, wallNow);
+      config.metrics.inputs.inc({ stage: config.name, outcome });
+      if (outcome !== 'late') return;
+      const windowStart = windowStartOf(time, config.timing.sizeMs);
+      const key = `${meta.path}\u0000${windowStart}`;
+      if (invalidated.has(key)) return;
+      invalidated.add(key);
+      invalidations.push({ type: 'window', meta, resolution: config.resolution, windowStart, closedThrough: state.closedThrough(meta.path) });
     });
-    this.emit(work.outputs, state.advance(wallNow));
+    records.invalidations(work.outputs, invalidations);
+    this.emit(work.outputs, state);
   }
 
   /**
@@ -283,8 +309,8 @@ export class RollupStage<I, W> {
     const slice = this.commits++ % this.provisionalSlices;
     for (const [partition, state] of this.partitions) {
       if (this.running) {
-        this.emit(outputs, state.advance(wallNow));
-        this.emit(outputs, state.provisional(slice, this.provisionalSlices));
+        this.emit(outputs, state);
+        this.emitRollups(outputs, state.provisional(slice, this.provisionalSlices));
       }
       this.records!.changelog(outputs, partition, state.takeChanged());
     }
@@ -317,7 +343,18 @@ export class RollupStage<I, W> {
     this.partitions.clear();
   }
 
-  private emit(outputs: TopicOutputs, emissions: Emission[]): void {
+  /** The finals of the windows `state` closed, and the invalidations of those among them to recompute. */
+  private emit(outputs: TopicOutputs, state: PartitionWindows<I, W>): void {
+    const { config } = this;
+    this.emitRollups(outputs, state.advance(config.now()));
+    const recompute = state.takeRecompute();
+    this.records!.invalidations(
+      outputs,
+      recompute.map((e) => ({ type: 'window', meta: e.meta, resolution: config.resolution, windowStart: e.windowStart, closedThrough: state.closedThrough(e.meta.path) })),
+    );
+  }
+
+  private emitRollups(outputs: TopicOutputs, emissions: Emission[]): void {
     this.records!.rollups(outputs, emissions);
     for (const e of emissions) this.config.metrics.emitted.inc({ stage: this.config.name, final: String(e.final) });
   }

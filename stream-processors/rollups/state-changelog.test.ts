@@ -120,8 +120,9 @@ describe('state changelog', () => {
     }
     const finals = q.advance(0);
     expect(finals).toEqual(p.advance(0));
+    // the late reading (1 at T0 + 50 s) became the carry: 103 is an increment of 102 from it
     expect(finals.map((e) => [e.meta.metric, e.windowStart, e.values.delta])).toEqual([
-      ['energy_kwh', T0 + 2 * minute, 3],
+      ['energy_kwh', T0 + 2 * minute, 102],
       ['temperature', T0 + 9 * minute, null],
     ]);
   });
@@ -140,8 +141,8 @@ describe('state changelog', () => {
     const rewritten = changelogRecords(q.takeChanged());
     expect(rewritten.map((r) => r.key).sort()).toEqual([energy.path, temp.path, `${temp.path}\u0000${T0 + 5 * minute}\u00000`].sort());
     expect(JSON.parse(rewritten.find((r) => r.key === energy.path)!.value!)).toMatchObject({ progress: T0 + 6 * minute, closedThrough: T0 + 5 * minute });
-    // the energy series' open window closes by its own event time, carry intact
+    // the energy series' open window closes by its own event time, from its carry: the late 1 at T0 + 4 min 1 s, newer than the saved one
     add(q, energy, T0 + 7 * minute, 100);
-    expect(q.advance(0).map((e) => [e.meta.metric, e.windowStart, e.values.delta])).toEqual([['energy_kwh', T0 + 5 * minute, 5]]);
+    expect(q.advance(0).map((e) => [e.meta.metric, e.windowStart, e.values.delta])).toEqual([['energy_kwh', T0 + 5 * minute, 94]]);
   });
 });

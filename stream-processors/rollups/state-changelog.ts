@@ -4,7 +4,7 @@
  * keyed so that compaction keeps exactly the current state:
  *
  * - `<path>`: a series (what identifies it, its energy carry, its event time
- *   and the end of the windows it closed);
+ *   and the end of the windows it closed); tombstoned when it leaves memory;
  * - `<path>\0<windowStart>\0<n>`: chunk n of an open window, the inputs it
  *   took between two commits; all its chunks are tombstoned when it closes;
  * - `\0restore:<id>`: a marker a restore writes to know where the log ended.
@@ -31,6 +31,8 @@ export interface ChangelogRecord {
 export function changelogRecords(changes: StateChanges): ChangelogRecord[] {
   const records: ChangelogRecord[] = [];
   for (const [path, snapshot] of changes.series) records.push({ key: path, value: JSON.stringify(snapshot) });
+  // a series that left memory leaves the changelog: compaction drops it, a restore does not bring it back
+  for (const path of changes.evicted) records.push({ key: path, value: null });
   for (const change of changes.windows) {
     const window = `${change.path}${SEPARATOR}${change.start}${SEPARATOR}`;
     if ('data' in change) records.push({ key: `${window}${change.chunk}`, value: JSON.stringify(change.data) });
@@ -78,7 +80,7 @@ export class ChangelogReader {
         // a closed window's chunks are all tombstoned in one commit: none left, no window
         if (saved.length > 0) windows.set(start, { ...windows.get(start), chunks: saved.map(([, chunk]) => chunk) });
       }
-      state.restoreSeries({ meta: stored.meta, carry: stored.carry, progress: stored.progress, closedThrough: stored.closedThrough }, windows, stored.windows !== undefined);
+      state.restoreSeries({ meta: stored.meta, carry: stored.carry, progress: stored.progress, closedThrough: stored.closedThrough, carryUnknown: stored.carryUnknown }, windows, stored.windows !== undefined);
     }
   }
 }

@@ -121,3 +121,15 @@ export function mergeWindows(kind: ParameterKind, parts: RollupValues[]): Rollup
 export function revisionOf(count: number, final: boolean): number {
   return count * 2 + (final ? 1 : 0);
 }
+
+/** Above every `revisionOf` (a window would need 2^39 readings to reach it), and below 2^53 for 2^52 invalidations. */
+const CORRECTION_REVISIONS = 2 ** 40;
+
+/**
+ * The revision of a window recomputed from the stored raw readings (corrector.ts):
+ * above any the stage gave it, and growing with `sequence`, the offset of the
+ * newest invalidation of the window's series it answers.
+ */
+export function correctionRevision(sequence: number): number {
+  return CORRECTION_REVISIONS + sequence;
+}

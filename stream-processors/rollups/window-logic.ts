@@ -13,6 +13,10 @@ export interface WindowLogic<I, W> {
   summarize(window: W, kind: ParameterKind, previous: Reading | undefined): RollupValues;
   /** The window's last reading, carried to the next window (energy increments); undefined where not tracked. */
   lastReading(window: W): Reading | undefined;
+  /** Whether windows track readings, and so an energy series' carry. */
+  readonly carries: boolean;
+  /** The reading an input is, where windows track readings. */
+  reading(input: I): Reading | undefined;
   /** What the window took since the last call, as one chunk for the state changelog (JSON); undefined when nothing. */
   takeUnsaved(window: W): unknown;
   /** Adds a chunk `takeUnsaved` gave (restoring from the changelog). */
@@ -29,6 +33,8 @@ export interface ReadingInput {
 }
 
 export const readingWindows: WindowLogic<ReadingInput, ReadingWindow> = {
+  carries: true,
+  reading: (input) => ({ time: input.time, value: input.value }),
   create: () => new ReadingWindow(),
   add: (window, input) => window.add(input.time, input.value),
   summarize: (window, kind, previous) => summarizeReadings(kind, window.sorted(), previous),
@@ -69,6 +75,8 @@ function addPart(window: PartWindow, input: PartInput): boolean {
 }
 
 export const mergedWindows: WindowLogic<PartInput, PartWindow> = {
+  carries: false,
+  reading: () => undefined,
   create: () => ({ parts: new Map(), unsaved: [] }),
   add: (window, input) => {
     if (!addPart(window, input)) return false;

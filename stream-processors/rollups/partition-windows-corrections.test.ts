@@ -1,0 +1,70 @@
+import { PartitionWindows, type SeriesMeta } from './partition-windows';
+import { ChangelogReader, changelogRecords } from './state-changelog';
+import { readingWindows, type ReadingInput } from './window-logic';
+
+const minute = 60_000;
+const day = 24 * 60 * minute;
+const T0 = Date.UTC(2026, 0, 1);
+const meter = (device: string): SeriesMeta => ({ path: `/t/s/${device}/energy_kwh`, tenant: 't', site: 's', device, metric: 'energy_kwh', kind: 'energy' });
+const a = meter('a');
+
+type Windows = PartitionWindows<ReadingInput, ReturnType<typeof readingWindows.create>>;
+function rawPartition(horizonMs = 7 * day): Windows {
+  return new PartitionWindows<ReadingInput, ReturnType<typeof readingWindows.create>>(readingWindows, { sizeMs: minute, latenessMs: 0, idleMs: minute, horizonMs }, 0);
+}
+const add = (p: Windows, time: number, value: number, wall = 0) => p.add(a, time, time, { time, value }, wall);
+
+describe('PartitionWindows: what the corrections need', () => {
+  it('a late energy reading newer than the carry becomes the carry: the next open window increments from it', () => {
+    const p = rawPartition();
+    add(p, T0 + 10_000, 100);
+    add(p, T0 + minute + 10_000, 110);
+    expect(p.advance(0).map((e) => e.values.delta)).toEqual([0]);
+    // late for the closed first window, after its last reading
+    expect(add(p, T0 + 50_000, 104)).toBe('late');
+    // an older late reading does not move the carry back
+    expect(add(p, T0 + 5_000, 99)).toBe('late');
+    add(p, T0 + 2 * minute + 1000, 111);
+    const [second] = p.advance(0);
+    expect(second).toMatchObject({ windowStart: T0 + minute, values: { delta: 6 } });
+  });
+
+  it('the first window an energy series closes is to be recomputed, for its carry may be stored: once, and after a restore too', () => {
+    const p = rawPartition();
+    add(p, T0 + 10_000, 100);
+    add(p, T0 + minute + 10_000, 110);
+    p.advance(0);
+    expect(p.takeRecompute().map((e) => e.windowStart)).toEqual([T0]);
+    // the state saved as it is now, read back
+    const reader = new ChangelogReader();
+    for (const r of changelogRecords(p.takeChanged())) reader.read(r.key, r.value === null ? null : Buffer.from(r.value));
+    const restored = rawPartition();
+    reader.restoreInto(restored);
+    add(restored, T0 + 2 * minute + 10_000, 120);
+    restored.advance(0);
+    expect(restored.takeRecompute()).toEqual([]);
+    add(p, T0 + 2 * minute + 10_000, 120);
+    p.advance(0);
+    expect(p.takeRecompute()).toEqual([]);
+  });
+
+  it('a series whose windows all closed before the horizon leaves memory and the changelog; back, it starts anew', () => {
+    const p = rawPartition(day);
+    add(p, T0 + 10_000, 100, T0);
+    add(p, T0 + minute + 10_000, 110, T0);
+    p.advance(T0);
+    p.takeChanged();
+    // idle: its last window closes by the wall clock; the series stays while its windows are within the horizon
+    p.advance(T0 + 10 * minute);
+    expect(p.seriesCount).toBe(1);
+    p.advance(T0 + day + 2 * minute);
+    expect(p.seriesCount).toBe(1);
+    p.advance(T0 + day + 4 * minute);
+    expect(p.seriesCount).toBe(0);
+    expect(p.takeChanged().evicted).toEqual([a.path]);
+    expect(changelogRecords({ series: [], evicted: [a.path], windows: [] })).toEqual([{ key: a.path, value: null }]);
+    // back with a reading for a new window: a new series whose first window is recomputed once closed
+    expect(add(p, T0 + day + 4 * minute, 130, T0 + day + 4 * minute)).toBe('accepted');
+    expect(p.takeChanged().evicted).toEqual([]);
+  });
+});
