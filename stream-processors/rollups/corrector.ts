@@ -92,6 +92,13 @@ export class Corrector {
   private readonly outputPartitions = new Map<string, number>();
   /** per partition: the timestamp of its oldest invalidation not yet corrected */
   private readonly oldestPending = new Map<number, number>();
+  /**
+   * Invalidations written at or before this (wall clock; the stages write them
+   * from this process) need no wait: the raw store had caught up with the
+   * measurements' high watermarks taken then. A backlog's many batches
+   * share one wait.
+   */
+  private rawStoredBefore = -Infinity;
   private readonly metrics: CorrectorMetrics;
   private fail: (error: Error) => void = () => undefined;
   readonly failed: Promise<Error>;
@@ -161,11 +168,12 @@ export class Corrector {
     const { config } = this;
     const { windows, tooOld } = collect(messages);
     const lastOffset = messages[messages.length - 1]!.offset;
+    const writtenBy = Math.max(...messages.map((m) => Number(m.timestamp)));
     let waitMs = POLL_MS;
     let warnedAt = config.now();
     for (;;) {
       try {
-        const outputs = windows.length > 0 ? await this.recompute(windows, heartbeat, live) : new Map<string, Message[]>();
+        const outputs = windows.length > 0 ? await this.recompute(windows, writtenBy, heartbeat, live) : new Map<string, Message[]>();
         if (!outputs) return false;
         if (tooOld.length > 0) {
           await recordTooOld(config.pool, config.tooOldTable, tooOld).catch((error: unknown) => {
@@ -192,10 +200,10 @@ export class Corrector {
     }
   }
 
-  /** The corrected rollups of `windows`, once the raw store has everything consumed so far; undefined when given up. */
-  private async recompute(windows: Pending[], heartbeat: () => Promise<void>, live: () => boolean): Promise<TopicOutputs | undefined> {
+  /** The corrected rollups of `windows`, once the raw store has everything consumed before `writtenBy`; undefined when given up. */
+  private async recompute(windows: Pending[], writtenBy: number, heartbeat: () => Promise<void>, live: () => boolean): Promise<TopicOutputs | undefined> {
     const { config } = this;
-    if (!(await this.rawStoreCaughtUp(heartbeat, live))) return undefined;
+    if (writtenBy > this.rawStoredBefore && !(await this.rawStoreCaughtUp(heartbeat, live))) return undefined;
     const requests = [...windows, ...(await this.successors(windows))];
     const values = await summarizeStoredWindows(
       config.pool,
@@ -269,14 +277,19 @@ export class Corrector {
   private async rawStoreCaughtUp(heartbeat: () => Promise<void>, live: () => boolean): Promise<boolean> {
     const { config } = this;
     const admin = this.admin!;
-    const targets = await admin.fetchTopicOffsets(config.measurementsTopic);
+    // Date.now, as the producer stamped the invalidations with, whatever clock the stages are given
+    const snapshotAt = Date.now();
     const startedAt = config.now();
+    const targets = await admin.fetchTopicOffsets(config.measurementsTopic);
     let warnedAt = startedAt;
     for (;;) {
       const committed = await admin.fetchOffsets({ groupId: config.rawStoreGroup, topics: [config.measurementsTopic] });
       const at = new Map((committed[0]?.partitions ?? []).map((p) => [p.partition, Number(p.offset)]));
       const behind = targets.filter((t) => Number(t.high) > Number(t.low) && (at.get(t.partition) ?? -1) < Number(t.high));
-      if (behind.length === 0) return true;
+      if (behind.length === 0) {
+        this.rawStoredBefore = Math.max(this.rawStoredBefore, snapshotAt);
+        return true;
+      }
       if (!live()) return false;
       if (config.now() - warnedAt >= WARN_EVERY_MS) {
         warnedAt = config.now();
