@@ -136,12 +136,14 @@ export class Corrector {
     await this.consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
-      eachBatch: async ({ batch, heartbeat, isRunning, isStale }) => {
+      eachBatch: async ({ batch, heartbeat, isRunning, isStale, resolveOffset }) => {
         if (batch.messages.length === 0 || !isRunning() || isStale()) return;
         const first = batch.messages[0]!;
         if (!this.oldestPending.has(batch.partition)) this.oldestPending.set(batch.partition, Number(first.timestamp));
         const done = await this.correctBatch(batch.partition, batch.messages, heartbeat, () => isRunning() && !isStale() && !this.stopped.signal.aborted);
         if (!done) return;
+        // committed in the transaction; resolved, or the consumer fetches the batch again
+        resolveOffset(batch.lastOffset());
         // caught up: nothing older is waiting; else the next batch's first record says how old
         if (batch.offsetLag() === '0') this.oldestPending.delete(batch.partition);
         else this.oldestPending.set(batch.partition, this.config.now());

@@ -29,6 +29,43 @@ describe('PartitionWindows: what the corrections need', () => {
     expect(second).toMatchObject({ windowStart: T0 + minute, values: { delta: 6 } });
   });
 
+  it('a reading for a window its series closed but has not emitted yet goes into that window, and the carry stays in order', () => {
+    const p = rawPartition();
+    add(p, T0 + 10_000, 100);
+    add(p, T0 + minute + 10_000, 110);
+    // the series moves past the second window: both are closed, neither emitted yet
+    add(p, T0 + 2 * minute + 10_000, 120);
+    // for the held second window, after its reading: not late, it belongs there
+    expect(add(p, T0 + minute + 50_000, 114)).toBe('accepted');
+    // for the held first window
+    expect(add(p, T0 + 40_000, 104)).toBe('accepted');
+    const finals = p.advance(0);
+    expect(finals.map((e) => [e.windowStart - T0, e.values.delta])).toEqual([
+      [0, 4],
+      [minute, 10],
+    ]);
+    add(p, T0 + 3 * minute + 10_000, 121);
+    expect(p.advance(0).map((e) => e.values.delta)).toEqual([6]);
+  });
+
+  it('a late reading for an emitted window before a held one does not become the carry the held one is closed with', () => {
+    const p = rawPartition();
+    add(p, T0 + 10_000, 100);
+    add(p, T0 + 3 * minute + 10_000, 130);
+    p.advance(0);
+    // now the window at 3 min is held; the series jumps past it (closed, not emitted)
+    add(p, T0 + 5 * minute + 10_000, 150);
+    // a reading for the emitted-and-empty window at 1 min: late, and the carry for the held window at 3 min
+    expect(add(p, T0 + minute + 10_000, 110)).toBe('late');
+    // a reading for the never-opened window at 4 min, after the held one: not emitted, so taken
+    expect(add(p, T0 + 4 * minute + 10_000, 140)).toBe('accepted');
+    const finals = p.advance(0);
+    expect(finals.map((e) => [e.windowStart - T0, e.values.delta])).toEqual([
+      [3 * minute, 20],
+      [4 * minute, 10],
+    ]);
+  });
+
   it('the first window an energy series closes is to be recomputed, for its carry may be stored: once, and after a restore too', () => {
     const p = rawPartition();
     add(p, T0 + 10_000, 100);

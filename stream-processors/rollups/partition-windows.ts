@@ -11,14 +11,15 @@
  * no input for `idleMs` lets its open windows close as the wall clock passes
  * their end plus the lateness, so its last windows close too.
  *
- * An input is late when its window is one its own series has closed: one
- * that ends at or before the series' `closedThrough` (windows of a series
- * close in end order, so one number suffices). Event time raises it as soon
- * as an input moves the series past a window end, whether or not `advance`
- * has emitted that window yet: the series' order of inputs alone decides, so
- * a replay, or Kafka cutting the same records into other batches, calls the
- * same inputs late. Only the wall clock of an idle series is outside that
- * order.
+ * An input is late when its window is one its own series has closed and
+ * emitted: one that ends at or before the series' `closedThrough` (windows
+ * of a series close in end order, so one number suffices) and comes before
+ * the series' oldest window still held. Event time raises `closedThrough`
+ * as soon as an input moves the series past a window end; `advance` emits
+ * the windows so closed. An input for one of them in between still goes
+ * into it. So where Kafka cuts the batches can decide whether an input is
+ * taken before its window's final or corrected after it; the final result is
+ * the same.
  *
  * A late input is not lost: the stage has its window recomputed from the
  * stored raw readings (corrector.ts). An energy series' carry (its newest
@@ -181,12 +182,16 @@ export class PartitionWindows<I, W> {
     }
     series.lastInputAt = wallNow;
     if (start + sizeMs <= series.closedThrough) {
-      const reading = this.logic.reading(input);
-      if (meta.kind === 'energy' && reading && (!series.carry || reading.time > series.carry.time)) {
-        series.carry = reading;
-        this.changedSeries.add(meta.path);
+      if (this.emitted(series, start)) {
+        const reading = this.logic.reading(input);
+        if (meta.kind === 'energy' && reading && (!series.carry || reading.time > series.carry.time)) {
+          series.carry = reading;
+          this.changedSeries.add(meta.path);
+        }
+        return 'late';
       }
-      return 'late';
+      // closed by the series' event time but not emitted yet: it closes, with this input, at the next advance
+      this.crossed.add(series);
     }
     if (progress > series.progress) {
       series.progress = progress;
@@ -334,6 +339,19 @@ export class PartitionWindows<I, W> {
     const series: SeriesState<W> = { meta, slot: this.nextSlot++, carry, carryUnknown: false, windows, progress, closedThrough, lastInputAt };
     this.series.set(meta.path, series);
     return series;
+  }
+
+  /**
+   * Whether the series' window at `start`, one its event time closed, may
+   * already have been emitted: windows go out in order at `advance`, so one
+   * is held (not emitted) from the series' oldest held window on. A window
+   * before that is emitted, or had nothing; a late input there is for the
+   * corrector, and, newer than the carry, the previous reading of every held
+   * window.
+   */
+  private emitted(series: SeriesState<W>, start: number): boolean {
+    for (const held of series.windows.keys()) if (held <= start) return false;
+    return true;
   }
 
   /** Closes the series' open windows ending at or before `through`, in end order, and moves `closedThrough` past them. */
