@@ -2,6 +2,7 @@ import { parseOptions } from '../../lib/config';
 import type { RunningComponent } from '../../lib/component';
 import type { Kafka } from 'kafkajs';
 import { Pool } from 'pg';
+import { FleetstreamError } from '../../lib/errors';
 import { createKafka } from '../../lib/kafka';
 import type { Logger } from '../../lib/logger';
 import { createMetricsRegistry } from '../../lib/metrics';
@@ -13,6 +14,7 @@ import { createRegistryClient, type RegistryClient } from '../../schemas/registr
 import { measurementsTable, qualified, tooOldReadingsTable } from '../../schemas/tables';
 import { topicNames } from '../../schemas/topics';
 import { Corrector } from './corrector';
+import { checkHorizonWithinRetention } from './raw-retention';
 import type { DeadLetter, Measurement, Rollup } from '../../schemas/types';
 import { rollupsOptionsSchema, type RollupsOptions } from './options';
 import { resolutionMs } from '../../schemas/resolution';
@@ -146,6 +148,10 @@ async function startWith(input: RollupsInput, opened: OpenedResources): Promise<
   opened.add('rollup stages', async () => {
     await corrector.stop();
     for (const stage of stages) await stage.stop();
+  });
+  await checkHorizonWithinRetention(pool, options.databaseSchema, measurementsTable, options.correctionHorizon).catch((error: unknown) => {
+    if (error instanceof FleetstreamError) throw error;
+    logger.warn({ event: 'retention_unchecked', err: error }, 'could not read the raw readings\' retention to check the correction horizon against it');
   });
   for (const stage of stages) await stage.start();
   await corrector.start();

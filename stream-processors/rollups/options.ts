@@ -26,7 +26,7 @@ export const rollupsOptionsSchema = z.strictObject({
   }),
   correctionHorizon: duration({ min: 60_000 }).prefault('7d').meta({
     description:
-      "How old a reading may be (by the wall clock) and still enter the rollups: a reading for a window already closed is corrected (from the stored raw readings) up to this age; an older one is stored raw only, dead-lettered as `too_old` and counted. Keep it within the timescale-sink's raw retention. A series with nothing in this horizon leaves memory.",
+      "How old a reading may be (by the wall clock) and still enter the rollups: a reading for a window already closed is corrected (from the stored raw readings) up to this age; an older one is stored raw only, dead-lettered as `too_old` and counted. Longer than the raw readings' retention (TimescaleDB's policy on the measurements) is refused at start. A series with nothing in this horizon leaves memory.",
   }),
   groupIdPrefix: z.string().min(1).default(rollupsGroupIdPrefix).meta({ description: 'Consumer groups are `<prefix>-<resolution>` and `<prefix>-corrections`; state changelogs `<prefix>.<resolution>.state`, invalidations `<prefix>.invalidations`.' }),
   instanceId: z.string().min(1).default(hostname()).meta({ defaultText: 'the host name', description: 'Distinguishes instances (their transactional ids): keep it stable per instance.' }),
