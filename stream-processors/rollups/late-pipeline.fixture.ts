@@ -126,6 +126,10 @@ export async function startLatePipeline(options: LatePipelineOptions) {
   await startSource(source.options);
   /** the stages create it as they start: read from its beginning once they did */
   let invalidationReader: TopicReader<Buffer> | undefined;
+  const readInvalidations = async () => {
+    invalidationReader ??= await TopicReader.start<Buffer>(`${fixture.options.groupIdPrefix}.invalidations`, { raw: true });
+  };
+  if (rollups) await readInvalidations();
   const published = new Set<string>();
   const topicOf = (r: DeviceReading) => {
     const [, tenant = '', site = '', device = ''] = r.path.split('/');
@@ -190,10 +194,12 @@ export async function startLatePipeline(options: LatePipelineOptions) {
       }
     },
 
-    /** The invalidations the stages wrote so far (committed ones). */
-    async invalidations(): Promise<Invalidation[]> {
-      invalidationReader ??= await TopicReader.start<Buffer>(`${fixture.options.groupIdPrefix}.invalidations`, { raw: true });
-      return invalidationReader.records.map((r) => parseInvalidation(r.value)).filter((i): i is Invalidation => i !== undefined);
+    /** Starts reading the invalidations topic; with `rollups: 'process'`, call it once the process has started. */
+    readInvalidations,
+
+    /** The invalidations the stages wrote (committed ones) and the reader has read so far. */
+    invalidations(): Invalidation[] {
+      return invalidationReader!.records.map((r) => parseInvalidation(r.value)).filter((i): i is Invalidation => i !== undefined);
     },
 
     /** Readings the 1m stage took after their window had closed (in-process processor only). */
