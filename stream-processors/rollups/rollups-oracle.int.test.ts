@@ -10,7 +10,6 @@
  * reading of theirs late.
  */
 import type { MqttClient } from 'mqtt';
-import type { Pool } from 'pg';
 import type { DeadLetter, Measurement, Rollup } from '../../schemas/types';
 import { eventually, freshDatabaseSchema, freshGroupId, testSettings } from '../../test/factories';
 import { TopicReader } from '../../test/topic-reader';
@@ -21,12 +20,12 @@ import { expectedRollups, generateDataset, type DatasetReading, type ExpectedRol
 import { finalRollups, rollupDifferences, waitForFinals } from './oracle.fixture';
 import { correctionRevision } from './window-aggregate';
 import { rollupsFixture, startRollups } from './rollups.fixture';
+import { sqlRollups } from './raw-rollups-oracle.fixture';
 
 const minute = 60_000;
 const day = 24 * 60 * minute;
 const ms = (t: unknown) => (t instanceof Date ? t.getTime() : Number(t));
 const keyOf = (r: { path: string; ts: number }) => `${r.path}@${r.ts}`;
-const resolutions = { '1m': '1 minute', '1h': '1 hour', '1d': '1 day' } as const;
 const sizes = { '1m': minute, '1h': 60 * minute, '1d': day } as const;
 
 // 30 min of lateness; readings are shuffled by at most 3 min, and published at ~5,800x event time, so the
@@ -34,37 +33,6 @@ const sizes = { '1m': minute, '1h': 60 * minute, '1d': day } as const;
 const LATENESS_MS = 30 * minute;
 const CLOCK_SKEW_MS = 45 * minute;
 const PUBLISH_SECONDS = 25;
-
-/** The rollups of every window by SQL over `readings (path, kind, time, value)`: date_bin, and lag() for energy increments. */
-async function sqlRollups(pool: Pool, resolution: keyof typeof resolutions): Promise<Map<string, ExpectedRollup>> {
-  const { rows } = await pool.query<Record<string, string | number | null>>(
-    `with increments as (
-       select path, kind, time, value,
-              case when kind <> 'energy' then null
-                   when lag(value) over w is null then 0
-                   when value >= lag(value) over w then value - lag(value) over w
-                   else value end as increment,
-              case when kind = 'energy' and value < lag(value) over w then 1 else 0 end as reset
-       from readings window w as (partition by path order by time))
-     select path, kind, extract(epoch from date_bin($1::interval, time, timestamptz 'epoch')) * 1000 as window_start,
-            count(*) as count, sum(value) as sum, min(value) as min, max(value) as max,
-            (array_agg(value order by time))[1] as first, extract(epoch from min(time)) * 1000 as first_time,
-            (array_agg(value order by time desc))[1] as last, extract(epoch from max(time)) * 1000 as last_time,
-            sum(increment) as delta, sum(reset) as resets
-     from increments group by path, kind, date_bin($1::interval, time, timestamptz 'epoch')`,
-    [resolutions[resolution]],
-  );
-  const out = new Map<string, ExpectedRollup>();
-  for (const row of rows) {
-    const windowStart = Number(row.window_start);
-    out.set(`${row.path}@${windowStart}`, {
-      path: String(row.path), kind: row.kind as ExpectedRollup['kind'], windowStart, windowEnd: windowStart + sizes[resolution],
-      count: Number(row.count), sum: Number(row.sum), min: Number(row.min), max: Number(row.max), first: Number(row.first), firstTime: Number(row.first_time),
-      last: Number(row.last), lastTime: Number(row.last_time), delta: row.delta === null ? null : Number(row.delta), resets: Number(row.resets),
-    });
-  }
-  return out;
-}
 
 /** Publishes each reading as a one-reading QoS 1 message, paced so `publishAt` maps onto the wall clock linearly over `seconds`. */
 async function publishPaced(client: MqttClient, topicOf: (r: DatasetReading) => string, readings: DatasetReading[], seconds: number): Promise<void> {
