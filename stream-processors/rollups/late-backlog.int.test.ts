@@ -87,5 +87,5 @@ describe('late data: a backlog uploaded while the fleet stays live', () => {
       expect({ resolution, others: liveCorrected(resolution).map(rollupKey).filter((k) => !allowed.has(k)) }).toEqual({ resolution, others: [] });
     }
     console.log(`late-backlog: ${invalidated.length} backlog invalidations; live corrections 1m/1h/1d ${liveCorrected('1m').length}/${liveCorrected('1h').length}/${liveCorrected('1d').length}`);
-  }, 90_000);
+  }, 180_000);
 });

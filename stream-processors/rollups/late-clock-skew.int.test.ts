@@ -40,5 +40,5 @@ describe('late data: a device with its clock ahead', () => {
     expect(invalidatedOthers.filter((i) => !(i.meta.kind === 'energy' && i.windowStart === windowOfFirst(i.meta.path, i.resolution)))).toEqual([]);
     expect(pipeline.corrections('1m').filter((r) => others.has(r.path) && r.kind !== 'energy')).toEqual([]);
     expect(pipeline.readers.deadLetters.records.map((d) => d.value.reason)).toEqual([]);
-  }, 60_000);
+  }, 120_000);
 });
