@@ -29,6 +29,17 @@ describe('PartitionWindows: what the corrections need', () => {
     expect(second).toMatchObject({ windowStart: T0 + minute, values: { delta: 6 } });
   });
 
+  it('a late energy reading that becomes the carry has the open window after it published again with its new increment', () => {
+    const p = rawPartition();
+    add(p, T0 + 10_000, 100);
+    add(p, T0 + minute + 10_000, 110);
+    p.advance(0);
+    expect(p.provisional().map((e) => e.values.delta)).toEqual([10]);
+    expect(p.provisional()).toEqual([]);
+    expect(add(p, T0 + 50_000, 104)).toBe('late');
+    expect(p.provisional().map((e) => [e.windowStart - T0, e.final, e.values.delta])).toEqual([[minute, false, 6]]);
+  });
+
   it('a reading for a window its series closed but has not emitted yet goes into that window, and the carry stays in order', () => {
     const p = rawPartition();
     add(p, T0 + 10_000, 100);

@@ -187,6 +187,9 @@ export class PartitionWindows<I, W> {
         if (meta.kind === 'energy' && reading && (!series.carry || reading.time > series.carry.time)) {
           series.carry = reading;
           this.changedSeries.add(meta.path);
+          // its first increment starts from the carry: its provisional rollup is stale
+          const next = this.oldestHeld(series);
+          if (next) next.changed = true;
         }
         return 'late';
       }
@@ -352,6 +355,12 @@ export class PartitionWindows<I, W> {
   private emitted(series: SeriesState<W>, start: number): boolean {
     for (const held of series.windows.keys()) if (held <= start) return false;
     return true;
+  }
+
+  private oldestHeld(series: SeriesState<W>): OpenWindow<W> | undefined {
+    let oldest: number | undefined;
+    for (const start of series.windows.keys()) if (oldest === undefined || start < oldest) oldest = start;
+    return oldest === undefined ? undefined : series.windows.get(oldest);
   }
 
   /** Closes the series' open windows ending at or before `through`, in end order, and moves `closedThrough` past them. */
