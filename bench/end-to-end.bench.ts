@@ -21,7 +21,7 @@ import { resultsDirectory } from './lib/paths';
 import { startLatencyProbe } from './lib/live-latency-probe';
 import { writeResult } from './lib/results';
 import { latencyPercentiles } from './lib/stats';
-import { waitStored } from './lib/stored-readings';
+import { storedReadings, waitStored } from './lib/stored-readings';
 import { runSimulation } from '../simulator';
 import { join } from 'node:path';
 
@@ -68,7 +68,7 @@ async function runStep(offered: number, processes: RunningProcess[], pool: Pool,
     },
   );
   const publisherDone = Date.now();
-  const { stored, at } = await waitStored(pool, prefix, stats.readings, log);
+  const { stored, at } = await waitStored(() => storedReadings(pool, prefix), stats.readings, log);
   const costs = await meter.stop();
   const { latencies } = await probe.stop();
   const rollupRows = Number((await pool.query<{ n: string }>('select count(*) as n from rollups_1m where path like $1', [`/${prefix}-%`])).rows[0]?.n ?? 0);

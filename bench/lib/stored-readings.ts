@@ -5,18 +5,23 @@ export async function storedReadings(pool: Pool, prefix: string): Promise<number
   return Number((await pool.query<{ n: string }>('select count(*) as n from measurements where path like $1', [`/${prefix}-%`])).rows[0]?.n ?? 0);
 }
 
+/** Raw readings in PostgreSQL's `measurements` of the series `paths` (index lookups, however large the table). */
+export async function storedReadingsOf(pool: Pool, paths: readonly string[]): Promise<number> {
+  return Number((await pool.query<{ n: string }>('select count(*) as n from measurements where path = any($1::text[])', [paths])).rows[0]?.n ?? 0);
+}
+
 /**
- * Waits until `expected` readings of the prefix's series are stored, or until
- * their count has not moved for 15 s; returns the count and when it last grew
- * (epoch ms, known to the 200 ms between polls).
+ * Waits until `count()` (say `storedReadings` of a prefix) reaches `expected`,
+ * or has not moved for 15 s; returns the count and when it last grew (epoch
+ * ms, known to the 200 ms between polls).
  */
-export async function waitStored(pool: Pool, prefix: string, expected: number, log: (line: string) => void): Promise<{ stored: number; at: number }> {
+export async function waitStored(count: () => Promise<number>, expected: number, log: (line: string) => void): Promise<{ stored: number; at: number }> {
   let stored = 0;
   let at = Date.now();
   let lastChange = Date.now();
   let polls = 0;
   for (;;) {
-    const n = await storedReadings(pool, prefix);
+    const n = await count();
     if (n !== stored) {
       stored = n;
       at = Date.now();
