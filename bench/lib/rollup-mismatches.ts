@@ -21,8 +21,14 @@ export interface RollupComparison {
  * Counts, extremes, first/last and their times and resets exact; sum and
  * delta within 1e-9 relative (plus 1e-9 absolute: SQL adds the values in
  * another order than the rollups do).
+ *
+ * A coarser window still open (its stored row not final) holds only the
+ * finer windows that closed: the stages merge finer finals, not provisional
+ * rollups, so a 1d window stays short of its open hour until that hour
+ * closes. Its expected value is SQL over the readings of the finer windows
+ * whose stored row is final; a final window's is SQL over all its readings.
  */
-function comparisonStatement(tables: { series: string; measurements: string; rollups: string }): string {
+function comparisonStatement(tables: { series: string; measurements: string; rollups: string; finer?: string }, finerSize?: string): string {
   const differs = (field: string) => `abs(s.${field} - e.${field}) > 1e-9 * greatest(abs(s.${field}), abs(e.${field})) + 1e-9`;
   return `
     with raw as (
@@ -35,15 +41,25 @@ function comparisonStatement(tables: { series: string; measurements: string; rol
              case when kind <> 'energy' then null when before is null then 0 when value >= before then value - before else value end as increment,
              case when kind = 'energy' and value < before then 1 else 0 end as reset
       from raw
+    ), stored as (
+      select * from ${tables.rollups} where path = any($2::text[])
+    ), included as (
+      select i.* from increments i
+      ${
+        tables.finer === undefined
+          ? ''
+          : `left join stored s on s.path = i.path and s.bucket = date_bin($1::interval, i.time, timestamptz 'epoch')
+             left join (select path, bucket from ${tables.finer} where path = any($2::text[]) and final) f
+               on f.path = i.path and f.bucket = date_bin('${finerSize}'::interval, i.time, timestamptz 'epoch')
+             where s.final or f.path is not null`
+      }
     ), expected as (
       select path, date_bin($1::interval, time, timestamptz 'epoch') as bucket,
              count(*) as count, sum(value) as sum, min(value) as min, max(value) as max,
              (array_agg(value order by time))[1] as first, min(time) as first_time,
              (array_agg(value order by time desc))[1] as last, max(time) as last_time,
              sum(increment) as delta, sum(reset)::int as resets
-      from increments group by path, bucket
-    ), stored as (
-      select * from ${tables.rollups} where path = any($2::text[])
+      from included group by path, bucket
     )
     select count(*)::int as windows,
            count(*) filter (where s.path is null or e.path is null
@@ -54,14 +70,18 @@ function comparisonStatement(tables: { series: string; measurements: string; rol
     from expected e full join stored s on s.path = e.path and s.bucket = e.bucket`;
 }
 
-/** Compares the rollups of `paths` at `resolution` (in the `public` schema the sinks write by default) with SQL over their raw readings. */
-export async function compareRollups(pool: Pool, resolution: string, paths: readonly string[]): Promise<RollupComparison> {
-  const tables = tableNames('public', [resolution]);
-  const { rows } = await pool.query<{ windows: number; mismatching: number; corrected: number }>(comparisonStatement({ series: tables.series, measurements: tables.measurements, rollups: tables.rollups.get(resolution)! }), [
-    `${resolutionMs(resolution)} milliseconds`,
-    paths,
-    correctionRevision(0),
-  ]);
+/**
+ * Compares the rollups of `paths` at `resolution` (in the `public` schema the
+ * sinks write by default) with SQL over their raw readings; `finer` is the
+ * resolution it is computed from, none for the finest.
+ */
+export async function compareRollups(pool: Pool, resolution: string, finer: string | undefined, paths: readonly string[]): Promise<RollupComparison> {
+  const tables = tableNames('public', finer === undefined ? [resolution] : [resolution, finer]);
+  const statement = comparisonStatement(
+    { series: tables.series, measurements: tables.measurements, rollups: tables.rollups.get(resolution)!, finer: finer === undefined ? undefined : tables.rollups.get(finer)! },
+    finer === undefined ? undefined : `${resolutionMs(finer)} milliseconds`,
+  );
+  const { rows } = await pool.query<{ windows: number; mismatching: number; corrected: number }>(statement, [`${resolutionMs(resolution)} milliseconds`, paths, correctionRevision(0)]);
   const row = rows[0]!;
   return { resolution, windows: row.windows, mismatching: row.mismatching, corrected: row.corrected };
 }
