@@ -10,19 +10,18 @@
  */
 import { Pool } from 'pg';
 import { readConnectionSettings } from '../lib/config';
-import { createKafka } from '../lib/kafka';
-import { defaultResolutions, topicNames } from '../schemas/topics';
-import { groupLag } from './lib/group-lag';
 import { rootLogger } from '../lib/logger';
 import { pipelineComponents, startPipeline, stopPipeline, type RunningProcess } from '../infra/local/pipeline';
 import { lineChartSvg, writeChart } from './lib/chart';
-import { cpuSecondsPerMillion, findServerPids, startCostMeter, type ProcessCost } from './lib/process-cost';
+import { componentCosts, startPipelineCostMeter, type ComponentCost } from './lib/pipeline-cost';
+import { waitPipelineIdle } from './lib/pipeline-idle';
+import { measurePipelineReferences, referencesLine } from './lib/pipeline-references';
 import { benchProgress } from './lib/progress';
-import { measureKafkaProducer, measureMosquitto, measurePostgresCopy, measureRedis } from './lib/references';
 import { resultsDirectory } from './lib/paths';
 import { startLatencyProbe } from './lib/live-latency-probe';
 import { writeResult } from './lib/results';
 import { latencyPercentiles } from './lib/stats';
+import { storedReadings, waitStored } from './lib/stored-readings';
 import { runSimulation } from '../simulator';
 import { join } from 'node:path';
 
@@ -43,7 +42,7 @@ interface StepResult {
   latencyMs: ReturnType<typeof latencyPercentiles>;
   latencySamples: number;
   rollupRows: number;
-  cost: Record<string, { cpuSeconds: number; cpuSecondsPerMillion: number; peakRssMiB: number }>;
+  cost: Record<string, ComponentCost>;
 }
 
 /**
@@ -55,68 +54,11 @@ function keptUp(step: StepResult): boolean {
   return step.lost === 0 && step.publishRate >= 0.95 * step.offered && step.catchUpSeconds <= 2 && step.rollupRows > 0;
 }
 
-async function waitStored(pool: Pool, prefix: string, expected: number, log: (line: string) => void): Promise<{ stored: number; at: number }> {
-  let stored = 0;
-  let at = Date.now();
-  let lastChange = Date.now();
-  let polls = 0;
-  for (;;) {
-    const n = Number((await pool.query<{ n: string }>('select count(*) as n from measurements where path like $1', [`/${prefix}-%`])).rows[0]?.n ?? 0);
-    if (n !== stored) {
-      stored = n;
-      at = Date.now();
-      lastChange = at;
-    }
-    if (stored >= expected || Date.now() - lastChange > 15_000) return { stored, at };
-    if (++polls % 5 === 0) log(`  waiting for the stores: ${stored} of ${expected} readings in PostgreSQL`);
-    await new Promise((resolve) => setTimeout(resolve, 200)); // the catch-up time is known to 200 ms
-  }
-}
-
-/**
- * Waits until the components have caught up with what the topics already held
- * (earlier runs, or anything published while the pipeline was down): a step
- * measured over a backlog measures the backlog.
- */
-async function waitPipelineIdle(log: (line: string) => void): Promise<void> {
-  const settings = readConnectionSettings();
-  const admin = createKafka({ brokers: settings.kafkaBrokers, clientId: 'bench-end-to-end', logger: rootLogger.child({}, { level: 'warn' }) }).admin();
-  await admin.connect();
-  try {
-    const inputs = [topicNames.measurements, ...defaultResolutions.map(topicNames.rollups)];
-    const groups: [string, string[]][] = [
-      ['fleetstream-timescale-sink', inputs],
-      ['fleetstream-redis-sink', inputs],
-      ['fleetstream-rollups-1m', [topicNames.measurements]],
-    ];
-    const deadline = Date.now() + 15 * 60_000;
-    for (let polls = 0; ; polls++) {
-      const lags = await Promise.all(groups.map(([group, topics]) => groupLag(admin, group, topics)));
-      const total = lags.reduce((a, b) => a + b, 0);
-      // the rollup stages keep emitting provisional rollups, so "idle" is a lag of a few seconds' output
-      if (total < 5000) return;
-      if (Date.now() > deadline) throw new Error(`the pipeline did not catch up with the topics' backlog in 15 minutes (${total} records behind)`);
-      if (polls % 5 === 0) log(`  catching up with the topics' backlog first: ${groups.map(([g], i) => `${g} ${lags[i]}`).join(', ')} records behind`);
-      await new Promise((resolve) => setTimeout(resolve, 1000));
-    }
-  } finally {
-    await admin.disconnect();
-  }
-}
-
 async function runStep(offered: number, processes: RunningProcess[], pool: Pool, log: (line: string) => void): Promise<StepResult> {
   const settings = readConnectionSettings();
   const prefix = `e2e${offered}x${Date.now().toString(36)}`;
   const probe = await startLatencyProbe(settings.redisUrl, `fleet:live:/${prefix}-*`);
-  const servers = await findServerPids();
-  const meter = await startCostMeter({
-    ...Object.fromEntries(processes.map((p) => [p.spec.name, [p.pid]])),
-    simulator: 'self',
-    kafka: servers.kafka,
-    postgres: servers.postgres,
-    redis: servers.redis,
-    mosquitto: servers.mosquitto,
-  });
+  const meter = await startPipelineCostMeter(processes);
   const started = Date.now();
   const stats = await runSimulation(
     { mqttUrl: settings.mqttUrl, devices, tenants: 1, sitesPerTenant: 4, tenantPrefix: prefix, rate: offered, duration: `${stepSeconds}s`, connections: 16 },
@@ -126,13 +68,11 @@ async function runStep(offered: number, processes: RunningProcess[], pool: Pool,
     },
   );
   const publisherDone = Date.now();
-  const { stored, at } = await waitStored(pool, prefix, stats.readings, log);
+  const { stored, at } = await waitStored(() => storedReadings(pool, prefix), stats.readings, log);
   const costs = await meter.stop();
-  const latencies = await probe.stop();
+  const { latencies } = await probe.stop();
   const rollupRows = Number((await pool.query<{ n: string }>('select count(*) as n from rollups_1m where path like $1', [`/${prefix}-%`])).rows[0]?.n ?? 0);
-  const cost = Object.fromEntries(
-    Object.entries(costs).map(([name, c]: [string, ProcessCost]) => [name, { cpuSeconds: c.cpuSeconds, cpuSecondsPerMillion: cpuSecondsPerMillion(c.cpuSeconds, stored), peakRssMiB: c.peakRssBytes / 2 ** 20 }]),
-  );
+  const cost = componentCosts(costs, stored);
   return {
     offered,
     published: stats.readings,
@@ -171,13 +111,7 @@ export async function run(): Promise<object> {
     await stopPipeline(processes);
   }
 
-  log('references: Mosquitto, Kafka, PostgreSQL COPY, redis-benchmark');
-  const references = {
-    mosquittoMessagesPerSecond: (await measureMosquitto({ url: settings.mqttUrl, messages: 30_000, payloadBytes: 234 })).perSecond,
-    kafkaRecordsPerSecond: (await measureKafkaProducer({ brokers: settings.kafkaBrokers, records: 300_000, recordSize: 149 })).perSecond,
-    postgresCopyRowsPerSecond: (await measurePostgresCopy({ databaseUrl: settings.databaseUrl, rows: 200_000, target: 'table' })).perSecond,
-    redisSetsPerSecond: (await measureRedis({ redisUrl: settings.redisUrl, requests: 500_000, pipeline: 1000 })).perSecond,
-  };
+  const references = await measurePipelineReferences(settings, log);
   await pool.end();
 
   const kept = results.filter(keptUp);
@@ -220,6 +154,6 @@ export async function run(): Promise<object> {
     const c = (name: string) => (r.cost[name]?.cpuSecondsPerMillion ?? 0).toFixed(0);
     console.log(`${String(r.offered).padStart(9)}  ${String(Math.round(r.throughput)).padStart(8)}  ${String(r.lost).padStart(4)}  ${r.catchUpSeconds.toFixed(1).padStart(10)}  ${r.latencyMs.p50.toFixed(0).padStart(6)}  ${r.latencyMs.p99.toFixed(0).padStart(6)}  ${c('mqtt-source')}, ${c('rollups')}, ${c('timescale-sink')}, ${c('redis-sink')}`);
   }
-  console.log(`references (same run): Mosquitto ${Math.round(references.mosquittoMessagesPerSecond)} msg/s (x3 readings), Kafka ${Math.round(references.kafkaRecordsPerSecond)} records/s, COPY ${Math.round(references.postgresCopyRowsPerSecond)} rows/s, Redis ${Math.round(references.redisSetsPerSecond)} SET/s`);
+  console.log(referencesLine(references));
   return summary;
 }

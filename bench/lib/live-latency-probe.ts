@@ -11,9 +11,14 @@
 import { fork } from 'node:child_process';
 import { Redis } from 'ioredis';
 
+/** Every latency the probe measured (ms), and when each update arrived (epoch ms), in arrival order. */
+export interface LatencySamples {
+  latencies: number[];
+  arrivedAt: number[];
+}
+
 export interface LatencyProbe {
-  /** Stops the probe and returns every latency it measured, ms. */
-  stop(): Promise<number[]>;
+  stop(): Promise<LatencySamples>;
 }
 
 /** Starts the probe on the channels matching `pattern` (a PSUBSCRIBE pattern); resolves once it is subscribed. */
@@ -25,8 +30,8 @@ export async function startLatencyProbe(redisUrl: string, pattern: string): Prom
   });
   return {
     stop: () =>
-      new Promise<number[]>((resolve, reject) => {
-        child.once('message', (latencies) => resolve(latencies as number[]));
+      new Promise<LatencySamples>((resolve, reject) => {
+        child.once('message', (samples) => resolve(samples as LatencySamples));
         child.once('exit', (code) => reject(new Error(`the latency probe exited (${code}) without reporting`)));
         child.send('stop');
       }),
@@ -34,18 +39,19 @@ export async function startLatencyProbe(redisUrl: string, pattern: string): Prom
 }
 
 async function probe(redisUrl: string, pattern: string): Promise<void> {
-  const latencies: number[] = [];
+  const samples: LatencySamples = { latencies: [], arrivedAt: [] };
   const redis = new Redis(redisUrl);
   redis.on('pmessage', (_pattern, _channel, message: string) => {
     const arrived = Date.now();
     const { time } = JSON.parse(message) as { time: number };
-    latencies.push(arrived - time);
+    samples.latencies.push(arrived - time);
+    samples.arrivedAt.push(arrived);
   });
   await redis.psubscribe(pattern);
   process.send!('subscribed');
   process.on('message', () => {
     redis.disconnect();
-    process.send!(latencies, () => process.exit(0));
+    process.send!(samples, () => process.exit(0));
   });
 }
 

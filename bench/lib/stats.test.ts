@@ -1,4 +1,4 @@
-import { latencyPercentiles, median, quantile, summarize, summarizeFields } from './stats';
+import { latencyPercentiles, median, quantile, quantilePerSecond, summarize, summarizeFields } from './stats';
 
 describe('benchmark statistics', () => {
   test('the median of an odd and an even number of values', () => {
@@ -30,5 +30,17 @@ describe('benchmark statistics', () => {
     const s = summarizeFields([{ rate: 10, name: 'a' }, { rate: 30, name: 'b' }, { rate: 20, name: 'c' }]);
     expect(Object.keys(s)).toEqual(['rate']);
     expect(s.rate?.median).toBe(20);
+  });
+});
+
+describe('quantilePerSecond', () => {
+  test('takes the quantile of each second from `from`, leaving out samples outside [from, to)', () => {
+    const at = [999, 1000, 1500, 1999, 2000, 3500, 4000];
+    const values = [99, 10, 20, 30, 7, 8, 99];
+    expect(quantilePerSecond(values, at, 1, 1000, 4000)).toEqual([
+      { second: 0, value: 30 },
+      { second: 1, value: 7 },
+      { second: 2, value: 8 },
+    ]);
   });
 });

@@ -81,3 +81,21 @@ export function summarizeFields<T extends object>(repetitions: readonly T[]): Re
   for (const r of repetitions) for (const [k, v] of Object.entries(r)) if (typeof v === 'number') fields.add(k);
   return Object.fromEntries([...fields].map((k) => [k, summarize(repetitions.map((r) => (r as Record<string, unknown>)[k]).filter((v): v is number => typeof v === 'number'))]));
 }
+
+/**
+ * The q-quantile of the samples arriving in each whole second from `from`
+ * (epoch ms) until `to`: `{ second, value }` per second with samples, the
+ * second counted from `from`. `at[i]` is when sample `values[i]` arrived.
+ */
+export function quantilePerSecond(values: readonly number[], at: readonly number[], q: number, from: number, to: number): { second: number; value: number }[] {
+  const buckets = new Map<number, number[]>();
+  values.forEach((value, i) => {
+    const t = at[i]!;
+    if (t < from || t >= to) return;
+    const second = Math.floor((t - from) / 1000);
+    const bucket = buckets.get(second);
+    if (bucket) bucket.push(value);
+    else buckets.set(second, [value]);
+  });
+  return [...buckets].sort(([a], [b]) => a - b).map(([second, bucket]) => ({ second, value: quantile(bucket, q) }));
+}

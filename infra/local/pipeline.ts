@@ -121,12 +121,18 @@ export class ComponentFailure extends Error {
   }
 }
 
-/** Sum of a Prometheus metric's samples (all label sets) from a component's `/metrics`. */
-export async function metricSum(opsPort: number, name: string): Promise<number> {
+/**
+ * Sum of a Prometheus metric's samples from a component's `/metrics`: of every label set, or of
+ * those carrying each of `labels` (`{ stage: 'rollups-1m', outcome: 'late' }`).
+ */
+export async function metricSum(opsPort: number, name: string, labels: Record<string, string> = {}): Promise<number> {
   const text = await (await fetch(`http://127.0.0.1:${opsPort}/metrics`)).text();
+  const wanted = Object.entries(labels).map(([label, value]) => `${label}="${value}"`);
   let sum = 0;
   for (const line of text.split('\n')) {
-    if (line.startsWith(`${name}{`) || line.startsWith(`${name} `)) sum += Number(line.slice(line.lastIndexOf(' ') + 1));
+    if (!line.startsWith(`${name}{`) && !line.startsWith(`${name} `)) continue;
+    const labelText = line.startsWith(`${name}{`) ? line.slice(name.length + 1, line.lastIndexOf('}')) : '';
+    if (wanted.every((pair) => labelText.split(',').includes(pair))) sum += Number(line.slice(line.lastIndexOf(' ') + 1));
   }
   return sum;
 }
