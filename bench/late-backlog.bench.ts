@@ -2,11 +2,17 @@
  * Issue 14's benchmark: a fleet's backlog, hours old, arrives while live
  * traffic flows. Every component runs as its own process (as in end-to-end);
  * a simulated live fleet publishes over MQTT for the whole run. The backlog's
- * devices first send a current reading, so their series' event time is now
- * and every buffered reading after it is late (the hard case: the corrector
+ * devices first send recent readings, so their series' event time is now
+ * and every buffered reading after them is late (the hard case: the corrector
  * recomputes its windows from the stored raw readings). Then the backlog
  * arrives over MQTT, each device's readings in time order, the devices
  * interleaved, temperature (a gauge) and an energy meter per device.
+ * The backlog's devices first send their recent readings: their last
+ * BENCH_BACKLOG_RECENT (2h) a reading every 10 minutes, up to now; the
+ * backlog spans the BENCH_BACKLOG_AGE (6h) before now up to that recent span.
+ * So their series' event time is now at every stage, their buffered readings
+ * are late at 1m, and the corrected 1m windows late at 1h and 1d in turn: the
+ * corrections cascade.
  *
  * Measured: how long until every 1m, 1h and 1d rollup of the backlog's series
  * in PostgreSQL equals SQL over their raw rows (from the backlog's first
@@ -56,6 +62,7 @@ const parameters = {
   backlogDevices: Number(process.env.BENCH_BACKLOG_DEVICES ?? 1000),
   readingsPerDevice: Number(process.env.BENCH_BACKLOG_READINGS_PER_DEVICE ?? 1000),
   backlogAgeMs: parseDuration(process.env.BENCH_BACKLOG_AGE ?? '6h'),
+  recentMs: parseDuration(process.env.BENCH_BACKLOG_RECENT ?? '2h'),
   backlogRate: Number(process.env.BENCH_BACKLOG_RATE ?? 5000),
   liveRate: Number(process.env.BENCH_BACKLOG_LIVE_RATE ?? 5000),
   liveDevices: Number(process.env.BENCH_BACKLOG_LIVE_DEVICES ?? 1000),
@@ -176,8 +183,9 @@ async function measureBacklog({ processes, pool, rollupsPort, livePaths, message
     metrics: backlogMetrics,
     tenantPrefix: `bkold${run36}`,
     from: now - parameters.backlogAgeMs,
-    to: now,
+    to: now - parameters.recentMs,
     currentAt: now,
+    recentMessages: Math.floor(parameters.recentMs / 600_000) + 1,
     seed: 14,
     counterResetProbability: 0.0005,
   });
@@ -189,16 +197,17 @@ async function measureBacklog({ processes, pool, rollupsPort, livePaths, message
   await new Promise((resolve) => setTimeout(resolve, parameters.baselineSeconds * 1000));
   const baselineEnd = { at: Date.now(), stored: await storedReadingsOf(pool, livePaths) };
 
-  log(`the backlog's ${parameters.backlogDevices} devices send a current reading each`);
-  const current = await publishPaced(plan.current(), publishing);
-  const currentStored = await waitStored(() => storedReadingsOf(pool, plan.paths), current.messages * backlogMetrics.length, log);
-  if (currentStored.stored < current.messages * backlogMetrics.length) throw new Error(`only ${currentStored.stored} of the backlog devices' current readings were stored`);
+  const recent = plan.recent();
+  log(`the backlog's ${parameters.backlogDevices} devices send their recent readings (${recent.length / parameters.backlogDevices} each over the last ${parameters.recentMs / 60_000} min)`);
+  const sent = await publishPaced(recent, publishing);
+  const recentStored = await waitStored(() => storedReadingsOf(pool, plan.paths), sent.messages * backlogMetrics.length, log);
+  if (recentStored.stored < sent.messages * backlogMetrics.length) throw new Error(`only ${recentStored.stored} of the backlog devices' recent readings were stored`);
 
   const meter = await startPipelineCostMeter(processes);
   const countersBefore = await correctionCounters(rollupsPort);
   const backlogStart = Date.now();
   const liveAtStart = await storedReadingsOf(pool, livePaths);
-  log(`backlog: ${plan.readings} readings (${parameters.backlogDevices} devices x ${messagesPerDevice} messages x ${backlogMetrics.length} series, over the ${parameters.backlogAgeMs / 3_600_000} h before now) at ${parameters.backlogRate} readings/s`);
+  log(`backlog: ${plan.readings} readings (${parameters.backlogDevices} devices x ${messagesPerDevice} messages x ${backlogMetrics.length} series, from ${parameters.backlogAgeMs / 3_600_000} h to ${parameters.recentMs / 3_600_000} h before now) at ${parameters.backlogRate} readings/s`);
   let backlogPublished = 0;
   let publishedStats: PacedPublishStats | undefined;
   let publishFailed: unknown;

@@ -10,6 +10,7 @@ const shape: BacklogShape = {
   from: now - 6 * hour,
   to: now,
   currentAt: now,
+  recentMessages: 1,
   seed: 7,
   counterResetProbability: 0,
 };
@@ -33,7 +34,7 @@ describe('backlog plan', () => {
   test("the current reading comes at currentAt, and an energy meter's continues its backlog (no reset)", () => {
     const plan = createBacklogPlan(shape);
     const backlog = [...plan.backlog()];
-    const current = plan.current();
+    const current = plan.recent();
     expect(current.map((m) => m.deviceIndex)).toEqual([0, 1, 2]);
     for (const m of current) {
       const payload = parsed(m.payload);
@@ -43,6 +44,16 @@ describe('backlog plan', () => {
       expect(payload.readings.energy_kwh).toBeGreaterThanOrEqual(energy[energy.length - 1]!);
     }
     expect(plan.readings).toBe(24);
+  });
+
+  test('recent messages span [to, currentAt] after the backlog, in time order, and continue each energy meter', () => {
+    const plan = createBacklogPlan({ ...shape, to: now - 2 * hour, recentMessages: 3 });
+    const recent = plan.recent();
+    expect(recent.map((m) => [m.deviceIndex, m.ts])).toEqual([now - 2 * hour, now - hour, now].flatMap((ts) => [0, 1, 2].map((d) => [d, ts])));
+    const backlogTimes = [...plan.backlog()].map((m) => m.ts);
+    expect(Math.max(...backlogTimes)).toBeLessThan(now - 2 * hour);
+    const energy = recent.filter((m) => m.deviceIndex === 0).map((m) => parsed(m.payload).readings.energy_kwh!);
+    expect(energy).toEqual([...energy].sort((a, b) => a - b));
   });
 
   test('the same seed plans the same backlog', () => {

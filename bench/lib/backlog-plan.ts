@@ -4,12 +4,15 @@
  * (message k is device k mod D's reading floor(k / D)), event times spread
  * evenly over [from, to). Pure: the bench publishes what it plans.
  *
- * Before the backlog, each device sends its current reading, at `currentAt`
- * (after `to`): its series' event time is then now, so the rollups find the
- * backlog's readings late, for windows those series already closed. The
- * current values are what each signal reaches after the backlog (computed by
- * running a second fleet of the same seed through it), so an energy meter's
- * current reading continues its backlog and fakes no counter reset.
+ * Before the backlog, each device sends its recent readings: `recentMessages`
+ * of them spread evenly over [to, currentAt], the last at `currentAt`. Its
+ * series' event time is then now, and the rollups find the backlog's readings
+ * late for windows those series already closed; over the recent span the
+ * 1h and 1d stages close windows too, so the backlog's corrections are late
+ * there as well and cascade. The recent values are what each signal reaches
+ * after the backlog (computed by running a second fleet of the same seed
+ * through it), so an energy meter's recent readings continue its backlog and
+ * fake no counter reset.
  */
 import { createFleet, type FleetShape, type SimulatedDevice } from '../../simulator/fleet';
 import type { MetricName } from '../../simulator/metrics';
@@ -25,8 +28,10 @@ export interface BacklogShape {
   /** Event times of the backlog, epoch ms: [from, to). */
   from: number;
   to: number;
-  /** Event time of the current readings, at or after `to`. */
+  /** Event time of each device's last recent reading, at or after `to`. */
   currentAt: number;
+  /** Recent messages per device, spread over [to, currentAt] (1: one, at currentAt). */
+  recentMessages: number;
   seed: number;
   counterResetProbability: number;
 }
@@ -47,8 +52,8 @@ export interface BacklogPlan {
   messages: number;
   /** Every series of the backlog's devices. */
   paths: string[];
-  /** One message per device at `currentAt`. */
-  current(): BacklogMessage[];
+  /** Each device's recent messages, in time order, the devices interleaved. */
+  recent(): BacklogMessage[];
   /** The backlog's messages in publishing order. */
   backlog(): Generator<BacklogMessage>;
 }
@@ -69,16 +74,20 @@ function messageOf(device: SimulatedDevice, ts: number): BacklogMessage {
 }
 
 export function createBacklogPlan(shape: BacklogShape): BacklogPlan {
-  if (!(shape.from < shape.to && shape.to <= shape.currentAt)) throw new Error('a backlog needs from < to <= currentAt');
+  if (!(shape.from < shape.to && shape.to <= shape.currentAt && shape.recentMessages >= 1)) throw new Error('a backlog needs from < to <= currentAt and a recent message at least');
   return {
     readings: shape.devices * shape.messagesPerDevice * shape.metrics.length,
     messages: shape.devices * shape.messagesPerDevice,
     paths: fleetOf(shape).flatMap((device) => device.metrics.map((m) => m.path)),
-    current() {
-      return fleetOf(shape).map((device) => {
-        for (let i = 0; i < shape.messagesPerDevice; i++) for (const m of device.metrics) m.signal.next(backlogTime(shape, i));
-        return messageOf(device, shape.currentAt);
-      });
+    recent() {
+      const fleet = fleetOf(shape);
+      for (const device of fleet) for (let i = 0; i < shape.messagesPerDevice; i++) for (const m of device.metrics) m.signal.next(backlogTime(shape, i));
+      const messages: BacklogMessage[] = [];
+      for (let k = 0; k < shape.recentMessages; k++) {
+        const ts = shape.recentMessages === 1 ? shape.currentAt : shape.to + Math.floor((k * (shape.currentAt - shape.to)) / (shape.recentMessages - 1));
+        for (const device of fleet) messages.push(messageOf(device, ts));
+      }
+      return messages;
     },
     *backlog() {
       const fleet = fleetOf(shape);
