@@ -15,11 +15,16 @@
  * corrections cascade.
  *
  * Measured: how long until every 1m, 1h and 1d rollup of the backlog's series
- * in PostgreSQL equals SQL over their raw rows (from the backlog's first
- * publish; checked every BENCH_BACKLOG_CHECK_SECONDS, one comparison query per
- * resolution, the mismatching windows counted as progress; a 1h or 1d window
- * still open is expected to hold its closed finer windows only, see
- * rollup-mismatches.ts); late readings
+ * in PostgreSQL equals SQL over their raw rows, from the backlog's first
+ * publish. Progress is looked at every BENCH_BACKLOG_CHECK_SECONDS from cheap
+ * signals (stored readings, the rollup processor's late and correction
+ * counters, the corrector's consumer lag); SQL over the raw rows is heavy
+ * work for the PostgreSQL the live traffic shares (over a minute a look for
+ * a million readings, which slowed everything it measured), so it runs only
+ * once everything is stored and the corrector has caught up, over every
+ * BENCH_BACKLOG_SAMPLE_EVERY-th device (10), and over all of them once at the
+ * end (a 1h or 1d window still open is expected to hold its closed finer
+ * windows only, see rollup-mismatches.ts). Also: late readings
  * corrected per second; the live traffic's publish -> Redis latency during the
  * backlog (p99 limit 1 s) and its stored throughput, beside a baseline taken
  * before the backlog; CPU and peak memory of every process.
@@ -28,7 +33,7 @@
  * the two series), BENCH_BACKLOG_AGE (6h: the readings span the six hours
  * before now), BENCH_BACKLOG_RATE (backlog readings/s, 5000),
  * BENCH_BACKLOG_LIVE_RATE (5000), BENCH_BACKLOG_LIVE_DEVICES (1000),
- * BENCH_BACKLOG_BASELINE_SECONDS (20), BENCH_BACKLOG_CHECK_SECONDS (10),
+ * BENCH_BACKLOG_BASELINE_SECONDS (20), BENCH_BACKLOG_CHECK_SECONDS (5),
  * BENCH_BACKLOG_TIMEOUT (30m, from the backlog's start). The end-to-end bench
  * stores about 12,000 readings/s here at saturation: live plus backlog, 10,000,
  * stays below.
@@ -39,7 +44,9 @@ import { readConnectionSettings } from '../lib/config';
 import { parseDuration } from '../lib/duration';
 import { rootLogger } from '../lib/logger';
 import { metricSum, pipelineComponents, startPipeline, stopPipeline, type RunningProcess } from '../infra/local/pipeline';
-import { defaultResolutions } from '../schemas/topics';
+import { defaultResolutions, rollupsGroupIdPrefix, topicNames } from '../schemas/topics';
+import { createKafka } from '../lib/kafka';
+import { groupLag } from './lib/group-lag';
 import { runSimulation, type SimulationStats } from '../simulator';
 import { deviceAddress } from '../simulator/fleet';
 import { defaultMetrics, type MetricName } from '../simulator/metrics';
@@ -67,7 +74,9 @@ const parameters = {
   liveRate: Number(process.env.BENCH_BACKLOG_LIVE_RATE ?? 5000),
   liveDevices: Number(process.env.BENCH_BACKLOG_LIVE_DEVICES ?? 1000),
   baselineSeconds: Number(process.env.BENCH_BACKLOG_BASELINE_SECONDS ?? 20),
-  checkSeconds: Number(process.env.BENCH_BACKLOG_CHECK_SECONDS ?? 10),
+  checkSeconds: Number(process.env.BENCH_BACKLOG_CHECK_SECONDS ?? 5),
+  /** every n-th backlog device is compared while the backlog is corrected; all of them once at the end */
+  sampleEvery: Number(process.env.BENCH_BACKLOG_SAMPLE_EVERY ?? 10),
   timeoutMs: parseDuration(process.env.BENCH_BACKLOG_TIMEOUT ?? '30m'),
 };
 const backlogMetrics: MetricName[] = ['temperature', 'energy_kwh'];
@@ -76,12 +85,17 @@ const p99LimitMs = 1000;
 /** One look at the backlog's progress, seconds from its first publish. */
 interface Check {
   atSeconds: number;
-  /** how long the three comparison queries took */
-  querySeconds: number;
   backlogPublished: number;
   backlogStored: number;
-  liveStored: number;
-  comparisons: RollupComparison[];
+  /** since the backlog began: late inputs per stage, corrections emitted per resolution */
+  late: Record<string, number>;
+  corrections: Record<string, number>;
+  /** invalidations the corrector has not committed yet */
+  correctorLag: number;
+  oldestUncorrectedSeconds: number;
+  /** the sample's comparison with SQL over its raw rows, when the corrector had caught up */
+  comparisons?: RollupComparison[];
+  compareSeconds?: number;
 }
 
 function liveSeriesPaths(prefix: string, devices: number): string[] {
@@ -171,6 +185,10 @@ interface BacklogMeasurement {
   /** late inputs per stage, and corrections emitted per resolution, during the backlog */
   late: Record<string, number>;
   corrections: Record<string, number>;
+  /** every backlog series compared at the end */
+  final: { comparisons: RollupComparison[]; seconds: number };
+  samplePaths: number;
+  lost: number;
   costs: Record<string, ComponentCost>;
 }
 
@@ -207,6 +225,11 @@ async function measureBacklog({ processes, pool, rollupsPort, livePaths, message
   const countersBefore = await correctionCounters(rollupsPort);
   const backlogStart = Date.now();
   const liveAtStart = await storedReadingsOf(pool, livePaths);
+  const samplePaths = plan.paths.filter((_, i) => Math.floor(i / backlogMetrics.length) % parameters.sampleEvery === 0);
+  const invalidationsTopic = topicNames.rollupInvalidations();
+  const correctorGroup = `${rollupsGroupIdPrefix}-corrections`;
+  const admin = createKafka({ brokers: settings.kafkaBrokers, clientId: 'bench-late-backlog', logger: rootLogger.child({}, { level: 'warn' }) }).admin();
+  await admin.connect();
   log(`backlog: ${plan.readings} readings (${parameters.backlogDevices} devices x ${messagesPerDevice} messages x ${backlogMetrics.length} series, from ${parameters.backlogAgeMs / 3_600_000} h to ${parameters.recentMs / 3_600_000} h before now) at ${parameters.backlogRate} readings/s`);
   let backlogPublished = 0;
   let publishedStats: PacedPublishStats | undefined;
@@ -228,40 +251,63 @@ async function measureBacklog({ processes, pool, rollupsPort, livePaths, message
   const checks: Check[] = [];
   const exactAt: Record<string, number | null> = Object.fromEntries(defaultResolutions.map((r) => [r, null]));
   const seconds = (t: number) => (t - backlogStart) / 1000;
+  const expectedStored = plan.readings + sent.messages * backlogMetrics.length;
+  let storedGrewAt = Date.now();
+  let lastStored = 0;
   for (;;) {
     if (publishFailed) throw publishFailed;
     const checkStart = Date.now();
     const backlogStored = await storedReadingsOf(pool, plan.paths);
-    const liveStored = await storedReadingsOf(pool, livePaths);
-    const allStored = publishedStats !== undefined && backlogStored >= plan.readings;
-    const comparisons: RollupComparison[] = [];
-    for (const [i, resolution] of defaultResolutions.entries()) {
-      const queryStart = Date.now();
-      const comparison = await compareRollups(pool, resolution, defaultResolutions[i - 1], plan.paths);
-      comparisons.push(comparison);
-      // exact once the whole backlog is stored and the rollups agree with it at this resolution and every finer one (a
-      // coarser window expects its finer windows' finals only, so with none final yet it agrees trivially); the state
-      // the query saw is from its start
-      const cascadeExact = allStored && comparisons.every((c) => c.mismatching === 0);
-      if (cascadeExact && exactAt[resolution] === null) exactAt[resolution] = queryStart;
+    if (backlogStored !== lastStored) [lastStored, storedGrewAt] = [backlogStored, checkStart];
+    const counters = await correctionCounters(rollupsPort);
+    const correctorLag = await groupLag(admin, correctorGroup, [invalidationsTopic]);
+    const oldestUncorrectedSeconds = await metricSum(rollupsPort, 'rollups_oldest_uncorrected_seconds');
+    // everything that will be stored is: all of it, or nothing more for 30 s after the last publish (readings lost on the way)
+    const allStored = publishedStats !== undefined && (backlogStored >= expectedStored || checkStart - Math.max(storedGrewAt, publishedStats.finishedAt) > 30_000);
+    const check: Check = {
+      atSeconds: seconds(checkStart),
+      backlogPublished: backlogPublished * backlogMetrics.length,
+      backlogStored,
+      corrections: difference(counters.corrections, countersBefore.corrections),
+      late: difference(counters.late, countersBefore.late),
+      correctorLag,
+      oldestUncorrectedSeconds,
+    };
+    // the comparison reads every raw reading of the sample's series: only once the corrector has caught up, when it can hold
+    if (allStored && correctorLag === 0) {
+      const compareStart = Date.now();
+      check.comparisons = [];
+      for (const [i, resolution] of defaultResolutions.entries()) {
+        check.comparisons.push(await compareRollups(pool, resolution, defaultResolutions[i - 1], samplePaths));
+        // exact at a resolution when it and every finer one are (a coarser window expects its finer windows' finals only)
+        if (check.comparisons.every((c) => c.mismatching === 0) && exactAt[resolution] === null) exactAt[resolution] = compareStart;
+      }
+      check.compareSeconds = (Date.now() - compareStart) / 1000;
     }
-    const check = { atSeconds: seconds(checkStart), querySeconds: (Date.now() - checkStart) / 1000, backlogPublished: backlogPublished * backlogMetrics.length, backlogStored, liveStored, comparisons };
     checks.push(check);
-    log(`  ${check.backlogPublished} published, ${backlogStored} stored; mismatching windows ${comparisons.map((c) => `${c.resolution} ${c.mismatching}/${c.windows}`).join(', ')}; corrected rows ${comparisons.map((c) => c.corrected).join('/')} (checked in ${check.querySeconds.toFixed(1)} s)`);
+    log(
+      `  ${check.backlogPublished} published, ${backlogStored} of ${expectedStored} stored; late ${check.late['1m']}/${check.late['1h']}/${check.late['1d']}, corrections ${defaultResolutions.map((r) => `${r} ${check.corrections[r]}`).join(', ')}; corrector ${correctorLag} behind, oldest ${oldestUncorrectedSeconds.toFixed(0)} s` +
+        (check.comparisons ? `; sample mismatching ${check.comparisons.map((c) => `${c.resolution} ${c.mismatching}/${c.windows}`).join(', ')} (compared in ${check.compareSeconds!.toFixed(1)} s)` : ''),
+    );
     if (Object.values(exactAt).every((t) => t !== null)) break;
     if (Date.now() - backlogStart > parameters.timeoutMs) {
       log(`  not exact within ${parameters.timeoutMs / 60_000} min: giving up`);
       break;
     }
-    // at least as long as the check took: over a million readings it is heavy work for PostgreSQL, which the live traffic shares
-    const took = Date.now() - checkStart;
-    await new Promise((resolve) => setTimeout(resolve, Math.max(parameters.checkSeconds * 1000 - took, took)));
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, parameters.checkSeconds * 1000 - (Date.now() - checkStart))));
   }
   const end = Date.now();
   await backlogRun;
+  await admin.disconnect();
   const liveAtEnd = await storedReadingsOf(pool, livePaths);
   const countersAfter = await correctionCounters(rollupsPort);
   const costs = await meter.stop();
+  log(`comparing all ${plan.paths.length} backlog series with SQL over their raw rows`);
+  const finalStart = Date.now();
+  const finalComparisons: RollupComparison[] = [];
+  for (const [i, resolution] of defaultResolutions.entries()) finalComparisons.push(await compareRollups(pool, resolution, defaultResolutions[i - 1], plan.paths));
+  const final = { comparisons: finalComparisons, seconds: (Date.now() - finalStart) / 1000 };
+  log(`  mismatching windows ${finalComparisons.map((c) => `${c.resolution} ${c.mismatching}/${c.windows}`).join(', ')} (compared in ${final.seconds.toFixed(1)} s)`);
   const exact = Object.values(exactAt).every((t) => t !== null) ? Math.max(...Object.values(exactAt).map(Number)) : null;
   return {
     plan: { readings: plan.readings, messages: plan.messages, series: plan.paths.length },
@@ -276,6 +322,9 @@ async function measureBacklog({ processes, pool, rollupsPort, livePaths, message
     liveThroughputDuring: (liveAtEnd - liveAtStart) / ((end - backlogStart) / 1000),
     late: difference(countersAfter.late, countersBefore.late),
     corrections: difference(countersAfter.corrections, countersBefore.corrections),
+    final,
+    samplePaths: samplePaths.length,
+    lost: expectedStored - lastStored,
     costs: componentCosts(costs, plan.readings),
   };
 }
@@ -293,8 +342,15 @@ async function report(m: BacklogMeasurement, live: LatencySamples, liveStats: Si
   const summary = {
     backlogReadings: m.plan.readings,
     backlogPublishSeconds: publishSeconds,
-    /** from the backlog's first publish until every 1m, 1h and 1d rollup of its series equals SQL over its raw rows */
+    /** from the backlog's first publish until every 1m, 1h and 1d rollup of the sample's series equals SQL over its raw rows */
     secondsUntilExact: exactSeconds,
+    sampleSeries: m.samplePaths,
+    /** every backlog series compared at the end: windows whose rollup differs from SQL over the raw rows */
+    finalMismatching: Object.fromEntries(m.final.comparisons.map((c) => [c.resolution, c.mismatching])),
+    finalWindows: Object.fromEntries(m.final.comparisons.map((c) => [c.resolution, c.windows])),
+    allExactAtEnd: m.final.comparisons.every((c) => c.mismatching === 0),
+    /** readings published but never stored (lost on the way, e.g. by a broker's queue limit) */
+    lostReadings: m.lost,
     secondsUntilExactByResolution: Object.fromEntries(Object.entries(m.exactAt).map(([r, t]) => [r, t === null ? null : (t - m.backlogStart) / 1000])),
     lateReadings,
     lateReadingsCorrectedPerSecond: exactSeconds ? lateReadings / exactSeconds : null,
@@ -314,10 +370,11 @@ async function report(m: BacklogMeasurement, live: LatencySamples, liveStats: Si
     lineChartSvg({
       title: `fleetstream: a ${m.plan.readings.toLocaleString('en')}-reading backlog, ${parameters.backlogAgeMs / 3_600_000} h old, under ${parameters.liveRate} live readings/s (2 cores)`,
       xLabel: "seconds from the backlog's first publish",
-      yLabel: 'windows not yet exact',
+      yLabel: 'backlog readings stored, corrections emitted',
       rightLabel: 'live publish -> Redis p99 per second (ms)',
       series: [
-        ...defaultResolutions.map((resolution) => ({ name: `${resolution} windows not exact`, points: m.checks.map((c) => ({ x: c.atSeconds, y: c.comparisons.find((x) => x.resolution === resolution)!.mismatching })) })),
+        { name: 'backlog readings stored', points: m.checks.map((c) => ({ x: c.atSeconds, y: c.backlogStored })) },
+        ...defaultResolutions.map((resolution) => ({ name: `${resolution} corrections emitted`, points: m.checks.map((c) => ({ x: c.atSeconds, y: c.corrections[resolution] ?? 0 })) })),
         { name: 'live p99 (ms)', axis: 'right' as const, points: p99 },
         { name: '1 s limit', axis: 'right' as const, dashed: true, points: p99.length > 0 ? [{ x: p99[0]!.x, y: p99LimitMs }, { x: p99[p99.length - 1]!.x, y: p99LimitMs }] : [] },
       ],
@@ -333,7 +390,8 @@ async function report(m: BacklogMeasurement, live: LatencySamples, liveStats: Si
 
   const f = (n: number | null | undefined, digits = 0) => (n === null || n === undefined || Number.isNaN(n) ? 'n/a' : n.toFixed(digits));
   console.log(`\nbacklog: ${m.plan.readings} readings of ${m.plan.series} series, published in ${f(publishSeconds, 1)} s (${f(m.plan.readings / publishSeconds)} readings/s)`);
-  console.log(`every rollup exact after ${f(exactSeconds, 1)} s (1m ${f(summary.secondsUntilExactByResolution['1m'], 1)}, 1h ${f(summary.secondsUntilExactByResolution['1h'], 1)}, 1d ${f(summary.secondsUntilExactByResolution['1d'], 1)}; checked every ${parameters.checkSeconds} s)`);
+  console.log(`every rollup exact after ${f(exactSeconds, 1)} s (1m ${f(summary.secondsUntilExactByResolution['1m'], 1)}, 1h ${f(summary.secondsUntilExactByResolution['1h'], 1)}, 1d ${f(summary.secondsUntilExactByResolution['1d'], 1)}; ${m.samplePaths} sample series compared once the corrector had caught up)`);
+  console.log(`all ${m.plan.series} backlog series at the end: mismatching windows ${m.final.comparisons.map((c) => `${c.resolution} ${c.mismatching}/${c.windows}`).join(', ')}: ${summary.allExactAtEnd ? 'EXACT' : 'NOT EXACT'}; ${m.lost} readings never stored`);
   console.log(`late readings: ${lateReadings} (1h stage ${m.late['1h'] ?? 0}, 1d ${m.late['1d'] ?? 0}), ${f(summary.lateReadingsCorrectedPerSecond)} corrected/s; corrections emitted ${Object.entries(m.corrections).map(([r, n]) => `${r} ${n}`).join(', ')} (${f(summary.correctionsPerSecond)}/s)`);
   console.log(`live latency during the backlog: p50 ${f(latencyDuring.p50)} ms, p99 ${f(latencyDuring.p99)} ms, p99.9 ${f(latencyDuring.p999)} ms, max ${f(latencyDuring.max)} ms (${latencyDuring.n} samples): ${summary.liveP99WithinLimit ? 'PASS' : 'FAIL'} against the ${p99LimitMs} ms p99 limit; before it p50 ${f(latencyBefore.p50)}, p99 ${f(latencyBefore.p99)} ms`);
   console.log(`live stored throughput: ${f(m.liveThroughputDuring)} readings/s during the backlog, ${f(m.baselineLiveThroughput)} before it (offered ${parameters.liveRate})`);
