@@ -19,7 +19,8 @@ function received(client: MqttClient): string[] {
 /** The reason code of a QoS 1 publish: 0 accepted, 135 not authorised. */
 async function publishReason(client: MqttClient, topic: string): Promise<number> {
   try {
-    return (await client.publishAsync(topic, 'x', { qos: 1 }))?.reasonCode ?? 0;
+    const ack = (await client.publishAsync(topic, 'x', { qos: 1 })) as { reasonCode?: number } | undefined;
+    return ack?.reasonCode ?? 0;
   } catch (error) {
     return (error as { code?: number }).code ?? -1;
   }
