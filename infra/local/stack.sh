@@ -34,8 +34,9 @@ REDIS_PORT=${REDIS_PORT:-6379}
 MQTT_PORT=${MQTT_PORT:-1884}
 MQTT_TLS_PORT=${MQTT_TLS_PORT:-8884}
 MQTT_CERT_PORT=${MQTT_CERT_PORT:-8885}
-# 256 KB: a reading is a few hundred bytes, a backlog batch a few hundred readings
-MQTT_MAX_PACKET_SIZE=${MQTT_MAX_PACKET_SIZE:-262144}
+# 1 MiB: a reading is a few hundred bytes; just above the 900 KB the connector dead-letters
+# a payload cut to (lib/kafka.ts maxRecordBatchBytes), so that path stays reachable
+MQTT_MAX_PACKET_SIZE=${MQTT_MAX_PACKET_SIZE:-1048576}
 WAIT_SECONDS=${WAIT_SECONDS:-90}
 
 say() { printf '%s\n' "$*" >&2; }
