@@ -1,4 +1,5 @@
 import { connectionSettingsSchema, describeOptions, runtimeOptionsSchema, type OptionDoc } from '../lib/config';
+import { registryOptionsSchema } from '../registry/options';
 import { components, type ComponentEntry } from './components';
 
 /** Every variable a component reads: its own options, the connection variables it takes, OPS_PORT and LOG_LEVEL. */
@@ -22,8 +23,12 @@ export function configurationMarkdown(): string {
     const own = describeOptions(entry.options, entry.envPrefix).filter((d) => d.env.startsWith(entry.envPrefix));
     lines.push('', `### ${entry.name} (\`${entry.envPrefix}*\`, ops port ${entry.opsPort})`, '', ...tableOf(own));
   }
+  const registry = describeOptions(registryOptionsSchema, '').filter((d) => !connectionVariable.has(d.env));
+  lines.push('', '### devices and tokens commands (`fleetstream devices`, `fleetstream tokens`, with `DATABASE_URL`)', '', ...tableOf(registry));
   return lines.join('\n') + '\n';
 }
+
+const connectionVariable = new Set(describeOptions(connectionSettingsSchema, '').map((d) => d.env));
 
 /** A component's own options as an env file, each at its default (commented out where it has none): what a ConfigMap holds. */
 export function envFile(entry: ComponentEntry): string {

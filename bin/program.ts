@@ -19,6 +19,7 @@ import { applySubjects, applyTopics, describeChange } from '../schemas/topics-ap
 import { componentNamed, components, type ComponentEntry } from './components';
 import { componentVariables, configurationMarkdown, envFile } from './option-docs';
 import { addOptionFlags, flagValues } from './option-flags';
+import { addRegistryCommands } from './registry-commands';
 import { simulationOptionsSchema } from '../simulator/options';
 
 /** Validates the process's and the component's variables, then runs it. */
@@ -112,6 +113,8 @@ export function buildProgram(): Command {
     .command('migrate')
     .description('apply the PostgreSQL migrations and TimescaleDB policies of the timescale-sink (TIMESCALE_SINK_* variables), then exit')
     .action(migrateDatabase);
+
+  addRegistryCommands(program);
 
   program
     .command('options')

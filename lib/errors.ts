@@ -12,6 +12,7 @@ export const errorCodes = {
   RECORD_UNWRITABLE: { retriable: false, summary: 'the store refuses a record for its data (a NUL byte in text, ...); the sinks dead-letter it as `unwritable`' },
   REDIS_UNAVAILABLE: { retriable: true, summary: 'Redis could not be reached' },
   MQTT_UNAVAILABLE: { retriable: true, summary: 'the MQTT broker could not be reached' },
+  BROKER_REJECTED: { retriable: false, summary: "the broker's dynamic security plugin refused a command (unknown client, a name taken, no admin rights): its answer is in the message" },
   DEPENDENCY_INCOMPATIBLE: { retriable: false, summary: 'an installed library lacks what fleetstream relies on: a version other than the one package.json pins' },
   STATE_RESTORE_TIMEOUT: { retriable: false, summary: 'a rollup stage did not read its window state back from its changelog within the restore timeout' },
   RECORD_UNDECODABLE: { retriable: false, summary: 'a Kafka record is not in the Confluent Avro wire format or its schema is unknown' },
@@ -27,6 +28,14 @@ export const errorCodes = {
   PATH_OUTSIDE_TENANT: { retriable: false, summary: 'a path or pattern lies outside the tenant of the API token' },
   SERIES_NOT_FOUND: { retriable: false, summary: 'no series, or no value yet, for the path' },
   ROUTE_NOT_FOUND: { retriable: false, summary: 'no such HTTP route' },
+  // the device registry (registry/): the CLI exits 1 with these, the admin API answers them as 4xx
+  NAME_INVALID: { retriable: false, summary: 'a tenant, site, device or metric name is not a single path segment and MQTT topic level (letters, digits, _ . : - ~ @)' },
+  REGISTRY_INPUT_INVALID: { retriable: false, summary: "a device's tags, location or parent, a token's role or a series setting is not valid; the message says which" },
+  DEVICE_NOT_FOUND: { retriable: false, summary: 'no such device in the registry' },
+  DEVICE_EXISTS: { retriable: false, summary: 'the registry already has a device of that name' },
+  DEVICE_REVOKED: { retriable: false, summary: 'the device is revoked for good: its credentials cannot be rotated (remove it and add it again)' },
+  TOKEN_NOT_FOUND: { retriable: false, summary: 'no such API token in the registry' },
+  SERIES_SETTING_NOT_FOUND: { retriable: false, summary: 'no kind or unit is set for the series path in the registry' },
 } as const;
 
 export type ErrorCode = keyof typeof errorCodes;

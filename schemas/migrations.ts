@@ -10,7 +10,7 @@
  * jest's CommonJS transform) cannot load it; a numbered list and a table is
  * all this needs.
  */
-import { measurementsTable, qualified, quoteIdent, rollupTable, seriesTable, tooOldReadingsTable } from './tables';
+import { measurementsTable, qualified, quoteIdent, registryTableNames, rollupTable, seriesTable, tooOldReadingsTable } from './tables';
 
 /** TimescaleDB chunk, compression and retention settings, as PostgreSQL interval literals (`7 days`); null: no such policy. */
 export interface TimescalePolicies {
@@ -106,7 +106,66 @@ export function migrations(context: MigrationContext): Migration[] {
     id: '0005_too_old_readings',
     statements: [`create table if not exists ${qualified(schema, tooOldReadingsTable)} (path text not null, time timestamptz not null, primary key (path, time))`],
   });
+  list.push({ id: '0006_registry', statements: registryStatements(schema) });
   return list;
+}
+
+// the rule of schemas/series-path.ts segmentProblem as it stood when this migration was written
+const segmentCheck = `~ '^[A-Za-z0-9_.:~@-]{1,128}$'`;
+
+/**
+ * The device registry (registry/ reads and writes it). Every write takes the
+ * next `registry_revision` first, in its transaction, and stamps the rows it
+ * changes with it: pollers compare one number, and the row lock orders the
+ * writers. A device's location is coordinates (WGS 84 degrees, altitude in
+ * metres), a free-text description, or both.
+ */
+function registryStatements(schema: string): string[] {
+  const t = registryTableNames(schema);
+  const stamps = 'created_at timestamptz not null default now(), updated_at timestamptz not null default now(), revision bigint not null';
+  return [
+    `create table if not exists ${t.revision} (singleton boolean primary key default true check (singleton), revision bigint not null)`,
+    `insert into ${t.revision} (singleton, revision) values (true, 0) on conflict do nothing`,
+    `create table if not exists ${t.tenants} (name text primary key check (name ${segmentCheck}), ${stamps})`,
+    `create table if not exists ${t.sites} (
+      tenant text not null references ${t.tenants} (name) on delete cascade, name text not null check (name ${segmentCheck}), ${stamps},
+      primary key (tenant, name))`,
+    `create table if not exists ${t.devices} (
+      tenant text not null, site text not null, name text not null check (name ${segmentCheck}),
+      tags jsonb not null default '{}' check (jsonb_typeof(tags) = 'object'),
+      latitude double precision check (latitude between -90 and 90), longitude double precision check (longitude between -180 and 180),
+      altitude double precision, location_text text,
+      parent_site text, parent_name text,
+      state text not null default 'active' check (state in ('active', 'disabled', 'revoked')),
+      ${stamps},
+      primary key (tenant, site, name),
+      foreign key (tenant, site) references ${t.sites} (tenant, name) on delete cascade,
+      foreign key (tenant, parent_site, parent_name) references ${t.devices} (tenant, site, name),
+      check ((latitude is null) = (longitude is null)), check (altitude is null or latitude is not null),
+      check ((parent_site is null) = (parent_name is null)), check (parent_site is distinct from site or parent_name is distinct from name))`,
+    `create index if not exists devices_parent_idx on ${t.devices} (tenant, parent_site, parent_name) where parent_name is not null`,
+    // one row per password a device was given; the one not revoked is the device's password
+    `create table if not exists ${t.deviceCredentials} (
+      id bigint generated always as identity primary key,
+      tenant text not null, site text not null, device text not null, username text not null,
+      password_hash text not null, broker_password_hash text not null,
+      created_at timestamptz not null default now(), revoked_at timestamptz,
+      foreign key (tenant, site, device) references ${t.devices} (tenant, site, name) on delete cascade)`,
+    `create unique index if not exists device_credentials_username_idx on ${t.deviceCredentials} (username) where revoked_at is null`,
+    `create index if not exists device_credentials_device_idx on ${t.deviceCredentials} (tenant, site, device)`,
+    // tenant null: a platform admin's token
+    `create table if not exists ${t.apiTokens} (
+      id text primary key, secret_sha256 bytea not null,
+      tenant text references ${t.tenants} (name) on delete cascade, role text not null check (role in ('read', 'admin')),
+      description text, created_at timestamptz not null default now(), last_used_at timestamptz, revoked_at timestamptz, revision bigint not null,
+      check (tenant is not null or role = 'admin'))`,
+    `create index if not exists api_tokens_tenant_idx on ${t.apiTokens} (tenant)`,
+    `create table if not exists ${t.seriesSettings} (
+      path text primary key, tenant text not null, site text not null, device text not null, metric text not null,
+      kind text not null check (kind in ('energy', 'additive', 'non_additive')), unit text,
+      updated_at timestamptz not null default now(), revision bigint not null)`,
+    `create index if not exists series_settings_device_idx on ${t.seriesSettings} (tenant, site, device)`,
+  ];
 }
 
 /**

@@ -13,6 +13,10 @@
  *   them is incomplete.
  *
  * Times are timestamptz; `delta` is null for series that are not energy.
+ *
+ * The device registry (registry/ reads and writes it) lives in the same schema:
+ * `tenants`, `sites`, `devices`, `device_credentials`, `api_tokens`,
+ * `series_settings`, and `registry_revision`, one row counting every change.
  */
 import { parseResolution } from './resolution';
 
@@ -27,6 +31,24 @@ export const columns = {
 export const seriesTable = 'series';
 export const measurementsTable = 'measurements';
 export const tooOldReadingsTable = 'too_old_readings';
+
+/** The registry's tables (schemas/migrations.ts `0006_registry` has their columns). */
+export const registryTables = {
+  tenants: 'tenants',
+  sites: 'sites',
+  devices: 'devices',
+  deviceCredentials: 'device_credentials',
+  apiTokens: 'api_tokens',
+  seriesSettings: 'series_settings',
+  revision: 'registry_revision',
+} as const;
+
+export type RegistryTables = { readonly [K in keyof typeof registryTables]: string };
+
+/** The registry's tables in one schema, quoted and qualified, ready for SQL text. */
+export function registryTableNames(schema: string): RegistryTables {
+  return Object.fromEntries(Object.entries(registryTables).map(([key, table]) => [key, qualified(schema, table)])) as unknown as RegistryTables;
+}
 
 /** The table of one resolution's rollups; the resolution is validated, so the name cannot inject SQL. */
 export function rollupTable(resolution: string): string {

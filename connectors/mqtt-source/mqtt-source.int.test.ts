@@ -76,7 +76,8 @@ describe('mqtt-source', () => {
     const measurements = await TopicReader.start<Decoded>(fixture.options.measurementsTopic!);
     const device = await devicePublisher();
     const topic = fixture.deviceTopic('acme', 'plant1', 'meter7');
-    const huge = Buffer.alloc(2 * 1024 * 1024, 'x');
+    // over the 900 KB cut, under the stack broker's max_packet_size (1 MiB), which would drop the connection instead
+    const huge = Buffer.alloc(1_000_000, 'x');
     await device.publishAsync(topic, huge, { qos: 1 });
     await device.publishAsync(topic, JSON.stringify({ metric: 'still_serving', value: 1 }), { qos: 1 });
 

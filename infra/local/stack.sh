@@ -5,11 +5,12 @@
 #   infra/local/stack.sh up             start what is not running yet (twice is harmless)
 #   infra/local/stack.sh down           stop what `up` started, and nothing else
 #   infra/local/stack.sh status         what runs, and who started it
+#   infra/local/stack.sh env            the broker's settings as shell exports (after up)
 #   infra/local/stack.sh restart-redis  for fault tests: stop Redis, bring it back as it was
 #
-# PostgreSQL, Redis and Mosquitto are reused when something already answers on
-# their port, started when installed but stopped, and installed with apt-get when
-# missing. Whatever this script starts is recorded in .local/started/, which is
+# PostgreSQL and Redis are reused when something already answers on their port,
+# started when installed but stopped, and installed with apt-get when missing;
+# Mosquitto is always the stack's own (ports MQTT_PORT, MQTT_TLS_PORT, MQTT_CERT_PORT). Whatever this script starts is recorded in .local/started/, which is
 # all `down` stops. A Redis found running is the machine's: its configuration is
 # kept in .local/found/, so a fault test's restart brings it back as it was (not
 # as one of this stack's), and `down` leaves it running. STACK_STATE_DIR moves
@@ -30,7 +31,12 @@ PGPORT=${PGPORT:-5432}
 PGDATABASE=${PGDATABASE:-fleetstream}
 PGUSER=${PGUSER:-postgres}
 REDIS_PORT=${REDIS_PORT:-6379}
-MQTT_PORT=${MQTT_PORT:-1883}
+MQTT_PORT=${MQTT_PORT:-1884}
+MQTT_TLS_PORT=${MQTT_TLS_PORT:-8884}
+MQTT_CERT_PORT=${MQTT_CERT_PORT:-8885}
+# 1 MiB: a reading is a few hundred bytes; just above the 900 KB the connector dead-letters
+# a payload cut to (lib/kafka.ts maxRecordBatchBytes), so that path stays reachable
+MQTT_MAX_PACKET_SIZE=${MQTT_MAX_PACKET_SIZE:-1048576}
 WAIT_SECONDS=${WAIT_SECONDS:-90}
 
 say() { printf '%s\n' "$*" >&2; }
@@ -234,16 +240,123 @@ redis_up() {
 }
 
 # ---------------------------------------------------------------- Mosquitto
+# The stack's own broker (the machine's, on 1883, is never touched): passwords and
+# per-device ACLs through the dynamic security plugin, TLS on MQTT_TLS_PORT, client
+# certificates as credentials on MQTT_CERT_PORT. On first start it generates a local
+# CA, the server certificate and the accounts' passwords into .local/mosquitto (keys
+# and passwords mode 600); `stack.sh env` prints how to reach it.
 mosquitto_dir="$state/mosquitto"
+mosquitto_tls="$mosquitto_dir/tls"
+mosquitto_credentials="$mosquitto_dir/credentials.env"
+
+mosquitto_plugin() {
+  local path
+  for path in /usr/lib/*/mosquitto_dynamic_security.so /usr/lib/mosquitto_dynamic_security.so; do
+    [ -f "$path" ] && { printf '%s' "$path"; return; }
+  done
+  fail "Mosquitto's dynamic security plugin (mosquitto_dynamic_security.so) is not installed: install Mosquitto 2.0 or newer (apt-get install mosquitto), then run make up again"
+}
+
+# A local CA and a server certificate for 127.0.0.1 and localhost, made once.
+mosquitto_tls_files() {
+  [ -f "$mosquitto_tls/server.crt" ] && return
+  say "  mosquitto: making a local CA and a server certificate (once) in $mosquitto_tls"
+  mkdir -p "$mosquitto_tls"
+  (
+    umask 077
+    cd "$mosquitto_tls"
+    openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj "/CN=fleetstream local CA" \
+      -keyout ca.key -out ca.crt -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign 2>/dev/null
+    openssl req -newkey rsa:2048 -nodes -subj "/CN=localhost" -keyout server.key -out server.csr 2>/dev/null
+    printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n' > server.ext
+    openssl x509 -req -in server.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 3650 -extfile server.ext -out server.crt 2>/dev/null
+    rm -f server.csr server.ext
+    chmod 644 ca.crt server.crt
+  ) || fail "openssl could not make the broker's certificates in $mosquitto_tls"
+}
+
+# The accounts' passwords, generated once (URL-safe: MQTT_URL carries one).
+mosquitto_password() { openssl rand -base64 24 | tr '+/' '-_'; }
+
+mosquitto_credentials_file() {
+  [ -f "$mosquitto_credentials" ] && return
+  (
+    printf 'MQTT_ADMIN_USERNAME=fleetstream-admin\nMQTT_ADMIN_PASSWORD=%s\n' "$(mosquitto_password)"
+    printf 'MQTT_USERNAME=fleetstream-mqtt-source\nMQTT_PASSWORD=%s\n' "$(mosquitto_password)"
+    printf 'MQTT_DEV_USERNAME=fleetstream-dev\nMQTT_DEV_PASSWORD=%s\n' "$(mosquitto_password)"
+  ) | (umask 077; cat > "$mosquitto_credentials.new") && mv "$mosquitto_credentials.new" "$mosquitto_credentials"
+}
+
+# One message of dynamic security commands, as the admin; fails on any error in the answer.
+mosquitto_control() {
+  local answer
+  # shellcheck disable=SC1090
+  answer=$(source "$mosquitto_credentials" && mosquitto_rr -h 127.0.0.1 -p "$MQTT_PORT" -V 5 -q 1 -W 20 \
+    -u "$MQTT_ADMIN_USERNAME" -P "$MQTT_ADMIN_PASSWORD" \
+    -t '$CONTROL/dynamic-security/v1' -e '$CONTROL/dynamic-security/v1/response' -m "$1") \
+    || fail "the broker did not answer a dynamic security command (log: $mosquitto_dir/mosquitto.log)"
+  case "$answer" in *'"error"'*) fail "the broker refused a dynamic security command: $answer" ;; esac
+}
+
+# The platform's accounts, once: the connector's (its shared subscription to the
+# uplinks), and fleetstream-dev, every right on every topic, for the clients that do
+# not provision devices yet (MQTT_URL carries it). Devices are granted by broker/.
+mosquitto_accounts() {
+  [ -f "$mosquitto_dir/accounts.done" ] && return
+  # shellcheck disable=SC1090
+  source "$mosquitto_credentials"
+  mosquitto_control '{"commands":[
+    {"command":"setDefaultACLAccess","acls":[{"acltype":"publishClientSend","allow":false},{"acltype":"publishClientReceive","allow":false},{"acltype":"subscribe","allow":false},{"acltype":"unsubscribe","allow":true}]},
+    {"command":"createRole","rolename":"service:mqtt-source","acls":[
+      {"acltype":"subscribePattern","topic":"$share/+/fleet/+/+/+/up","allow":true},
+      {"acltype":"subscribePattern","topic":"fleet/+/+/+/up","allow":true},
+      {"acltype":"publishClientReceive","topic":"fleet/+/+/+/up","allow":true}]},
+    {"command":"createClient","username":"'"$MQTT_USERNAME"'","password":"'"$MQTT_PASSWORD"'","roles":[{"rolename":"service:mqtt-source"}]},
+    {"command":"createRole","rolename":"service:dev","acls":[
+      {"acltype":"publishClientSend","topic":"#","allow":true},{"acltype":"publishClientReceive","topic":"#","allow":true},
+      {"acltype":"subscribePattern","topic":"#","allow":true},{"acltype":"subscribePattern","topic":"$share/#","allow":true},
+      {"acltype":"subscribePattern","topic":"$SYS/#","allow":true},{"acltype":"publishClientReceive","topic":"$SYS/#","allow":true}]},
+    {"command":"createClient","username":"'"$MQTT_DEV_USERNAME"'","password":"'"$MQTT_DEV_PASSWORD"'","roles":[{"rolename":"service:dev"}]}]}'
+  touch "$mosquitto_dir/accounts.done"
+  say "  mosquitto: created the accounts fleetstream-admin, fleetstream-mqtt-source and fleetstream-dev (passwords in $mosquitto_credentials)"
+}
 
 mosquitto_up() {
-  command -v mosquitto >/dev/null || apt_install mosquitto mosquitto mosquitto-clients
-  if port_open "$MQTT_PORT"; then say "  mosquitto (or another MQTT broker) already running on $MQTT_PORT (reused)"; return; fi
+  command -v mosquitto >/dev/null && command -v mosquitto_rr >/dev/null || apt_install mosquitto mosquitto mosquitto-clients
+  local pidfile="$mosquitto_dir/mosquitto.pid" port
+  if pid_alive "$pidfile"; then say "  mosquitto already running (pid $(cat "$pidfile"))"; mosquitto_accounts; return; fi
+  for port in "$MQTT_PORT" "$MQTT_TLS_PORT" "$MQTT_CERT_PORT"; do
+    port_open "$port" && fail "port $port (Mosquitto) is held by $(port_holder "$port"), which this stack did not start; stop it, or set MQTT_PORT, MQTT_TLS_PORT and MQTT_CERT_PORT to free ports"
+  done
+  local plugin; plugin=$(mosquitto_plugin)
   mkdir -p "$mosquitto_dir"
-  sed -e "s#@MQTT_PORT@#$MQTT_PORT#g" -e "s#@DIR@#$mosquitto_dir#g" -e "s#@USER@#$(id -un)#g" "$here/mosquitto.conf" > "$mosquitto_dir/mosquitto.conf"
+  mosquitto_tls_files
+  mosquitto_credentials_file
+  if [ ! -f "$mosquitto_dir/dynamic-security.json" ]; then
+    # shellcheck disable=SC1090
+    (source "$mosquitto_credentials" && umask 077 && mosquitto_ctrl dynsec init "$mosquitto_dir/dynamic-security.json" "$MQTT_ADMIN_USERNAME" "$MQTT_ADMIN_PASSWORD" >/dev/null) \
+      || fail "mosquitto_ctrl could not initialise $mosquitto_dir/dynamic-security.json"
+  fi
+  sed -e "s#@MQTT_PORT@#$MQTT_PORT#g" -e "s#@MQTT_TLS_PORT@#$MQTT_TLS_PORT#g" -e "s#@MQTT_CERT_PORT@#$MQTT_CERT_PORT#g" \
+      -e "s#@MQTT_MAX_PACKET_SIZE@#$MQTT_MAX_PACKET_SIZE#g" -e "s#@DYNSEC_PLUGIN@#$plugin#g" -e "s#@TLS@#$mosquitto_tls#g" \
+      -e "s#@DIR@#$mosquitto_dir#g" -e "s#@USER@#$(id -un)#g" "$here/mosquitto.conf" > "$mosquitto_dir/mosquitto.conf"
   mosquitto -d -c "$mosquitto_dir/mosquitto.conf" || fail "mosquitto did not start (log: $mosquitto_dir/mosquitto.log)"
-  mark_started mosquitto "pidfile $mosquitto_dir/mosquitto.pid"
+  mark_started mosquitto "pidfile $pidfile"
   wait_for mosquitto "$WAIT_SECONDS" port_open "$MQTT_PORT" || fail "Mosquitto did not listen on port $MQTT_PORT (log: $mosquitto_dir/mosquitto.log)"
+  mosquitto_accounts
+}
+
+# The broker's settings as shell exports (`make env`); MQTT_URL carries fleetstream-dev
+# for the clients that take no credentials of their own yet, unless set already.
+mosquitto_env() {
+  [ -f "$mosquitto_credentials" ] || return 0
+  # shellcheck disable=SC1090
+  source "$mosquitto_credentials"
+  local name
+  printf 'export MQTT_URL=%s\n' "${MQTT_URL:-mqtt://$MQTT_DEV_USERNAME:$MQTT_DEV_PASSWORD@127.0.0.1:$MQTT_PORT}"
+  for name in MQTT_USERNAME MQTT_PASSWORD MQTT_ADMIN_USERNAME MQTT_ADMIN_PASSWORD; do printf 'export %s=%s\n' "$name" "${!name}"; done
+  printf 'export MQTT_TLS_URL=mqtts://127.0.0.1:%s\nexport MQTT_CERT_URL=mqtts://127.0.0.1:%s\n' "$MQTT_TLS_PORT" "$MQTT_CERT_PORT"
+  printf 'export MQTT_CA_FILE=%s\nexport MQTT_CA_KEY_FILE=%s\n' "$mosquitto_tls/ca.crt" "$mosquitto_tls/ca.key"
 }
 
 # ---------------------------------------------------------------- commands
@@ -274,7 +387,7 @@ up() {
   registry_up
   kafka_wait
   registry_wait
-  say "ready: kafka 127.0.0.1:$KAFKA_PORT, schema registry http://127.0.0.1:$SCHEMA_REGISTRY_PORT/apis/ccompat/v7, postgresql 127.0.0.1:$PGPORT/$PGDATABASE, redis 127.0.0.1:$REDIS_PORT, mqtt 127.0.0.1:$MQTT_PORT"
+  say "ready: kafka 127.0.0.1:$KAFKA_PORT, schema registry http://127.0.0.1:$SCHEMA_REGISTRY_PORT/apis/ccompat/v7, postgresql 127.0.0.1:$PGPORT/$PGDATABASE, redis 127.0.0.1:$REDIS_PORT, mqtt 127.0.0.1:$MQTT_PORT (tls $MQTT_TLS_PORT, client certificates $MQTT_CERT_PORT)"
 }
 
 down() {
@@ -330,7 +443,8 @@ case "${1:-}" in
   up) up ;;
   down) down ;;
   status) status ;;
+  env) mosquitto_env ;;
   stop-kafka) stop_kafka ;;
   restart-redis) restart_redis ;;
-  *) say "usage: $0 up|down|status|stop-kafka|restart-redis"; exit 2 ;;
+  *) say "usage: $0 up|down|status|env|stop-kafka|restart-redis"; exit 2 ;;
 esac

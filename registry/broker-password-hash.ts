@@ -1,0 +1,18 @@
+/**
+ * The device password as Mosquitto's password file holds it (what
+ * `mosquitto_passwd` writes since Mosquitto 2.0):
+ * `$7$<iterations>$<base64 salt>$<base64 PBKDF2-HMAC-SHA512>`, a 12-byte salt
+ * and a 64-byte hash. The registry keeps it beside its own scrypt hash because
+ * it never keeps the password: the broker sync can hand the broker only a hash
+ * the broker understands. Its dynamic security plugin stores the same three
+ * parts (`password`, `salt`, `iterations`).
+ */
+import { pbkdf2Sync, randomBytes } from 'node:crypto';
+
+/** mosquitto_passwd's default; device passwords are 192 random bits, so more iterations would only slow the broker's connect storm. */
+export const brokerHashIterations = 101;
+
+export function brokerPasswordHash(password: string, iterations = brokerHashIterations, salt: Buffer = randomBytes(12)): string {
+  const hash = pbkdf2Sync(password, salt, iterations, 64, 'sha512');
+  return `$7$${iterations}$${salt.toString('base64')}$${hash.toString('base64')}`;
+}
