@@ -274,7 +274,12 @@ async function measureBacklog({ processes, pool, rollupsPort, livePaths, message
       oldestUncorrectedSeconds,
     };
     // the comparison reads every raw reading of the sample's series: only once the corrector has caught up, when it can hold
-    if (allStored && correctorLag === 0) {
+    // caught up: nothing waiting, and nothing taken late or corrected since the last look (the consumer lag of a
+    // transactional topic never reaches 0: commit markers and aborted records hold offsets no consumer commits past)
+    const previous = checks[checks.length - 1];
+    const total = (counts: Record<string, number>) => Object.values(counts).reduce((a, b) => a + b, 0);
+    const settled = previous !== undefined && total(check.corrections) === total(previous.corrections) && total(check.late) === total(previous.late);
+    if (allStored && oldestUncorrectedSeconds === 0 && settled) {
       const compareStart = Date.now();
       check.comparisons = [];
       for (const [i, resolution] of defaultResolutions.entries()) {
