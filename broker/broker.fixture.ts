@@ -44,6 +44,9 @@ export interface TestBroker {
   rotate(username: string, password: string): Promise<void>;
   /** Writes the auth file without waiting for the broker (what a sync job does). */
   writeAccounts(): Promise<void>;
+  /** Writes exactly `entries` as the auth file (the connector's entry is `connectorEntry`), and waits until the broker has loaded it. */
+  load(entries: AuthFileEntry[]): Promise<void>;
+  connectorEntry: AuthFileEntry;
 }
 
 /** A local CA and a server certificate for 127.0.0.1 (EC keys: quick to make). */
@@ -108,11 +111,12 @@ export async function startTestBroker(): Promise<TestBroker> {
 
   const loads = async () => (await log()).match(loadedLine)?.length ?? 0;
   const writeAccounts = () => writeAuthFile(authFile, accounts.values());
-  const writeAndWait = async () => {
+  const load = async (entries: Iterable<AuthFileEntry>) => {
     const before = await loads();
-    await writeAccounts();
+    await writeAuthFile(authFile, entries);
     await eventually(async () => ((await loads()) > before ? true : undefined), 'the broker to load the auth file', 10_000);
   };
+  const writeAndWait = () => load(accounts.values());
   return {
     url: `mqtt://127.0.0.1:${ports[0]}`,
     tlsUrl: `mqtts://127.0.0.1:${ports[1]}`,
@@ -121,7 +125,9 @@ export async function startTestBroker(): Promise<TestBroker> {
     caKeyFile: tls.caKeyFile,
     authFile,
     connector,
+    connectorEntry: accounts.get(connector.username)!,
     writeAccounts,
+    load,
     grant: async (...devices) => {
       for (const { username, password } of devices) accounts.set(username, { username, passwordHash: brokerPasswordHash(password) });
       await writeAndWait();
