@@ -5,11 +5,10 @@
  * temporary directory, so a test that revokes or rotates touches no other
  * test's broker. Stopped (and its directory removed) after the file's tests.
  */
-import { spawn } from 'node:child_process';
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir, userInfo } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
@@ -18,7 +17,7 @@ import { eventually, freePort, onCleanup, uniqueName } from '../test/factories';
 import { accessRulesText, mqttSourceRules } from './access-rules';
 import type { AuthFileEntry } from './auth-file';
 import { writeAuthFile } from './auth-file-io';
-import { buildBrokerPlugin } from './broker-plugin';
+import { startPluginBroker } from './plugin-broker';
 
 const run = promisify(execFile);
 
@@ -42,8 +41,6 @@ export interface TestBroker {
   revoke(username: string): Promise<void>;
   /** Writes the auth file with a new hash for the account, and waits until the broker has loaded it. */
   rotate(username: string, password: string): Promise<void>;
-  /** Writes the auth file without waiting for the broker (what a sync job does). */
-  writeAccounts(): Promise<void>;
   /** Writes exactly `entries` as the auth file (the connector's entry is `connectorEntry`), and waits until the broker has loaded it. */
   load(entries: AuthFileEntry[]): Promise<void>;
   connectorEntry: AuthFileEntry;
@@ -60,28 +57,7 @@ async function makeCa(dir: string): Promise<{ caFile: string; caKeyFile: string;
   return { caFile, caKeyFile, certFile, keyFile };
 }
 
-function configuration(options: { dir: string; plugin: string; authFile: string; rulesFile: string; ports: [number, number, number]; tls: { caFile: string; certFile: string; keyFile: string } }): string {
-  const { dir, tls, ports } = options;
-  const tlsLines = [`cafile ${tls.caFile}`, `certfile ${tls.certFile}`, `keyfile ${tls.keyFile}`];
-  return [
-    `user ${userInfo().username}`,
-    `log_dest file ${join(dir, 'mosquitto.log')}`,
-    'log_type error', 'log_type warning', 'log_type notice', 'log_type information',
-    'allow_anonymous false',
-    `plugin ${options.plugin}`,
-    `plugin_opt_auth_file ${options.authFile}`,
-    `plugin_opt_rules_file ${options.rulesFile}`,
-    `listener ${ports[0]} 127.0.0.1`,
-    `listener ${ports[1]} 127.0.0.1`, ...tlsLines,
-    `listener ${ports[2]} 127.0.0.1`, ...tlsLines, 'require_certificate true', 'use_identity_as_username true',
-    '',
-  ].join('\n');
-}
-
-const loadedLine = /fleetstream-auth: loaded \d+ accounts/g;
-
 export async function startTestBroker(): Promise<TestBroker> {
-  const plugin = await buildBrokerPlugin();
   const dir = await mkdtemp(join(tmpdir(), 'fleetstream-broker-'));
   onCleanup(() => rm(dir, { recursive: true, force: true }));
   const tls = await makeCa(dir);
@@ -89,32 +65,16 @@ export async function startTestBroker(): Promise<TestBroker> {
   const accounts = new Map<string, AuthFileEntry>([[connector.username, { username: connector.username, passwordHash: brokerPasswordHash(connector.password) }]]);
   const authFile = join(dir, 'auth');
   const rulesFile = join(dir, 'access.rules');
-  const logFile = join(dir, 'mosquitto.log');
   await writeAuthFile(authFile, accounts.values());
   await writeFile(rulesFile, accessRulesText(mqttSourceRules(connector.username)));
   const ports: [number, number, number] = [await freePort(), await freePort(), await freePort()];
-  await writeFile(join(dir, 'mosquitto.conf'), configuration({ dir, plugin, authFile, rulesFile, ports, tls }));
+  const broker = await startPluginBroker({ dir, authFile, rulesFile, listeners: [{ port: ports[0] }, { port: ports[1], tls }, { port: ports[2], tls: { ...tls, clientCertificates: true } }] });
+  onCleanup(() => broker.stop());
 
-  const broker = spawn('mosquitto', ['-c', join(dir, 'mosquitto.conf')], { stdio: 'ignore' });
-  const exited = new Promise<number | null>((resolve) => broker.once('exit', resolve));
-  onCleanup(async () => {
-    if (broker.exitCode === null && broker.signalCode === null) {
-      broker.kill('SIGTERM');
-      await exited;
-    }
-  });
-  const log = () => readFile(logFile, 'utf8').catch(() => '');
-  await eventually(async () => {
-    if (broker.exitCode !== null) throw new Error(`mosquitto exited with ${broker.exitCode}: ${await log()}`);
-    return /mosquitto version \S+ running/.test(await log()) ? true : undefined;
-  }, 'the test broker to start', 10_000);
-
-  const loads = async () => (await log()).match(loadedLine)?.length ?? 0;
-  const writeAccounts = () => writeAuthFile(authFile, accounts.values());
   const load = async (entries: Iterable<AuthFileEntry>) => {
-    const before = await loads();
+    const before = await broker.authFileLoads();
     await writeAuthFile(authFile, entries);
-    await eventually(async () => ((await loads()) > before ? true : undefined), 'the broker to load the auth file', 10_000);
+    await eventually(async () => ((await broker.authFileLoads()) > before ? true : undefined), 'the broker to load the auth file', 10_000);
   };
   const writeAndWait = () => load(accounts.values());
   return {
@@ -126,7 +86,6 @@ export async function startTestBroker(): Promise<TestBroker> {
     authFile,
     connector,
     connectorEntry: accounts.get(connector.username)!,
-    writeAccounts,
     load,
     grant: async (...devices) => {
       for (const { username, password } of devices) accounts.set(username, { username, passwordHash: brokerPasswordHash(password) });
