@@ -21,6 +21,8 @@ export interface PluginBrokerOptions {
   authFile: string;
   rulesFile: string;
   listeners: BrokerListener[];
+  /** `anonymous`: no plugin and every client admitted, the reference a benchmark compares the plugin with (default `plugin`) */
+  access?: 'plugin' | 'anonymous';
 }
 
 export interface PluginBroker {
@@ -42,10 +44,9 @@ function configuration(plugin: string, options: PluginBrokerOptions): string {
     `user ${userInfo().username}`,
     `log_dest file ${join(options.dir, 'mosquitto.log')}`,
     ...['error', 'warning', 'notice', 'information'].map((type) => `log_type ${type}`),
-    'allow_anonymous false',
-    `plugin ${plugin}`,
-    `plugin_opt_auth_file ${options.authFile}`,
-    `plugin_opt_rules_file ${options.rulesFile}`,
+    ...(options.access === 'anonymous'
+      ? ['allow_anonymous true']
+      : ['allow_anonymous false', `plugin ${plugin}`, `plugin_opt_auth_file ${options.authFile}`, `plugin_opt_rules_file ${options.rulesFile}`]),
     ...options.listeners.flatMap(listener),
     '',
   ].join('\n');

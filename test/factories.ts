@@ -5,13 +5,14 @@
  * Importing this module registers one afterAll hook for the file.
  */
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:net';
 import type { Admin, Kafka } from 'kafkajs';
 import { Pool } from 'pg';
 import { readConnectionSettings, type ConnectionSettings } from '../lib/config';
 import { createKafka } from '../lib/kafka';
 import { componentLogger } from '../lib/logger';
 import { createTopicsAndWait } from '../lib/create-topics';
+
+export { freePort } from './free-port';
 
 type Cleanup = () => Promise<void>;
 const cleanups: Cleanup[] = [];
@@ -91,15 +92,6 @@ export async function freshDatabaseSchema(): Promise<{ pool: Pool; schema: strin
 /** A random Redis key prefix; its keys are deleted after the file's tests by the caller's client. */
 export function freshKeyPrefix(): string {
   return `${uniqueName('test')}:`;
-}
-
-/** A TCP port free on 127.0.0.1 just now, for a server the test starts (the kernel picks it: no fixed port tables). */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 /** Polls until `check` returns a value other than undefined, or fails after `timeoutMs`. */
