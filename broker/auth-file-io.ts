@@ -10,7 +10,11 @@ import { basename, dirname, join } from 'node:path';
 import { authFileText, parseAuthFile, type AuthFileEntry } from './auth-file';
 
 export async function writeAuthFile(path: string, entries: Iterable<AuthFileEntry>): Promise<void> {
-  const text = authFileText(entries);
+  await replaceAuthFile(path, authFileText(entries));
+}
+
+/** Puts `text` (authFileText's) in place of the file. */
+export async function replaceAuthFile(path: string, text: string): Promise<void> {
   const draft = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
   const file = await open(draft, 'wx', 0o600);
   try {
