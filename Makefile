@@ -55,6 +55,7 @@ lint: install ## eslint
 	npm run --silent lint
 
 test: up typecheck lint ## start the stack, type-check, lint, and run every test against the real servers
+	$(MAKE) -s -C broker/plugin check BUILD_DIR=$(CURDIR)/.local/broker-plugin
 	$(MQTT_ENV) && npx jest --ci --selectProjects unit integration
 	$(MQTT_ENV) && npx jest --ci --selectProjects faults --runInBand --passWithNoTests
 

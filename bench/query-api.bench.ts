@@ -11,7 +11,6 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { Redis } from 'ioredis';
@@ -23,6 +22,7 @@ import { resultsDirectory } from './lib/paths';
 import { writeResult } from './lib/results';
 import { latestKey } from '../schemas/redis-keys';
 import { generateReadings, type SeriesSpec } from '../test/generated-readings';
+import { freePort } from '../test/free-port';
 import { oracleRollups } from '../test/oracle-rollups';
 import { createTables, storeReadings, storeRollups } from '../test/table-fixtures';
 
@@ -30,16 +30,6 @@ const token = `bench-${randomBytes(16).toString('hex')}`;
 const path = '/bench/site1/meter1/kwh';
 const yearStart = Date.UTC(2023, 0, 1);
 const yearEnd = Date.UTC(2024, 0, 1);
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
 
 async function waitFor(url: string, child: ChildProcess, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;

@@ -1,43 +1,117 @@
-/** The stack's broker as the tests reach it: `make env`'s MQTT_* variables. */
+/**
+ * A Mosquitto of the test file's own, with the project's plugin built from
+ * broker/plugin, on free ports: plain MQTT, TLS, and TLS with client
+ * certificates, like the stack's broker. Its auth file and CA live in a
+ * temporary directory, so a test that revokes or rotates touches no other
+ * test's broker. Stopped (and its directory removed) after the file's tests.
+ */
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
-import { onCleanup, testSettings, uniqueName } from '../test/factories';
-import { openBrokerAccess, type BrokerAccess } from './broker-access';
+import { brokerPasswordHash } from '../registry/broker-password-hash';
+import { eventually, freePort, onCleanup, uniqueName } from '../test/factories';
+import { accessRulesText, mqttSourceRules } from './access-rules';
+import type { AuthFileEntry } from './auth-file';
+import { writeAuthFile } from './auth-file-io';
+import { startPluginBroker } from './plugin-broker';
 
-function required(name: string): string {
-  const value = process.env[name];
-  if (!value) throw new Error(`${name} is not set: the broker tests need the stack's Mosquitto (\`make up\`, then \`eval "$(make -s env)"\`)`);
-  return value;
+const run = promisify(execFile);
+
+export interface Account {
+  username: string;
+  password: string;
 }
 
-export const brokerSettings = () => {
-  const withCredentials = new URL(testSettings().mqttUrl);
-  withCredentials.username = '';
-  withCredentials.password = '';
-  return {
-    url: withCredentials.toString().replace(/\/$/, ''),
-    tlsUrl: required('MQTT_TLS_URL'),
-    certUrl: required('MQTT_CERT_URL'),
-    caFile: required('MQTT_CA_FILE'),
-    caKeyFile: required('MQTT_CA_KEY_FILE'),
-    connectorUsername: required('MQTT_USERNAME'),
-    connectorPassword: required('MQTT_PASSWORD'),
+export interface TestBroker {
+  url: string;
+  tlsUrl: string;
+  certUrl: string;
+  caFile: string;
+  caKeyFile: string;
+  authFile: string;
+  /** the connector's service account (fleetstream-mqtt-source's rules) */
+  connector: Account;
+  /** Writes the auth file with the devices added, and waits until the broker has loaded it. */
+  grant(...devices: Account[]): Promise<void>;
+  /** Writes the auth file without the account, and waits until the broker has loaded it. */
+  revoke(username: string): Promise<void>;
+  /** Writes the auth file with a new hash for the account, and waits until the broker has loaded it. */
+  rotate(username: string, password: string): Promise<void>;
+  /** Writes exactly `entries` as the auth file (the connector's entry is `connectorEntry`), and waits until the broker has loaded it. */
+  load(entries: AuthFileEntry[]): Promise<void>;
+  connectorEntry: AuthFileEntry;
+}
+
+/** A local CA and a server certificate for 127.0.0.1 (EC keys: quick to make). */
+async function makeCa(dir: string): Promise<{ caFile: string; caKeyFile: string; certFile: string; keyFile: string }> {
+  const [caFile, caKeyFile, certFile, keyFile, csr, ext] = ['ca.crt', 'ca.key', 'server.crt', 'server.key', 'server.csr', 'server.ext'].map((name) => join(dir, name)) as [string, string, string, string, string, string];
+  const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
+  await run('openssl', ['req', '-x509', ...ec, '-days', '2', '-subj', '/CN=fleetstream test CA', '-keyout', caKeyFile, '-out', caFile, '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign']);
+  await run('openssl', ['req', ...ec, '-subj', '/CN=localhost', '-keyout', keyFile, '-out', csr]);
+  await writeFile(ext, 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n');
+  await run('openssl', ['x509', '-req', '-in', csr, '-CA', caFile, '-CAkey', caKeyFile, '-CAcreateserial', '-CAserial', join(dir, 'ca.srl'), '-days', '2', '-extfile', ext, '-out', certFile]);
+  return { caFile, caKeyFile, certFile, keyFile };
+}
+
+export async function startTestBroker(): Promise<TestBroker> {
+  const dir = await mkdtemp(join(tmpdir(), 'fleetstream-broker-'));
+  onCleanup(() => rm(dir, { recursive: true, force: true }));
+  const tls = await makeCa(dir);
+  const connector = { username: 'fleetstream-mqtt-source', password: randomBytes(18).toString('base64url') };
+  const accounts = new Map<string, AuthFileEntry>([[connector.username, { username: connector.username, passwordHash: brokerPasswordHash(connector.password) }]]);
+  const authFile = join(dir, 'auth');
+  const rulesFile = join(dir, 'access.rules');
+  await writeAuthFile(authFile, accounts.values());
+  await writeFile(rulesFile, accessRulesText(mqttSourceRules(connector.username)));
+  const ports: [number, number, number] = [await freePort(), await freePort(), await freePort()];
+  const broker = await startPluginBroker({ dir, authFile, rulesFile, listeners: [{ port: ports[0] }, { port: ports[1], tls }, { port: ports[2], tls: { ...tls, clientCertificates: true } }] });
+  onCleanup(() => broker.stop());
+
+  const load = async (entries: Iterable<AuthFileEntry>) => {
+    const before = await broker.authFileLoads();
+    await writeAuthFile(authFile, entries);
+    await eventually(async () => ((await broker.authFileLoads()) > before ? true : undefined), 'the broker to load the auth file', 10_000);
   };
-};
-
-export async function brokerAccessFixture(): Promise<BrokerAccess> {
-  const access = await openBrokerAccess({ url: brokerSettings().url, username: required('MQTT_ADMIN_USERNAME'), password: required('MQTT_ADMIN_PASSWORD') });
-  onCleanup(() => access.close());
-  return access;
+  const writeAndWait = () => load(accounts.values());
+  return {
+    url: `mqtt://127.0.0.1:${ports[0]}`,
+    tlsUrl: `mqtts://127.0.0.1:${ports[1]}`,
+    certUrl: `mqtts://127.0.0.1:${ports[2]}`,
+    caFile: tls.caFile,
+    caKeyFile: tls.caKeyFile,
+    authFile,
+    connector,
+    connectorEntry: accounts.get(connector.username)!,
+    load,
+    grant: async (...devices) => {
+      for (const { username, password } of devices) accounts.set(username, { username, passwordHash: brokerPasswordHash(password) });
+      await writeAndWait();
+    },
+    revoke: async (username) => {
+      accounts.delete(username);
+      await writeAndWait();
+    },
+    rotate: async (username, password) => {
+      accounts.set(username, { username, passwordHash: brokerPasswordHash(password) });
+      await writeAndWait();
+    },
+  };
 }
 
-/** A new device username (`<tenant>/<site>/<device>`) and password, revoked after the file's tests. */
-export async function freshDevice(access: BrokerAccess, tenant = uniqueName('t')): Promise<{ username: string; password: string }> {
-  const device = { username: `${tenant}/site/${uniqueName('d')}`, password: randomBytes(18).toString('base64url') };
-  await access.grantDevice(device.username, device.password);
-  onCleanup(() => access.revokeDevice(device.username).catch(() => undefined));
-  return device;
+/** A new device account: `<tenant>/<site>/<device>` and a random password. */
+export function newDevice(tenant = uniqueName('t')): Account {
+  return { username: `${tenant}/site/${uniqueName('d')}`, password: randomBytes(18).toString('base64url') };
+}
+
+/** `count` new devices, granted on the broker in one write. */
+export async function freshDevices(broker: TestBroker, count: number): Promise<Account[]> {
+  const devices = Array.from({ length: count }, () => newDevice());
+  await broker.grant(...devices);
+  return devices;
 }
 
 /** A connected MQTT 5 client, ended after the file's tests; rejects when the broker refuses it. */
@@ -47,4 +121,4 @@ export async function connectClient(url: string, options: IClientOptions = {}): 
   return client;
 }
 
-export const caOf = (caFile: string) => readFileSync(caFile);
+export const caOf = (caFile: string) => readFile(caFile);

@@ -12,7 +12,7 @@ export const errorCodes = {
   RECORD_UNWRITABLE: { retriable: false, summary: 'the store refuses a record for its data (a NUL byte in text, ...); the sinks dead-letter it as `unwritable`' },
   REDIS_UNAVAILABLE: { retriable: true, summary: 'Redis could not be reached' },
   MQTT_UNAVAILABLE: { retriable: true, summary: 'the MQTT broker could not be reached' },
-  BROKER_REJECTED: { retriable: false, summary: "the broker's dynamic security plugin refused a command (unknown client, a name taken, no admin rights): its answer is in the message" },
+  BROKER_PLUGIN_UNBUILT: { retriable: false, summary: "the project's Mosquitto plugin (broker/plugin) did not compile: a compiler or header missing (gcc, mosquitto-dev, libmosquitto-dev, libssl-dev)" },
   DEPENDENCY_INCOMPATIBLE: { retriable: false, summary: 'an installed library lacks what fleetstream relies on: a version other than the one package.json pins' },
   STATE_RESTORE_TIMEOUT: { retriable: false, summary: 'a rollup stage did not read its window state back from its changelog within the restore timeout' },
   RECORD_UNDECODABLE: { retriable: false, summary: 'a Kafka record is not in the Confluent Avro wire format or its schema is unknown' },

@@ -4,8 +4,8 @@
  * `$7$<iterations>$<base64 salt>$<base64 PBKDF2-HMAC-SHA512>`, a 12-byte salt
  * and a 64-byte hash. The registry keeps it beside its own scrypt hash because
  * it never keeps the password: the broker sync can hand the broker only a hash
- * the broker understands. Its dynamic security plugin stores the same three
- * parts (`password`, `salt`, `iterations`).
+ * the broker understands: the project's Mosquitto plugin reads it as it is
+ * from its auth file (broker/auth-file.ts).
  */
 import { pbkdf2Sync, randomBytes } from 'node:crypto';
 

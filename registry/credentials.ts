@@ -50,3 +50,22 @@ export async function verifyDeviceCredentials(registry: Registry, username: stri
   if (!(await passwordMatches(password, row.password_hash))) return undefined;
   return { tenant: row.tenant, site: row.site, device: row.device, username };
 }
+
+/** What the broker needs of each active device: its username and the broker hash of its current password. */
+export interface BrokerCredential {
+  username: string;
+  brokerPasswordHash: string;
+}
+
+/** Every active device's current broker credential (revoked, disabled and rotated-away ones left out), by username. */
+export async function listBrokerCredentials(registry: Registry): Promise<BrokerCredential[]> {
+  const rows = await registryQuery<{ username: string; broker_password_hash: string }>(
+    registry,
+    'listing the broker credentials',
+    `select c.username, c.broker_password_hash from ${registry.tables.deviceCredentials} c
+       join ${registry.tables.devices} d on d.tenant = c.tenant and d.site = c.site and d.name = c.device
+      where c.revoked_at is null and d.state = 'active'
+      order by c.username`,
+  );
+  return rows.map((row) => ({ username: row.username, brokerPasswordHash: row.broker_password_hash }));
+}

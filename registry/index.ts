@@ -7,7 +7,7 @@
 export { parseApiToken } from './api-token';
 export { createToken, listTokens, revokeToken, verifyToken, type TokenGrant, type TokenRecord, type TokenRole } from './api-tokens';
 export { listenToRegistry, type RegistryChangeListener } from './change-listener';
-export { rotateCredentials, verifyDeviceCredentials, type DeviceIdentity } from './credentials';
+export { listBrokerCredentials, rotateCredentials, verifyDeviceCredentials, type BrokerCredential, type DeviceIdentity } from './credentials';
 export { checkedName, deviceName, parseDeviceAddress, type DeviceAddress } from './device-address';
 export type { IssuedCredentials } from './device-credentials';
 export { parseDeviceLocation, type DeviceLocation } from './device-location';

@@ -12,6 +12,8 @@ import { createKafka } from '../lib/kafka';
 import { componentLogger } from '../lib/logger';
 import { createTopicsAndWait } from '../lib/create-topics';
 
+export { freePort } from './free-port';
+
 type Cleanup = () => Promise<void>;
 const cleanups: Cleanup[] = [];
 

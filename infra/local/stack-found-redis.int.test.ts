@@ -5,22 +5,13 @@
  */
 import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { onCleanup } from '../../test/factories';
+import { freePort, onCleanup } from '../../test/factories';
 
 const run = promisify(execFile);
 const script = join(__dirname, 'stack.sh');
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 /** A fresh state directory and port; whatever Redis ends up on the port is shut down after the file's tests. */
 async function sandbox() {

@@ -10,7 +10,9 @@
 #
 # PostgreSQL and Redis are reused when something already answers on their port,
 # started when installed but stopped, and installed with apt-get when missing;
-# Mosquitto is always the stack's own (ports MQTT_PORT, MQTT_TLS_PORT, MQTT_CERT_PORT). Whatever this script starts is recorded in .local/started/, which is
+# Mosquitto is always the stack's own (ports MQTT_PORT, MQTT_TLS_PORT, MQTT_CERT_PORT),
+# with the project's plugin compiled from broker/plugin. Whatever this script starts
+# is recorded in .local/started/, which is
 # all `down` stops. A Redis found running is the machine's: its configuration is
 # kept in .local/found/, so a fault test's restart brings it back as it was (not
 # as one of this stack's), and `down` leaves it running. STACK_STATE_DIR moves
@@ -240,21 +242,31 @@ redis_up() {
 }
 
 # ---------------------------------------------------------------- Mosquitto
-# The stack's own broker (the machine's, on 1883, is never touched): passwords and
-# per-device ACLs through the dynamic security plugin, TLS on MQTT_TLS_PORT, client
-# certificates as credentials on MQTT_CERT_PORT. On first start it generates a local
-# CA, the server certificate and the accounts' passwords into .local/mosquitto (keys
-# and passwords mode 600); `stack.sh env` prints how to reach it.
+# The stack's own broker (the machine's, on 1883, is never touched), with the project's
+# plugin (broker/plugin: passwords from an auth file of $7$ hashes, rights by rule, the
+# file followed within a second), TLS on MQTT_TLS_PORT, client certificates as
+# credentials on MQTT_CERT_PORT. On first start it generates a local CA, the server
+# certificate and the service accounts' passwords into .local/mosquitto (keys and
+# passwords mode 600); `stack.sh env` prints how to reach it.
 mosquitto_dir="$state/mosquitto"
 mosquitto_tls="$mosquitto_dir/tls"
 mosquitto_credentials="$mosquitto_dir/credentials.env"
+# the service accounts' "<username>:<$7$ hash>" lines; the auth file starts as a copy,
+# and whatever rewrites it with the registry's devices (broker/auth-file.ts) keeps them
+mosquitto_service_accounts="$mosquitto_dir/service-accounts"
+mosquitto_auth_file="$mosquitto_dir/auth"
+mosquitto_rules_file="$mosquitto_dir/access.rules"
+mosquitto_plugin_dir="$state/broker-plugin"
 
+# The plugin, compiled when missing or older than its source (make's rule), with
+# Mosquitto's plugin headers and OpenSSL's from Debian when they are missing.
 mosquitto_plugin() {
-  local path
-  for path in /usr/lib/*/mosquitto_dynamic_security.so /usr/lib/mosquitto_dynamic_security.so; do
-    [ -f "$path" ] && { printf '%s' "$path"; return; }
-  done
-  fail "Mosquitto's dynamic security plugin (mosquitto_dynamic_security.so) is not installed: install Mosquitto 2.0 or newer (apt-get install mosquitto), then run make up again"
+  command -v make >/dev/null && command -v cc >/dev/null || apt_install gcc gcc make libc6-dev
+  [ -f /usr/include/mosquitto_plugin.h ] && [ -f /usr/include/mosquitto.h ] || apt_install mosquitto-dev mosquitto-dev libmosquitto-dev
+  [ -f /usr/include/openssl/evp.h ] || apt_install libssl-dev libssl-dev
+  make -s -C "$root/broker/plugin" BUILD_DIR="$mosquitto_plugin_dir" >&2 \
+    || fail "building the broker plugin failed (make -C broker/plugin BUILD_DIR=$mosquitto_plugin_dir, output above)"
+  printf '%s' "$mosquitto_plugin_dir/fleetstream_auth.so"
 }
 
 # A local CA and a server certificate for 127.0.0.1 and localhost, made once.
@@ -281,82 +293,67 @@ mosquitto_password() { openssl rand -base64 24 | tr '+/' '-_'; }
 mosquitto_credentials_file() {
   [ -f "$mosquitto_credentials" ] && return
   (
-    printf 'MQTT_ADMIN_USERNAME=fleetstream-admin\nMQTT_ADMIN_PASSWORD=%s\n' "$(mosquitto_password)"
     printf 'MQTT_USERNAME=fleetstream-mqtt-source\nMQTT_PASSWORD=%s\n' "$(mosquitto_password)"
     printf 'MQTT_DEV_USERNAME=fleetstream-dev\nMQTT_DEV_PASSWORD=%s\n' "$(mosquitto_password)"
   ) | (umask 077; cat > "$mosquitto_credentials.new") && mv "$mosquitto_credentials.new" "$mosquitto_credentials"
 }
 
-# One message of dynamic security commands, as the admin; fails on any error in the answer.
-mosquitto_control() {
-  local answer
-  # shellcheck disable=SC1090
-  answer=$(source "$mosquitto_credentials" && mosquitto_rr -h 127.0.0.1 -p "$MQTT_PORT" -V 5 -q 1 -W 20 \
-    -u "$MQTT_ADMIN_USERNAME" -P "$MQTT_ADMIN_PASSWORD" \
-    -t '$CONTROL/dynamic-security/v1' -e '$CONTROL/dynamic-security/v1/response' -m "$1") \
-    || fail "the broker did not answer a dynamic security command (log: $mosquitto_dir/mosquitto.log)"
-  case "$answer" in *'"error"'*) fail "the broker refused a dynamic security command: $answer" ;; esac
-}
-
-# The platform's accounts, once: the connector's (its shared subscription to the
-# uplinks), and fleetstream-dev, every right on every topic, for the clients that do
-# not provision devices yet (MQTT_URL carries it). Devices are granted by broker/.
+# The platform's accounts, hashed once: the connector's (its shared subscription to the
+# uplinks), and fleetstream-dev, every right on every topic, for the clients that do not
+# provision devices yet (MQTT_URL carries it). Their rights: infra/local/broker-access.rules.
 mosquitto_accounts() {
-  [ -f "$mosquitto_dir/accounts.done" ] && return
-  # shellcheck disable=SC1090
-  source "$mosquitto_credentials"
-  mosquitto_control '{"commands":[
-    {"command":"setDefaultACLAccess","acls":[{"acltype":"publishClientSend","allow":false},{"acltype":"publishClientReceive","allow":false},{"acltype":"subscribe","allow":false},{"acltype":"unsubscribe","allow":true}]},
-    {"command":"createRole","rolename":"service:mqtt-source","acls":[
-      {"acltype":"subscribePattern","topic":"$share/+/fleet/+/+/+/up","allow":true},
-      {"acltype":"subscribePattern","topic":"fleet/+/+/+/up","allow":true},
-      {"acltype":"publishClientReceive","topic":"fleet/+/+/+/up","allow":true}]},
-    {"command":"createClient","username":"'"$MQTT_USERNAME"'","password":"'"$MQTT_PASSWORD"'","roles":[{"rolename":"service:mqtt-source"}]},
-    {"command":"createRole","rolename":"service:dev","acls":[
-      {"acltype":"publishClientSend","topic":"#","allow":true},{"acltype":"publishClientReceive","topic":"#","allow":true},
-      {"acltype":"subscribePattern","topic":"#","allow":true},{"acltype":"subscribePattern","topic":"$share/#","allow":true},
-      {"acltype":"subscribePattern","topic":"$SYS/#","allow":true},{"acltype":"publishClientReceive","topic":"$SYS/#","allow":true}]},
-    {"command":"createClient","username":"'"$MQTT_DEV_USERNAME"'","password":"'"$MQTT_DEV_PASSWORD"'","roles":[{"rolename":"service:dev"}]}]}'
-  touch "$mosquitto_dir/accounts.done"
-  say "  mosquitto: created the accounts fleetstream-admin, fleetstream-mqtt-source and fleetstream-dev (passwords in $mosquitto_credentials)"
+  if [ ! -f "$mosquitto_service_accounts" ]; then
+    local draft="$mosquitto_service_accounts.new"
+    rm -f "$draft"
+    # shellcheck disable=SC1090
+    (source "$mosquitto_credentials" && umask 077 && : > "$draft" \
+      && mosquitto_passwd -b "$draft" "$MQTT_USERNAME" "$MQTT_PASSWORD" \
+      && mosquitto_passwd -b "$draft" "$MQTT_DEV_USERNAME" "$MQTT_DEV_PASSWORD") \
+      || fail "mosquitto_passwd could not hash the service accounts' passwords into $draft"
+    mv "$draft" "$mosquitto_service_accounts"
+    say "  mosquitto: made the accounts fleetstream-mqtt-source and fleetstream-dev (passwords in $mosquitto_credentials)"
+  fi
+  # renamed into place: the plugin never reads half a file
+  if [ ! -f "$mosquitto_auth_file" ]; then
+    (umask 077; cp "$mosquitto_service_accounts" "$mosquitto_auth_file.new") && mv "$mosquitto_auth_file.new" "$mosquitto_auth_file"
+  fi
+  cp "$here/broker-access.rules" "$mosquitto_rules_file.new" && mv "$mosquitto_rules_file.new" "$mosquitto_rules_file"
 }
 
 mosquitto_up() {
-  command -v mosquitto >/dev/null && command -v mosquitto_rr >/dev/null || apt_install mosquitto mosquitto mosquitto-clients
+  command -v mosquitto >/dev/null && command -v mosquitto_passwd >/dev/null || apt_install mosquitto mosquitto
   local pidfile="$mosquitto_dir/mosquitto.pid" port
-  if pid_alive "$pidfile"; then say "  mosquitto already running (pid $(cat "$pidfile"))"; mosquitto_accounts; return; fi
+  mkdir -p "$mosquitto_dir"
+  mosquitto_credentials_file
+  mosquitto_accounts
+  if pid_alive "$pidfile"; then say "  mosquitto already running (pid $(cat "$pidfile"))"; return; fi
   for port in "$MQTT_PORT" "$MQTT_TLS_PORT" "$MQTT_CERT_PORT"; do
     port_open "$port" && fail "port $port (Mosquitto) is held by $(port_holder "$port"), which this stack did not start; stop it, or set MQTT_PORT, MQTT_TLS_PORT and MQTT_CERT_PORT to free ports"
   done
   local plugin; plugin=$(mosquitto_plugin)
-  mkdir -p "$mosquitto_dir"
   mosquitto_tls_files
-  mosquitto_credentials_file
-  if [ ! -f "$mosquitto_dir/dynamic-security.json" ]; then
-    # shellcheck disable=SC1090
-    (source "$mosquitto_credentials" && umask 077 && mosquitto_ctrl dynsec init "$mosquitto_dir/dynamic-security.json" "$MQTT_ADMIN_USERNAME" "$MQTT_ADMIN_PASSWORD" >/dev/null) \
-      || fail "mosquitto_ctrl could not initialise $mosquitto_dir/dynamic-security.json"
-  fi
   sed -e "s#@MQTT_PORT@#$MQTT_PORT#g" -e "s#@MQTT_TLS_PORT@#$MQTT_TLS_PORT#g" -e "s#@MQTT_CERT_PORT@#$MQTT_CERT_PORT#g" \
-      -e "s#@MQTT_MAX_PACKET_SIZE@#$MQTT_MAX_PACKET_SIZE#g" -e "s#@DYNSEC_PLUGIN@#$plugin#g" -e "s#@TLS@#$mosquitto_tls#g" \
+      -e "s#@MQTT_MAX_PACKET_SIZE@#$MQTT_MAX_PACKET_SIZE#g" -e "s#@PLUGIN@#$plugin#g" -e "s#@TLS@#$mosquitto_tls#g" \
+      -e "s#@AUTH_FILE@#$mosquitto_auth_file#g" -e "s#@RULES_FILE@#$mosquitto_rules_file#g" \
       -e "s#@DIR@#$mosquitto_dir#g" -e "s#@USER@#$(id -un)#g" "$here/mosquitto.conf" > "$mosquitto_dir/mosquitto.conf"
   mosquitto -d -c "$mosquitto_dir/mosquitto.conf" || fail "mosquitto did not start (log: $mosquitto_dir/mosquitto.log)"
   mark_started mosquitto "pidfile $pidfile"
   wait_for mosquitto "$WAIT_SECONDS" port_open "$MQTT_PORT" || fail "Mosquitto did not listen on port $MQTT_PORT (log: $mosquitto_dir/mosquitto.log)"
-  mosquitto_accounts
 }
 
 # The broker's settings as shell exports (`make env`); MQTT_URL carries fleetstream-dev
 # for the clients that take no credentials of their own yet, unless set already.
+# MQTT_AUTH_FILE and MQTT_SERVICE_ACCOUNTS_FILE are for what writes the devices into the auth file.
 mosquitto_env() {
   [ -f "$mosquitto_credentials" ] || return 0
   # shellcheck disable=SC1090
   source "$mosquitto_credentials"
   local name
   printf 'export MQTT_URL=%s\n' "${MQTT_URL:-mqtt://$MQTT_DEV_USERNAME:$MQTT_DEV_PASSWORD@127.0.0.1:$MQTT_PORT}"
-  for name in MQTT_USERNAME MQTT_PASSWORD MQTT_ADMIN_USERNAME MQTT_ADMIN_PASSWORD; do printf 'export %s=%s\n' "$name" "${!name}"; done
+  for name in MQTT_USERNAME MQTT_PASSWORD; do printf 'export %s=%s\n' "$name" "${!name}"; done
   printf 'export MQTT_TLS_URL=mqtts://127.0.0.1:%s\nexport MQTT_CERT_URL=mqtts://127.0.0.1:%s\n' "$MQTT_TLS_PORT" "$MQTT_CERT_PORT"
   printf 'export MQTT_CA_FILE=%s\nexport MQTT_CA_KEY_FILE=%s\n' "$mosquitto_tls/ca.crt" "$mosquitto_tls/ca.key"
+  printf 'export MQTT_AUTH_FILE=%s\nexport MQTT_SERVICE_ACCOUNTS_FILE=%s\n' "$mosquitto_auth_file" "$mosquitto_service_accounts"
 }
 
 # ---------------------------------------------------------------- commands
