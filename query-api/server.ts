@@ -53,7 +53,7 @@ export async function buildServer(context: ApiContext, metrics: Registry): Promi
   registerDataRoute(app, context);
   registerLiveRoute(app, context);
   registerAdminRoutes(app, context.admin);
-  await registerGraphql(app, context.admin, { maxDepth: context.options.graphqlMaxDepth, maxCost: context.options.graphqlMaxCost });
+  await registerGraphql(app, context.admin, { maxDepth: context.options.graphqlMaxDepth, maxCost: context.options.graphqlMaxCost }, context.logger);
   return app;
 }
 

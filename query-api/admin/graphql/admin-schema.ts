@@ -4,7 +4,8 @@
  * children and its series settings, so queries can walk the gateway tree:
  * the depth and cost limits (query-limits.ts) bound how far.
  */
-import { deviceListLimits } from '../device-operations';
+/** GraphQL lists of devices hold this many unless `limit` says otherwise: the cost limit counts a list at its limit. */
+const graphqlDeviceLimit = 100;
 
 export const adminSchema = /* GraphQL */ `
   "An ISO 8601 time in UTC"
@@ -37,7 +38,7 @@ export const adminSchema = /* GraphQL */ `
     name: String!
     createdAt: DateTime!
     deviceCount: Int!
-    devices(limit: Int = ${deviceListLimits.default}, offset: Int = 0): [Device!]!
+    devices(limit: Int = ${graphqlDeviceLimit}, offset: Int = 0): [Device!]!
   }
 
   type Device {
@@ -54,7 +55,7 @@ export const adminSchema = /* GraphQL */ `
     revision: Int!
     "The gateway this device is behind"
     parent: Device
-    children(limit: Int = ${deviceListLimits.default}): [Device!]!
+    children(limit: Int = ${graphqlDeviceLimit}): [Device!]!
     "When its current password was issued; null once revoked"
     credentialsIssuedAt: DateTime
     seriesSettings: [SeriesSetting!]!
@@ -99,7 +100,7 @@ export const adminSchema = /* GraphQL */ `
     tenants: [Tenant!]!
     tenant(name: String!): Tenant!
     sites(tenant: String!): [Site!]!
-    devices(tenant: String, site: String, state: DeviceState, tags: [TagInput!], parent: DeviceAddressInput, limit: Int = ${deviceListLimits.default}, offset: Int = 0): [Device!]!
+    devices(tenant: String, site: String, state: DeviceState, tags: [TagInput!], parent: DeviceAddressInput, limit: Int = ${graphqlDeviceLimit}, offset: Int = 0): [Device!]!
     device(tenant: String!, site: String!, device: String!): Device!
     "Needs an admin token"
     tokens(tenant: String): [Token!]!

@@ -8,8 +8,10 @@
  * `extensions.statusCode`).
  */
 import type { FastifyInstance } from 'fastify';
+import { GraphQLError } from 'graphql';
 import mercurius from 'mercurius';
 import { FleetstreamError } from '../../../lib/errors';
+import type { Logger } from '../../../lib/logger';
 import { httpStatus } from '../../http-errors';
 import type { AdminOperations } from '../admin-operations';
 import { deviceListLimits } from '../device-operations';
@@ -19,21 +21,24 @@ import { queryLimitsRule, type QueryLimits } from './query-limits';
 
 export const graphqlPath = '/v1/graphql';
 
-export async function registerGraphql(app: FastifyInstance, admin: AdminOperations, limits: QueryLimits): Promise<void> {
+/** A resolver's error with its code; an unexpected one (a bug) is logged and answered without its message, as the REST routes do. */
+function withCode(error: GraphQLError, logger: Logger): GraphQLError {
+  const cause = error.originalError;
+  if (cause instanceof FleetstreamError) return Object.assign(error, { extensions: { ...error.extensions, code: cause.code, statusCode: httpStatus[cause.code] ?? 500 } });
+  if (cause === undefined || cause === null || cause instanceof GraphQLError || 'errors' in cause) return error;
+  logger.error({ event: 'graphql_resolver_failed', path: error.path, err: cause }, 'GraphQL resolver failed');
+  return new GraphQLError('unexpected failure; the query-api log has the details', { nodes: error.nodes, path: error.path, extensions: { code: 'INTERNAL', statusCode: 500 } });
+}
+
+export async function registerGraphql(app: FastifyInstance, admin: AdminOperations, limits: QueryLimits, logger: Logger): Promise<void> {
   await app.register(mercurius, {
     schema: adminSchema,
     resolvers: adminResolvers(admin),
     path: graphqlPath,
     graphiql: false,
     allowBatchedQueries: false,
-    validationRules: [queryLimitsRule(limits, { listSize: 10, maxLimit: deviceListLimits.max })],
+    validationRules: [queryLimitsRule(limits, { listSize: 10, maxLimit: deviceListLimits.max, embeddedTypes: new Set(['Tag', 'Location', 'Credentials']) })],
     context: (request) => ({ caller: request.caller }),
-    errorFormatter: (execution, context) => {
-      for (const error of execution.errors) {
-        const cause = error.originalError;
-        if (cause instanceof FleetstreamError) Object.assign(error, { extensions: { ...error.extensions, code: cause.code, statusCode: httpStatus[cause.code] ?? 500 } });
-      }
-      return mercurius.defaultErrorFormatter(execution, context);
-    },
+    errorFormatter: (execution, context) => mercurius.defaultErrorFormatter({ ...execution, errors: execution.errors.map((error) => withCode(error, logger)) }, context),
   });
 }

@@ -5,9 +5,10 @@ const schema = buildSchema(`
   type Query { devices(limit: Int = 100): [Device!]! device(name: String!): Device tenants: [Tenant!]! count: Int! }
   type Tenant { name: String! sites: [Site!]! }
   type Site { name: String! devices(limit: Int = 100): [Device!]! }
-  type Device { name: String! tags: [String!]! parent: Device children: [Device!]! }
+  type Device { name: String! tags: [String!]! labels: [Label!]! parent: Device children: [Device!]! }
+  type Label { key: String! }
 `);
-const sizes = { listSize: 10, maxLimit: 1000 };
+const sizes = { listSize: 10, maxLimit: 1000, embeddedTypes: new Set(['Label']) };
 
 function measure(query: string) {
   const document = parse(query);
@@ -26,6 +27,8 @@ describe('GraphQL query depth and cost', () => {
     expect(measure('{ device(name: "a") { name tags } }')).toEqual({ depth: 2, cost: 1 });
     expect(measure('{ devices { name } }')).toEqual({ depth: 2, cost: 100 });
     expect(measure('{ devices(limit: 5) { name parent { name } } }')).toEqual({ depth: 3, cost: 5 * (1 + 1) });
+    // embedded objects come with the device's row
+    expect(measure('{ devices(limit: 5) { labels { key } } }')).toEqual({ depth: 3, cost: 5 });
     expect(measure('query ($n: Int) { devices(limit: $n) { name } }')).toEqual({ depth: 2, cost: 1000 });
     expect(measure('{ tenants { sites { devices(limit: 2) { children { name } } } } }')).toEqual({ depth: 5, cost: 10 * (1 + 10 * (1 + 2 * (1 + 10))) });
   });

@@ -8,7 +8,8 @@
  * a list yields its `limit` argument's value (written literally, else the
  * argument's default, else the largest `limit` allowed when it comes from a
  * variable), and `listSize` objects when it takes no `limit`. Scalars cost
- * nothing: they come with their object. Fragments are followed (mercurius's
+ * nothing: they come with their object; so do the objects of embedded types
+ * (a device's tags and location are columns of its row). Fragments are followed (mercurius's
  * own `queryDepth` does not follow them, so a fragment hides its depth from
  * it); introspection fields (`__schema`, `__type`) are not counted, so tools
  * can read the schema. Pure.
@@ -39,11 +40,13 @@ export interface QueryLimits {
   maxCost: number;
 }
 
-export interface ListSizes {
+export interface CostModel {
   /** objects a list without a `limit` argument is assumed to hold */
   listSize: number;
   /** what a `limit` given by a variable is assumed to be */
   maxLimit: number;
+  /** types whose objects come with their parent's (a device's tags): they cost nothing themselves */
+  embeddedTypes: ReadonlySet<string>;
 }
 
 export interface OperationMeasure {
@@ -58,7 +61,7 @@ function fieldOf(type: GraphQLCompositeType, name: string): GraphQLField<unknown
 }
 
 /** How many items a list field yields: its limit, as written or by default. */
-function listLength(field: GraphQLField<unknown, unknown>, node: FieldNode, sizes: ListSizes): number {
+function listLength(field: GraphQLField<unknown, unknown>, node: FieldNode, sizes: CostModel): number {
   const limit = field.args.find((arg) => arg.name === 'limit');
   if (!limit) return sizes.listSize;
   const written = node.arguments?.find((arg) => arg.name.value === 'limit');
@@ -68,7 +71,7 @@ function listLength(field: GraphQLField<unknown, unknown>, node: FieldNode, size
   return typeof value === 'number' ? Math.max(0, value) : sizes.maxLimit;
 }
 
-function measureSelections(schema: GraphQLSchema, type: GraphQLCompositeType, selections: SelectionSetNode, fragments: Fragments, sizes: ListSizes, seen: ReadonlySet<string>): OperationMeasure {
+function measureSelections(schema: GraphQLSchema, type: GraphQLCompositeType, selections: SelectionSetNode, fragments: Fragments, sizes: CostModel, seen: ReadonlySet<string>): OperationMeasure {
   let depth = 0;
   let cost = 0;
   const add = (inner: OperationMeasure, extraDepth: number): void => {
@@ -88,7 +91,7 @@ function measureSelections(schema: GraphQLSchema, type: GraphQLCompositeType, se
       }
       const inner = measureSelections(schema, named, selection.selectionSet, fragments, sizes, seen);
       const count = isListType(getNullableType(field.type)) ? listLength(field, selection, sizes) : 1;
-      add({ depth: inner.depth, cost: count * (1 + inner.cost) }, 1);
+      add({ depth: inner.depth, cost: count * ((sizes.embeddedTypes.has(named.name) ? 0 : 1) + inner.cost) }, 1);
     } else if (selection.kind === Kind.INLINE_FRAGMENT) {
       const condition = selection.typeCondition ? schema.getType(selection.typeCondition.name.value) : type;
       if (condition && isCompositeType(condition)) add(measureSelections(schema, condition, selection.selectionSet, fragments, sizes, seen), 0);
@@ -105,13 +108,13 @@ function measureSelections(schema: GraphQLSchema, type: GraphQLCompositeType, se
 }
 
 /** The depth and cost of one operation of a validated-so-far document. */
-export function measureOperation(schema: GraphQLSchema, operation: OperationDefinitionNode, fragments: Fragments, sizes: ListSizes): OperationMeasure {
+export function measureOperation(schema: GraphQLSchema, operation: OperationDefinitionNode, fragments: Fragments, sizes: CostModel): OperationMeasure {
   const root = schema.getRootType(operation.operation);
   return root ? measureSelections(schema, root, operation.selectionSet, fragments, sizes, new Set()) : { depth: 0, cost: 0 };
 }
 
 /** A validation rule refusing every operation deeper or costlier than `limits`, before anything runs. */
-export function queryLimitsRule(limits: QueryLimits, sizes: ListSizes): (context: ValidationContext) => ASTVisitor {
+export function queryLimitsRule(limits: QueryLimits, sizes: CostModel): (context: ValidationContext) => ASTVisitor {
   return (context) => ({
     OperationDefinition(operation) {
       const { depth, cost } = measureOperation(context.getSchema(), operation, (name) => context.getFragment(name) ?? undefined, sizes);
