@@ -107,8 +107,10 @@ export async function listDevices(registry: Registry, scope?: RegistryScope, fil
     condition((p) => `parent_site = ${p}`, parent.site);
     condition((p) => `parent_name = ${p}`, parent.device);
   }
-  const text = `select ${deviceColumns} from ${registry.tables.devices} ${conditions.length === 0 ? '' : `where ${conditions.join(' and ')}`} order by tenant, site, name
-    limit ${filter.limit === undefined ? 'all' : Math.trunc(filter.limit)} offset ${Math.trunc(filter.offset ?? 0)}`;
+  const where = conditions.length === 0 ? '' : `where ${conditions.join(' and ')}`;
+  // limit null is no limit
+  values.push(filter.limit ?? null, filter.offset ?? 0);
+  const text = `select ${deviceColumns} from ${registry.tables.devices} ${where} order by tenant, site, name limit $${values.length - 1}::bigint offset $${values.length}::bigint`;
   const rows = await registryQuery<DeviceRow>(registry, 'listing devices', text, values);
   return rows.map(deviceFromRow);
 }
