@@ -5,7 +5,9 @@
  * before they run (query-limits.ts); batched queries are off, so one request
  * is one operation within those limits. Errors carry the registry's codes in
  * `extensions.code` (with the HTTP status the REST route would answer in
- * `extensions.statusCode`).
+ * `extensions.statusCode`); a request refused before it runs (no token, an
+ * unknown or revoked one) is answered with that status, 401, as a GraphQL
+ * error body.
  */
 import type { FastifyInstance } from 'fastify';
 import { GraphQLError } from 'graphql';
@@ -37,8 +39,17 @@ export async function registerGraphql(app: FastifyInstance, admin: AdminOperatio
     path: graphqlPath,
     graphiql: false,
     allowBatchedQueries: false,
+    // no parsed-query cache: admin traffic is light, parsing and validating a query takes well under a millisecond,
+    // and mercurius loads its cache (quick-lru, an ES module) with import(), which Jest's CommonJS runtime refuses
+    cache: false,
     validationRules: [queryLimitsRule(limits, { listSize: 10, maxLimit: deviceListLimits.max, embeddedTypes: new Set(['Tag', 'Location', 'Credentials']) })],
     context: (request) => ({ caller: request.caller }),
-    errorFormatter: (execution, context) => mercurius.defaultErrorFormatter({ ...execution, errors: execution.errors.map((error) => withCode(error, logger)) }, context),
+    errorFormatter: (execution, context) => {
+      const formatted = mercurius.defaultErrorFormatter({ ...execution, errors: execution.errors.map((error) => withCode(error, logger)) }, context);
+      // no data at all: the request was refused before anything ran (the authentication hook), so its HTTP status says why
+      const cause = execution.errors.length === 1 ? execution.errors[0]!.originalError : undefined;
+      if (execution.data === undefined && cause instanceof FleetstreamError) return { ...formatted, statusCode: httpStatus[cause.code] ?? 500 };
+      return formatted;
+    },
   });
 }
