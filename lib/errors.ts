@@ -26,7 +26,11 @@ export const errorCodes = {
   QUERY_TIMEOUT: { retriable: false, summary: 'a query exceeded the statement time limit' },
   UNAUTHENTICATED: { retriable: false, summary: 'no API token, or an unknown one' },
   PATH_OUTSIDE_TENANT: { retriable: false, summary: 'a path or pattern lies outside the tenant of the API token' },
+  TENANT_FORBIDDEN: { retriable: false, summary: "the admin API token belongs to another tenant than the resource's (or the resource is the platform's)" },
+  ROLE_FORBIDDEN: { retriable: false, summary: 'the admin API token has read rights and the request writes, or it lists API tokens' },
   SERIES_NOT_FOUND: { retriable: false, summary: 'no series, or no value yet, for the path' },
+  QUERY_TOO_DEEP: { retriable: false, summary: 'a GraphQL query nests fields deeper than QUERY_API_GRAPHQL_MAX_DEPTH; refused before it runs' },
+  QUERY_TOO_COSTLY: { retriable: false, summary: 'a GraphQL query may ask for more objects than QUERY_API_GRAPHQL_MAX_COST; refused before it runs' },
   ROUTE_NOT_FOUND: { retriable: false, summary: 'no such HTTP route' },
   // the device registry (registry/): the CLI exits 1 with these, the admin API answers them as 4xx
   NAME_INVALID: { retriable: false, summary: 'a tenant, site, device or metric name is not a single path segment and MQTT topic level (letters, digits, _ . : - ~ @)' },
@@ -35,6 +39,7 @@ export const errorCodes = {
   DEVICE_EXISTS: { retriable: false, summary: 'the registry already has a device of that name' },
   DEVICE_REVOKED: { retriable: false, summary: 'the device is revoked for good: its credentials cannot be rotated (remove it and add it again)' },
   TOKEN_NOT_FOUND: { retriable: false, summary: 'no such API token in the registry' },
+  TENANT_NOT_FOUND: { retriable: false, summary: 'no such tenant in the registry' },
   SERIES_SETTING_NOT_FOUND: { retriable: false, summary: 'no kind or unit is set for the series path in the registry' },
 } as const;
 

@@ -1,6 +1,9 @@
 import type { ServerResponse } from 'node:http';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../lib/logger';
+import type { AdminOperations } from './admin/admin-operations';
+import type { Caller } from './admin/caller';
+import type { Authenticator } from './authentication';
 import type { Resolution } from './auto-resolution';
 import type { Tables } from '../schemas/tables';
 import type { Database } from './database';
@@ -8,7 +11,7 @@ import type { LiveHub } from './live-hub';
 import type { QueryApiOptions } from './options';
 import type { TenantScope } from './tenant-scope';
 
-/** What the routes share: stores, options, and the open live streams. */
+/** What the routes share: stores, options, authentication, the admin operations, and the open live streams. */
 export interface ApiContext {
   options: QueryApiOptions;
   db: Database;
@@ -17,14 +20,18 @@ export interface ApiContext {
   live: LiveHub;
   /** rollup resolutions, coarsest first */
   levels: Resolution[];
-  verify(authorization: string | undefined): TenantScope;
+  auth: Authenticator;
+  /** the admin API's operations over the registry */
+  admin: AdminOperations;
   logger: Logger;
   liveStreams: Set<ServerResponse>;
 }
 
 declare module 'fastify' {
   interface FastifyRequest {
-    /** set by the authentication hook of every /v1 route */
+    /** set by the authentication hook of every /v1 query route */
     scope: TenantScope;
+    /** set by the authentication hook of every admin route (/v1/admin/..., /v1/graphql) */
+    caller: Caller;
   }
 }

@@ -13,7 +13,12 @@ import { createDatabase } from './database';
 import { createLiveHub } from './live-hub';
 import { queryApiOptionsSchema, type QueryApiOptionsInput } from './options';
 import { buildServer } from './server';
+import { openRegistry, verifyToken } from '../registry';
+import { adminOperations } from './admin/admin-operations';
+import { createAuthenticator } from './authentication';
+import { followRegistry } from './registry-follower';
 import { createTokenVerifier } from './tenant-scope';
+import { createTokenCache } from './token-cache';
 
 export type { QueryApiOptionsInput };
 
@@ -47,6 +52,15 @@ async function startWith(input: QueryApiOptionsInput, logger: Logger, opened: Op
   } catch (error) {
     throw new FleetstreamError('REDIS_UNAVAILABLE', `query-api cannot reach Redis: ${(error as Error).message}; check REDIS_URL`, { cause: error });
   }
+  const registry = openRegistry({ databaseUrl: options.databaseUrl, databaseSchema: options.registrySchema, applicationName: 'fleetstream-query-api-registry' });
+  opened.add('registry pool', () => registry.close());
+  const registryTokens = createTokenCache((token) => verifyToken(registry, token), { ttlMs: options.tokenCacheTtl });
+  const follower = followRegistry(
+    { databaseUrl: options.databaseUrl, databaseSchema: options.registrySchema },
+    { onChange: (change) => change.type === 'token' && registryTokens.clear(), onResync: () => registryTokens.clear() },
+    logger,
+  );
+  opened.add('registry listener', () => follower.close());
   const context: ApiContext = {
     options,
     db,
@@ -54,7 +68,8 @@ async function startWith(input: QueryApiOptionsInput, logger: Logger, opened: Op
     redis,
     live: createLiveHub(subscriber, options.keyPrefix, logger),
     levels: coarsestFirst(options.resolutions.map((name) => ({ name, durationMs: resolutionMs(name) }))),
-    verify: createTokenVerifier(options.tokens, options.adminToken),
+    auth: createAuthenticator(createTokenVerifier(options.tokens, options.adminToken), registryTokens),
+    admin: adminOperations(registry),
     logger,
     liveStreams: new Set(),
   };

@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import { connectionOptions } from '../lib/config';
 import { duration, integer, list, sqlIdentifier } from '../lib/option-types';
+import { registryOptions } from '../registry';
 import { resolutionName } from '../schemas/resolution';
 import { parseTokenList } from './tenant-scope';
-
 
 const tokenSchema = z.object({ token: z.string().min(16), tenant: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/) }).strict();
 
@@ -11,35 +11,35 @@ const tokenSchema = z.object({ token: z.string().min(16), tenant: z.string().reg
  * Options of the query API: `QUERY_API_<OPTION>` in the environment, plus the
  * connection variables.
  */
-export const queryApiOptionsSchema = z
-  .strictObject({
-    port: integer(0, 65_535).default(8080).meta({ description: 'HTTP port of the API; 0 picks a free one.' }),
-    host: z.string().min(1).default('0.0.0.0').meta({ description: 'Interface to bind.' }),
-    databaseUrl: connectionOptions.databaseUrl,
-    redisUrl: connectionOptions.redisUrl,
-    databaseSchema: sqlIdentifier.default('public').meta({ description: 'PostgreSQL schema holding `series`, `measurements`, `rollups_<resolution>` and `too_old_readings`.' }),
-    keyPrefix: z.string().default('fleet:').meta({ description: 'Prefix of every Redis key and channel the sinks write.' }),
-    tokens: z
-      .union([z.string().transform((text) => parseTokenList(text)), z.array(tokenSchema)])
-      .default([])
-      .meta({ description: 'API tokens, each scoped to one tenant: `token1:acme,token2:globex`. Default: none.', secret: true }),
-    adminToken: z.string().min(16).optional().meta({ description: 'A token that reads every tenant, at least 16 characters. Default: none.', secret: true }),
-    resolutions: list(resolutionName).prefault(['1m', '1h', '1d']).meta({ description: 'Rollup resolutions with a `rollups_<name>` table, used by `resolution=auto`.' }),
-    maxPoints: integer(1, 10_000_000).default(100_000).meta({ description: 'Most readings or buckets one answer may hold; more is a 400 TOO_MANY_POINTS.' }),
-    maxSeries: integer(1, 1_000_000).default(10_000).meta({ description: 'Most series one query may touch.' }),
-    statementTimeout: duration({ min: 100, max: 600_000 }).prefault('10s').meta({ description: 'PostgreSQL statement_timeout of every query.' }),
-    poolSize: integer(1, 200).default(10).meta({ description: 'PostgreSQL connections.' }),
-    liveHeartbeat: duration({ min: 100, max: 300_000 }).prefault('15s').meta({ description: 'Interval of the keep-alive comment on live streams.' }),
-    maxLiveStreams: integer(1, 100_000).default(1000).meta({ description: 'Most open live streams; more get a 503.' }),
-    clock: z
-      .custom<() => number>((value) => typeof value === 'function', 'must be a function returning epoch ms')
-      .default(() => Date.now)
-      .meta({ internal: true, description: 'The clock `now` is read from, in epoch ms (tests inject one).' }),
-  })
-  .refine((options) => options.tokens.length > 0 || options.adminToken !== undefined, {
-    message: 'no API token configured: set QUERY_API_TOKENS="<token>:<tenant>,..." (and/or QUERY_API_ADMIN_TOKEN)',
-    path: ['tokens'],
-  });
+export const queryApiOptionsSchema = z.strictObject({
+  port: integer(0, 65_535).default(8080).meta({ description: 'HTTP port of the API; 0 picks a free one.' }),
+  host: z.string().min(1).default('0.0.0.0').meta({ description: 'Interface to bind.' }),
+  databaseUrl: connectionOptions.databaseUrl,
+  redisUrl: connectionOptions.redisUrl,
+  databaseSchema: sqlIdentifier.default('public').meta({ description: 'PostgreSQL schema holding `series`, `measurements`, `rollups_<resolution>` and `too_old_readings`.' }),
+  keyPrefix: z.string().default('fleet:').meta({ description: 'Prefix of every Redis key and channel the sinks write.' }),
+  tokens: z
+    .union([z.string().transform((text) => parseTokenList(text)), z.array(tokenSchema)])
+    .default([])
+    .meta({ description: 'Static API tokens of the query routes, each scoped to one tenant: `token1:acme,token2:globex`; registry tokens (`fleetstream tokens create`) work as well. Default: none.', secret: true }),
+  adminToken: z.string().min(16).optional().meta({ description: 'A static token that reads every tenant on the query routes, at least 16 characters; the admin API takes registry tokens only. Default: none.', secret: true }),
+  // the registry's own variable (REGISTRY_DATABASE_SCHEMA), shared with the devices and tokens commands: one setting says where the registry is
+  registrySchema: registryOptions.databaseSchema,
+  tokenCacheTtl: duration({ min: 0, max: 60_000 }).prefault('5s').meta({ description: 'How long a registry token verification is reused; a token change drops them all at once, this bounds a revocation missed while the change listener reconnects. 0 verifies every request.' }),
+  graphqlMaxDepth: integer(1, 100).default(8).meta({ description: 'Deepest field nesting a GraphQL query may have (fragments followed); deeper queries are refused before they run.' }),
+  graphqlMaxCost: integer(1, 100_000_000).default(5000).meta({ description: 'Most objects a GraphQL query may ask for, counting a list as its `limit` argument (or 10 items); costlier queries are refused before they run.' }),
+  resolutions: list(resolutionName).prefault(['1m', '1h', '1d']).meta({ description: 'Rollup resolutions with a `rollups_<name>` table, used by `resolution=auto`.' }),
+  maxPoints: integer(1, 10_000_000).default(100_000).meta({ description: 'Most readings or buckets one answer may hold; more is a 400 TOO_MANY_POINTS.' }),
+  maxSeries: integer(1, 1_000_000).default(10_000).meta({ description: 'Most series one query may touch.' }),
+  statementTimeout: duration({ min: 100, max: 600_000 }).prefault('10s').meta({ description: 'PostgreSQL statement_timeout of every query.' }),
+  poolSize: integer(1, 200).default(10).meta({ description: 'PostgreSQL connections.' }),
+  liveHeartbeat: duration({ min: 100, max: 300_000 }).prefault('15s').meta({ description: 'Interval of the keep-alive comment on live streams.' }),
+  maxLiveStreams: integer(1, 100_000).default(1000).meta({ description: 'Most open live streams; more get a 503.' }),
+  clock: z
+    .custom<() => number>((value) => typeof value === 'function', 'must be a function returning epoch ms')
+    .default(() => Date.now)
+    .meta({ internal: true, description: 'The clock `now` is read from, in epoch ms (tests inject one).' }),
+});
 
 export type QueryApiOptionsInput = z.input<typeof queryApiOptionsSchema>;
 export type QueryApiOptions = z.output<typeof queryApiOptionsSchema>;

@@ -3,6 +3,8 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { Counter, Histogram, type Registry } from 'prom-client';
 import { FleetstreamError } from '../lib/errors';
 import type { ApiContext } from './context';
+import { registerAdminRoutes } from './admin/routes';
+import { registerGraphql } from './admin/graphql/graphql-endpoint';
 import { errorBody, errorHandler } from './http-errors';
 import { registerDataRoute } from './routes/data';
 import { registerLatestRoute } from './routes/latest';
@@ -25,7 +27,7 @@ export async function buildServer(context: ApiContext, metrics: Registry): Promi
   await app.register(swagger, {
     openapi: {
       openapi: '3.0.3',
-      info: { title: 'fleetstream query API', version: '1', description: 'sMAP-style queries, series, latest values, ranges and live values; every /v1 route needs a tenant-scoped bearer token.' },
+      info: { title: 'fleetstream query API', version: '1', description: 'sMAP-style queries, series, latest values, ranges and live values, and the admin API over the device registry (also as GraphQL at /v1/graphql); every /v1 route needs a bearer token.' },
       components: { securitySchemes: { bearerToken: { type: 'http', scheme: 'bearer' } } },
       security: [{ bearerToken: [] }],
     },
@@ -40,7 +42,8 @@ export async function buildServer(context: ApiContext, metrics: Registry): Promi
     duration.observe({ route: request.routeOptions.url ?? 'unknown', status: String(reply.statusCode) }, reply.elapsedTime / 1000);
   });
   app.addHook('onRequest', async (request) => {
-    if (request.url.startsWith('/v1/')) request.scope = context.verify(request.headers.authorization);
+    if (isAdminRoute(request.url)) request.caller = await context.auth.caller(request.headers.authorization);
+    else if (request.url.startsWith('/v1/')) request.scope = await context.auth.scope(request.headers.authorization);
   });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
@@ -49,5 +52,12 @@ export async function buildServer(context: ApiContext, metrics: Registry): Promi
   registerLatestRoute(app, context);
   registerDataRoute(app, context);
   registerLiveRoute(app, context);
+  registerAdminRoutes(app, context.admin);
+  await registerGraphql(app, context.admin, { maxDepth: context.options.graphqlMaxDepth, maxCost: context.options.graphqlMaxCost }, context.logger);
   return app;
+}
+
+/** The admin API's routes, which take registry tokens with their roles. */
+function isAdminRoute(url: string): boolean {
+  return url.startsWith('/v1/admin/') || url === '/v1/graphql' || url.startsWith('/v1/graphql?');
 }

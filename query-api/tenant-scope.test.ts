@@ -20,14 +20,12 @@ describe('parseTokenList', () => {
 describe('createTokenVerifier', () => {
   const verify = createTokenVerifier(parseTokenList(`${acmeToken}:acme,${globexToken}:globex`), 'admin-token-0123456789');
   it('maps each token to its tenant, and the admin token to everything', () => {
-    expect(verify(`Bearer ${acmeToken}`)).toEqual({ kind: 'tenant', tenant: 'acme' });
-    expect(verify(`bearer ${globexToken}`)).toEqual({ kind: 'tenant', tenant: 'globex' });
-    expect(verify('Bearer admin-token-0123456789')).toEqual({ kind: 'admin' });
+    expect(verify(acmeToken)).toEqual({ kind: 'tenant', tenant: 'acme' });
+    expect(verify(globexToken)).toEqual({ kind: 'tenant', tenant: 'globex' });
+    expect(verify('admin-token-0123456789')).toEqual({ kind: 'admin' });
   });
-  it('refuses a missing, malformed or unknown token', () => {
-    for (const header of [undefined, '', acmeToken, 'Basic abc', `Bearer ${acmeToken}x`]) {
-      expect(() => verify(header)).toThrow(expect.objectContaining({ code: 'UNAUTHENTICATED' }));
-    }
+  it('knows no other token', () => {
+    for (const token of ['', `${acmeToken}x`, acmeToken.toUpperCase()]) expect(verify(token)).toBeUndefined();
   });
 });
 

@@ -35,19 +35,14 @@ function digest(token: string): string {
 }
 
 /**
- * Maps bearer tokens to scopes. Tokens are kept and compared as SHA-256
- * digests, so a lookup's timing says nothing about a token's characters.
+ * Maps the static tokens of QUERY_API_TOKENS and QUERY_API_ADMIN_TOKEN to
+ * scopes (undefined for any other token). Tokens are kept and compared as
+ * SHA-256 digests, so a lookup's timing says nothing about a token's characters.
  */
-export function createTokenVerifier(tokens: readonly ApiToken[], adminToken?: string): (authorization: string | undefined) => TenantScope {
+export function createTokenVerifier(tokens: readonly ApiToken[], adminToken?: string): (token: string) => TenantScope | undefined {
   const scopes = new Map<string, TenantScope>(tokens.map(({ token, tenant }) => [digest(token), { kind: 'tenant', tenant }]));
   if (adminToken) scopes.set(digest(adminToken), { kind: 'admin' });
-  return (authorization) => {
-    const m = authorization ? /^Bearer\s+(\S+)\s*$/i.exec(authorization) : null;
-    if (!m) throw new FleetstreamError('UNAUTHENTICATED', 'send an API token as "Authorization: Bearer <token>"; tokens are configured with QUERY_API_TOKENS');
-    const scope = scopes.get(digest(m[1] as string));
-    if (!scope) throw new FleetstreamError('UNAUTHENTICATED', 'unknown API token; tokens are configured with QUERY_API_TOKENS');
-    return scope;
-  };
+  return (token) => scopes.get(digest(token));
 }
 
 /** The path prefix a scope is confined to: `/<tenant>/`, or `/` for admin. */

@@ -74,6 +74,17 @@ export async function listTokens(registry: Registry, filter: { tenant?: string }
   return rows.map(tokenFromRow);
 }
 
+/** One token, without its secret; TOKEN_NOT_FOUND for an unknown id. */
+export async function showToken(registry: Registry, id: string): Promise<TokenRecord> {
+  const [row] = await registryQuery<TokenRow>(registry, `reading token ${id}`, `select ${tokenColumns} from ${registry.tables.apiTokens} where id = $1`, [id]);
+  if (!row) throw tokenNotFound(id);
+  return tokenFromRow(row);
+}
+
+function tokenNotFound(id: string): FleetstreamError {
+  return new FleetstreamError('TOKEN_NOT_FOUND', `token ${id} is not in the registry (\`fleetstream tokens list\` shows the ids)`);
+}
+
 /** Revokes a token at once; TOKEN_NOT_FOUND for an unknown id. Revoking it again changes nothing. */
 export async function revokeToken(registry: Registry, id: string): Promise<TokenRecord> {
   return writeRegistry(registry, `revoking token ${id}`, async (write) => {
@@ -81,7 +92,7 @@ export async function revokeToken(registry: Registry, id: string): Promise<Token
       `update ${registry.tables.apiTokens} set revoked_at = coalesce(revoked_at, now()), revision = $2 where id = $1 returning ${tokenColumns}`,
       [id, write.revision],
     );
-    if (rows.length === 0) throw new FleetstreamError('TOKEN_NOT_FOUND', `token ${id} is not in the registry (\`fleetstream tokens list\` shows the ids)`);
+    if (rows.length === 0) throw tokenNotFound(id);
     write.notify({ type: 'token', change: 'revoked', token: id, tenant: rows[0]!.tenant });
     return tokenFromRow(rows[0]!);
   });

@@ -65,6 +65,24 @@ describe('registry devices', () => {
     expect(await codeOf(showDevice(registry, { tenant: 'list', site: 's1', device: 'nope' }))).toBe('DEVICE_NOT_FOUND');
   });
 
+  it('list filters by state, every given tag and parent, and pages with limit and offset', async () => {
+    const gw = { tenant: 'filter', site: 's', device: 'gw' };
+    await addDevice(registry, gw, { tags: { model: 'A', fw: '1' } });
+    await addDevice(registry, { tenant: 'filter', site: 's', device: 'c1' }, { parent: gw, tags: { model: 'A', fw: '2' } });
+    await addDevice(registry, { tenant: 'filter', site: 's', device: 'c2' }, { parent: gw, tags: { model: 'B' } });
+    await setDeviceEnabled(registry, { tenant: 'filter', site: 's', device: 'c2' }, false);
+    const names = async (filter: Parameters<typeof listDevices>[2]) => (await listDevices(registry, { tenant: 'filter' }, filter)).map((d) => d.device);
+    expect(await names({ tags: { model: 'A' } })).toEqual(['c1', 'gw']);
+    expect(await names({ tags: { model: 'A', fw: '2' } })).toEqual(['c1']);
+    expect(await names({ state: 'disabled' })).toEqual(['c2']);
+    expect(await names({ parent: gw })).toEqual(['c1', 'c2']);
+    expect(await names({ parent: gw, state: 'active' })).toEqual(['c1']);
+    expect(await names({ limit: 2 })).toEqual(['c1', 'c2']);
+    expect(await names({ limit: 2, offset: 2 })).toEqual(['gw']);
+    // a tag value is a parameter, never SQL
+    expect(await names({ tags: { model: "A' or '1'='1" } })).toEqual([]);
+  });
+
   it('rotate: the new password works at once and the old one no longer does', async () => {
     const address = { tenant: 'acme', site: 'plant1', device: 'rotated' };
     const { credentials: first } = await addDevice(registry, address);

@@ -7,7 +7,7 @@ import { FleetstreamError } from '../lib/errors';
 import { checkedAddress, deviceName, type DeviceAddress } from './device-address';
 import { issueCredentials, type IssuedCredentials } from './device-credentials';
 import { checkedLocation, locationColumns, type DeviceLocation } from './device-location';
-import { deviceColumns, deviceFromRow, type DeviceRecord, type DeviceRow } from './device-record';
+import { deviceColumns, deviceFromRow, type DeviceRecord, type DeviceRow, type DeviceState } from './device-record';
 import { checkedTags, type DeviceTags } from './device-tags';
 import { scopeFilter, type RegistryScope } from './registry-scope';
 import { registryQuery, type Registry } from './registry-connection';
@@ -79,10 +79,39 @@ export async function insertCredentials(write: RegistryWrite, registry: Registry
   );
 }
 
-/** Every device, or those of one tenant or site, ordered by name. */
-export async function listDevices(registry: Registry, scope?: RegistryScope): Promise<DeviceRecord[]> {
-  const { filter, values } = scopeFilter(scope);
-  const rows = await registryQuery<DeviceRow>(registry, 'listing devices', `select ${deviceColumns} from ${registry.tables.devices} ${filter} order by tenant, site, name`, values);
+/** What a device listing keeps besides its scope, and which page of it. */
+export interface DeviceFilter {
+  state?: DeviceState;
+  /** Devices having every one of these tags with that value. */
+  tags?: DeviceTags;
+  /** The children of this gateway. */
+  parent?: DeviceAddress;
+  limit?: number;
+  offset?: number;
+}
+
+/** Every device, or those of one tenant or site, narrowed by `filter`, ordered by name. */
+export async function listDevices(registry: Registry, scope?: RegistryScope, filter: DeviceFilter = {}): Promise<DeviceRecord[]> {
+  const scoped = scopeFilter(scope);
+  const values: unknown[] = [...scoped.values];
+  const conditions = scoped.filter === '' ? [] : [scoped.filter.replace(/^where /, '')];
+  const condition = (sql: (parameter: string) => string, value: unknown): void => {
+    values.push(value);
+    conditions.push(sql(`$${values.length}`));
+  };
+  if (filter.state !== undefined) condition((p) => `state = ${p}`, filter.state);
+  if (filter.tags !== undefined) condition((p) => `tags @> ${p}::jsonb`, JSON.stringify(checkedTags(filter.tags)));
+  if (filter.parent !== undefined) {
+    const parent = checkedAddress(filter.parent);
+    condition((p) => `tenant = ${p}`, parent.tenant);
+    condition((p) => `parent_site = ${p}`, parent.site);
+    condition((p) => `parent_name = ${p}`, parent.device);
+  }
+  const where = conditions.length === 0 ? '' : `where ${conditions.join(' and ')}`;
+  // limit null is no limit
+  values.push(filter.limit ?? null, filter.offset ?? 0);
+  const text = `select ${deviceColumns} from ${registry.tables.devices} ${where} order by tenant, site, name limit $${values.length - 1}::bigint offset $${values.length}::bigint`;
+  const rows = await registryQuery<DeviceRow>(registry, 'listing devices', text, values);
   return rows.map(deviceFromRow);
 }
 

@@ -5,7 +5,7 @@
  * settings in PostgreSQL, and the notifications that let caches follow it.
  */
 export { parseApiToken } from './api-token';
-export { createToken, listTokens, revokeToken, verifyToken, type TokenGrant, type TokenRecord, type TokenRole } from './api-tokens';
+export { createToken, listTokens, revokeToken, showToken, verifyToken, type TokenGrant, type TokenRecord, type TokenRole } from './api-tokens';
 export { listenToRegistry, type RegistryChangeListener } from './change-listener';
 export { listBrokerCredentials, rotateCredentials, verifyDeviceCredentials, type BrokerCredential, type DeviceIdentity } from './credentials';
 export { checkedName, deviceName, parseDeviceAddress, type DeviceAddress } from './device-address';
@@ -13,11 +13,12 @@ export type { IssuedCredentials } from './device-credentials';
 export { parseDeviceLocation, type DeviceLocation } from './device-location';
 export type { DeviceRecord, DeviceState } from './device-record';
 export { parseDeviceTags, type DeviceTags } from './device-tags';
-export { addDevice, listDevices, removeDevice, revokeDevice, setDeviceEnabled, showDevice, updateDevice, type DeviceDetails, type NewDevice } from './devices';
+export { addDevice, listDevices, removeDevice, revokeDevice, setDeviceEnabled, showDevice, updateDevice, type DeviceDetails, type DeviceFilter, type NewDevice } from './devices';
 export { hierarchyOf, readHierarchy, type Hierarchy, type HierarchyDevice, type HierarchySite, type HierarchyTenant } from './hierarchy';
 export { registryOptions, registryOptionsSchema, type RegistryOptions } from './options';
 export { registryChannel, type DeviceChange, type RegistryChange, type RegistryNotification } from './registry-change';
 export { openRegistry, registryOn, type Registry } from './registry-connection';
 export { parseRegistryScope, type RegistryScope } from './registry-scope';
 export { registryRevision } from './registry-write';
+export { listSites, listTenants, showTenant, type SiteRecord, type TenantRecord } from './tenants';
 export { getSeriesSetting, listSeriesSettings, removeSeriesSetting, setSeriesSetting, type SeriesSetting } from './series-settings';

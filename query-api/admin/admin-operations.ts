@@ -1,0 +1,21 @@
+/**
+ * Every operation of the admin API, each authorizing its caller before it
+ * touches the registry. The REST routes and the GraphQL resolvers both call
+ * these and nothing else, so both answer the same and refuse the same.
+ */
+import type { Registry } from '../../registry';
+import { deviceOperations, type DeviceOperations } from './device-operations';
+import { seriesSettingOperations, type SeriesSettingOperations } from './series-setting-operations';
+import { tenantOperations, type TenantOperations } from './tenant-operations';
+import { tokenOperations, type TokenOperations } from './token-operations';
+
+export interface AdminOperations {
+  tenants: TenantOperations;
+  devices: DeviceOperations;
+  tokens: TokenOperations;
+  seriesSettings: SeriesSettingOperations;
+}
+
+export function adminOperations(registry: Registry): AdminOperations {
+  return { tenants: tenantOperations(registry), devices: deviceOperations(registry), tokens: tokenOperations(registry), seriesSettings: seriesSettingOperations(registry) };
+}

@@ -1,0 +1,14 @@
+/** The admin API's REST routes under /v1/admin, over the operations that GraphQL shares (admin-operations.ts). */
+import type { FastifyInstance } from 'fastify';
+import type { AdminOperations } from '../admin-operations';
+import { registerDeviceRoutes } from './device-routes';
+import { registerSeriesSettingRoutes } from './series-setting-routes';
+import { registerTenantRoutes } from './tenant-routes';
+import { registerTokenRoutes } from './token-routes';
+
+export function registerAdminRoutes(app: FastifyInstance, admin: AdminOperations): void {
+  registerTenantRoutes(app, admin);
+  registerDeviceRoutes(app, admin);
+  registerSeriesSettingRoutes(app, admin);
+  registerTokenRoutes(app, admin);
+}
