@@ -10,11 +10,12 @@ const v5 = { protocolVersion: 5 };
 /** The broker's end of one in-memory connection: accepts the session and subscriptions, publishes QoS 1 messages, records PUBACKs. */
 class FakeBrokerConnection {
   readonly pubacks: number[] = [];
+  readonly subscriptions: string[] = [];
   readonly clientSide: Duplex;
   closed = false;
   private readonly toClient = new PassThrough();
 
-  constructor() {
+  constructor(private readonly sessionPresent = false) {
     const toBroker = new PassThrough();
     this.clientSide = Duplex.from({ readable: this.toClient, writable: toBroker });
     this.clientSide.once('close', () => (this.closed = true));
@@ -28,7 +29,8 @@ class FakeBrokerConnection {
   }
 
   private answer(packet: Packet): void {
-    if (packet.cmd === 'connect') this.send({ cmd: 'connack', sessionPresent: false, reasonCode: 0 });
+    if (packet.cmd === 'connect') this.send({ cmd: 'connack', sessionPresent: this.sessionPresent, reasonCode: 0 });
+    if (packet.cmd === 'subscribe') this.subscriptions.push(...packet.subscriptions.map((s) => s.topic));
     if (packet.cmd === 'subscribe') this.send({ cmd: 'suback', messageId: packet.messageId!, granted: packet.subscriptions.map((s) => s.qos) });
     if (packet.cmd === 'puback') this.pubacks.push(packet.messageId!);
   }
@@ -41,7 +43,7 @@ class FakeBrokerConnection {
 type SendPacket = (packet: { cmd: string }, ...rest: unknown[]) => void;
 
 /** One intake connection over in-memory streams; each message's handling settles when the test says (by message id, its payload). */
-function startIntake(patchClient: (client: MqttClient) => void = () => undefined) {
+function startIntake(patchClient: (client: MqttClient) => void = () => undefined, sessionPresent = false) {
   const connections: FakeBrokerConnection[] = [];
   const handling = new Map<number, { resolve(): void; reject(error: Error): void }>();
   const intake = new MqttIntake({
@@ -57,7 +59,7 @@ function startIntake(patchClient: (client: MqttClient) => void = () => undefined
     onBrokerReceived: () => undefined,
     createClient: (options: IClientOptions) => {
       const client = new MqttClient(() => {
-        const connection = new FakeBrokerConnection();
+        const connection = new FakeBrokerConnection(sessionPresent);
         connections.push(connection);
         return connection.clientSide as unknown as ReturnType<ConstructorParameters<typeof MqttClient>[0]>;
       }, options);
@@ -86,6 +88,15 @@ afterEach(async () => {
 async function settle(): Promise<void> {
   for (let i = 0; i < 3; i++) await new Promise((resolve) => setImmediate(resolve));
 }
+
+describe('MqttIntake subscriptions', () => {
+  it('subscribes even when the broker kept the session: a kept session need not hold the subscription', async () => {
+    const { intake, connections, connected } = startIntake(undefined, true);
+    intake.start();
+    await connected();
+    await eventually(() => (connections[0]!.subscriptions.includes('$share/test/fleet/+/+/+/up') ? true : undefined), 'the subscription');
+  });
+});
 
 describe('MqttIntake PUBACKs', () => {
   it('holds each PUBACK until its message is handled, and sends them in the order the messages came', async () => {

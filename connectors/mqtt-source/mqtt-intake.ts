@@ -93,15 +93,16 @@ export class MqttIntake {
     client.on('connect', (connack) => {
       this.options.onConnectionChange(this.connected);
       logger.info({ event: 'mqtt_connected', clientId, sessionPresent: connack.sessionPresent }, 'connected to the MQTT broker');
-      if (!connack.sessionPresent) {
-        client.subscribe(this.options.subscription, { qos: 1 }, (error, granted) => {
-          if (error || granted?.some((g) => g.qos > 2)) {
-            logger.error({ event: 'mqtt_subscribe_failed', clientId, subscription: this.options.subscription, err: error, granted }, 'subscription refused');
-          } else {
-            logger.info({ event: 'mqtt_subscribed', clientId, subscription: this.options.subscription }, 'subscribed');
-          }
-        });
-      }
+      // every time, even when the broker kept the session: a kept session need not hold the subscription (one
+      // refused under earlier rights, a session another run of the same client id left); subscribing again replaces
+      // it and loses nothing queued
+      client.subscribe(this.options.subscription, { qos: 1 }, (error, granted) => {
+        if (error || granted?.some((g) => g.qos > 2)) {
+          logger.error({ event: 'mqtt_subscribe_failed', clientId, subscription: this.options.subscription, err: error, granted }, 'subscription refused');
+        } else {
+          logger.info({ event: 'mqtt_subscribed', clientId, subscription: this.options.subscription }, 'subscribed');
+        }
+      });
       if (index === 0) client.subscribe(brokerReceivedTopic, { qos: 0 });
     });
     client.on('message', (topic, payload, packet) => {
