@@ -43,7 +43,7 @@ import { Pool } from 'pg';
 import { readConnectionSettings } from '../lib/config';
 import { parseDuration } from '../lib/duration';
 import { rootLogger } from '../lib/logger';
-import { metricSum, pipelineComponents, startPipeline, stopPipeline, type RunningProcess } from '../infra/local/pipeline';
+import { fetchMetrics, pipelineComponents, sumMetric, startPipeline, stopPipeline, type RunningProcess } from '../infra/local/pipeline';
 import { defaultResolutions, rollupsGroupIdPrefix, topicNames } from '../schemas/topics';
 import { createKafka } from '../lib/kafka';
 import { groupLag } from './lib/group-lag';
@@ -103,15 +103,16 @@ function liveSeriesPaths(prefix: string, devices: number): string[] {
   return Array.from({ length: devices }, (_, i) => deviceAddress(i, shape)).flatMap((address) => defaultMetrics.map((metric) => seriesPath(address, metric)));
 }
 
-/** Late readings taken by each stage, and corrections emitted per resolution, from the rollup processor's metrics. */
-async function correctionCounters(opsPort: number): Promise<{ late: Record<string, number>; corrections: Record<string, number> }> {
+/** From one look at the rollup processor's metrics: late inputs per stage, corrections emitted per resolution, and how long the oldest waiting correction has waited. */
+async function correctionCounters(opsPort: number): Promise<{ late: Record<string, number>; corrections: Record<string, number>; oldestUncorrectedSeconds: number }> {
+  const text = await fetchMetrics(opsPort);
   const late: Record<string, number> = {};
   const corrections: Record<string, number> = {};
   for (const resolution of defaultResolutions) {
-    late[resolution] = await metricSum(opsPort, 'rollups_inputs_total', { stage: `rollups-${resolution}`, outcome: 'late' });
-    corrections[resolution] = await metricSum(opsPort, 'rollups_corrections_total', { resolution });
+    late[resolution] = sumMetric(text, 'rollups_inputs_total', { stage: `rollups-${resolution}`, outcome: 'late' });
+    corrections[resolution] = sumMetric(text, 'rollups_corrections_total', { resolution });
   }
-  return { late, corrections };
+  return { late, corrections, oldestUncorrectedSeconds: sumMetric(text, 'rollups_oldest_uncorrected_seconds') };
 }
 
 function difference(after: Record<string, number>, before: Record<string, number>): Record<string, number> {
@@ -261,7 +262,7 @@ async function measureBacklog({ processes, pool, rollupsPort, livePaths, message
     if (backlogStored !== lastStored) [lastStored, storedGrewAt] = [backlogStored, checkStart];
     const counters = await correctionCounters(rollupsPort);
     const correctorLag = await groupLag(admin, correctorGroup, [invalidationsTopic]);
-    const oldestUncorrectedSeconds = await metricSum(rollupsPort, 'rollups_oldest_uncorrected_seconds');
+    const { oldestUncorrectedSeconds } = counters;
     // everything that will be stored is: all of it, or nothing more for 30 s after the last publish (readings lost on the way)
     const allStored = publishedStats !== undefined && (backlogStored >= expectedStored || checkStart - Math.max(storedGrewAt, publishedStats.finishedAt) > 30_000);
     const check: Check = {

@@ -121,12 +121,16 @@ export class ComponentFailure extends Error {
   }
 }
 
+/** The Prometheus text a component's ops server exposes at `/metrics`. */
+export async function fetchMetrics(opsPort: number): Promise<string> {
+  return (await fetch(`http://127.0.0.1:${opsPort}/metrics`)).text();
+}
+
 /**
- * Sum of a Prometheus metric's samples from a component's `/metrics`: of every label set, or of
+ * Sum of a Prometheus metric's samples in `text` (see `fetchMetrics`): of every label set, or of
  * those carrying each of `labels` (`{ stage: 'rollups-1m', outcome: 'late' }`).
  */
-export async function metricSum(opsPort: number, name: string, labels: Record<string, string> = {}): Promise<number> {
-  const text = await (await fetch(`http://127.0.0.1:${opsPort}/metrics`)).text();
+export function sumMetric(text: string, name: string, labels: Record<string, string> = {}): number {
   const wanted = Object.entries(labels).map(([label, value]) => `${label}="${value}"`);
   let sum = 0;
   for (const line of text.split('\n')) {
@@ -135,4 +139,9 @@ export async function metricSum(opsPort: number, name: string, labels: Record<st
     if (wanted.every((pair) => labelText.split(',').includes(pair))) sum += Number(line.slice(line.lastIndexOf(' ') + 1));
   }
   return sum;
+}
+
+/** `sumMetric` over a component's `/metrics`, fetched for this one metric. */
+export async function metricSum(opsPort: number, name: string, labels: Record<string, string> = {}): Promise<number> {
+  return sumMetric(await fetchMetrics(opsPort), name, labels);
 }

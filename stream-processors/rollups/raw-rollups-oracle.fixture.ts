@@ -4,12 +4,11 @@
  * independently of the processor and of stored-windows.ts.
  */
 import type { Pool } from 'pg';
+import { resolutionMs } from '../../schemas/resolution';
 import type { ExpectedRollup } from './oracle-dataset';
 
-const sizes = { '1m': 60_000, '1h': 3_600_000, '1d': 86_400_000 } as const;
-const intervals = { '1m': '1 minute', '1h': '1 hour', '1d': '1 day' } as const;
-export type OracleResolution = keyof typeof sizes;
-export const oracleResolutions = Object.keys(sizes) as OracleResolution[];
+export const oracleResolutions = ['1m', '1h', '1d'] as const;
+export type OracleResolution = (typeof oracleResolutions)[number];
 
 /** The raw readings the timescale-sink stored, with each series' kind: a relation for `sqlRollups`. */
 export const storedReadings = '(select m.path, s.kind, m.time, m.value from measurements m join series s using (path))';
@@ -36,13 +35,13 @@ export async function sqlRollups(pool: Pool, resolution: OracleResolution, relat
             (array_agg(value order by time desc))[1] as last, extract(epoch from max(time)) * 1000 as last_time,
             sum(increment) as delta, sum(reset) as resets
      from increments group by path, kind, date_bin($1::interval, time, timestamptz 'epoch')`,
-    [intervals[resolution]],
+    [`${resolutionMs(resolution)} milliseconds`],
   );
   const out = new Map<string, ExpectedRollup>();
   for (const row of rows) {
     const windowStart = Number(row.window_start);
     out.set(`${row.path}@${windowStart}`, {
-      path: String(row.path), kind: row.kind as ExpectedRollup['kind'], windowStart, windowEnd: windowStart + sizes[resolution],
+      path: String(row.path), kind: row.kind as ExpectedRollup['kind'], windowStart, windowEnd: windowStart + resolutionMs(resolution),
       count: Number(row.count), sum: Number(row.sum), min: Number(row.min), max: Number(row.max), first: Number(row.first), firstTime: Number(row.first_time),
       last: Number(row.last), lastTime: Number(row.last_time), delta: row.delta === null ? null : Number(row.delta), resets: Number(row.resets),
     });
