@@ -1,4 +1,4 @@
-import { Kafka, logLevel, Partitioners, type ICustomPartitioner, type KafkaConfig, type LogEntry } from 'kafkajs';
+import { Kafka, logLevel, Partitioners, type ICustomPartitioner, type KafkaConfig, type LogEntry, type Producer } from 'kafkajs';
 import type { Logger } from './logger';
 
 const pinoLevel: Record<logLevel, 'error' | 'warn' | 'info' | 'debug'> = {
@@ -73,3 +73,25 @@ export const rememberingPartitioner: ICustomPartitioner = () => {
 
 /** Options every producer gets: the remembering murmur2 partitioner above. */
 export const producerDefaults = { createPartitioner: rememberingPartitioner } as const;
+
+/**
+ * A transactional (exactly-once) producer. The coordinator answers
+ * CONCURRENT_TRANSACTIONS to the first AddPartitionsToTxn of a transaction
+ * begun while it still writes the previous one's markers, which is every
+ * transaction of a processor that commits back to back. kafkajs waits the
+ * client's initial retry time (200 ms) before trying again; the Java client
+ * waits 20 ms there (ADD_PARTITIONS_RETRY_BACKOFF_MS, KAFKA-5482). Measured on
+ * a loaded two-core machine: a transaction of 60 records took 190 ms on
+ * average with 200 ms, 60 ms with 20 ms. Retries stay unlimited, as kafkajs
+ * gives an idempotent producer by default.
+ */
+export function transactionalProducer(kafka: Kafka, transactionalId: string, transactionTimeout: number): Producer {
+  return kafka.producer({
+    ...producerDefaults,
+    transactionalId,
+    idempotent: true,
+    maxInFlightRequests: 1,
+    transactionTimeout,
+    retry: { initialRetryTime: 20, retries: Number.MAX_SAFE_INTEGER },
+  });
+}

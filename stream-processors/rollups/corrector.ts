@@ -32,7 +32,7 @@ import type { Admin, Consumer, Kafka, KafkaMessage, Message, Producer } from 'ka
 import type { Pool } from 'pg';
 import { databaseError } from '../../lib/pg-error-class';
 import type { Logger } from '../../lib/logger';
-import { producerDefaults } from '../../lib/kafka';
+import { transactionalProducer } from '../../lib/kafka';
 import { stoppedForGood } from '../../lib/consumer-stopped';
 import type { AvroCodec } from '../../schemas/avro-codec';
 import { resolutionMs, windowStartOf } from '../../schemas/resolution';
@@ -123,7 +123,7 @@ export class Corrector {
       const metadata = await this.admin.fetchTopicMetadata({ topics: [topic] });
       this.outputPartitions.set(topic, metadata.topics[0]!.partitions.length);
     }
-    this.producer = config.kafka.producer({ ...producerDefaults, transactionalId: config.transactionalId, idempotent: true, maxInFlightRequests: 1, transactionTimeout: 60_000 });
+    this.producer = transactionalProducer(config.kafka, config.transactionalId, 60_000);
     await this.producer.connect();
     this.consumer = config.kafka.consumer({ groupId: config.groupId, maxWaitTimeInMs: 100, sessionTimeout: 30_000, heartbeatInterval: 1000, readUncommitted: false });
     await this.consumer.connect();

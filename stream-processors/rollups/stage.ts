@@ -19,7 +19,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Admin, Consumer, Kafka, KafkaMessage } from 'kafkajs';
 import type { Logger } from '../../lib/logger';
-import { producerDefaults } from '../../lib/kafka';
+import { transactionalProducer } from '../../lib/kafka';
 import type { AvroCodec } from '../../schemas/avro-codec';
 import type { DeadLetter, Rollup } from '../../schemas/types';
 import { stoppedForGood } from '../../lib/consumer-stopped';
@@ -133,13 +133,7 @@ export class RollupStage<I, W> {
     await ensureInvalidations(this.admin, config.invalidationsTopic, inputPartitions, this.log);
     this.records = new StageRecords(config, await partitionCount(this.admin, config.outputTopic), await partitionCount(this.admin, config.invalidationsTopic));
 
-    this.producer = kafka.producer({
-      ...producerDefaults,
-      transactionalId: config.transactionalId,
-      idempotent: true,
-      maxInFlightRequests: 1,
-      transactionTimeout: 30_000,
-    });
+    this.producer = transactionalProducer(kafka, config.transactionalId, 30_000);
     await this.producer.connect();
 
     this.consumer = kafka.consumer({ groupId: config.groupId, maxWaitTimeInMs: 100, sessionTimeout: 10_000, heartbeatInterval: 1000, readUncommitted: false });
