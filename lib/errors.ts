@@ -12,6 +12,7 @@ export const errorCodes = {
   RECORD_UNWRITABLE: { retriable: false, summary: 'the store refuses a record for its data (a NUL byte in text, ...); the sinks dead-letter it as `unwritable`' },
   REDIS_UNAVAILABLE: { retriable: true, summary: 'Redis could not be reached' },
   MQTT_UNAVAILABLE: { retriable: true, summary: 'the MQTT broker could not be reached' },
+  MQTT_NOT_AUTHORIZED: { retriable: false, summary: "the MQTT broker refuses the account's credentials (unknown, wrong, revoked, or not learned from the registry yet)" },
   BROKER_PLUGIN_UNBUILT: { retriable: false, summary: "the project's Mosquitto plugin (broker/plugin) did not compile: a compiler or header missing (gcc, mosquitto-dev, libmosquitto-dev, libssl-dev)" },
   DEPENDENCY_INCOMPATIBLE: { retriable: false, summary: 'an installed library lacks what fleetstream relies on: a version other than the one package.json pins' },
   STATE_RESTORE_TIMEOUT: { retriable: false, summary: 'a rollup stage did not read its window state back from its changelog within the restore timeout' },

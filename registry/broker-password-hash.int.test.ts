@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { onCleanup } from '../test/factories';
-import { brokerPasswordHash } from './broker-password-hash';
+import { brokerPasswordHash, brokerPasswordMatches } from './broker-password-hash';
 
 describe('the broker password hash', () => {
   it('is what mosquitto_passwd writes for the same password, salt and iterations', async () => {
@@ -17,5 +17,9 @@ describe('the broker password hash', () => {
     expect(seven).toBe('7');
     expect(brokerPasswordHash('a-device-password', Number(iterations), Buffer.from(salt!, 'base64'))).toBe(written);
     expect(brokerPasswordHash('another-password', Number(iterations), Buffer.from(salt!, 'base64'))).not.toBe(written);
+    expect(brokerPasswordMatches('a-device-password', written)).toBe(true);
+    expect(brokerPasswordMatches('another-password', written)).toBe(false);
+    expect(brokerPasswordMatches('a-device-password', written.replace('$7$', '$6$'))).toBe(false);
+    expect(brokerPasswordMatches('a-device-password', 'scrypt$16384$8$1$c2FsdA$aGFzaA')).toBe(false);
   });
 });

@@ -4,6 +4,9 @@ import { resolveSimulationOptions, type SimulationOptionsInput } from './options
 import type { SentReading } from './payload';
 import { createFleetPlan, type PlannedMessage } from './plan';
 import { openPublisherPool } from './publisher-pool';
+import { openRegistry } from '../registry';
+import { provisionDevices, type DeviceCredential } from './device-credentials';
+import { deviceAddress } from './fleet';
 
 export type { SimulationOptionsInput } from './options';
 export type { SentReading } from './payload';
@@ -74,11 +77,13 @@ export async function runSimulation(input: SimulationOptionsInput, hooks: Simula
   const logger = hooks.logger ?? componentLogger('simulator');
   const plan = createFleetPlan(options);
   let lastError: string | undefined;
+  const credentials = options.provision ? await provisionFleet(options, logger) : undefined;
   const pool = await openPublisherPool({
     url: options.mqttUrl,
     connections: options.connections,
     maxInflightPerConnection: options.maxInflightPerConnection,
     clientIdPrefix: options.clientIdPrefix,
+    credentials: credentials && ((n) => credentials[n]!),
     onError: (error) => {
       if (error.message !== lastError) logger.warn({ event: 'mqtt_error', err: error }, 'MQTT error');
       lastError = error.message;
@@ -157,5 +162,23 @@ export async function runSimulation(input: SimulationOptionsInput, hooks: Simula
     return stats;
   } finally {
     await pool.close();
+  }
+}
+
+/** Every simulated device's own credentials, device i's at i, provisioned in the registry where needed. */
+async function provisionFleet(options: ReturnType<typeof resolveSimulationOptions>, logger: Logger): Promise<DeviceCredential[]> {
+  const registry = openRegistry({ databaseUrl: options.registryDatabaseUrl, databaseSchema: options.registryDatabaseSchema, poolSize: 4, applicationName: 'fleetstream-simulator' });
+  try {
+    const addresses = Array.from({ length: options.devices }, (_, i) => deviceAddress(i, options));
+    let reportedAt = Date.now();
+    const result = await provisionDevices(registry, addresses, options.credentialsFile, (done, toDo) => {
+      if (Date.now() - reportedAt < 2000 && done < toDo) return;
+      reportedAt = Date.now();
+      logger.info({ event: 'devices_provisioning', done, toDo }, `provisioned ${done} of ${toDo} devices`);
+    });
+    logger.info({ event: 'devices_provisioned', added: result.added, rotated: result.rotated, kept: result.kept, file: options.credentialsFile }, 'devices have their credentials');
+    return result.credentials;
+  } finally {
+    await registry.close();
   }
 }

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { connectionOptions, parseOptions } from '../lib/config';
-import { decimal, duration, integer, list } from '../lib/option-types';
+import { registryOptions } from '../registry/options';
+import { decimal, duration, flag, integer, list } from '../lib/option-types';
 import { defaultMetrics, metricNames } from './metrics';
 import { malformedVariants } from './payload';
 
@@ -17,6 +18,13 @@ const count = (min: number, max?: number) => integer(min, max);
 export const simulationOptionsSchema = z
   .strictObject({
     mqttUrl: connectionOptions.mqttUrl,
+    provision: flag.default(false).meta({
+      description:
+        "Give every simulated device its own credentials: added to the device registry (DATABASE_URL, REGISTRY_DATABASE_SCHEMA) when missing, kept in `credentialsFile`, and one MQTT connection per device with them (the broker lets a device publish only to its own topics). Without it the devices share `connections` connections as MQTT_URL's account.",
+    }),
+    credentialsFile: z.string().min(1).default('.local/simulator/credentials').meta({ description: 'Where `provision` keeps the devices\' passwords (mode 0600), as a device keeps its own; reused by later runs.' }),
+    registryDatabaseUrl: registryOptions.databaseUrl,
+    registryDatabaseSchema: registryOptions.databaseSchema,
     devices: count(1, 1_000_000).default(1000).meta({ description: 'Simulated devices.' }),
     tenants: count(1).default(5).meta({ description: 'Tenants the devices are spread over.' }),
     sitesPerTenant: count(1).default(4).meta({ description: 'Sites per tenant.' }),
@@ -44,7 +52,8 @@ export const simulationOptionsSchema = z
   })
   .refine((o) => o.rate === undefined || o.interval === undefined, { message: 'set either rate or interval, not both' })
   .refine((o) => o.duration === undefined || o.messages === undefined, { message: 'set either duration or messages, not both' })
-  .refine((o) => o.connections === undefined || o.connections <= o.devices, { message: 'must be at most devices (--connections equal to --devices gives one connection per device)', path: ['connections'] });
+  .refine((o) => o.connections === undefined || o.connections <= o.devices, { message: 'must be at most devices (--connections equal to --devices gives one connection per device)', path: ['connections'] })
+  .refine((o) => !o.provision || o.connections === undefined || o.connections === o.devices, { message: 'provisioned devices each have a connection of their own: leave connections out', path: ['connections'] });
 
 export type SimulationOptionsInput = z.input<typeof simulationOptionsSchema>;
 export type SimulationOptions = z.output<typeof simulationOptionsSchema>;
@@ -63,5 +72,6 @@ export function resolveSimulationOptions(input: unknown): SimulationPlanOptions 
   const readingsPerMessage = options.metrics.length;
   const messageRate = options.interval !== undefined ? (options.devices * 1000) / options.interval : (options.rate ?? 1000) / readingsPerMessage;
   const totalMessages = options.messages ?? Math.max(1, Math.round(((options.duration ?? 60_000) / 1000) * messageRate));
-  return { ...options, connections: options.connections ?? Math.min(16, options.devices), messageRate, totalMessages };
+  const connections = options.provision ? options.devices : (options.connections ?? Math.min(16, options.devices));
+  return { ...options, connections, messageRate, totalMessages };
 }

@@ -23,6 +23,10 @@ export interface PublisherPoolOptions {
   connections: number;
   maxInflightPerConnection: number;
   clientIdPrefix: string;
+  /** Connection i's own account, in place of the URL's; connections refused as not authorized are tried again for `authWaitMs`. */
+  credentials?: (connection: number) => { username: string; password: string };
+  /** How long a refused account may take to be known (the broker learns new devices from the registry within seconds). Default 30 s. */
+  authWaitMs?: number;
   onError?(error: Error): void;
 }
 
@@ -30,6 +34,34 @@ interface Slot {
   client: MqttClient;
   inflight: number;
   waiters: (() => void)[];
+}
+
+const notAuthorized = new Set([0x86, 0x87, 4, 5]);
+
+/** Connection `n`, tried again while the broker refuses its own account as not authorized, up to `authWaitMs`. */
+async function connectOne(options: PublisherPoolOptions, n: number, clientId: string): Promise<MqttClient> {
+  const account = options.credentials?.(n);
+  const url = account ? withoutUserInfo(options.url) : options.url;
+  const deadline = Date.now() + (options.authWaitMs ?? 30_000);
+  for (let waitMs = 100; ; waitMs = Math.min(2000, waitMs * 2)) {
+    try {
+      return await connectAsync(url, { protocolVersion: 5, clientId, clean: true, reconnectPeriod: 1000, connectTimeout: 10_000, ...account });
+    } catch (error) {
+      const code = (error as { code?: number }).code;
+      if (!account || code === undefined || !notAuthorized.has(code)) throw error;
+      if (Date.now() + waitMs > deadline) {
+        throw new FleetstreamError('MQTT_NOT_AUTHORIZED', `the broker refuses device ${account.username}'s credentials: is the broker following the registry (\`make up\` starts broker-auth-sync)?`, { cause: error });
+      }
+      await new Promise((resolve) => setTimeout(resolve, waitMs));
+    }
+  }
+}
+
+function withoutUserInfo(url: string): string {
+  const parsed = new URL(url);
+  parsed.username = '';
+  parsed.password = '';
+  return parsed.toString();
 }
 
 export async function openPublisherPool(options: PublisherPoolOptions): Promise<PublisherPool> {
@@ -42,9 +74,7 @@ export async function openPublisherPool(options: PublisherPoolOptions): Promise<
   try {
     // connect in small groups: thousands of simultaneous CONNECTs only make the broker queue them
     for (let start = 0; start < options.connections; start += 64) {
-      const group = Array.from({ length: Math.min(64, options.connections - start) }, (_, i) =>
-        connectAsync(options.url, { protocolVersion: 5, clientId: `${options.clientIdPrefix}-${run}-${start + i}`, clean: true, reconnectPeriod: 1000, connectTimeout: 10_000 }),
-      );
+      const group = Array.from({ length: Math.min(64, options.connections - start) }, (_, i) => connectOne(options, start + i, `${options.clientIdPrefix}-${run}-${start + i}`));
       for (const client of await Promise.all(group)) {
         client.on('error', (error) => options.onError?.(error));
         slots.push({ client, inflight: 0, waiters: [] });
@@ -52,6 +82,7 @@ export async function openPublisherPool(options: PublisherPoolOptions): Promise<
     }
   } catch (error) {
     await Promise.all(slots.map((s) => s.client.endAsync(true)));
+    if (error instanceof FleetstreamError) throw error;
     throw new FleetstreamError('MQTT_UNAVAILABLE', `could not connect to the MQTT broker at ${redactUrl(options.url)}: start the stack with \`make up\`, or set MQTT_URL`, { cause: error });
   }
 
