@@ -1,5 +1,7 @@
+import { Writable } from 'node:stream';
 import { Partitioners, type PartitionMetadata } from 'kafkajs';
-import { rememberingPartitioner } from './kafka';
+import pino from 'pino';
+import { createKafka, rememberingPartitioner } from './kafka';
 
 const partitions = (n: number): PartitionMetadata[] =>
   Array.from({ length: n }, (_, partitionId) => ({ partitionId, leader: 0, replicas: [0], isr: [0], offlineReplicas: [], partitionErrorCode: 0 }));
@@ -26,5 +28,27 @@ describe('rememberingPartitioner', () => {
     const bufferKey = { key: Buffer.from('/a/b/c/d'), value: 'x' };
     expect(remembering({ topic: 't', partitionMetadata: metadata, message: bufferKey }))
       .toBe(Partitioners.DefaultPartitioner()({ topic: 't', partitionMetadata: metadata, message: bufferKey }));
+  });
+});
+
+describe("createKafka's log lines", () => {
+  it('keeps errors errors, but logs the retried CONCURRENT_TRANSACTIONS answer at debug', () => {
+    const lines: { level: number; msg: string }[] = [];
+    const sink = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        lines.push(JSON.parse(chunk.toString()) as { level: number; msg: string });
+        done();
+      },
+    });
+    const kafka = createKafka({ brokers: ['127.0.0.1:1'], clientId: 'log-test', logger: pino({ level: 'debug' }, sink) });
+    const concurrent = 'The producer attempted to update a transaction while another concurrent operation on the same transaction was ongoing';
+    kafka.logger().error(`Failed to send messages: ${concurrent}`, { retryCount: 0, retryTime: 20 });
+    kafka.logger().error('Response AddPartitionsToTxn(key: 24, version: 1)', { error: concurrent });
+    kafka.logger().error('Crash: KafkaJSNumberOfRetriesExceeded', { error: 'Connection refused' });
+    expect(lines.map((l) => [l.level, l.msg.slice(0, 24)])).toEqual([
+      [20, 'Failed to send messages:'],
+      [20, 'Response AddPartitionsTo'],
+      [50, 'Crash: KafkaJSNumberOfRe'],
+    ]);
   });
 });

@@ -29,9 +29,21 @@ export function createKafka(options: KafkaClientOptions): Kafka {
     logLevel: logLevel.WARN,
     logCreator: () => (entry: LogEntry) => {
       const { message, ...extra } = entry.log;
-      logger[pinoLevel[entry.level]]({ namespace: entry.namespace, ...extra }, message);
+      logger[expectedRetry(entry) ? 'debug' : pinoLevel[entry.level]]({ namespace: entry.namespace, ...extra }, message);
     },
   });
+}
+
+/**
+ * A transaction begun while the coordinator still completes the previous one
+ * gets CONCURRENT_TRANSACTIONS, and kafkajs logs it as an error twice before
+ * it retries (see `transactionalProducer`): normal for a processor that
+ * commits back to back, so debug, as the Java client logs it.
+ */
+function expectedRetry(entry: LogEntry): boolean {
+  const error = (entry.log as { error?: unknown }).error;
+  const text = typeof error === 'string' ? error : entry.log.message;
+  return text.includes('another concurrent operation on the same transaction');
 }
 
 /**

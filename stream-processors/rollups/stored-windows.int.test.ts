@@ -190,6 +190,9 @@ describe('summarizeStoredWindows', () => {
       for (const size of [hour, day]) {
         for (let start = Math.floor(first / size) * size - size; start <= last + size; start += size) requests.push(s.request(start, size));
       }
+      // every minute of three hours in a row (what a backlog invalidates), one run with the readings' minutes below
+      const stretch = Math.floor(first / minute) * minute;
+      for (let start = stretch; start < stretch + 3 * hour; start += minute) requests.push(s.request(start, minute));
       // the minutes of some readings, and some random minutes (many empty)
       for (let i = 0; i < 60; i++) {
         const reading = s.readings[Math.floor(random() * s.readings.length)]!;
