@@ -45,25 +45,26 @@ export async function publishHierarchy(registry: Registry, redis: Redis, options
     try {
       await writeGeneration(redis, nodesKey, nodes, options, signal);
       signal?.throwIfAborted();
-      const counts = countNodes(nodes.keys());
-      const publishedAt = new Date();
-      const replaced = (await redis
-        .eval(switchGeneration, 3, hierarchyCurrentKey(prefix), hierarchyLockKey(prefix), nodesKey, lock, generation, hierarchy.revision, publishedAt.getTime(), counts.tenants, counts.sites, counts.devices, options.retiredTtl, hierarchyNodesKey(prefix, ''))
-        .catch((error: Error) => Promise.reject(switchError(error, options)))) as string | null;
-      return {
-        generation,
-        revision: hierarchy.revision,
-        publishedAt,
-        ...counts,
-        previousGeneration: replaced === null ? null : Number(replaced),
-        pruned: prunedNodes(previousPaths, nodes),
-        ms: Math.round(performance.now() - started),
-      };
     } catch (error) {
       // a generation never made current is read by no one: drop it now rather than when it expires
       await redis.unlink(nodesKey).catch(() => undefined);
       throw error;
     }
+    // from here a failure leaves the hash to its expiry: a lost answer may hide a switch that happened
+    const counts = countNodes(nodes.keys());
+    const publishedAt = new Date();
+    const replaced = (await redis
+      .eval(switchGeneration, 3, hierarchyCurrentKey(prefix), hierarchyLockKey(prefix), nodesKey, lock, generation, hierarchy.revision, publishedAt.getTime(), counts.tenants, counts.sites, counts.devices, options.retiredTtl, hierarchyNodesKey(prefix, ''))
+      .catch((error: Error) => Promise.reject(switchError(error, options)))) as string | null;
+    return {
+      generation,
+      revision: hierarchy.revision,
+      publishedAt,
+      ...counts,
+      previousGeneration: replaced === null ? null : Number(replaced),
+      pruned: prunedNodes(previousPaths, nodes),
+      ms: Math.round(performance.now() - started),
+    };
   } finally {
     await redis.eval(releaseLock, 1, hierarchyLockKey(options.keyPrefix), lock).catch(() => undefined);
   }
