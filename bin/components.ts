@@ -11,6 +11,7 @@ import { mqttSourceOptionsSchema } from '../connectors/mqtt-source/options';
 import { redisSinkOptionsSchema } from '../connectors/redis-sink/options';
 import { timescaleSinkOptionsSchema } from '../connectors/timescale-sink/options';
 import { queryApiOptionsSchema } from '../query-api/options';
+import { schedulerOptionsSchema } from '../republishers/scheduler/options';
 import { rollupsOptionsSchema } from '../stream-processors/rollups/options';
 
 export interface ComponentEntry {
@@ -23,6 +24,8 @@ export interface ComponentEntry {
   opsPort: number;
   /** Ports it serves besides the ops port, by name. */
   servicePorts?: Record<string, number>;
+  /** Run by the local stack only: Kubernetes does its work otherwise (the scheduler's jobs are CronJobs), so infra/k8s has no workload for it. */
+  localOnly?: boolean;
   options: z.ZodObject;
   /** Starts it from options as read from the environment (strings; the component validates them). */
   start(input: Record<string, string>, logger: Logger): Promise<RunningComponent>;
@@ -69,6 +72,15 @@ export const components: readonly ComponentEntry[] = [
     opsPort: 9105,
     options: rollupsOptionsSchema,
     start: async (input, logger) => (await import('../stream-processors/rollups')).start({ ...input, logger }),
+  },
+  {
+    name: 'scheduler',
+    description: 'run the periodic jobs (`hierarchy publish`) on their cron schedules, as the Kubernetes CronJobs do',
+    envPrefix: 'SCHEDULER_',
+    opsPort: 9108,
+    localOnly: true,
+    options: schedulerOptionsSchema,
+    start: async (input, logger) => (await import('../republishers/scheduler')).start(input, logger),
   },
 ];
 

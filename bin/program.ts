@@ -19,6 +19,7 @@ import { applySubjects, applyTopics, describeChange } from '../schemas/topics-ap
 import { componentNamed, components, type ComponentEntry } from './components';
 import { componentVariables, configurationMarkdown, envFile } from './option-docs';
 import { addOptionFlags, flagValues } from './option-flags';
+import { addHierarchyCommands } from './hierarchy-commands';
 import { addRegistryCommands } from './registry-commands';
 import { simulationOptionsSchema } from '../simulator/options';
 
@@ -115,6 +116,7 @@ export function buildProgram(): Command {
     .action(migrateDatabase);
 
   addRegistryCommands(program);
+  addHierarchyCommands(program);
 
   program
     .command('options')

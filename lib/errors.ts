@@ -42,6 +42,8 @@ export const errorCodes = {
   TOKEN_NOT_FOUND: { retriable: false, summary: 'no such API token in the registry' },
   TENANT_NOT_FOUND: { retriable: false, summary: 'no such tenant in the registry' },
   SERIES_SETTING_NOT_FOUND: { retriable: false, summary: 'no kind or unit is set for the series path in the registry' },
+  // the hierarchy job (republishers/device-hierarchy/)
+  HIERARCHY_PUBLISH_CONFLICT: { retriable: true, summary: 'another `fleetstream hierarchy publish` holds the lock on the same key prefix, or this one outlived its lock timeout; nothing was switched' },
 } as const;
 
 export type ErrorCode = keyof typeof errorCodes;

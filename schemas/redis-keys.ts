@@ -10,7 +10,9 @@
  * - `<prefix>rollups:<resolution>:<path>`, a sorted set: recent Rollup records
  *   as JSON, scored by window start;
  * - `<prefix>children:<path>`, a set: the child paths one level below a path
- *   (`children:/` holds the tenants).
+ *   (`children:/` holds the tenants);
+ * - `<prefix>hierarchy:...`: the registry's device hierarchy with metadata,
+ *   which `fleetstream hierarchy publish` writes (schemas/redis-hierarchy.ts).
  *
  * Pure functions, so both sides are pinned by unit tests.
  */

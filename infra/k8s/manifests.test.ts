@@ -123,11 +123,13 @@ const env = (container: Container, name: string): EnvVar | undefined => containe
 const exampleSecrets = parseFile('secrets.example.yaml') as K8sObject[];
 
 const commands = cliCommands(buildProgram());
-const opsPorts = new Map(components.map((c) => [c.name, c.opsPort]));
+/** The components infra/k8s runs; the local-only ones (the scheduler) have CronJobs instead. */
+const deployed = components.filter((c) => !c.localOnly);
+const opsPorts = new Map(deployed.map((c) => [c.name, c.opsPort]));
 
 describe('the CLI the checks read', () => {
   it('has leaf commands, nested ones with their group, and no bare group', () => {
-    for (const name of ['mqtt-source', 'rollups', 'timescale-sink', 'redis-sink', 'query-api', 'migrate', 'topics apply']) expect(commands.has(name)).toBe(true);
+    for (const name of ['mqtt-source', 'rollups', 'timescale-sink', 'redis-sink', 'query-api', 'migrate', 'topics apply', 'hierarchy publish']) expect(commands.has(name)).toBe(true);
     expect(commands.has('topics')).toBe(false);
     expect(commands.get('topics apply')).toEqual(['--partitions', '--replication-factor']);
   });
@@ -236,7 +238,7 @@ describe('infra/k8s manifests', () => {
 
   it('let every option of every component be set: an env file each, naming every option, valid, read whole by its workloads', () => {
     const generators = (kustomization as unknown as { configMapGenerator: { name: string; envs: string[] }[] }).configMapGenerator;
-    for (const component of components) {
+    for (const component of deployed) {
       const file = `config/${component.name}.env`;
       expect(generators.find((g) => g.name === `fleetstream-${component.name}`)?.envs).toEqual([file]);
       const { set, named } = envFileEntries(file);
@@ -279,9 +281,9 @@ describe('infra/k8s manifests', () => {
           .toEqual({ owner, ref, documented: true });
       }
     }
-    // the components with a DATABASE_URL option, migrate, and the backup
-    const databaseCommands = ['migrate', ...components.filter((c) => 'databaseUrl' in c.options.shape).map((c) => c.name)];
-    expect(databaseCommands.sort()).toEqual(['migrate', 'query-api', 'rollups', 'timescale-sink']);
+    // the components with a DATABASE_URL option, migrate, the hierarchy job, and the backup
+    const databaseCommands = ['migrate', 'hierarchy publish', ...deployed.filter((c) => 'databaseUrl' in c.options.shape).map((c) => c.name)];
+    expect(databaseCommands.sort()).toEqual(['hierarchy publish', 'migrate', 'query-api', 'rollups', 'timescale-sink']);
     const databaseClients = containers.filter(({ container }) => databaseCommands.includes(commandOf(container.args ?? [])) || container.image === 'postgres');
     expect(databaseClients).toHaveLength(databaseCommands.length + 1);
     for (const { owner, container } of databaseClients) {
@@ -306,5 +308,19 @@ describe('infra/k8s manifests', () => {
     const claim = spec.volumes!.find((v) => v.persistentVolumeClaim)!.persistentVolumeClaim!.claimName;
     expect(find('PersistentVolumeClaim', claim)).toBeDefined();
     expect((cron.spec as unknown as { schedule: string }).schedule).toMatch(/^\d+ \d+ \* \* \*$/);
+  });
+
+  it('publish the device hierarchy every 6 hours, one run at a time, to the Redis keys the sink and the query API use', () => {
+    const cron = find('CronJob', 'device-hierarchy-publish')!;
+    const spec = cron.spec as unknown as { schedule: string; concurrencyPolicy: string };
+    expect([spec.schedule, spec.concurrencyPolicy]).toEqual(['0 */6 * * *', 'Forbid']);
+    // the local stack's scheduler runs it on the same schedule
+    expect((componentNamed('scheduler').options.parse({}) as { hierarchySchedule: string }).hierarchySchedule).toBe(spec.schedule);
+    const container = cron.spec!.jobTemplate!.spec.template.spec.containers[0]!;
+    const args = container.args ?? [];
+    expect(commandOf(args)).toBe('hierarchy publish');
+    const keyPrefix = args[args.indexOf('--key-prefix') + 1];
+    expect(keyPrefix).toBe(envFileEntries('config/redis-sink.env').set.REDIS_SINK_KEY_PREFIX);
+    expect(keyPrefix).toBe(envFileEntries('config/query-api.env').set.QUERY_API_KEY_PREFIX);
   });
 });

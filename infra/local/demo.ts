@@ -10,6 +10,7 @@ import { createProgressReporter, summaryLines } from '../../simulator/progress';
 import { runSimulation } from '../../simulator';
 import { readConnectionSettings } from '../../lib/config';
 import { rootLogger } from '../../lib/logger';
+import { currentHierarchyFromHash, hierarchyCurrentKey } from '../../schemas/redis-hierarchy';
 import { ComponentFailure, metricSum, pipelineComponents, startPipeline, type RunningProcess } from './pipeline';
 
 const seconds = Number(process.env.DEMO_SECONDS ?? 60);
@@ -75,6 +76,9 @@ async function main(): Promise<void> {
   await check(byName('timescale-sink'), 'rows in PostgreSQL', async () => (await count(`select count(*) as n from measurements where path like '/${tenantPrefix}-%'`)) - rawBefore);
   await check(byName('timescale-sink'), '1h rollups in PostgreSQL', () => count(`select count(*) as n from rollups_1h where path like '/${tenantPrefix}-%'`), 90_000);
   await check(byName('redis-sink'), 'latest values in Redis', async () => (await redis.keys(`fleet:latest:/${tenantPrefix}-*`)).length);
+  // the scheduler's run at start of `hierarchy publish`
+  await check(byName('scheduler'), 'device hierarchy in Redis', async () => Number((await redis.hget(hierarchyCurrentKey('fleet:'), 'generation')) ?? 0));
+  const hierarchy = currentHierarchyFromHash(await redis.hgetall(hierarchyCurrentKey('fleet:')))!;
 
   const deadLettered = await metricSum(9101, 'mqtt_source_dead_lettered_total');
   const rollupRows = await count(`select (select count(*) from rollups_1m) + (select count(*) from rollups_1h) + (select count(*) from rollups_1d) as n`);
@@ -85,6 +89,7 @@ async function main(): Promise<void> {
     { stage: 'messages dead-lettered (mqtt-source)', value: deadLettered },
     { stage: 'readings stored (PostgreSQL)', value: stored ?? 'still catching up' },
     { stage: 'rollup rows (1m + 1h + 1d, PostgreSQL)', value: rollupRows },
+    { stage: 'registry devices in the Redis hierarchy (scheduler)', value: `${hierarchy.devices} (generation ${hierarchy.generation}, registry revision ${hierarchy.revision})` },
   ]));
 
   // a device whose 1h window has a rollup already, with its three metrics
@@ -113,7 +118,7 @@ async function main(): Promise<void> {
 
   console.log(`\nstill running (make down stops everything):
   query API   http://127.0.0.1:${queryApiPort}  (OpenAPI: /openapi.json; token "${token}" reads tenant ${tenantPrefix}-01)
-  metrics     http://127.0.0.1:9101/metrics (mqtt-source), :9105 (rollups), :9102 (timescale-sink), :9103 (redis-sink), :9104 (query-api)
+  metrics     http://127.0.0.1:9101/metrics (mqtt-source), :9105 (rollups), :9102 (timescale-sink), :9103 (redis-sink), :9104 (query-api), :9108 (scheduler)
   MQTT        ${settings.mqttUrl}  (publish to fleet/<tenant>/<site>/<device>/up)
   PostgreSQL  ${settings.databaseUrl}
   Redis       ${settings.redisUrl}`);
