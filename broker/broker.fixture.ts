@@ -47,7 +47,7 @@ export interface TestBroker {
 }
 
 /** A local CA and a server certificate for 127.0.0.1 (EC keys: quick to make). */
-async function makeCa(dir: string): Promise<{ caFile: string; caKeyFile: string; certFile: string; keyFile: string }> {
+export async function makeCa(dir: string): Promise<{ caFile: string; caKeyFile: string; certFile: string; keyFile: string }> {
   const [caFile, caKeyFile, certFile, keyFile, csr, ext] = ['ca.crt', 'ca.key', 'server.crt', 'server.key', 'server.csr', 'server.ext'].map((name) => join(dir, name)) as [string, string, string, string, string, string];
   const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
   await run('openssl', ['req', '-x509', ...ec, '-days', '2', '-subj', '/CN=fleetstream test CA', '-keyout', caKeyFile, '-out', caFile, '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign']);
