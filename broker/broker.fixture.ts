@@ -122,3 +122,9 @@ export async function connectClient(url: string, options: IClientOptions = {}): 
 }
 
 export const caOf = (caFile: string) => readFile(caFile);
+
+/** Whether `password` is the one a `$7$` hash was made from (the plugin's check, in node). */
+export function hashMatches(passwordHash: string, password: string): boolean {
+  const [, , iterations, salt] = passwordHash.split('$');
+  return brokerPasswordHash(password, Number(iterations), Buffer.from(salt ?? '', 'base64')) === passwordHash;
+}

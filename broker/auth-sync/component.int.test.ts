@@ -16,12 +16,7 @@ import { spawnComponent } from '../../test/cli-process';
 import { eventually, onCleanup, uniqueName } from '../../test/factories';
 import type { AuthFileEntry } from '../auth-file';
 import { readAuthFile, writeAuthFile } from '../auth-file-io';
-
-/** Whether `password` is the one the `$7$` hash was made from (the plugin's check, in node). */
-function hashMatches(passwordHash: string, password: string): boolean {
-  const [, , iterations, salt] = passwordHash.split('$');
-  return brokerPasswordHash(password, Number(iterations), Buffer.from(salt!, 'base64')) === passwordHash;
-}
+import { hashMatches } from '../broker.fixture';
 
 const usernames = (entries: AuthFileEntry[]) => entries.map((e) => e.username);
 
