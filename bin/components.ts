@@ -7,6 +7,7 @@
 import type { z } from 'zod';
 import type { RunningComponent } from '../lib/component';
 import type { Logger } from '../lib/logger';
+import { brokerAuthSyncOptionsSchema } from '../broker/auth-sync/options';
 import { mqttSourceOptionsSchema } from '../connectors/mqtt-source/options';
 import { redisSinkOptionsSchema } from '../connectors/redis-sink/options';
 import { timescaleSinkOptionsSchema } from '../connectors/timescale-sink/options';
@@ -72,6 +73,14 @@ export const components: readonly ComponentEntry[] = [
     opsPort: 9105,
     options: rollupsOptionsSchema,
     start: async (input, logger) => (await import('../stream-processors/rollups')).start({ ...input, logger }),
+  },
+  {
+    name: 'broker-auth-sync',
+    description: "keep the broker plugin's auth file equal to the registry's devices plus the service accounts",
+    envPrefix: 'BROKER_AUTH_SYNC_',
+    opsPort: 9106,
+    options: brokerAuthSyncOptionsSchema,
+    start: async (input, logger) => (await import('../broker/auth-sync')).start(input, logger),
   },
   {
     name: 'scheduler',

@@ -35,4 +35,9 @@ describe('the rules file', () => {
     const stackRules = readFileSync(join(__dirname, '..', 'infra', 'local', 'broker-access.rules'), 'utf8');
     expect(stackRules).toBe(accessRulesText([...mqttSourceRules('fleetstream-mqtt-source'), ...developmentRules('fleetstream-dev')]));
   });
+
+  it("is the deployed broker's (infra/k8s/broker, compose too): the connector's account and no development account", () => {
+    const deployedRules = readFileSync(join(__dirname, '..', 'infra', 'k8s', 'broker', 'access.rules'), 'utf8');
+    expect(deployedRules).toBe(accessRulesText(mqttSourceRules('fleetstream-mqtt-source')));
+  });
 });

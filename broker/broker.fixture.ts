@@ -47,7 +47,7 @@ export interface TestBroker {
 }
 
 /** A local CA and a server certificate for 127.0.0.1 (EC keys: quick to make). */
-async function makeCa(dir: string): Promise<{ caFile: string; caKeyFile: string; certFile: string; keyFile: string }> {
+export async function makeCa(dir: string): Promise<{ caFile: string; caKeyFile: string; certFile: string; keyFile: string }> {
   const [caFile, caKeyFile, certFile, keyFile, csr, ext] = ['ca.crt', 'ca.key', 'server.crt', 'server.key', 'server.csr', 'server.ext'].map((name) => join(dir, name)) as [string, string, string, string, string, string];
   const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
   await run('openssl', ['req', '-x509', ...ec, '-days', '2', '-subj', '/CN=fleetstream test CA', '-keyout', caKeyFile, '-out', caFile, '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign']);
@@ -122,3 +122,9 @@ export async function connectClient(url: string, options: IClientOptions = {}): 
 }
 
 export const caOf = (caFile: string) => readFile(caFile);
+
+/** Whether `password` is the one a `$7$` hash was made from (the plugin's check, in node). */
+export function hashMatches(passwordHash: string, password: string): boolean {
+  const [, , iterations, salt] = passwordHash.split('$');
+  return brokerPasswordHash(password, Number(iterations), Buffer.from(salt ?? '', 'base64')) === passwordHash;
+}

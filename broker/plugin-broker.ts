@@ -57,11 +57,19 @@ const loadedLine = /fleetstream-auth: loaded \d+ accounts/g;
 /** Builds the plugin when needed, starts the broker and resolves once it runs; rejects with its log when it does not. */
 export async function startPluginBroker(options: PluginBrokerOptions, timeoutMs = 10_000): Promise<PluginBroker> {
   const plugin = await buildBrokerPlugin();
-  const configFile = join(options.dir, 'mosquitto.conf');
-  await writeFile(configFile, configuration(plugin, options));
+  return startMosquitto(options.dir, configuration(plugin, options), timeoutMs);
+}
+
+/**
+ * Starts Mosquitto on a configuration of the caller's (`dir/mosquitto.conf`), which must log to
+ * `dir/mosquitto.log`, and resolves once it runs; rejects with its log when it does not.
+ */
+export async function startMosquitto(dir: string, configurationText: string, timeoutMs = 10_000): Promise<PluginBroker> {
+  const configFile = join(dir, 'mosquitto.conf');
+  await writeFile(configFile, configurationText);
   const child = spawn('mosquitto', ['-c', configFile], { stdio: 'ignore' });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const log = () => readFile(join(options.dir, 'mosquitto.log'), 'utf8').catch(() => '');
+  const log = () => readFile(join(dir, 'mosquitto.log'), 'utf8').catch(() => '');
   const stop = async () => {
     if (child.exitCode === null && child.signalCode === null) {
       child.kill('SIGTERM');

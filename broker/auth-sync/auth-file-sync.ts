@@ -1,7 +1,10 @@
 /**
  * One pass of the sync: the service accounts file and the registry's active
  * devices made into the auth file, written only when it differs from what the
- * file holds (every write makes the broker load the whole file again).
+ * file holds (every write makes the broker load the whole file again). The
+ * comparison is with the file as it is now, not as this process last wrote it,
+ * so a pass also repairs a file something else replaced or removed (the local
+ * stack's `make up` puts the service accounts alone in place of a missing file).
  */
 import { readFile } from 'node:fs/promises';
 import type { Registry } from '../../registry';
@@ -16,15 +19,12 @@ export interface AuthFileSyncPass {
 }
 
 export function authFileSync(options: { registry: Registry; authFile: string; serviceAccountsFile: string }): () => Promise<AuthFileSyncPass> {
-  let current: string | undefined;
   return async () => {
-    // what a restarted sync finds in place needs no rewrite either
-    current ??= await readFile(options.authFile, 'utf8').catch(() => undefined);
     const entries = await authFileFromRegistry(options.registry, await readAuthFile(options.serviceAccountsFile));
     const text = authFileText(entries);
+    const current = await readFile(options.authFile, 'utf8').catch(() => undefined);
     if (text === current) return { accounts: entries.length, written: false };
     await replaceAuthFile(options.authFile, text);
-    current = text;
     return { accounts: entries.length, written: true };
   };
 }

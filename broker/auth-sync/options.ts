@@ -14,7 +14,7 @@ export const brokerAuthSyncOptionsSchema = z.strictObject({
     description: "The platform's accounts as `<username>:<$7$ hash>` lines (mosquitto_passwd's format; the local stack's MQTT_SERVICE_ACCOUNTS_FILE), written into the auth file before the devices. Required.",
   }),
   settle: duration({ max: 60_000 }).prefault('500ms').meta({ description: 'A change waits this long for others, so a burst of registry changes makes one rewrite.' }),
-  resyncInterval: duration({ min: 1000 }).prefault('5m').meta({ description: 'The file is rebuilt this often even without a notification (notifications sent while the listener was down are lost).' }),
+  resyncInterval: duration({ min: 1000 }).prefault('5m').meta({ description: 'The file is rebuilt this often even without a notification: notifications sent while the listener was down are lost, and a file something else replaced is put right.' }),
 });
 
 export type BrokerAuthSyncOptions = z.output<typeof brokerAuthSyncOptionsSchema>;

@@ -1,5 +1,5 @@
 import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import type { Command } from 'commander';
 import { parseAllDocuments } from 'yaml';
 import { components, componentNamed } from '../../bin/components';
@@ -22,10 +22,12 @@ interface EnvVar {
     configMapKeyRef?: { name: string; key: string };
   };
 }
-interface Probe { httpGet?: { path: string; port: string | number } }
+interface Probe { httpGet?: { path: string; port: string | number }; tcpSocket?: { port: string | number } }
 interface Container {
   name: string;
   image: string;
+  /** `Always` on an init container: a sidecar, running beside the others */
+  restartPolicy?: string;
   command?: string[];
   args?: string[];
   env?: EnvVar[];
@@ -35,11 +37,22 @@ interface Container {
   livenessProbe?: Probe;
   readinessProbe?: Probe;
   resources?: { requests?: Record<string, string>; limits?: Record<string, string> };
+  volumeMounts?: { name: string; mountPath: string; readOnly?: boolean }[];
+}
+interface Volume {
+  name: string;
+  persistentVolumeClaim?: { claimName: string };
+  configMap?: { name: string };
+  secret?: { secretName: string; items?: { key: string; path: string }[] };
+  emptyDir?: Record<string, unknown>;
+  /** not Kubernetes': a StatefulSet's volumeClaimTemplates entry, as a volume of its pods */
+  claimTemplate?: boolean;
 }
 interface PodSpec {
   containers: Container[];
+  initContainers?: Container[];
   terminationGracePeriodSeconds?: number;
-  volumes?: { name: string; persistentVolumeClaim?: { claimName: string } }[];
+  volumes?: Volume[];
 }
 interface PodTemplate { metadata?: { labels?: Record<string, string>; annotations?: Record<string, string> }; spec: PodSpec }
 interface K8sObject {
@@ -54,11 +67,18 @@ interface K8sObject {
     selector?: { matchLabels?: Record<string, string> };
     ports?: { name?: string; port: number; targetPort?: string | number }[];
     serviceName?: string;
+    replicas?: number;
+    volumeClaimTemplates?: { metadata: { name: string } }[];
     maxUnavailable?: number | string;
     minAvailable?: number | string;
   };
 }
-interface Kustomization { resources: string[]; images: { name: string; newName?: string; newTag?: string; digest?: string }[] }
+interface Kustomization {
+  namespace: string;
+  resources: string[];
+  images: { name: string; newName?: string; newTag?: string; digest?: string }[];
+  configMapGenerator: { name: string; envs?: string[]; files?: string[] }[];
+}
 
 const folder = __dirname;
 
@@ -118,7 +138,10 @@ const podTemplates = objects.flatMap(({ object }) => {
   const template = object.spec?.template ?? object.spec?.jobTemplate?.spec.template;
   return template && object.kind !== 'Service' ? [{ owner: `${object.kind}/${object.metadata.name}`, template }] : [];
 });
-const containers = podTemplates.flatMap(({ owner, template }) => template.spec.containers.map((container) => ({ owner, container })));
+const containers = podTemplates.flatMap(({ owner, template }) => [...(template.spec.initContainers ?? []), ...template.spec.containers].map((container) => ({ owner, container })));
+/** The containers of a pod that run as long as it does: its containers and its sidecars. */
+const runningContainers = (spec: PodSpec): Container[] => [...(spec.initContainers ?? []).filter((c) => c.restartPolicy === 'Always'), ...spec.containers];
+const workloads = (): K8sObject[] => [...byKind('Deployment'), ...byKind('StatefulSet')];
 const env = (container: Container, name: string): EnvVar | undefined => container.env?.find((e) => e.name === name);
 const exampleSecrets = parseFile('secrets.example.yaml') as K8sObject[];
 
@@ -176,12 +199,9 @@ describe('infra/k8s manifests', () => {
   });
 
   it('run each long-running component once, probed and scraped on its ops port', () => {
-    const workloads = [...byKind('Deployment'), ...byKind('StatefulSet')];
-    const commandsRun = workloads.map((w) => commandOf(w.spec!.template!.spec.containers[0]!.args ?? []));
-    expect(commandsRun.sort()).toEqual([...opsPorts.keys()].sort());
-    for (const workload of workloads) {
-      const template = workload.spec!.template!;
-      const container = template.spec.containers[0]!;
+    const running = workloads().flatMap((w) => runningContainers(w.spec!.template!.spec).filter((c) => c.image === 'fleetstream').map((container) => ({ template: w.spec!.template!, container })));
+    expect(running.map(({ container }) => commandOf(container.args ?? [])).sort()).toEqual([...opsPorts.keys()].sort());
+    for (const { template, container } of running) {
       const component = commandOf(container.args ?? []);
       const port = opsPorts.get(component)!;
       const ops = container.ports?.find((p) => p.name === 'ops');
@@ -211,11 +231,12 @@ describe('infra/k8s manifests', () => {
   it('give every long-running workload resources, a grace period above the 15 s shutdown bound and a disruption budget', () => {
     const shutdownBoundSeconds = 15; // lib/shutdown.ts default
     const budgets = byKind('PodDisruptionBudget');
-    for (const workload of [...byKind('Deployment'), ...byKind('StatefulSet')]) {
+    for (const workload of workloads()) {
       const { spec } = workload.spec!.template!;
-      const resources = spec.containers[0]!.resources;
-      expect({ name: workload.metadata.name, requests: Object.keys(resources?.requests ?? {}).sort(), limits: Object.keys(resources?.limits ?? {}).sort() })
-        .toEqual({ name: workload.metadata.name, requests: ['cpu', 'memory'], limits: ['cpu', 'memory'] });
+      for (const { name, resources } of runningContainers(spec)) {
+        expect({ workload: workload.metadata.name, name, requests: Object.keys(resources?.requests ?? {}).sort(), limits: Object.keys(resources?.limits ?? {}).sort() })
+          .toEqual({ workload: workload.metadata.name, name, requests: ['cpu', 'memory'], limits: ['cpu', 'memory'] });
+      }
       expect(spec.terminationGracePeriodSeconds ?? 30).toBeGreaterThan(shutdownBoundSeconds);
       const labels = workload.spec!.template!.metadata!.labels!;
       const budget = budgets.find((b) => Object.entries(b.spec!.selector!.matchLabels!).every(([k, v]) => labels[k] === v));
@@ -237,10 +258,9 @@ describe('infra/k8s manifests', () => {
   });
 
   it('let every option of every component be set: an env file each, naming every option, valid, read whole by its workloads', () => {
-    const generators = (kustomization as unknown as { configMapGenerator: { name: string; envs: string[] }[] }).configMapGenerator;
     for (const component of deployed) {
       const file = `config/${component.name}.env`;
-      expect(generators.find((g) => g.name === `fleetstream-${component.name}`)?.envs).toEqual([file]);
+      expect(kustomization.configMapGenerator.find((g) => g.name === `fleetstream-${component.name}`)?.envs).toEqual([file]);
       const { set, named } = envFileEntries(file);
       const own = describeOptions(component.options, component.envPrefix).filter((d) => d.env.startsWith(component.envPrefix) && !d.secret);
       expect({ file, named }).toEqual({ file, named: own.map((d) => d.env) });
@@ -263,7 +283,8 @@ describe('infra/k8s manifests', () => {
     const config = find('ConfigMap', 'fleetstream-connections')!;
     expect(Object.keys(config.data!).sort()).toEqual([...connectionVariables].sort());
     expect(new URL(config.data!.DATABASE_URL!).password).toBe('');
-    for (const { owner, container } of containers) {
+    // the broker reads no environment: its configuration is a file (see the broker's checks below)
+    for (const { owner, container } of containers.filter(({ container }) => container.image !== 'fleetstream-broker')) {
       const refs = [...(container.envFrom ?? []).flatMap((e) => (e.configMapRef ? [e.configMapRef.name] : [])),
         ...(container.env ?? []).flatMap((e) => (e.valueFrom?.configMapKeyRef ? [e.valueFrom.configMapKeyRef.name] : []))];
       expect({ owner, connections: refs.includes('fleetstream-connections'), others: refs.filter((r) => r !== 'fleetstream-connections' && !r.startsWith('fleetstream-')) })
@@ -281,9 +302,16 @@ describe('infra/k8s manifests', () => {
           .toEqual({ owner, ref, documented: true });
       }
     }
+    for (const { owner, template } of podTemplates) {
+      for (const volume of (template.spec.volumes ?? []).filter((v) => v.secret)) {
+        const documented = Object.keys(exampleSecrets.find((s) => s.kind === 'Secret' && s.metadata.name === volume.secret!.secretName)?.stringData ?? {});
+        const keys = volume.secret!.items?.map((item) => item.key) ?? documented;
+        expect({ owner, volume: volume.name, keys: keys.length > 0, undocumented: keys.filter((k) => !documented.includes(k)) }).toEqual({ owner, volume: volume.name, keys: true, undocumented: [] });
+      }
+    }
     // the components with a DATABASE_URL option, migrate, the hierarchy job, and the backup
     const databaseCommands = ['migrate', 'hierarchy publish', ...deployed.filter((c) => 'databaseUrl' in c.options.shape).map((c) => c.name)];
-    expect(databaseCommands.sort()).toEqual(['hierarchy publish', 'migrate', 'query-api', 'rollups', 'timescale-sink']);
+    expect(databaseCommands.sort()).toEqual(['broker-auth-sync', 'hierarchy publish', 'migrate', 'query-api', 'rollups', 'timescale-sink']);
     const databaseClients = containers.filter(({ container }) => databaseCommands.includes(commandOf(container.args ?? [])) || container.image === 'postgres');
     expect(databaseClients).toHaveLength(databaseCommands.length + 1);
     for (const { owner, container } of databaseClients) {
@@ -322,5 +350,140 @@ describe('infra/k8s manifests', () => {
     const keyPrefix = args[args.indexOf('--key-prefix') + 1];
     expect(keyPrefix).toBe(envFileEntries('config/redis-sink.env').set.REDIS_SINK_KEY_PREFIX);
     expect(keyPrefix).toBe(envFileEntries('config/query-api.env').set.QUERY_API_KEY_PREFIX);
+  });
+});
+
+/** A mosquitto.conf's settings in order, comments left out; `listener` starts a listener's own. */
+function mosquittoSettings(text: string): { key: string; value: string; listener?: number }[] {
+  let listener: number | undefined;
+  return text.split('\n').flatMap((line) => {
+    const match = /^([a-z_]+)\s+(.*?)\s*$/.exec(line);
+    if (!match) return [];
+    const [, key, value] = match as unknown as [string, string, string];
+    if (key === 'listener') listener = Number(value.split(/\s+/)[0]);
+    return [{ key, value, listener }];
+  });
+}
+
+/** `4Gi`, `512Mi`, `1G`: bytes. */
+function quantityBytes(quantity: string): number {
+  const units: Record<string, number> = { Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, K: 1e3, M: 1e6, G: 1e9 };
+  const [, number, unit] = /^(\d+(?:\.\d+)?)([KMG]i?)?$/.exec(quantity)!;
+  return Number(number) * (unit ? units[unit]! : 1);
+}
+
+describe('the broker (mosquitto.yaml, broker/mosquitto.conf, broker/Dockerfile)', () => {
+  const brokerSet = find('StatefulSet', 'mosquitto')!;
+  const pod = brokerSet.spec!.template!.spec;
+  const broker = pod.containers.find((c) => c.image === 'fleetstream-broker')!;
+  const sidecar = (pod.initContainers ?? []).find((c) => commandOf(c.args ?? []) === 'broker-auth-sync')!;
+  const configFiles = new Map((kustomization.configMapGenerator.find((g) => g.name === 'fleetstream-broker')?.files ?? []).map((file) => [basename(file), readFileSync(join(folder, file), 'utf8')]));
+  const settings = mosquittoSettings(configFiles.get('mosquitto.conf') ?? '');
+  const setting = (key: string): string | undefined => settings.find((s) => s.key === key && s.listener === undefined)?.value;
+  const dockerfile = readFileSync(join(folder, '..', '..', 'broker', 'Dockerfile'), 'utf8');
+  const sidecarOption = (name: string) => env(sidecar, name)?.value ?? envFileEntries('config/broker-auth-sync.env').set[name];
+  const documentedKeys = (secret: string) => Object.keys(exampleSecrets.find((s) => s.metadata.name === secret)?.stringData ?? {});
+
+  /** The volume of its workload's pods a container sees `path` in, and the path inside that volume. */
+  function volumeAt(container: Container, path: string, workload = brokerSet): { volume: string; from: string; inside: string } | undefined {
+    const mount = (container.volumeMounts ?? []).filter((m) => path.startsWith(`${m.mountPath.replace(/\/$/, '')}/`)).sort((a, b) => b.mountPath.length - a.mountPath.length)[0];
+    if (!mount) return undefined;
+    const claims: Volume[] = (workload.spec!.volumeClaimTemplates ?? []).map((t) => ({ name: t.metadata.name, claimTemplate: true }));
+    const volume = [...(workload.spec!.template!.spec.volumes ?? []), ...claims].find((v) => v.name === mount.name)!;
+    const from = volume.configMap ? `configMap ${volume.configMap.name}` : volume.secret ? `secret ${volume.secret.secretName}` : volume.emptyDir ? 'emptyDir' : volume.claimTemplate ? 'claim template' : 'other';
+    return { volume: volume.name, from, inside: path.slice(mount.mountPath.replace(/\/$/, '').length + 1) };
+  }
+
+  it('runs one Mosquitto of the broker image, as the image runs it, with the ConfigMap of broker/ as its configuration', () => {
+    expect(brokerSet.spec!.replicas).toBe(1);
+    expect(kustomization.images.map((i) => i.name)).toContain('fleetstream-broker');
+    expect(/^ENTRYPOINT \["mosquitto"\]$/m.test(dockerfile)).toBe(true);
+    expect(broker.command).toBeUndefined();
+    const [flag, configFile] = broker.args ?? [];
+    expect(flag).toBe('-c');
+    expect(volumeAt(broker, configFile!)).toEqual({ volume: 'config', from: 'configMap fleetstream-broker', inside: 'mosquitto.conf' });
+    expect([...configFiles.keys()].sort()).toEqual(['access.rules', 'mosquitto.conf']);
+    expect({ anonymous: setting('allow_anonymous'), perListener: setting('per_listener_settings'), persistence: setting('persistence') }).toEqual({ anonymous: 'false', perListener: 'false', persistence: 'true' });
+  });
+
+  it("loads the plugin the image builds, with the rules of the ConfigMap and the auth file the sidecar writes, on a volume they share", () => {
+    const installed = /^COPY --from=build \S+\/fleetstream_auth\.so (\S+)$/m.exec(dockerfile)?.[1];
+    expect(setting('plugin')).toBe(installed);
+    expect(volumeAt(broker, setting('plugin_opt_rules_file')!)).toEqual({ volume: 'config', from: 'configMap fleetstream-broker', inside: 'access.rules' });
+    const read = volumeAt(broker, setting('plugin_opt_auth_file')!);
+    const written = volumeAt(sidecar, sidecarOption('BROKER_AUTH_SYNC_AUTH_FILE')!);
+    expect(read).toEqual({ volume: 'auth', from: 'emptyDir', inside: 'auth' });
+    expect(written).toEqual(read);
+    expect(sidecar.volumeMounts!.find((m) => m.name === 'auth')!.readOnly).toBeFalsy();
+    expect(volumeAt(sidecar, sidecarOption('BROKER_AUTH_SYNC_SERVICE_ACCOUNTS_FILE')!)).toEqual({ volume: 'service-accounts', from: 'secret fleetstream-broker-accounts', inside: 'service-accounts' });
+    expect(documentedKeys('fleetstream-broker-accounts')).toEqual(['service-accounts']);
+  });
+
+  it('starts the sidecar first and waits for its first write: a native sidecar with a startup probe', () => {
+    expect(sidecar.restartPolicy).toBe('Always');
+    expect(sidecar.startupProbe?.httpGet?.path).toBe('/healthz');
+    expect(pod.containers.map((c) => c.image)).toEqual(['fleetstream-broker']);
+  });
+
+  it('serves TLS from the Secret, persists on its claim, and listens where the container and the Services say', () => {
+    const tlsFiles = settings.filter((s) => ['cafile', 'certfile', 'keyfile'].includes(s.key));
+    expect(tlsFiles.length).toBeGreaterThanOrEqual(4);
+    for (const { value } of tlsFiles) expect(volumeAt(broker, value)).toEqual({ volume: 'certs', from: 'secret fleetstream-broker-tls', inside: expect.stringMatching(/^(tls\.crt|tls\.key|ca\.crt)$/) });
+    expect(documentedKeys('fleetstream-broker-tls').sort()).toEqual(['ca.crt', 'tls.crt', 'tls.key']);
+    expect(volumeAt(broker, setting('persistence_location')!)).toEqual({ volume: 'data', from: 'claim template', inside: '' });
+
+    const listeners = [...new Set(settings.flatMap((s) => (s.listener === undefined ? [] : [s.listener])))].sort();
+    expect(broker.ports!.map((p) => p.containerPort).sort()).toEqual(listeners);
+    for (const listener of listeners) expect(settings.filter((s) => s.listener === listener).map((s) => s.key)).toEqual(expect.arrayContaining(['certfile', 'keyfile']));
+    const named = new Map([...broker.ports!, ...sidecar.ports!].map((p) => [p.name, p.containerPort]));
+    const services = byKind('Service').filter((s) => (s.spec as unknown as { selector: Record<string, string> }).selector['app.kubernetes.io/name'] === 'mosquitto');
+    expect(services.map((s) => s.metadata.name).sort()).toEqual(['mosquitto', 'mosquitto-headless']);
+    expect(brokerSet.spec!.serviceName).toBe('mosquitto-headless');
+    for (const service of services) {
+      for (const port of service.spec!.ports!) expect({ service: service.metadata.name, port: port.name, target: named.get(String(port.targetPort)) }).toEqual({ service: service.metadata.name, port: port.name, target: port.port });
+    }
+  });
+
+  it("gets mqtt-source in over TLS to the client Service's password listener, with the account the rules file names, from Secrets", () => {
+    const sourceSet = find('StatefulSet', 'mqtt-source')!;
+    const source = sourceSet.spec!.template!.spec.containers[0]!;
+    const url = new URL(env(source, 'MQTT_URL')!.value!.replace(/\$\((\w+)\)/g, (_all, name: string) => name.toLowerCase()));
+    const passwordListener = [...new Set(settings.flatMap((s) => (s.listener === undefined ? [] : [s.listener])))].find((port) => !settings.some((s) => s.listener === port && s.key === 'require_certificate'));
+    expect({ protocol: url.protocol, host: url.hostname, port: Number(url.port), username: url.username, password: url.password })
+      .toEqual({ protocol: 'mqtts:', host: `mosquitto.${kustomization.namespace}.svc`, port: passwordListener, username: 'mqtt_username', password: 'mqtt_password' });
+    expect(find('Service', 'mosquitto')!.spec!.ports!.map((p) => p.port)).toContain(passwordListener);
+    // connections.yaml names the same broker, without an account
+    const shared = new URL(find('ConfigMap', 'fleetstream-connections')!.data!.MQTT_URL!);
+    expect({ protocol: shared.protocol, host: shared.hostname, port: Number(shared.port), username: shared.username }).toEqual({ protocol: url.protocol, host: url.hostname, port: passwordListener, username: '' });
+    const names = source.env!.map((e) => e.name);
+    for (const variable of ['MQTT_USERNAME', 'MQTT_PASSWORD']) {
+      expect(env(source, variable)?.valueFrom?.secretKeyRef).toEqual({ name: 'fleetstream-mqtt-source', key: variable });
+      expect(names.indexOf(variable)).toBeLessThan(names.indexOf('MQTT_URL'));
+    }
+    const account = exampleSecrets.find((s) => s.metadata.name === 'fleetstream-mqtt-source')!.stringData!.MQTT_USERNAME;
+    expect(mosquittoSettings(configFiles.get('access.rules')!).filter((s) => s.key === 'service').map((s) => s.value.split(' ')[0])).toEqual(expect.arrayContaining([account]));
+    expect(volumeAt(source, env(source, 'NODE_EXTRA_CA_CERTS')!.value!, sourceSet)).toEqual({ volume: 'broker-ca', from: 'secret fleetstream-broker-tls', inside: 'ca.crt' });
+    // the CA, not the broker's key
+    const caVolume = sourceSet.spec!.template!.spec.volumes!.find((v) => v.name === 'broker-ca')!;
+    expect(caVolume.secret!.items).toEqual([{ key: 'ca.crt', path: 'ca.crt' }]);
+  });
+
+  it("queues 10 minutes of the connector's catch-up within the broker's memory limit, and refuses packets over 1 MiB", () => {
+    const replicas = find('StatefulSet', 'mqtt-source')!.spec!.replicas!;
+    const sourceOptions = envFileEntries('config/mqtt-source.env').set;
+    const sessions = replicas * Number(sourceOptions.MQTT_SOURCE_CONNECTIONS);
+    const queued = Number(setting('max_queued_messages'));
+    const queuedBytes = Number(setting('max_queued_bytes'));
+    // the target broker/mosquitto.conf sizes for: 10 minutes at 20,000 readings/s, 3 readings a message
+    expect(sessions * queued).toBeGreaterThanOrEqual((600 * 20_000) / 3);
+    // measured on Mosquitto 2.0.11: a queued message takes its payload plus 357 bytes; a TLS connection 18 KB
+    const fullQueues = sessions * (queued * 357 + queuedBytes);
+    const limit = quantityBytes(broker.resources!.limits!.memory!);
+    expect(fullQueues + 10_000 * 18_000).toBeLessThan(limit);
+    expect(broker.resources!.requests!.memory).toBe(broker.resources!.limits!.memory);
+    // a 256 MB publish is refused at its header; the connector's own payload limit stays reachable below it
+    const maxPacket = Number(setting('max_packet_size'));
+    expect(maxPacket).toBeLessThanOrEqual(2 ** 20);
+    expect(maxPacket).toBeGreaterThan(Number(sourceOptions.MQTT_SOURCE_MAX_PAYLOAD_BYTES));
   });
 });

@@ -118,7 +118,7 @@ async function main(): Promise<void> {
 
   console.log(`\nstill running (make down stops everything):
   query API   http://127.0.0.1:${queryApiPort}  (OpenAPI: /openapi.json; token "${token}" reads tenant ${tenantPrefix}-01)
-  metrics     http://127.0.0.1:9101/metrics (mqtt-source), :9105 (rollups), :9102 (timescale-sink), :9103 (redis-sink), :9104 (query-api), :9108 (scheduler)
+  metrics     http://127.0.0.1:9101/metrics (mqtt-source), :9105 (rollups), :9102 (timescale-sink), :9103 (redis-sink), :9104 (query-api), :9106 (broker-auth-sync), :9108 (scheduler)
   MQTT        ${settings.mqttUrl}  (publish to fleet/<tenant>/<site>/<device>/up)
   PostgreSQL  ${settings.databaseUrl}
   Redis       ${settings.redisUrl}`);

@@ -251,8 +251,9 @@ redis_up() {
 mosquitto_dir="$state/mosquitto"
 mosquitto_tls="$mosquitto_dir/tls"
 mosquitto_credentials="$mosquitto_dir/credentials.env"
-# the service accounts' "<username>:<$7$ hash>" lines; the auth file starts as a copy,
-# and whatever rewrites it with the registry's devices (broker/auth-file.ts) keeps them
+# the service accounts' "<username>:<$7$ hash>" lines; the auth file starts as a copy (made
+# only when it is missing), and broker-auth-sync (make demo) rewrites it with them and the
+# registry's devices
 mosquitto_service_accounts="$mosquitto_dir/service-accounts"
 mosquitto_auth_file="$mosquitto_dir/auth"
 mosquitto_rules_file="$mosquitto_dir/access.rules"
