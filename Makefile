@@ -33,10 +33,11 @@ install: node_modules/.package-lock.json ## install the npm dependencies, the lo
 build: install ## compile TypeScript into dist/
 	npm run --silent build
 
-up: build ## start the local stack (Kafka, schema registry, PostgreSQL, Redis, Mosquitto), apply the topics and the migrations
+up: build ## start the local stack (Kafka, schema registry, PostgreSQL, Redis, Mosquitto and its registry sync), apply the topics and the migrations
 	infra/local/stack.sh up
 	$(FLEETSTREAM) topics apply
 	$(FLEETSTREAM) migrate
+	infra/local/stack.sh broker-sync
 
 down: ## stop what `make up` started, and nothing else
 	infra/local/stack.sh down

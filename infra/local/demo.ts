@@ -8,9 +8,10 @@ import Redis from 'ioredis';
 import { Pool } from 'pg';
 import { createProgressReporter, summaryLines } from '../../simulator/progress';
 import { runSimulation } from '../../simulator';
-import { readConnectionSettings } from '../../lib/config';
+import { readConnectionSettings, redactUrl } from '../../lib/config';
 import { rootLogger } from '../../lib/logger';
 import { currentHierarchyFromHash, hierarchyCurrentKey } from '../../schemas/redis-hierarchy';
+import { publish as publishHierarchy } from '../../republishers/device-hierarchy';
 import { ComponentFailure, metricSum, pipelineComponents, startPipeline, type RunningProcess } from './pipeline';
 
 const seconds = Number(process.env.DEMO_SECONDS ?? 60);
@@ -52,10 +53,10 @@ async function main(): Promise<void> {
   const byName = (name: string) => processes.find((p) => p.spec.name === name)!;
   const rawBefore = await count(`select count(*) as n from measurements where path like '/${tenantPrefix}-%'`);
 
-  console.log(`demo: a simulated fleet publishes for ${seconds} s (DEMO_SECONDS)`);
+  console.log(`demo: a simulated fleet of 200 devices publishes for ${seconds} s (DEMO_SECONDS), each device with its own credentials from the registry (kept in .local/simulator/credentials)`);
   const progress = createProgressReporter();
   const stats = await runSimulation(
-    { devices: 200, tenants: 2, sitesPerTenant: 2, tenantPrefix, rate: 1500, duration: `${seconds}s`, duplicateFraction: 0.005, outOfOrderFraction: 0.005, malformedFraction: 0.001, mqttUrl: settings.mqttUrl },
+    { devices: 200, tenants: 2, sitesPerTenant: 2, tenantPrefix, rate: 1500, duration: `${seconds}s`, duplicateFraction: 0.005, outOfOrderFraction: 0.005, malformedFraction: 0.001, mqttUrl: settings.mqttUrl, provision: true },
     { onProgress: (p) => progress.update(p), logger: rootLogger.child({ component: 'simulator' }, { level: 'warn' }) },
   );
   progress.stop();
@@ -78,18 +79,22 @@ async function main(): Promise<void> {
   await check(byName('redis-sink'), 'latest values in Redis', async () => (await redis.keys(`fleet:latest:/${tenantPrefix}-*`)).length);
   // the scheduler's run at start of `hierarchy publish`
   await check(byName('scheduler'), 'device hierarchy in Redis', async () => Number((await redis.hget(hierarchyCurrentKey('fleet:'), 'generation')) ?? 0));
-  const hierarchy = currentHierarchyFromHash(await redis.hgetall(hierarchyCurrentKey('fleet:')))!;
+  const atStart = currentHierarchyFromHash(await redis.hgetall(hierarchyCurrentKey('fleet:')))!;
+  // the simulator registered its devices since: publish again, as `fleetstream hierarchy publish` does
+  const hierarchy = await publishHierarchy({});
 
   const deadLettered = await metricSum(9101, 'mqtt_source_dead_lettered_total');
-  const rollupRows = await count(`select (select count(*) from rollups_1m) + (select count(*) from rollups_1h) + (select count(*) from rollups_1d) as n`);
+  const demoRows = (rollups: string) => `(select count(*) from ${rollups} where path like '/${tenantPrefix}-%')`;
+  const rollupRows = await count(`select ${demoRows('rollups_1m')} + ${demoRows('rollups_1h')} + ${demoRows('rollups_1d')} as n`);
   console.log('\nfleetstream demo');
   console.log(table([
     { stage: 'readings published (simulator)', value: stats.readings },
     { stage: 'readings into Kafka (mqtt-source; duplicates too)', value: readingsIn },
     { stage: 'messages dead-lettered (mqtt-source)', value: deadLettered },
     { stage: 'readings stored (PostgreSQL)', value: stored ?? 'still catching up' },
-    { stage: 'rollup rows (1m + 1h + 1d, PostgreSQL)', value: rollupRows },
-    { stage: 'registry devices in the Redis hierarchy (scheduler)', value: `${hierarchy.devices} (generation ${hierarchy.generation}, registry revision ${hierarchy.revision})` },
+    { stage: "rollup rows of the demo's series (1m + 1h + 1d, PostgreSQL)", value: rollupRows },
+    { stage: 'device hierarchy in Redis (the scheduler published it at start)', value: `generation ${atStart.generation}, registry revision ${atStart.revision}` },
+    { stage: 'registry devices in it after `hierarchy publish`', value: `${hierarchy.devices} (generation ${hierarchy.generation}, registry revision ${hierarchy.revision})` },
   ]));
 
   // a device whose 1h window has a rollup already, with its three metrics
@@ -119,7 +124,7 @@ async function main(): Promise<void> {
   console.log(`\nstill running (make down stops everything):
   query API   http://127.0.0.1:${queryApiPort}  (OpenAPI: /openapi.json; token "${token}" reads tenant ${tenantPrefix}-01)
   metrics     http://127.0.0.1:9101/metrics (mqtt-source), :9105 (rollups), :9102 (timescale-sink), :9103 (redis-sink), :9104 (query-api), :9106 (broker-auth-sync), :9108 (scheduler)
-  MQTT        ${settings.mqttUrl}  (publish to fleet/<tenant>/<site>/<device>/up)
+  MQTT        ${redactUrl(settings.mqttUrl)}  (a device publishes to fleet/<tenant>/<site>/<device>/up with its own credentials: fleetstream devices add <tenant>/<site>/<device>)
   PostgreSQL  ${settings.databaseUrl}
   Redis       ${settings.redisUrl}`);
   await pool.end();

@@ -1,28 +1,17 @@
 import { components } from '../../bin/components';
-import { pipelineComponents } from './pipeline';
-
-const stack = { MQTT_AUTH_FILE: '/state/mosquitto/auth', MQTT_SERVICE_ACCOUNTS_FILE: '/state/mosquitto/service-accounts' };
+import { pipelineComponents, stackComponents } from './pipeline';
 
 describe('the local pipeline', () => {
-  it("runs every component of the table, the broker auth sync on the stack broker's auth file after its service accounts", () => {
-    const specs = pipelineComponents({}, stack);
-    expect(specs.map((s) => s.name)).toEqual(components.map((c) => c.name));
-    expect(specs.find((s) => s.name === 'broker-auth-sync')!.env).toEqual({
-      BROKER_AUTH_SYNC_AUTH_FILE: '/state/mosquitto/auth',
-      BROKER_AUTH_SYNC_SERVICE_ACCOUNTS_FILE: '/state/mosquitto/service-accounts',
-    });
+  it('runs every component of the table but broker-auth-sync, which the stack runs with its broker', () => {
+    const specs = pipelineComponents();
+    expect(stackComponents).toEqual(['broker-auth-sync']);
+    expect(specs.map((s) => s.name)).toEqual(components.map((c) => c.name).filter((name) => name !== 'broker-auth-sync'));
+    expect(specs.every((s) => s.opsPort === components.find((c) => c.name === s.name)!.opsPort)).toBe(true);
   });
 
-  it("lets the caller's options and BROKER_AUTH_SYNC_* variables win over the stack's files", () => {
-    const specs = pipelineComponents({ 'broker-auth-sync': { BROKER_AUTH_SYNC_SETTLE: '1s' } }, { ...stack, BROKER_AUTH_SYNC_AUTH_FILE: '/elsewhere/auth' });
-    expect(specs.find((s) => s.name === 'broker-auth-sync')!.env).toEqual({
-      BROKER_AUTH_SYNC_AUTH_FILE: '/elsewhere/auth',
-      BROKER_AUTH_SYNC_SERVICE_ACCOUNTS_FILE: '/state/mosquitto/service-accounts',
-      BROKER_AUTH_SYNC_SETTLE: '1s',
-    });
-  });
-
-  it("refuses to start without the stack's files, naming make env", () => {
-    expect(() => pipelineComponents({}, { MQTT_AUTH_FILE: '/state/mosquitto/auth' })).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID', message: expect.stringContaining('make -s env') }));
+  it("passes the caller's options to their component only", () => {
+    const specs = pipelineComponents({ rollups: { ROLLUPS_IDLE_TIMEOUT: '5s' } });
+    expect(specs.find((s) => s.name === 'rollups')!.env).toEqual({ ROLLUPS_IDLE_TIMEOUT: '5s' });
+    expect(specs.find((s) => s.name === 'redis-sink')!.env).toBeUndefined();
   });
 });

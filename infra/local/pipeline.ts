@@ -8,7 +8,6 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { components } from '../../bin/components';
-import { FleetstreamError } from '../../lib/errors';
 
 const root = join(__dirname, '..', '..', '..');
 const cli = join(root, 'dist', 'bin', 'fleetstream.js');
@@ -29,29 +28,21 @@ export interface RunningProcess {
 }
 
 /**
- * Every component of the table (bin/components.ts), with the ops port `/readyz` answers on. Each
- * inherits this process's environment, so any option (`ROLLUPS_ALLOWED_LATENESS=5m make demo`)
- * reaches it; `env` adds to it per component, over what `stackOptions` takes from the stack.
+ * Every component of the table (bin/components.ts) but the ones the stack runs itself (see
+ * `stackComponents`), with the ops port `/readyz` answers on. Each inherits this process's
+ * environment, so any option (`ROLLUPS_ALLOWED_LATENESS=5m make demo`) reaches it; `env` adds to
+ * it per component.
  */
-export function pipelineComponents(env: Record<string, Record<string, string>> = {}, stack: NodeJS.ProcessEnv = process.env): ComponentSpec[] {
-  const fromStack = stackOptions(stack);
-  return components.map((c) => ({ name: c.name, args: [c.name], opsPort: c.opsPort, env: { ...fromStack[c.name], ...env[c.name] } }));
+export function pipelineComponents(env: Record<string, Record<string, string>> = {}): ComponentSpec[] {
+  return components.filter((c) => !stackComponents.includes(c.name)).map((c) => ({ name: c.name, args: [c.name], opsPort: c.opsPort, env: env[c.name] }));
 }
 
 /**
- * Options that name the local stack's own files, from what `make env` prints: broker-auth-sync
- * writes the registry's devices into the stack broker's auth file, after its service accounts
- * (`make up` writes that file only when it is missing, with the service accounts alone; from
- * then on the sync owns it, and its every pass puts back what it should hold).
+ * Components `make up` runs with the servers, not the pipeline: broker-auth-sync is part of the
+ * broker (its sidecar in Kubernetes), so the stack's broker follows the registry whatever runs,
+ * `fleetstream devices add` then a device connecting included (infra/local/stack.sh broker-sync).
  */
-export function stackOptions(stack: NodeJS.ProcessEnv): Record<string, Record<string, string>> {
-  const authFile = stack.BROKER_AUTH_SYNC_AUTH_FILE ?? stack.MQTT_AUTH_FILE;
-  const serviceAccountsFile = stack.BROKER_AUTH_SYNC_SERVICE_ACCOUNTS_FILE ?? stack.MQTT_SERVICE_ACCOUNTS_FILE;
-  if (!authFile || !serviceAccountsFile) {
-    throw new FleetstreamError('CONFIG_INVALID', 'MQTT_AUTH_FILE and MQTT_SERVICE_ACCOUNTS_FILE are not set: run the pipeline through make (make demo, make bench), or eval "$(make -s env)" first');
-  }
-  return { 'broker-auth-sync': { BROKER_AUTH_SYNC_AUTH_FILE: authFile, BROKER_AUTH_SYNC_SERVICE_ACCOUNTS_FILE: serviceAccountsFile } };
-}
+export const stackComponents: readonly string[] = ['broker-auth-sync'];
 
 function pidFile(name: string): string {
   return join(pipelineDir, `${name}.pid`);

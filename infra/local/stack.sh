@@ -6,6 +6,7 @@
 #   infra/local/stack.sh down           stop what `up` started, and nothing else
 #   infra/local/stack.sh status         what runs, and who started it
 #   infra/local/stack.sh env            the broker's settings as shell exports (after up)
+#   infra/local/stack.sh broker-sync    (re)start the broker's registry sync (make up, after the migrations)
 #   infra/local/stack.sh restart-redis  for fault tests: stop Redis, bring it back as it was
 #
 # PostgreSQL and Redis are reused when something already answers on their port,
@@ -39,6 +40,7 @@ MQTT_CERT_PORT=${MQTT_CERT_PORT:-8885}
 # 1 MiB: a reading is a few hundred bytes; just above the 900 KB the connector dead-letters
 # a payload cut to (lib/kafka.ts maxRecordBatchBytes), so that path stays reachable
 MQTT_MAX_PACKET_SIZE=${MQTT_MAX_PACKET_SIZE:-1048576}
+BROKER_AUTH_SYNC_OPS_PORT=${BROKER_AUTH_SYNC_OPS_PORT:-9106}
 WAIT_SECONDS=${WAIT_SECONDS:-90}
 
 say() { printf '%s\n' "$*" >&2; }
@@ -342,6 +344,25 @@ mosquitto_up() {
   wait_for mosquitto "$WAIT_SECONDS" port_open "$MQTT_PORT" || fail "Mosquitto did not listen on port $MQTT_PORT (log: $mosquitto_dir/mosquitto.log)"
 }
 
+# The broker follows the registry: broker-auth-sync (bin/components.ts; the broker's sidecar in
+# Kubernetes) writes the registry's devices into the auth file after the service accounts, and
+# the plugin loads it within a second. It needs the registry's tables and the build, so `make up`
+# starts it after the migrations; every `up` restarts it, so it runs the current build.
+broker_sync_up() {
+  local pidfile="$mosquitto_dir/broker-auth-sync.pid" log="$mosquitto_dir/broker-auth-sync.log" cli="$root/dist/bin/fleetstream.js"
+  [ -f "$cli" ] || fail "$cli is missing: build first (make up builds)"
+  [ -f "$started/broker-auth-sync" ] && stop_recorded broker-auth-sync
+  port_open "$BROKER_AUTH_SYNC_OPS_PORT" && fail "port $BROKER_AUTH_SYNC_OPS_PORT (broker-auth-sync's ops port) is held by $(port_holder "$BROKER_AUTH_SYNC_OPS_PORT"); stop it, or set BROKER_AUTH_SYNC_OPS_PORT"
+  (
+    export DATABASE_URL="${DATABASE_URL:-postgres://$PGUSER@127.0.0.1:$PGPORT/$PGDATABASE}"
+    export BROKER_AUTH_SYNC_AUTH_FILE="$mosquitto_auth_file" BROKER_AUTH_SYNC_SERVICE_ACCOUNTS_FILE="$mosquitto_service_accounts" OPS_PORT="$BROKER_AUTH_SYNC_OPS_PORT"
+    nohup node "$cli" broker-auth-sync >> "$log" 2>&1 &
+    echo $! > "$pidfile"
+  )
+  mark_started broker-auth-sync "pidfile $pidfile"
+  wait_for broker-auth-sync "$WAIT_SECONDS" curl -fsS "http://127.0.0.1:$BROKER_AUTH_SYNC_OPS_PORT/readyz" || fail "broker-auth-sync did not get ready (log: $log)"
+}
+
 # The broker's settings as shell exports (`make env`); MQTT_URL carries fleetstream-dev
 # for the clients that take no credentials of their own yet, unless set already.
 # MQTT_AUTH_FILE and MQTT_SERVICE_ACCOUNTS_FILE are for what writes the devices into the auth file.
@@ -396,8 +417,8 @@ down() {
     [ -f "$record" ] || continue
     stop_recorded "$(basename "$record")"; any=1
   done
-  # the registry before PostgreSQL, which it stores its schemas in
-  for name in registry kafka mosquitto redis postgresql; do
+  # the registry before PostgreSQL, which it stores its schemas in; the broker's sync before both
+  for name in broker-auth-sync registry kafka mosquitto redis postgresql; do
     [ -f "$started/$name" ] && { stop_recorded "$name"; any=1; }
   done
   [ $any = 1 ] || say "  nothing to stop"
@@ -410,7 +431,7 @@ down() {
 
 status() {
   local name
-  for name in kafka registry postgresql redis mosquitto; do
+  for name in kafka registry postgresql redis mosquitto broker-auth-sync; do
     if [ -f "$started/$name" ]; then say "  $name: started by make up ($(cat "$started/$name"))"
     elif [ -f "$found/$name.conf" ]; then say "  $name: the machine's, found running by make up (configuration in $found/$name.conf)"
     else say "  $name: not started by make up"; fi
@@ -442,7 +463,8 @@ case "${1:-}" in
   down) down ;;
   status) status ;;
   env) mosquitto_env ;;
+  broker-sync) broker_sync_up ;;
   stop-kafka) stop_kafka ;;
   restart-redis) restart_redis ;;
-  *) say "usage: $0 up|down|status|env|stop-kafka|restart-redis"; exit 2 ;;
+  *) say "usage: $0 up|down|status|env|broker-sync|stop-kafka|restart-redis"; exit 2 ;;
 esac
