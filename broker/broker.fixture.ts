@@ -5,12 +5,10 @@
  * temporary directory, so a test that revokes or rotates touches no other
  * test's broker. Stopped (and its directory removed) after the file's tests.
  */
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import { brokerPasswordHash } from '../registry/broker-password-hash';
 import { eventually, freePort, onCleanup, uniqueName } from '../test/factories';
@@ -18,8 +16,7 @@ import { accessRulesText, mqttSourceRules } from './access-rules';
 import type { AuthFileEntry } from './auth-file';
 import { writeAuthFile } from './auth-file-io';
 import { startPluginBroker } from './plugin-broker';
-
-const run = promisify(execFile);
+import { makeTestCa } from './test-ca';
 
 export interface Account {
   username: string;
@@ -46,21 +43,10 @@ export interface TestBroker {
   connectorEntry: AuthFileEntry;
 }
 
-/** A local CA and a server certificate for 127.0.0.1 (EC keys: quick to make). */
-export async function makeCa(dir: string): Promise<{ caFile: string; caKeyFile: string; certFile: string; keyFile: string }> {
-  const [caFile, caKeyFile, certFile, keyFile, csr, ext] = ['ca.crt', 'ca.key', 'server.crt', 'server.key', 'server.csr', 'server.ext'].map((name) => join(dir, name)) as [string, string, string, string, string, string];
-  const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
-  await run('openssl', ['req', '-x509', ...ec, '-days', '2', '-subj', '/CN=fleetstream test CA', '-keyout', caKeyFile, '-out', caFile, '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign']);
-  await run('openssl', ['req', ...ec, '-subj', '/CN=localhost', '-keyout', keyFile, '-out', csr]);
-  await writeFile(ext, 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n');
-  await run('openssl', ['x509', '-req', '-in', csr, '-CA', caFile, '-CAkey', caKeyFile, '-CAcreateserial', '-CAserial', join(dir, 'ca.srl'), '-days', '2', '-extfile', ext, '-out', certFile]);
-  return { caFile, caKeyFile, certFile, keyFile };
-}
-
 export async function startTestBroker(): Promise<TestBroker> {
   const dir = await mkdtemp(join(tmpdir(), 'fleetstream-broker-'));
   onCleanup(() => rm(dir, { recursive: true, force: true }));
-  const tls = await makeCa(dir);
+  const tls = await makeTestCa(dir);
   const connector = { username: 'fleetstream-mqtt-source', password: randomBytes(18).toString('base64url') };
   const accounts = new Map<string, AuthFileEntry>([[connector.username, { username: connector.username, passwordHash: brokerPasswordHash(connector.password) }]]);
   const authFile = join(dir, 'auth');

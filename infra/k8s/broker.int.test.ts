@@ -14,7 +14,8 @@ import { join } from 'node:path';
 import { componentNamed } from '../../bin/components';
 import { writeAuthFile } from '../../broker/auth-file-io';
 import { buildBrokerPlugin } from '../../broker/broker-plugin';
-import { connectClient, makeCa } from '../../broker/broker.fixture';
+import { connectClient } from '../../broker/broker.fixture';
+import { makeTestCa } from '../../broker/test-ca';
 import { issueClientCertificate } from '../../broker/client-certificate';
 import { startMosquitto } from '../../broker/plugin-broker';
 import { componentLogger } from '../../lib/logger';
@@ -65,7 +66,7 @@ describe('the deployed broker configuration', () => {
     onCleanup(() => rm(root, { recursive: true, force: true }));
     await Promise.all(['config', 'auth', 'certs', 'data', 'accounts'].map((dir) => mkdir(join(root, dir))));
     await copyFile(join(deployed, 'access.rules'), join(root, 'config', 'access.rules'));
-    const tls = await makeCa(join(root, 'certs'));
+    const tls = await makeTestCa(join(root, 'certs'));
     await Promise.all([copyFile(tls.certFile, join(root, 'certs', 'tls.crt')), copyFile(tls.keyFile, join(root, 'certs', 'tls.key'))]);
     const ca = await readFile(tls.caFile);
 
