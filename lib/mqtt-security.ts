@@ -61,14 +61,18 @@ export function mqttConnection(options: { mqttUrl: string } & MqttSecurityOption
 /**
  * What to fix when the broker or its certificate refused a connection (no
  * retry helps), or undefined: a CA that does not trust the broker, a client
- * certificate the broker refused, credentials it refused (MQTT 5 CONNACK 134,
- * 135; 3.1.1 return codes 4, 5).
+ * certificate the broker refused, credentials it refused (`refusedCredentials`).
  */
 export function mqttRefusalFix(error: unknown): string | undefined {
   const tls = tlsRefusal(error);
   if (tls?.kind === 'untrusted-server') return `the broker's certificate is not trusted (${tls.code}): set MQTT_CA_FILE to the CA that signed it`;
   if (tls?.kind === 'refused-client') return `the broker refused the client certificate (${tls.code}): check MQTT_CERT_FILE and MQTT_KEY_FILE`;
-  const code = (error as { code?: unknown } | undefined)?.code;
-  if (code === 134 || code === 135 || code === 4 || code === 5) return 'the broker refused the credentials: check MQTT_USERNAME and MQTT_PASSWORD (or those in MQTT_URL)';
+  if (refusedCredentials(error)) return 'the broker refused the credentials: check MQTT_USERNAME and MQTT_PASSWORD (or those in MQTT_URL)';
   return undefined;
+}
+
+/** A CONNACK refusing the account: MQTT 5 134 (bad username or password) or 135 (not authorized), 3.1.1 return codes 4 and 5. */
+export function refusedCredentials(error: unknown): boolean {
+  const code = (error as { code?: unknown } | undefined)?.code;
+  return code === 134 || code === 135 || code === 4 || code === 5;
 }
