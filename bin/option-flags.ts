@@ -27,6 +27,16 @@ function isConnection(schema: z.ZodObject, key: string): boolean {
   return meta?.env !== undefined;
 }
 
+/** The options flags leave to variables (MQTT_URL, MQTT_CA_FILE, ...), as schema input: only those set. */
+export function variableValues(schema: z.ZodObject, env: NodeJS.ProcessEnv = process.env): Record<string, string> {
+  return Object.fromEntries(
+    describeOptions(schema, '').flatMap((doc) => {
+      const value = isConnection(schema, doc.key) ? env[doc.env] : undefined;
+      return value === undefined || value === '' ? [] : [[doc.key, value]];
+    }),
+  );
+}
+
 /** The flags commander parsed, as schema input: only those given. */
 export function flagValues(parsed: Record<string, unknown>): Record<string, string> {
   return Object.fromEntries(Object.entries(parsed).filter(([, value]) => value !== undefined).map(([key, value]) => [key, String(value)]));

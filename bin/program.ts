@@ -11,6 +11,7 @@ import { parseOptions, readComponentOptions, readConnectionSettings, runtimeOpti
 import { integer } from '../lib/option-types';
 import { runComponent } from '../lib/component';
 import { createKafka } from '../lib/kafka';
+import { kafkaSecurity } from '../lib/kafka-security';
 import { componentLogger, rootLogger } from '../lib/logger';
 import { topicCatalogue } from '../schemas/topics';
 import { subjectCatalogue } from '../schemas/avro-schemas';
@@ -18,7 +19,7 @@ import { createRegistryClient } from '../schemas/registry-client';
 import { applySubjects, applyTopics, describeChange } from '../schemas/topics-apply';
 import { componentNamed, components, type ComponentEntry } from './components';
 import { componentVariables, configurationMarkdown, envFile } from './option-docs';
-import { addOptionFlags, flagValues } from './option-flags';
+import { addOptionFlags, flagValues, variableValues } from './option-flags';
 import { addHierarchyCommands } from './hierarchy-commands';
 import { addRegistryCommands } from './registry-commands';
 import { simulationOptionsSchema } from '../simulator/options';
@@ -45,12 +46,12 @@ async function applyTopicCatalogue(flags: Record<string, unknown>): Promise<void
   const options = parseOptions(topicsApplyOptionsSchema, flagValues(flags), 'topics apply');
   const settings = readConnectionSettings();
   const logger = componentLogger('topics');
-  const admin = createKafka({ brokers: settings.kafkaBrokers, clientId: 'fleetstream-topics', logger }).admin();
+  const admin = createKafka({ brokers: settings.kafkaBrokers, ...kafkaSecurity(settings), clientId: 'fleetstream-topics', logger }).admin();
   await admin.connect();
   try {
     const changes = [
       ...(await applyTopics(admin, topicCatalogue({ partitions: options.partitions }), options.replicationFactor)),
-      ...(await applySubjects(createRegistryClient(settings.schemaRegistryUrl), subjectCatalogue())),
+      ...(await applySubjects(createRegistryClient(settings), subjectCatalogue())),
     ];
     if (changes.length === 0) console.log('topics: nothing to change');
     for (const change of changes) console.log(`topics: ${describeChange(change)}`);
@@ -80,7 +81,7 @@ function printOptions(name: string | undefined, flags: { format: string }): void
 async function simulate(flags: Record<string, unknown>): Promise<void> {
   const { runSimulation } = await import('../simulator');
   const { createProgressReporter, summaryLines } = await import('../simulator/progress');
-  const input = { mqttUrl: readConnectionSettings().mqttUrl, ...flagValues(flags) };
+  const input = { ...variableValues(simulationOptionsSchema), ...flagValues(flags) };
   const stop = new AbortController();
   const onSignal = (): void => stop.abort();
   process.once('SIGINT', onSignal).once('SIGTERM', onSignal);

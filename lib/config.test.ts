@@ -10,6 +10,7 @@ describe('readConnectionSettings', () => {
       databaseUrl: 'postgres://postgres@127.0.0.1:5432/fleetstream',
       redisUrl: 'redis://127.0.0.1:6379',
       mqttUrl: 'mqtt://127.0.0.1:1883',
+      kafkaSsl: false,
     });
   });
 

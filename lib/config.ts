@@ -1,14 +1,11 @@
 import { z } from 'zod';
 import { FleetstreamError } from './errors';
+import { kafkaSecurityOptions } from './kafka-security';
+import { mqttSecurityOptions, mqttTlsOptions } from './mqtt-security';
 import { integer, list } from './option-types';
+import { registrySecurityOptions } from './registry-security';
 
-export interface ConnectionSettings {
-  kafkaBrokers: string[];
-  schemaRegistryUrl: string;
-  databaseUrl: string;
-  redisUrl: string;
-  mqttUrl: string;
-}
+export type ConnectionSettings = z.output<typeof connectionSettingsSchema>;
 
 /** The connection settings alone (the CLI's non-component commands, tests, benchmarks), validated as components do. */
 export function readConnectionSettings(env: NodeJS.ProcessEnv = process.env): ConnectionSettings {
@@ -59,9 +56,17 @@ export const connectionOptions = {
     .meta({ env: 'MQTT_URL', description: 'MQTT broker.', secret: true }),
 };
 
-/** The connection options alone, as one schema. */
-export const connectionSettingsSchema = z.strictObject(connectionOptions);
+/** Kafka's brokers and, for a secured cluster, TLS and SASL: what every Kafka client takes. */
+export const kafkaConnectionOptions = { kafkaBrokers: connectionOptions.kafkaBrokers, ...kafkaSecurityOptions };
+/** The schema registry's URL, basic-auth credentials and CA: what every registry client takes. */
+export const registryConnectionOptions = { schemaRegistryUrl: connectionOptions.schemaRegistryUrl, ...registrySecurityOptions };
+/** The broker's URL, CA and client certificate: what every MQTT client takes (services add `mqttCredentialOptions`). */
+export const mqttConnectionOptions = { mqttUrl: connectionOptions.mqttUrl, ...mqttTlsOptions };
 
+/** The connection options alone, with the security options of Kafka, the registry and MQTT, as one schema. */
+export const connectionSettingsSchema = z.strictObject({ ...connectionOptions, ...kafkaSecurityOptions, ...registrySecurityOptions, ...mqttSecurityOptions });
+
+/** The variables of the servers (KAFKA_BROKERS, ...), which the tests need set; the security options are optional. */
 export const connectionVariables = Object.values(connectionOptions).map((option) => (option.meta() as { env: string }).env);
 
 export const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;

@@ -1,3 +1,5 @@
+import { types } from 'node:util';
+
 /**
  * The one registry of fleetstream error codes. Every error carries a stable
  * `code`, whether retrying can help (`retriable`), and its `cause`; retry logic
@@ -11,6 +13,8 @@ export const errorCodes = {
   DATABASE_REJECTED: { retriable: false, summary: 'PostgreSQL refused a statement for a reason retrying cannot fix (missing table, permissions, ...): see its SQLSTATE' },
   RECORD_UNWRITABLE: { retriable: false, summary: 'the store refuses a record for its data (a NUL byte in text, ...); the sinks dead-letter it as `unwritable`' },
   REDIS_UNAVAILABLE: { retriable: true, summary: 'Redis could not be reached' },
+  KAFKA_AUTH_FAILED: { retriable: false, summary: 'Kafka refused the SASL credentials (KAFKA_SASL_MECHANISM, KAFKA_SASL_USERNAME, KAFKA_SASL_PASSWORD)' },
+  KAFKA_TLS_FAILED: { retriable: false, summary: "the TLS handshake with Kafka failed for good: the broker's certificate is not trusted (KAFKA_CA_FILE), or the broker refused the client's (KAFKA_CERT_FILE, KAFKA_KEY_FILE)" },
   MQTT_UNAVAILABLE: { retriable: true, summary: 'the MQTT broker could not be reached' },
   MQTT_NOT_AUTHORIZED: { retriable: false, summary: "the MQTT broker refuses the account's credentials (unknown, wrong, revoked, or not learned from the registry yet)" },
   BROKER_PLUGIN_UNBUILT: { retriable: false, summary: "the project's Mosquitto plugin (broker/plugin) did not compile: a compiler or header missing (gcc, mosquitto-dev, libmosquitto-dev, libssl-dev)" },
@@ -68,4 +72,16 @@ export class FleetstreamError extends Error {
  */
 export function isRetriable(error: unknown): boolean {
   return !(error instanceof FleetstreamError) || error.retriable;
+}
+
+/**
+ * An error and its causes, outermost first (clients wrap what they retried:
+ * kafkajs's KafkaJSNumberOfRetriesExceeded has the last failure as `cause`).
+ * isNativeError, not instanceof: Node's own errors (a TLS handshake's) come
+ * from another realm than the code's under Jest.
+ */
+export function causeChain(error: unknown): Error[] {
+  const chain: Error[] = [];
+  for (let cause = error; types.isNativeError(cause) && chain.length < 8 && !chain.includes(cause); cause = cause.cause) chain.push(cause);
+  return chain;
 }

@@ -1,4 +1,5 @@
-import { Kafka, logLevel, Partitioners, type ICustomPartitioner, type KafkaConfig, type LogEntry, type Producer } from 'kafkajs';
+import { Kafka, logLevel, Partitioners, type AdminConfig, type ConsumerConfig, type ICustomPartitioner, type KafkaConfig, type LogEntry, type Producer, type ProducerConfig } from 'kafkajs';
+import { refusedByKafka, type KafkaSecurity } from './kafka-security';
 import type { Logger } from './logger';
 
 const pinoLevel: Record<logLevel, 'error' | 'warn' | 'info' | 'debug'> = {
@@ -9,7 +10,7 @@ const pinoLevel: Record<logLevel, 'error' | 'warn' | 'info' | 'debug'> = {
   [logLevel.DEBUG]: 'debug',
 };
 
-export interface KafkaClientOptions {
+export interface KafkaClientOptions extends KafkaSecurity {
   brokers: string[];
   clientId: string;
   logger: Logger;
@@ -17,12 +18,17 @@ export interface KafkaClientOptions {
   retry?: KafkaConfig['retry'];
 }
 
-/** A kafkajs client whose log lines go through the component's pino logger. */
+/**
+ * A kafkajs client whose log lines go through the component's pino logger, TLS
+ * and SASL as `kafkaSecurity` (lib/kafka-security.ts) made them from the options.
+ */
 export function createKafka(options: KafkaClientOptions): Kafka {
   const logger = options.logger.child({ lib: 'kafkajs' });
-  return new Kafka({
+  return new ClearRefusalKafka({
     clientId: options.clientId,
     brokers: options.brokers,
+    ssl: options.ssl,
+    sasl: options.sasl,
     connectionTimeout: 3000,
     retry: options.retry ?? { initialRetryTime: 200, retries: 8, maxRetryTime: 10000 },
     // kafkajs logs a rebalance or a coordinator hiccup at ERROR; WARN keeps the signal.
@@ -44,6 +50,35 @@ function expectedRetry(entry: LogEntry): boolean {
   const error = (entry.log as { error?: unknown }).error;
   const text = typeof error === 'string' ? error : entry.log.message;
   return text.includes('another concurrent operation on the same transaction');
+}
+
+/**
+ * kafkajs, with `connect` of its producers, consumers and admins turning a
+ * refusal retrying cannot fix (credentials, an untrusted certificate) into a
+ * non-retriable FleetstreamError that names the options to fix, so that a
+ * component stops at start with it instead of retrying for ever.
+ */
+class ClearRefusalKafka extends Kafka {
+  override producer(config?: ProducerConfig) {
+    return withClearRefusal(super.producer(config));
+  }
+
+  override consumer(config: ConsumerConfig) {
+    return withClearRefusal(super.consumer(config));
+  }
+
+  override admin(config?: AdminConfig) {
+    return withClearRefusal(super.admin(config));
+  }
+}
+
+function withClearRefusal<C extends { connect(): Promise<void> }>(client: C): C {
+  const connect = client.connect.bind(client);
+  client.connect = () =>
+    connect().catch((error: unknown) => {
+      throw refusedByKafka(error) ?? error;
+    });
+  return client;
 }
 
 /**

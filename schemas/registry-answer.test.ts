@@ -54,3 +54,11 @@ describe('registryError', () => {
     expect(error.message).toContain('registering s-value');
   });
 });
+
+describe('registryError for refused credentials', () => {
+  it.each([401, 403])('names the basic-auth options when the registry answers %i', (status) => {
+    const error = registryError(new RestError('Unauthorized', status, status), 'registering s-value');
+    expect(error).toMatchObject({ code: 'REGISTRY_REJECTED', retriable: false });
+    expect(error.message).toMatch(/registering s-value \(check SCHEMA_REGISTRY_USERNAME and SCHEMA_REGISTRY_PASSWORD\)/);
+  });
+});

@@ -36,5 +36,7 @@ export function registryError(error: unknown, doing: string): FleetstreamError {
   if (classifyRegistryAnswer(error) === 'unavailable') {
     return new FleetstreamError('REGISTRY_UNAVAILABLE', `schema registry unreachable while ${doing} (check SCHEMA_REGISTRY_URL): ${message}`, { cause: error });
   }
-  return new FleetstreamError('REGISTRY_REJECTED', `schema registry refused ${doing}: ${message}`, { cause: error });
+  const status = (error as { status?: unknown }).status;
+  const fix = status === 401 || status === 403 ? ' (check SCHEMA_REGISTRY_USERNAME and SCHEMA_REGISTRY_PASSWORD)' : '';
+  return new FleetstreamError('REGISTRY_REJECTED', `schema registry refused ${doing}${fix}: ${message}`, { cause: error });
 }

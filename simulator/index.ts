@@ -1,5 +1,6 @@
 import { setImmediate as yieldToEventLoop, setTimeout as sleep } from 'node:timers/promises';
 import { componentLogger, type Logger } from '../lib/logger';
+import { mqttConnection } from '../lib/mqtt-security';
 import { resolveSimulationOptions, type SimulationOptionsInput } from './options';
 import type { SentReading } from './payload';
 import { createFleetPlan, type PlannedMessage } from './plan';
@@ -77,9 +78,10 @@ export async function runSimulation(input: SimulationOptionsInput, hooks: Simula
   const logger = hooks.logger ?? componentLogger('simulator');
   const plan = createFleetPlan(options);
   let lastError: string | undefined;
+  const connection = mqttConnection(options);
   const credentials = options.provision ? await provisionFleet(options, logger) : undefined;
   const pool = await openPublisherPool({
-    url: options.mqttUrl,
+    ...connection,
     connections: options.connections,
     maxInflightPerConnection: options.maxInflightPerConnection,
     clientIdPrefix: options.clientIdPrefix,

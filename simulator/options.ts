@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { connectionOptions, parseOptions } from '../lib/config';
+import { mqttConnectionOptions, parseOptions } from '../lib/config';
 import { registryOptions } from '../registry/options';
 import { decimal, duration, flag, integer, list } from '../lib/option-types';
 import { defaultMetrics, metricNames } from './metrics';
@@ -17,7 +17,7 @@ const count = (min: number, max?: number) => integer(min, max);
  */
 export const simulationOptionsSchema = z
   .strictObject({
-    mqttUrl: connectionOptions.mqttUrl,
+    ...mqttConnectionOptions,
     provision: flag.default(false).meta({
       description:
         "Give every simulated device its own credentials: added to the device registry (DATABASE_URL, REGISTRY_DATABASE_SCHEMA) when missing, kept in `credentialsFile`, and one MQTT connection per device with them (the broker lets a device publish only to its own topics). Without it the devices share `connections` connections as MQTT_URL's account.",

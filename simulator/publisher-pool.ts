@@ -1,6 +1,6 @@
 import { connectAsync, type MqttClient } from 'mqtt';
 import { FleetstreamError } from '../lib/errors';
-import { redactUrl } from '../lib/config';
+import { mqttRefusalFix, refusedCredentials, type MqttSecurity } from '../lib/mqtt-security';
 
 /**
  * A pool of MQTT 5 connections publishing with QoS 1. Each connection allows a
@@ -19,11 +19,13 @@ export interface PublisherPool {
 }
 
 export interface PublisherPoolOptions {
+  /** without credentials: those are in `security` (lib/mqtt-security.ts) */
   url: string;
+  security: MqttSecurity;
   connections: number;
   maxInflightPerConnection: number;
   clientIdPrefix: string;
-  /** Connection i's own account, in place of the URL's; connections refused as not authorized are tried again for `authWaitMs`. */
+  /** Connection i's own account, in place of `security`'s; connections refused as not authorized are tried again for `authWaitMs`. */
   credentials?: (connection: number) => { username: string; password: string };
   /** How long a refused account may take to be known (the broker learns new devices from the registry within seconds). Default 30 s. */
   authWaitMs?: number;
@@ -36,32 +38,21 @@ interface Slot {
   waiters: (() => void)[];
 }
 
-const notAuthorized = new Set([0x86, 0x87, 4, 5]);
-
 /** Connection `n`, tried again while the broker refuses its own account as not authorized, up to `authWaitMs`. */
 async function connectOne(options: PublisherPoolOptions, n: number, clientId: string): Promise<MqttClient> {
   const account = options.credentials?.(n);
-  const url = account ? withoutUserInfo(options.url) : options.url;
   const deadline = Date.now() + (options.authWaitMs ?? 30_000);
   for (let waitMs = 100; ; waitMs = Math.min(2000, waitMs * 2)) {
     try {
-      return await connectAsync(url, { protocolVersion: 5, clientId, clean: true, reconnectPeriod: 1000, connectTimeout: 10_000, ...account });
+      return await connectAsync(options.url, { ...options.security, protocolVersion: 5, clientId, clean: true, reconnectPeriod: 1000, connectTimeout: 10_000, ...account });
     } catch (error) {
-      const code = (error as { code?: number }).code;
-      if (!account || code === undefined || !notAuthorized.has(code)) throw error;
+      if (!account || !refusedCredentials(error)) throw error;
       if (Date.now() + waitMs > deadline) {
         throw new FleetstreamError('MQTT_NOT_AUTHORIZED', `the broker refuses device ${account.username}'s credentials: is the broker following the registry (\`make up\` starts broker-auth-sync)?`, { cause: error });
       }
       await new Promise((resolve) => setTimeout(resolve, waitMs));
     }
   }
-}
-
-function withoutUserInfo(url: string): string {
-  const parsed = new URL(url);
-  parsed.username = '';
-  parsed.password = '';
-  return parsed.toString();
 }
 
 export async function openPublisherPool(options: PublisherPoolOptions): Promise<PublisherPool> {
@@ -83,7 +74,8 @@ export async function openPublisherPool(options: PublisherPoolOptions): Promise<
   } catch (error) {
     await Promise.all(slots.map((s) => s.client.endAsync(true)));
     if (error instanceof FleetstreamError) throw error;
-    throw new FleetstreamError('MQTT_UNAVAILABLE', `could not connect to the MQTT broker at ${redactUrl(options.url)}: start the stack with \`make up\`, or set MQTT_URL`, { cause: error });
+    const fix = mqttRefusalFix(error) ?? 'start the stack with `make up`, or set MQTT_URL';
+    throw new FleetstreamError('MQTT_UNAVAILABLE', `could not connect to the MQTT broker at ${options.url}: ${fix}`, { cause: error });
   }
 
   function settle(slot: Slot, error?: Error): void {

@@ -1,4 +1,5 @@
 import { connectAsync, type MqttClient } from 'mqtt';
+import { freshDevices, startTestBroker } from '../broker/broker.fixture';
 import { eventually, onCleanup, testSettings, uniqueName } from '../test/factories';
 import { runSimulation, type PublishedReading } from './index';
 
@@ -66,5 +67,12 @@ describe('fleetstream simulate', () => {
 
   test('an unreachable broker fails with an error that says how to start one', async () => {
     await expect(runSimulation({ mqttUrl: 'mqtt://127.0.0.1:1', devices: 1, messages: 1 })).rejects.toMatchObject({ code: 'MQTT_UNAVAILABLE', message: expect.stringContaining('make up') });
+  });
+
+  test('a TLS broker whose CA it was not given fails with an error that names MQTT_CA_FILE', async () => {
+    const broker = await startTestBroker();
+    const [device] = await freshDevices(broker, 1);
+    const url = broker.tlsUrl.replace('//', `//${encodeURIComponent(device!.username)}:${device!.password}@`);
+    await expect(runSimulation({ mqttUrl: url, devices: 1, messages: 1 })).rejects.toMatchObject({ code: 'MQTT_UNAVAILABLE', message: expect.stringMatching(/certificate is not trusted .*set MQTT_CA_FILE/) });
   });
 });

@@ -1,9 +1,10 @@
 import { createKafka, producerDefaults } from '../lib/kafka';
+import { kafkaSecurity, type KafkaSecurityOptions } from '../lib/kafka-security';
 import type { Logger } from '../lib/logger';
 import type { OpenedResources } from '../lib/opened-resources';
 import { AvroCodec } from '../schemas/avro-codec';
 import { avroSchemas, valueSubject } from '../schemas/avro-schemas';
-import { createRegistryClient } from '../schemas/registry-client';
+import { createRegistryClient, type RegistryConnection } from '../schemas/registry-client';
 import { topicNames } from '../schemas/topics';
 import type { Measurement, Rollup } from '../schemas/types';
 import { createDeadLetterWriter, type DeadLetterWriter } from './dead-letter-writer';
@@ -11,9 +12,8 @@ import { createDeadLetterWriter, type DeadLetterWriter } from './dead-letter-wri
 /** What a sink does with the records of one topic, and the codec that decodes them. */
 export type SinkTarget = { kind: 'measurements'; codec: AvroCodec<Measurement> } | { kind: 'rollups'; resolution: string; codec: AvroCodec<Rollup> };
 
-export interface SinkInputOptions {
+export interface SinkInputOptions extends KafkaSecurityOptions, RegistryConnection {
   kafkaBrokers: string[];
-  schemaRegistryUrl: string;
   measurementsTopic: string;
   resolutions: string[];
   /** per resolution; absent ones use `fleet.rollups.<resolution>.v1` */
@@ -23,8 +23,8 @@ export interface SinkInputOptions {
 
 /** A sink's Kafka side: the topics it consumes with their codecs, and where rejected records go. Its producer is closed with `opened`. */
 export async function connectSinkInputs(component: string, options: SinkInputOptions, logger: Logger, opened: OpenedResources): Promise<{ kafka: ReturnType<typeof createKafka>; deadLetters: DeadLetterWriter; targets: Map<string, SinkTarget> }> {
-  const registry = createRegistryClient(options.schemaRegistryUrl);
-  const kafka = createKafka({ brokers: options.kafkaBrokers, clientId: `fleetstream-${component}`, logger });
+  const registry = createRegistryClient(options);
+  const kafka = createKafka({ brokers: options.kafkaBrokers, ...kafkaSecurity(options), clientId: `fleetstream-${component}`, logger });
   const producer = kafka.producer({ ...producerDefaults });
   opened.add('kafka producer', () => producer.disconnect());
   await producer.connect();

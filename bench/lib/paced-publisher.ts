@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { mqttConnection } from '../../lib/mqtt-security';
 import { openPublisherPool } from '../../simulator/publisher-pool';
 import type { BacklogMessage } from './backlog-plan';
 
@@ -27,7 +28,7 @@ export interface PacedPublishStats {
  * acknowledged them all.
  */
 export async function publishPaced(messages: Iterable<BacklogMessage>, options: PacedPublishOptions): Promise<PacedPublishStats> {
-  const pool = await openPublisherPool({ url: options.mqttUrl, connections: options.connections, maxInflightPerConnection: 100, clientIdPrefix: options.clientIdPrefix });
+  const pool = await openPublisherPool({ ...mqttConnection({ mqttUrl: options.mqttUrl }), connections: options.connections, maxInflightPerConnection: 100, clientIdPrefix: options.clientIdPrefix });
   const startedAt = Date.now();
   let published = 0;
   let reportedAt = startedAt;

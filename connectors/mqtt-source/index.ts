@@ -2,8 +2,10 @@ import type { Message } from 'kafkajs';
 import { parseOptions } from '../../lib/config';
 import type { RunningComponent } from '../../lib/component';
 import { createKafka, producerDefaults } from '../../lib/kafka';
+import { kafkaSecurity } from '../../lib/kafka-security';
 import type { Logger } from '../../lib/logger';
 import { createMetricsRegistry } from '../../lib/metrics';
+import { mqttConnection } from '../../lib/mqtt-security';
 import { closeOnFailure, type OpenedResources } from '../../lib/opened-resources';
 import { retryUntilDone } from '../../lib/retry';
 import { AvroCodec } from '../../schemas/avro-codec';
@@ -47,6 +49,8 @@ type MqttSourceInput = MqttSourceOptions & { logger: Logger; now?: () => number 
 async function startWith(input: MqttSourceInput, opened: OpenedResources): Promise<RunningComponent> {
   const { logger, now = Date.now, ...rest } = input;
   const options = parseOptions(mqttSourceOptionsSchema, rest, 'mqtt-source options');
+  const mqtt = mqttConnection(options);
+  const kafkaClientSecurity = kafkaSecurity(options);
   const scheme = parseTopicScheme(options.topicScheme);
   const catalogue = loadSeriesCatalogue(options.catalogueFile);
   const limits = { maxFutureMs: options.maxFuture, minTimestamp: options.minTimestamp, defaultKind: options.defaultKind };
@@ -54,14 +58,14 @@ async function startWith(input: MqttSourceInput, opened: OpenedResources): Promi
   const metrics = createSourceMetrics(registry);
   const stopping = new AbortController();
 
-  const registryClient = createRegistryClient(options.schemaRegistryUrl);
+  const registryClient = createRegistryClient(options);
   const measurementCodec = new AvroCodec<Measurement>(registryClient, valueSubject(options.measurementsTopic), avroSchemas.Measurement);
   const deadLetterCodec = new AvroCodec<DeadLetter>(registryClient, valueSubject(options.deadLetterTopic), avroSchemas.DeadLetter);
   const onRetry = (what: string) => (error: unknown, attempt: number, delayMs: number) =>
     logger.warn({ event: 'retrying', what, attempt, delayMs, err: error }, `${what} failed; retrying`);
   await retryUntilDone(() => Promise.all([measurementCodec.register(), deadLetterCodec.register()]), { signal: stopping.signal, onRetry: onRetry('schema registration') });
 
-  const producer = createKafka({ brokers: options.kafkaBrokers, clientId: options.clientIdPrefix, logger }).producer({
+  const producer = createKafka({ brokers: options.kafkaBrokers, ...kafkaClientSecurity, clientId: options.clientIdPrefix, logger }).producer({
     ...producerDefaults,
     idempotent: true,
     maxInFlightRequests: 1,
@@ -134,7 +138,8 @@ async function startWith(input: MqttSourceInput, opened: OpenedResources): Promi
   const watchdog = new SubscriptionWatchdog({ windowMs: options.stallWindow, minBrokerMessages: options.stallMinBrokerMessages });
   let stalled = false;
   const intake = new MqttIntake({
-    url: options.mqttUrl,
+    url: mqtt.url,
+    security: mqtt.security,
     subscription: `$share/${options.shareGroup}/${options.subscription ?? scheme.filter}`,
     clientIdPrefix: options.clientIdPrefix,
     connections: options.connections,

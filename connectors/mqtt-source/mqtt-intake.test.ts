@@ -48,6 +48,7 @@ function startIntake(patchClient: (client: MqttClient) => void = () => undefined
   const handling = new Map<number, { resolve(): void; reject(error: Error): void }>();
   const intake = new MqttIntake({
     url: 'mqtt://in-memory',
+    security: {},
     subscription: '$share/test/fleet/+/+/+/up',
     clientIdPrefix: 'intake-test',
     connections: 1,

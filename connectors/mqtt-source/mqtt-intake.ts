@@ -1,6 +1,7 @@
 import mqtt, { MqttClient, type IClientOptions } from 'mqtt';
 import { FleetstreamError } from '../../lib/errors';
 import type { Logger } from '../../lib/logger';
+import { mqttRefusalFix, type MqttSecurity } from '../../lib/mqtt-security';
 
 /**
  * The connector's MQTT side: `connections` clients in one MQTT 5 shared
@@ -13,7 +14,9 @@ import type { Logger } from '../../lib/logger';
  * session meanwhile.
  */
 export interface MqttIntakeOptions {
+  /** without credentials: those are in `security` (lib/mqtt-security.ts) */
   url: string;
+  security: MqttSecurity;
   /** e.g. `$share/fleetstream/fleet/+/+/+/up` */
   subscription: string;
   clientIdPrefix: string;
@@ -63,6 +66,7 @@ export class MqttIntake {
     const { logger } = this.options;
     const clientId = `${this.options.clientIdPrefix}-${index}`;
     const options: IClientOptions = {
+      ...this.options.security,
       clientId,
       protocolVersion: 5,
       clean: false,
@@ -118,7 +122,12 @@ export class MqttIntake {
       this.options.onConnectionChange(this.connected);
       if (!this.stopping) logger.warn({ event: 'mqtt_disconnected', clientId }, 'MQTT connection closed; reconnecting');
     });
-    client.on('error', (error) => logger.warn({ event: 'mqtt_error', clientId, err: error }, 'MQTT client error'));
+    client.on('error', (error) => {
+      // refused for good: the connection retries, but only a changed option lets it in
+      const fix = mqttRefusalFix(error);
+      if (fix) logger.error({ event: 'mqtt_refused', clientId, err: error }, fix);
+      else logger.warn({ event: 'mqtt_error', clientId, err: error }, 'MQTT client error');
+    });
     return client;
   }
 }

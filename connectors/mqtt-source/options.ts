@@ -1,8 +1,9 @@
 import { hostname } from 'node:os';
 import { z } from 'zod';
-import { connectionOptions } from '../../lib/config';
+import { kafkaConnectionOptions, mqttConnectionOptions, registryConnectionOptions } from '../../lib/config';
 import { duration, integer } from '../../lib/option-types';
 import { maxRecordBatchBytes } from '../../lib/kafka';
+import { mqttCredentialOptions } from '../../lib/mqtt-security';
 import { topicNames } from '../../schemas/topics';
 import { parameterKinds, type ParameterKind } from '../../schemas/types';
 
@@ -11,9 +12,10 @@ import { parameterKinds, type ParameterKind } from '../../schemas/types';
  * environment (`MQTT_SOURCE_BATCH_MAX_RECORDS=500`), plus the connection variables.
  */
 export const mqttSourceOptionsSchema = z.strictObject({
-  mqttUrl: connectionOptions.mqttUrl,
-  kafkaBrokers: connectionOptions.kafkaBrokers,
-  schemaRegistryUrl: connectionOptions.schemaRegistryUrl,
+  ...mqttConnectionOptions,
+  ...mqttCredentialOptions,
+  ...kafkaConnectionOptions,
+  ...registryConnectionOptions,
   topicScheme: z.string().default('fleet/{tenant}/{site}/{device}/up').meta({ description: 'Topics devices publish on.' }),
   subscription: z.string().optional().meta({ description: 'MQTT subscription filter. Default: the topic scheme with `+` for each placeholder.' }),
   shareGroup: z.string().regex(/^[^/+#]+$/).default('fleetstream').meta({ description: 'MQTT 5 shared-subscription group: instances in one group split the load.' }),

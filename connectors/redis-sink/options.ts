@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { connectionOptions, parseOptions } from '../../lib/config';
+import { connectionOptions, kafkaConnectionOptions, parseOptions, registryConnectionOptions } from '../../lib/config';
 import { duration, integer, keyValues, list } from '../../lib/option-types';
 import { resolutionName } from '../../schemas/resolution';
 import { defaultResolutions } from '../../schemas/topics';
@@ -11,8 +11,8 @@ import { sinkConsumerOptions } from '../../sink-kit/sink-options';
  */
 export const redisSinkOptionsSchema = z
   .strictObject({
-    kafkaBrokers: connectionOptions.kafkaBrokers,
-    schemaRegistryUrl: connectionOptions.schemaRegistryUrl,
+    ...kafkaConnectionOptions,
+    ...registryConnectionOptions,
     redisUrl: connectionOptions.redisUrl,
     keyPrefix: z.string().min(1).default('fleet:').meta({ description: 'Prefix of every key and channel.' }),
     ...sinkConsumerOptions({ groupId: 'fleetstream-redis-sink', fetchMinBytes: 16 * 1024, fetchMaxWaitMs: 20 }),

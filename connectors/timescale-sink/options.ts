@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { connectionOptions, parseOptions } from '../../lib/config';
+import { connectionOptions, kafkaConnectionOptions, parseOptions, registryConnectionOptions } from '../../lib/config';
 import { durationUnits } from '../../lib/duration';
 import { duration, flag, integer, keyValues, list, sqlIdentifier } from '../../lib/option-types';
 import type { TimescalePolicies } from '../../schemas/migrations';
@@ -25,8 +25,8 @@ const chunkInterval = duration({ min: 60_000 }).transform(postgresInterval);
  * environment, plus the connection variables.
  */
 export const timescaleSinkOptionsSchema = z.strictObject({
-  kafkaBrokers: connectionOptions.kafkaBrokers,
-  schemaRegistryUrl: connectionOptions.schemaRegistryUrl,
+  ...kafkaConnectionOptions,
+  ...registryConnectionOptions,
   databaseUrl: connectionOptions.databaseUrl,
   schema: sqlIdentifier.default('public').meta({ description: 'PostgreSQL schema holding every table; created when missing.' }),
   resolutions: list(resolutionName, 1).prefault([...defaultResolutions]).meta({ description: 'Rollup resolutions to consume and store, one table each.' }),

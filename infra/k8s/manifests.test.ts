@@ -2,9 +2,10 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { Command } from 'commander';
 import { parseAllDocuments } from 'yaml';
+import { z } from 'zod';
 import { components, componentNamed } from '../../bin/components';
 import { buildProgram } from '../../bin/program';
-import { connectionVariables, describeOptions, readComponentOptions } from '../../lib/config';
+import { connectionSettingsSchema, connectionVariables, describeOptions, kafkaConnectionOptions, readComponentOptions, registryConnectionOptions } from '../../lib/config';
 
 /**
  * Offline checks of the Kubernetes manifests (no cluster, no kustomize needed):
@@ -279,9 +280,14 @@ describe('infra/k8s manifests', () => {
     }
   });
 
-  it('hold the connection variables in one ConfigMap, DATABASE_URL without a password', () => {
+  it('hold the connection variables in one ConfigMap, with the security options that are no secret, DATABASE_URL without a password', () => {
     const config = find('ConfigMap', 'fleetstream-connections')!;
-    expect(Object.keys(config.data!).sort()).toEqual([...connectionVariables].sort());
+    const keys = Object.keys(config.data!);
+    expect(keys.filter((key) => connectionVariables.includes(key)).sort()).toEqual([...connectionVariables].sort());
+    const security = describeOptions(connectionSettingsSchema, '').filter((d) => !connectionVariables.includes(d.env));
+    expect(keys.filter((key) => !connectionVariables.includes(key)).map((key) => ({ key, security: security.find((d) => d.env === key)?.secret === false })))
+      .toEqual(keys.filter((key) => !connectionVariables.includes(key)).map((key) => ({ key, security: true })));
+    expect(() => readComponentOptions(connectionSettingsSchema, { name: 'connections.yaml', envPrefix: '' }, config.data)).not.toThrow();
     expect(new URL(config.data!.DATABASE_URL!).password).toBe('');
     // the broker reads no environment: its configuration is a file (see the broker's checks below)
     for (const { owner, container } of containers.filter(({ container }) => container.image !== 'fleetstream-broker')) {
@@ -316,6 +322,37 @@ describe('infra/k8s manifests', () => {
     expect(databaseClients).toHaveLength(databaseCommands.length + 1);
     for (const { owner, container } of databaseClients) {
       expect({ owner, from: env(container, 'PGPASSWORD')?.valueFrom?.secretKeyRef?.name }).toEqual({ owner, from: 'fleetstream-database' });
+    }
+  });
+
+  it('reach the secured Kafka and registry, passwords from Secrets, and every CA file the ConfigMap names mounted from a Secret', () => {
+    const connections = find('ConfigMap', 'fleetstream-connections')!.data!;
+    // `topics apply` talks to Kafka and the registry only
+    const topicsApply = z.strictObject({ ...kafkaConnectionOptions, ...registryConnectionOptions });
+    const optionsOf = (command: string) => (command === 'topics apply' ? topicsApply : components.find((c) => c.name === command)?.options);
+    const clients = containers.filter(({ container }) => container.image === 'fleetstream' && optionsOf(commandOf(container.args ?? [])));
+    const kafkaClients = clients.filter(({ container }) => 'kafkaSaslPassword' in optionsOf(commandOf(container.args ?? []))!.shape);
+    expect(kafkaClients.map(({ container }) => commandOf(container.args ?? [])).sort()).toEqual(['mqtt-source', 'redis-sink', 'rollups', 'timescale-sink', 'topics apply']);
+    const secretOf = (container: Container, name: string) => env(container, name)?.valueFrom?.secretKeyRef?.name;
+    for (const { owner, container } of kafkaClients) {
+      expect({ owner, kafka: secretOf(container, 'KAFKA_SASL_PASSWORD'), registry: secretOf(container, 'SCHEMA_REGISTRY_PASSWORD') })
+        .toEqual({ owner, kafka: 'fleetstream-kafka', registry: 'fleetstream-schema-registry' });
+    }
+
+    // every file a client reads through the ConfigMap is in a Secret it mounts, under the key the path names
+    for (const { owner, container } of clients) {
+      const template = podTemplates.find((t) => t.owner === owner)!.template;
+      const reads = describeOptions(optionsOf(commandOf(container.args ?? []))!, '').map((d) => d.env).filter((name) => name.endsWith('_FILE') && connections[name] !== undefined);
+      for (const variable of reads) {
+        const file = connections[variable]!;
+        const mount = (container.volumeMounts ?? []).find((m) => file.startsWith(`${m.mountPath}/`));
+        const volume = template.spec.volumes?.find((v) => v.name === mount?.name)?.secret;
+        const inside = mount && file.slice(mount.mountPath.length + 1);
+        const key = volume?.items ? volume.items.find((item) => item.path === inside)?.key : inside;
+        const secret = exampleSecrets.find((s) => s.metadata.name === volume?.secretName);
+        expect({ owner, variable, mounted: mount?.mountPath, inSecret: key !== undefined && key in (secret?.stringData ?? {}) })
+          .toEqual({ owner, variable, mounted: file.slice(0, file.lastIndexOf('/')), inSecret: true });
+      }
     }
   });
 
@@ -447,22 +484,20 @@ describe('the broker (mosquitto.yaml, broker/mosquitto.conf, broker/Dockerfile)'
   it("gets mqtt-source in over TLS to the client Service's password listener, with the account the rules file names, from Secrets", () => {
     const sourceSet = find('StatefulSet', 'mqtt-source')!;
     const source = sourceSet.spec!.template!.spec.containers[0]!;
-    const url = new URL(env(source, 'MQTT_URL')!.value!.replace(/\$\((\w+)\)/g, (_all, name: string) => name.toLowerCase()));
+    const connections = find('ConfigMap', 'fleetstream-connections')!.data!;
+    // connections.yaml's broker, without an account: mqtt-source takes its own as MQTT_USERNAME and MQTT_PASSWORD
+    expect(env(source, 'MQTT_URL')).toBeUndefined();
+    const url = new URL(connections.MQTT_URL!);
     const passwordListener = [...new Set(settings.flatMap((s) => (s.listener === undefined ? [] : [s.listener])))].find((port) => !settings.some((s) => s.listener === port && s.key === 'require_certificate'));
-    expect({ protocol: url.protocol, host: url.hostname, port: Number(url.port), username: url.username, password: url.password })
-      .toEqual({ protocol: 'mqtts:', host: `mosquitto.${kustomization.namespace}.svc`, port: passwordListener, username: 'mqtt_username', password: 'mqtt_password' });
+    expect({ protocol: url.protocol, host: url.hostname, port: Number(url.port), username: url.username })
+      .toEqual({ protocol: 'mqtts:', host: `mosquitto.${kustomization.namespace}.svc`, port: passwordListener, username: '' });
     expect(find('Service', 'mosquitto')!.spec!.ports!.map((p) => p.port)).toContain(passwordListener);
-    // connections.yaml names the same broker, without an account
-    const shared = new URL(find('ConfigMap', 'fleetstream-connections')!.data!.MQTT_URL!);
-    expect({ protocol: shared.protocol, host: shared.hostname, port: Number(shared.port), username: shared.username }).toEqual({ protocol: url.protocol, host: url.hostname, port: passwordListener, username: '' });
-    const names = source.env!.map((e) => e.name);
     for (const variable of ['MQTT_USERNAME', 'MQTT_PASSWORD']) {
       expect(env(source, variable)?.valueFrom?.secretKeyRef).toEqual({ name: 'fleetstream-mqtt-source', key: variable });
-      expect(names.indexOf(variable)).toBeLessThan(names.indexOf('MQTT_URL'));
     }
     const account = exampleSecrets.find((s) => s.metadata.name === 'fleetstream-mqtt-source')!.stringData!.MQTT_USERNAME;
     expect(mosquittoSettings(configFiles.get('access.rules')!).filter((s) => s.key === 'service').map((s) => s.value.split(' ')[0])).toEqual(expect.arrayContaining([account]));
-    expect(volumeAt(source, env(source, 'NODE_EXTRA_CA_CERTS')!.value!, sourceSet)).toEqual({ volume: 'broker-ca', from: 'secret fleetstream-broker-tls', inside: 'ca.crt' });
+    expect(volumeAt(source, connections.MQTT_CA_FILE!, sourceSet)).toEqual({ volume: 'broker-ca', from: 'secret fleetstream-broker-tls', inside: 'ca.crt' });
     // the CA, not the broker's key
     const caVolume = sourceSet.spec!.template!.spec.volumes!.find((v) => v.name === 'broker-ca')!;
     expect(caVolume.secret!.items).toEqual([{ key: 'ca.crt', path: 'ca.crt' }]);

@@ -5,7 +5,6 @@
  * 'fleet.deadletter.v1-value' ... already exists" and "A rule named
  * 'COMPATIBILITY' already exists"). Fresh topic names make the subjects new.
  */
-import pino from 'pino';
 import { start as startMqttSource } from '../../connectors/mqtt-source';
 import { sourceFixture } from '../../connectors/mqtt-source/source.fixture';
 import { start as startRedisSink } from '../../connectors/redis-sink';
@@ -15,15 +14,9 @@ import { freshSchema, sinkOptions as timescaleSinkOptions } from '../../connecto
 import type { RunningComponent } from '../../lib/component';
 import { start as startRollups } from '../../stream-processors/rollups';
 import { rollupsFixture } from '../../stream-processors/rollups/rollups.fixture';
+import { capturingLogger } from '../../test/capturing-logger';
 import { freshGroupId, freshKeyPrefix, onCleanup } from '../../test/factories';
 import type { SinkTopics } from '../../test/sink-records';
-
-/** A logger that keeps its lines, to see whether a component had to retry. */
-function capturingLogger(component: string): { logger: pino.Logger; events: () => { event?: string; what?: string }[] } {
-  const lines: string[] = [];
-  const logger = pino({ level: 'info', base: { component } }, { write: (line: string) => void lines.push(line) });
-  return { logger, events: () => lines.map((line) => JSON.parse(line) as { event?: string; what?: string }) };
-}
 
 describe('the first start of the pipeline', () => {
   it('starts every component at once against subjects the registry has never seen, none failing or retrying its registration', async () => {

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# The local stack without Docker: Kafka (KRaft, jars from Maven Central), a schema
-# registry, PostgreSQL, Redis and Mosquitto.
+# The local stack without Docker: Kafka (KRaft, jars from Maven Central; PLAINTEXT on
+# KAFKA_PORT, SASL_SSL on KAFKA_SASL_SSL_PORT, SSL with client certificates on
+# KAFKA_MTLS_PORT), a schema registry, PostgreSQL, Redis and Mosquitto.
 #
 #   infra/local/stack.sh up             start what is not running yet (twice is harmless)
 #   infra/local/stack.sh down           stop what `up` started, and nothing else
 #   infra/local/stack.sh status         what runs, and who started it
-#   infra/local/stack.sh env            the broker's settings as shell exports (after up)
+#   infra/local/stack.sh env            the brokers' settings as shell exports (after up)
 #   infra/local/stack.sh broker-sync    (re)start the broker's registry sync (make up, after the migrations)
 #   infra/local/stack.sh restart-redis  for fault tests: stop Redis, bring it back as it was
 #
@@ -28,6 +29,9 @@ found="$state/found"
 
 KAFKA_PORT=${KAFKA_PORT:-9092}
 KAFKA_CONTROLLER_PORT=${KAFKA_CONTROLLER_PORT:-9093}
+# SASL_SSL (SCRAM-SHA-512, SCRAM-SHA-256, PLAIN) and SSL with client certificates required
+KAFKA_SASL_SSL_PORT=${KAFKA_SASL_SSL_PORT:-9094}
+KAFKA_MTLS_PORT=${KAFKA_MTLS_PORT:-9095}
 KAFKA_HEAP=${KAFKA_HEAP:--Xms256m -Xmx768m}
 SCHEMA_REGISTRY_PORT=${SCHEMA_REGISTRY_PORT:-8081}
 PGPORT=${PGPORT:-5432}
@@ -78,6 +82,44 @@ apt_install() {
     || fail "apt-get could not install $*; install it by hand, then run make up again"
 }
 
+# ---------------------------------------------------------------- local CA
+# One CA, made once, signs the server certificates of Mosquitto and Kafka (and the devices'
+# client certificates, broker/client-certificate.ts). It lives with the broker's files,
+# where the stacks made before Kafka had TLS keep it.
+ca_dir="$state/mosquitto/tls"
+
+local_ca() {
+  [ -f "$ca_dir/ca.key" ] && return
+  say "  making a local CA (once) in $ca_dir"
+  mkdir -p "$ca_dir"
+  (
+    umask 077
+    cd "$ca_dir"
+    openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj "/CN=fleetstream local CA" \
+      -keyout ca.key -out ca.crt -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign 2>/dev/null
+    chmod 644 ca.crt
+  ) || fail "openssl could not make the local CA in $ca_dir"
+}
+
+# server_certificate DIR: a key and a certificate for 127.0.0.1 and localhost from the local CA, made once.
+server_certificate() {
+  local dir=$1
+  [ -f "$dir/server.crt" ] && return
+  local_ca
+  say "  making a server certificate (once) in $dir"
+  mkdir -p "$dir"
+  (
+    umask 077
+    cd "$dir"
+    openssl req -newkey rsa:2048 -nodes -subj "/CN=localhost" -keyout server.key -out server.csr 2>/dev/null
+    printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n' > server.ext
+    openssl x509 -req -in server.csr -CA "$ca_dir/ca.crt" -CAkey "$ca_dir/ca.key" -CAcreateserial -CAserial "$ca_dir/ca.srl" \
+      -days 3650 -extfile server.ext -out server.crt 2>/dev/null
+    rm -f server.csr server.ext
+    chmod 644 server.crt
+  ) || fail "openssl could not make a server certificate in $dir"
+}
+
 # ---------------------------------------------------------------- Kafka (KRaft)
 kafka_dir="$state/kafka"
 
@@ -95,22 +137,73 @@ kafka_fetch_jars() {
   printf '%s\n' "$want" > "$stamp"
 }
 
+# The SASL_SSL listener's account, generated once (URL-safe, as the other passwords).
+kafka_credentials="$kafka_dir/credentials.env"
+kafka_credentials_file() {
+  [ -f "$kafka_credentials" ] && return
+  mkdir -p "$kafka_dir"
+  printf 'KAFKA_SASL_SSL_USERNAME=fleetstream\nKAFKA_SASL_SSL_PASSWORD=%s\n' "$(openssl rand -base64 24 | tr '+/' '-_')" \
+    | (umask 077; cat > "$kafka_credentials.new") && mv "$kafka_credentials.new" "$kafka_credentials"
+}
+
+# Which password the data directory's SCRAM credentials were made for (kafka_scram_account).
+kafka_credentials_sha() { sha1sum "$kafka_credentials" | cut -d' ' -f1; }
+
+# The broker's certificate from the local CA, with its key in one PEM file (Kafka's PEM key store).
+kafka_tls_files() {
+  server_certificate "$kafka_dir/tls"
+  [ -f "$kafka_dir/tls/server.pem" ] && return
+  (umask 077; cat "$kafka_dir/tls/server.key" "$kafka_dir/tls/server.crt" > "$kafka_dir/tls/server.pem.new") \
+    && mv "$kafka_dir/tls/server.pem.new" "$kafka_dir/tls/server.pem"
+}
+
+# The broker's configuration, rendered from infra/local/kafka/server.properties into $1
+# (mode 600: it holds the PLAIN password).
+kafka_config() {
+  # shellcheck disable=SC1090
+  source "$kafka_credentials"
+  (umask 077; sed -e "s#@KAFKA_PORT@#$KAFKA_PORT#g" -e "s#@KAFKA_CONTROLLER_PORT@#$KAFKA_CONTROLLER_PORT#g" \
+      -e "s#@KAFKA_SASL_SSL_PORT@#$KAFKA_SASL_SSL_PORT#g" -e "s#@KAFKA_MTLS_PORT@#$KAFKA_MTLS_PORT#g" \
+      -e "s#@TLS_DIR@#$kafka_dir/tls#g" -e "s#@CA_FILE@#$ca_dir/ca.crt#g" \
+      -e "s#@SASL_USERNAME@#$KAFKA_SASL_SSL_USERNAME#g" -e "s#@SASL_PASSWORD@#$KAFKA_SASL_SSL_PASSWORD#g" \
+      -e "s#@DATA_DIR@#$kafka_dir/data#g" "$here/kafka/server.properties" > "$1")
+}
+
 kafka_up() {
-  local pidfile="$kafka_dir/kafka.pid"
-  if pid_alive "$pidfile"; then say "  kafka already running (pid $(cat "$pidfile"))"; return; fi
-  if port_open "$KAFKA_PORT"; then
-    fail "port $KAFKA_PORT (Kafka) is held by $(port_holder "$KAFKA_PORT"), which this stack did not start; stop it, or set KAFKA_PORT to a free port"
-  fi
-  kafka_fetch_jars
+  local pidfile="$kafka_dir/kafka.pid" port
+  kafka_credentials_file
+  kafka_tls_files
   mkdir -p "$kafka_dir/data" "$kafka_dir/logs"
-  sed -e "s#@KAFKA_PORT@#$KAFKA_PORT#g" -e "s#@KAFKA_CONTROLLER_PORT@#$KAFKA_CONTROLLER_PORT#g" \
-      -e "s#@DATA_DIR@#$kafka_dir/data#g" "$here/kafka/server.properties" > "$kafka_dir/server.properties"
+  kafka_config "$kafka_dir/server.properties.new"
+  if pid_alive "$pidfile"; then
+    if cmp -s "$kafka_dir/server.properties.new" "$kafka_dir/server.properties"; then
+      rm -f "$kafka_dir/server.properties.new"
+      say "  kafka already running (pid $(cat "$pidfile"))"; return
+    fi
+    # a stack started before a change of its configuration (the SASL_SSL and SSL listeners)
+    say "  kafka runs with an older configuration than infra/local/kafka/server.properties: restarting it"
+    stop_recorded kafka
+  fi
+  for port in "$KAFKA_PORT" "$KAFKA_SASL_SSL_PORT" "$KAFKA_MTLS_PORT"; do
+    port_open "$port" && fail "port $port (Kafka) is held by $(port_holder "$port"), which this stack did not start; stop it, or set KAFKA_PORT, KAFKA_SASL_SSL_PORT and KAFKA_MTLS_PORT to free ports"
+  done
+  kafka_fetch_jars
+  mv "$kafka_dir/server.properties.new" "$kafka_dir/server.properties"
   sed -e "s#@LOG_DIR@#$kafka_dir/logs#g" "$here/kafka/log4j2.properties" > "$kafka_dir/log4j2.properties"
   local java_opts=(-cp "$kafka_dir/libs/*" "-Dlog4j2.configurationFile=$kafka_dir/log4j2.properties")
   if [ ! -f "$kafka_dir/data/meta.properties" ]; then
     local cluster_id; cluster_id=$(java "${java_opts[@]}" kafka.tools.StorageTool random-uuid 2>/dev/null)
-    java "${java_opts[@]}" kafka.tools.StorageTool format -t "$cluster_id" -c "$kafka_dir/server.properties" >/dev/null \
+    # the SASL_SSL account's SCRAM credentials in the first metadata, so the listener takes it at
+    # once (briefly on a command line: the storage tool reads them from nowhere else)
+    local scram=() mechanism
+    # shellcheck disable=SC1090
+    source "$kafka_credentials"
+    for mechanism in SCRAM-SHA-256 SCRAM-SHA-512; do
+      scram+=(--add-scram "$mechanism=[name=$KAFKA_SASL_SSL_USERNAME,iterations=8192,password=$KAFKA_SASL_SSL_PASSWORD]")
+    done
+    java "${java_opts[@]}" kafka.tools.StorageTool format -t "$cluster_id" -c "$kafka_dir/server.properties" "${scram[@]}" >/dev/null \
       || fail "formatting Kafka's storage in $kafka_dir/data failed"
+    kafka_credentials_sha > "$kafka_dir/scram.sha"
   fi
   : > "$kafka_dir/logs/server.log"
   # shellcheck disable=SC2086
@@ -119,6 +212,42 @@ kafka_up() {
   echo $! > "$pidfile"
   mark_started kafka "pidfile $pidfile"
   say "  kafka starting (pid $!, logs in $kafka_dir/logs)"
+}
+
+# The SASL_SSL account's SCRAM credentials in a data directory formatted without them (before
+# the listener existed, or before the password changed), stored through the running broker
+# (kafka-configs) once for each password. A new data directory has them from its format.
+kafka_scram_account() {
+  local stamp="$kafka_dir/scram.sha" want
+  want=$(kafka_credentials_sha)
+  if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then return; fi
+  # shellcheck disable=SC1090
+  source "$kafka_credentials"
+  local config="$kafka_dir/scram.properties" mechanism
+  # one mechanism a request (Kafka refuses to alter a user's credentials twice in one); in a file,
+  # not on the command line (a process listing shows that), without the brackets of
+  # --add-config, which the file form takes literally; its errors quote the password
+  for mechanism in SCRAM-SHA-256 SCRAM-SHA-512; do
+    (umask 077; printf '%s=iterations=8192,password=%s\n' "$mechanism" "$KAFKA_SASL_SSL_PASSWORD" > "$config")
+    java -cp "$kafka_dir/libs/*" "-Dlog4j2.configurationFile=$kafka_dir/log4j2.properties" kafka.admin.ConfigCommand \
+      --bootstrap-server "127.0.0.1:$KAFKA_PORT" --alter --entity-type users --entity-name "$KAFKA_SASL_SSL_USERNAME" --add-config-file "$config" >/dev/null 2>&1 \
+      || { rm -f "$config"; fail "kafka-configs (kafka.admin.ConfigCommand) could not add the $mechanism account $KAFKA_SASL_SSL_USERNAME to the Kafka on port $KAFKA_PORT"; }
+  done
+  rm -f "$config"
+  printf '%s\n' "$want" > "$stamp"
+  say "  kafka: SCRAM account $KAFKA_SASL_SSL_USERNAME on the SASL_SSL listener (password in $kafka_credentials)"
+}
+
+# The secured listeners, their account and the local CA that signed their certificates, as
+# shell exports (`make env`). Not under the options' names (KAFKA_SASL_USERNAME, KAFKA_CA_FILE,
+# ...): every component would read those and try SASL or TLS on KAFKA_BROKERS.
+kafka_env() {
+  [ -f "$kafka_credentials" ] || return 0
+  # shellcheck disable=SC1090
+  source "$kafka_credentials"
+  printf 'export KAFKA_SASL_SSL_BROKERS=127.0.0.1:%s\nexport KAFKA_MTLS_BROKERS=127.0.0.1:%s\n' "$KAFKA_SASL_SSL_PORT" "$KAFKA_MTLS_PORT"
+  printf 'export KAFKA_SASL_SSL_USERNAME=%s\nexport KAFKA_SASL_SSL_PASSWORD=%s\n' "$KAFKA_SASL_SSL_USERNAME" "$KAFKA_SASL_SSL_PASSWORD"
+  printf 'export LOCAL_CA_FILE=%s\nexport LOCAL_CA_KEY_FILE=%s\n' "$ca_dir/ca.crt" "$ca_dir/ca.key"
 }
 
 kafka_ready() { grep -q 'Kafka Server started' "$kafka_dir/logs/server.log" && port_open "$KAFKA_PORT"; }
@@ -272,23 +401,7 @@ mosquitto_plugin() {
   printf '%s' "$mosquitto_plugin_dir/fleetstream_auth.so"
 }
 
-# A local CA and a server certificate for 127.0.0.1 and localhost, made once.
-mosquitto_tls_files() {
-  [ -f "$mosquitto_tls/server.crt" ] && return
-  say "  mosquitto: making a local CA and a server certificate (once) in $mosquitto_tls"
-  mkdir -p "$mosquitto_tls"
-  (
-    umask 077
-    cd "$mosquitto_tls"
-    openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj "/CN=fleetstream local CA" \
-      -keyout ca.key -out ca.crt -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign 2>/dev/null
-    openssl req -newkey rsa:2048 -nodes -subj "/CN=localhost" -keyout server.key -out server.csr 2>/dev/null
-    printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n' > server.ext
-    openssl x509 -req -in server.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 3650 -extfile server.ext -out server.crt 2>/dev/null
-    rm -f server.csr server.ext
-    chmod 644 ca.crt server.crt
-  ) || fail "openssl could not make the broker's certificates in $mosquitto_tls"
-}
+mosquitto_tls_files() { server_certificate "$mosquitto_tls"; }
 
 # The accounts' passwords, generated once (URL-safe: MQTT_URL carries one).
 mosquitto_password() { openssl rand -base64 24 | tr '+/' '-_'; }
@@ -405,8 +518,9 @@ up() {
   kafka_up
   registry_up
   kafka_wait
+  kafka_scram_account
   registry_wait
-  say "ready: kafka 127.0.0.1:$KAFKA_PORT, schema registry http://127.0.0.1:$SCHEMA_REGISTRY_PORT/apis/ccompat/v7, postgresql 127.0.0.1:$PGPORT/$PGDATABASE, redis 127.0.0.1:$REDIS_PORT, mqtt 127.0.0.1:$MQTT_PORT (tls $MQTT_TLS_PORT, client certificates $MQTT_CERT_PORT)"
+  say "ready: kafka 127.0.0.1:$KAFKA_PORT (sasl_ssl $KAFKA_SASL_SSL_PORT, client certificates $KAFKA_MTLS_PORT), schema registry http://127.0.0.1:$SCHEMA_REGISTRY_PORT/apis/ccompat/v7, postgresql 127.0.0.1:$PGPORT/$PGDATABASE, redis 127.0.0.1:$REDIS_PORT, mqtt 127.0.0.1:$MQTT_PORT (tls $MQTT_TLS_PORT, client certificates $MQTT_CERT_PORT)"
 }
 
 down() {
@@ -462,7 +576,7 @@ case "${1:-}" in
   up) up ;;
   down) down ;;
   status) status ;;
-  env) mosquitto_env ;;
+  env) mosquitto_env; kafka_env ;;
   broker-sync) broker_sync_up ;;
   stop-kafka) stop_kafka ;;
   restart-redis) restart_redis ;;

@@ -4,6 +4,7 @@ import type { Kafka } from 'kafkajs';
 import { Pool } from 'pg';
 import { FleetstreamError } from '../../lib/errors';
 import { createKafka } from '../../lib/kafka';
+import { kafkaSecurity } from '../../lib/kafka-security';
 import type { Logger } from '../../lib/logger';
 import { createMetricsRegistry } from '../../lib/metrics';
 import { closeOnFailure, type OpenedResources } from '../../lib/opened-resources';
@@ -40,8 +41,8 @@ async function startWith(input: RollupsInput, opened: OpenedResources): Promise<
   const options = parseOptions(rollupsOptionsSchema, rest, 'rollups options');
   const registry = createMetricsRegistry('rollups');
   const metrics = createStageMetrics(registry);
-  const kafka = client ?? createKafka({ brokers: options.kafkaBrokers, clientId: `fleetstream-rollups-${options.instanceId}`, logger });
-  const registryClient = registryOverride ?? createRegistryClient(options.schemaRegistryUrl);
+  const kafka = client ?? createKafka({ brokers: options.kafkaBrokers, ...kafkaSecurity(options), clientId: `fleetstream-rollups-${options.instanceId}`, logger });
+  const registryClient = registryOverride ?? createRegistryClient(options);
   const rollupTopic = (resolution: string) => options.rollupTopicTemplate.replace('{resolution}', resolution);
   const stopping = new AbortController();
   const onRetry = (error: unknown, attempt: number, delayMs: number) => logger.warn({ event: 'retrying', what: 'schema registration', attempt, delayMs, err: error }, 'retrying');

@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { z } from 'zod';
-import { connectionOptions } from '../../lib/config';
+import { connectionOptions, kafkaConnectionOptions, registryConnectionOptions } from '../../lib/config';
 import { duration, list, sqlIdentifier } from '../../lib/option-types';
 import { cascadeProblem, resolutionName } from '../../schemas/resolution';
 import { defaultResolutions, rollupsGroupIdPrefix, timescaleSinkGroupId, topicNames } from '../../schemas/topics';
@@ -10,8 +10,8 @@ import { defaultResolutions, rollupsGroupIdPrefix, timescaleSinkGroupId, topicNa
  * plus the connection variables.
  */
 export const rollupsOptionsSchema = z.strictObject({
-  kafkaBrokers: connectionOptions.kafkaBrokers,
-  schemaRegistryUrl: connectionOptions.schemaRegistryUrl,
+  ...kafkaConnectionOptions,
+  ...registryConnectionOptions,
   databaseUrl: connectionOptions.databaseUrl,
   resolutions: list(resolutionName, 1)
     .refine((resolutions) => cascadeProblem(resolutions) === undefined, { error: (issue) => cascadeProblem(issue.input as string[]) })
