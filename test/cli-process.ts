@@ -18,7 +18,8 @@ export interface ComponentProcess {
 }
 
 /** Starts `fleetstream <command> [args]` with the test's connection settings plus `env`; killed after the file's tests. */
-export function spawnComponent(command: string, env: Record<string, string>, args: string[] = []): ComponentProcess {
+/** `env` adds to this process's environment; a variable given as undefined is left out. */
+export function spawnComponent(command: string, env: Record<string, string | undefined>, args: string[] = []): ComponentProcess {
   return spawnTypeScript(['bin/fleetstream.ts', command, ...args], env);
 }
 
@@ -35,7 +36,7 @@ export function spawnStart(modulePath: string, input: Record<string, unknown>): 
   return spawnTypeScript(['-e', script], { START_INPUT: JSON.stringify(input) });
 }
 
-function spawnTypeScript(args: string[], env: Record<string, string>): ComponentProcess {
+function spawnTypeScript(args: string[], env: Record<string, string | undefined>): ComponentProcess {
   const child = spawn(process.execPath, ['-r', './test/swc-register.js', ...args], {
     cwd: join(__dirname, '..'),
     env: { ...process.env, LOG_LEVEL: 'info', OPS_PORT: '0', ...env },

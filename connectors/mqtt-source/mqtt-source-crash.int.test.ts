@@ -11,7 +11,8 @@ describe('mqtt-source killed with SIGKILL mid-stream', () => {
   it('loses no QoS 1 reading: after a restart every (path, ts) is in Kafka', async () => {
     // 32 persistent sessions share the stream, so the broker's queue per session (Mosquitto's default is 1000) holds the outage
     const fixture = await sourceFixture({ connections: 32 });
-    const env = componentEnvironment('mqtt-source', fixture.options);
+    // as start(options) in-process: MQTT_URL's account, not the stack's connector account (its rights cover fleet/..., not the fixture's topics)
+    const env = { ...componentEnvironment('mqtt-source', fixture.options), MQTT_USERNAME: undefined, MQTT_PASSWORD: undefined };
     const reader = await TopicReader.start<Measurement>(fixture.options.measurementsTopic!);
     let connector = spawnComponent('mqtt-source', env);
     await eventually(() => (connector.output().includes('"event":"mqtt_subscribed"') ? true : undefined), 'the connector to subscribe');
