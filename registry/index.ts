@@ -18,6 +18,7 @@ export { hierarchyOf, readHierarchy, type Hierarchy, type HierarchyDevice, type 
 export { registryOptions, registryOptionsSchema, type RegistryOptions } from './options';
 export { followRegistry, type RegistryFollower } from './registry-follower';
 export { registryChannel, type DeviceChange, type RegistryChange, type RegistryNotification } from './registry-change';
+export { passwordMatches } from './password-hash';
 export { openRegistry, registryOn, type Registry } from './registry-connection';
 export { parseRegistryScope, type RegistryScope } from './registry-scope';
 export { registryRevision } from './registry-write';
