@@ -44,6 +44,22 @@ describe('http-source', () => {
     expect((await answer).status).toBe(202);
   });
 
+  it('answers the requests under way when it stops, and takes no new ones', async () => {
+    const fixture = await ingestFixture();
+    const kafka = heldKafka();
+    const { url, source } = await startIngest(fixture.options, { kafka: kafka.kafka });
+    const { authorization } = await provisionDevice(fixture.registry, { tenant: 'acme', site: 'p1', device: 'stopping' });
+    const reader = await TopicReader.start<Decoded>(fixture.options.measurementsTopic!);
+    const underWay = ingest(url, { metric: 't', value: 1 }, authorization);
+    await sendsHeld(kafka, 1);
+    const stopped = source.stop();
+    await eventually(() => ingest(url, { metric: 't', value: 2 }, authorization).then((answer) => (answer.status === 503 ? true : undefined), () => true), 'new requests refused');
+    kafka.release();
+    expect((await underWay).status).toBe(202);
+    await stopped;
+    expect((await reader.waitFor(1)).map((r) => r.value.value)).toEqual([1]);
+  });
+
   it('answers 401 with a Basic challenge to no credentials, a wrong password, an unknown device and another scheme', async () => {
     const fixture = await ingestFixture();
     const { url, source } = await startIngest(fixture.options);

@@ -54,8 +54,9 @@ function presentedCertificate(socket: Socket): PresentedCredentials['certificate
 export async function buildIngestServer(context: IngestServerContext): Promise<FastifyInstance> {
   const { authenticator, rateLimit, producer, metrics, logger, limits } = context;
   const https = context.tls ? { cert: context.tls.cert, key: context.tls.key, ...(context.tls.ca && { ca: context.tls.ca, requestCert: true, rejectUnauthorized: false }) } : null;
-  // over HTTPS a certificate the CA did not sign still connects: such a request can fall back to Basic, and is told why its certificate was not taken
-  const app = Fastify({ logger: false, bodyLimit: limits.maxBodyBytes, forceCloseConnections: true, https }) as unknown as FastifyInstance;
+  // over HTTPS a certificate the CA did not sign still connects: such a request can fall back to Basic, and is told why its certificate was not taken.
+  // At close, idle connections go and the requests under way get their answer (Kafka's acknowledgement, or a 503 after the ack timeout).
+  const app = Fastify({ logger: false, bodyLimit: limits.maxBodyBytes, forceCloseConnections: 'idle', https }) as unknown as FastifyInstance;
   const devices = new WeakMap<FastifyRequest, DeviceIdentity>();
   const admitted = new WeakSet<FastifyRequest>();
   let inFlight = 0;
@@ -131,6 +132,14 @@ export async function buildIngestServer(context: IngestServerContext): Promise<F
     const { body } = ingestErrorAnswer(new FleetstreamError('ROUTE_NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0]}; devices POST to ${ingestPath} (see /openapi.json)`), limits.retryAfterMs);
     metrics.requests.inc({ outcome: body.code });
     return reply.code(404).send(body);
+  });
+  // a connection that answered while the server closes is closed too: left to idle, it would hold the close until its keep-alive timeout
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
+  app.addHook('onSend', async (_request, reply) => {
+    if (closing) reply.header('connection', 'close');
   });
   app.addHook('onResponse', async (request, reply) => {
     release(request);
