@@ -2,7 +2,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { makeCa } from '../../broker/broker.fixture';
+import { makeTestCa } from '../../broker/test-ca';
 import { issueClientCertificate, issueServerCertificate } from '../../broker/client-certificate';
 import { revokeDevice } from '../../registry';
 import type { Measurement } from '../../schemas/types';
@@ -55,7 +55,7 @@ describe('http-source over HTTPS', () => {
     const password = await provisionDevice(fixture.registry, { tenant: 'acme', site: 'p1', device: 'password' });
     await revokeDevice(fixture.registry, { tenant: 'acme', site: 'p1', device: 'revoked' });
     const certificateOf = (commonName: string) => issueClientCertificate({ ...ca, commonName, days: 2 });
-    const foreignCa = await makeCa(dir);
+    const foreignCa = await makeTestCa(await mkdtemp(join(dir, 'foreign-ca-')));
     const foreign = await issueClientCertificate({ caFile: foreignCa.caFile, caKeyFile: foreignCa.caKeyFile, commonName: certified.credentials.username, days: 2 });
     const reading = { metric: 'signal', value: -71 };
 
