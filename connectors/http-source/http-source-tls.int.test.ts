@@ -10,10 +10,10 @@ import { onCleanup } from '../../test/factories';
 import { TopicReader } from '../../test/topic-reader';
 import { ingestFixture, provisionDevice, startIngest } from './http-source.fixture';
 
-/** The stack's local CA (`make env`: MQTT_CA_FILE, MQTT_CA_KEY_FILE), which signs device certificates. */
+/** The stack's local CA (`make env`: LOCAL_CA_FILE, LOCAL_CA_KEY_FILE), which signs device certificates. */
 function localCa(): { caFile: string; caKeyFile: string } {
-  const { MQTT_CA_FILE: caFile, MQTT_CA_KEY_FILE: caKeyFile } = process.env;
-  if (!caFile || !caKeyFile) throw new Error('MQTT_CA_FILE and MQTT_CA_KEY_FILE are not set: run the tests with `eval "$(make -s env)"` after `make up`');
+  const { LOCAL_CA_FILE: caFile, LOCAL_CA_KEY_FILE: caKeyFile } = process.env;
+  if (!caFile || !caKeyFile) throw new Error('LOCAL_CA_FILE and LOCAL_CA_KEY_FILE are not set: run the tests with `eval "$(make -s env)"` after `make up`');
   return { caFile, caKeyFile };
 }
 
