@@ -8,6 +8,7 @@ import type { z } from 'zod';
 import type { RunningComponent } from '../lib/component';
 import type { Logger } from '../lib/logger';
 import { brokerAuthSyncOptionsSchema } from '../broker/auth-sync/options';
+import { httpSourceOptionsSchema } from '../connectors/http-source/options';
 import { mqttSourceOptionsSchema } from '../connectors/mqtt-source/options';
 import { redisSinkOptionsSchema } from '../connectors/redis-sink/options';
 import { timescaleSinkOptionsSchema } from '../connectors/timescale-sink/options';
@@ -81,6 +82,15 @@ export const components: readonly ComponentEntry[] = [
     opsPort: 9106,
     options: brokerAuthSyncOptionsSchema,
     start: async (input, logger) => (await import('../broker/auth-sync')).start(input, logger),
+  },
+  {
+    name: 'http-source',
+    description: 'HTTP ingest for devices that cannot hold an MQTT session: POST /v1/ingest with the device\'s credentials',
+    envPrefix: 'HTTP_SOURCE_',
+    opsPort: 9107,
+    servicePorts: { http: 8090 },
+    options: httpSourceOptionsSchema,
+    start: async (input, logger) => (await import('../connectors/http-source')).start({ ...input, logger }),
   },
   {
     name: 'scheduler',

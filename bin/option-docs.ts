@@ -24,7 +24,7 @@ export function configurationMarkdown(): string {
     lines.push('', `### ${entry.name} (\`${entry.envPrefix}*\`, ops port ${entry.opsPort})`, '', ...tableOf(own));
   }
   const registry = describeOptions(registryOptionsSchema, '').filter((d) => !connectionVariable.has(d.env));
-  lines.push('', '### the registry (`fleetstream devices`, `fleetstream tokens`, `fleetstream hierarchy publish`, broker-auth-sync, and the query API for its admin API and registry tokens, with `DATABASE_URL`)', '', ...tableOf(registry));
+  lines.push('', '### the registry (`fleetstream devices`, `fleetstream tokens`, `fleetstream hierarchy publish`, broker-auth-sync, the query API for its admin API and registry tokens, and the HTTP source for device credentials, with `DATABASE_URL`)', '', ...tableOf(registry));
   return lines.join('\n') + '\n';
 }
 

@@ -29,7 +29,7 @@ export const errorCodes = {
   RANGE_NOT_ALIGNED: { retriable: false, summary: 'a range is not aligned to the rollup resolution asked for' },
   TOO_MANY_POINTS: { retriable: false, summary: 'the answer would exceed the points limit' },
   QUERY_TIMEOUT: { retriable: false, summary: 'a query exceeded the statement time limit' },
-  UNAUTHENTICATED: { retriable: false, summary: 'no API token, or an unknown one' },
+  UNAUTHENTICATED: { retriable: false, summary: 'no credentials, or unknown ones: an API token, or at the HTTP ingest a device password or client certificate' },
   PATH_OUTSIDE_TENANT: { retriable: false, summary: 'a path or pattern lies outside the tenant of the API token' },
   TENANT_FORBIDDEN: { retriable: false, summary: "the admin API token belongs to another tenant than the resource's (or the resource is the platform's)" },
   ROLE_FORBIDDEN: { retriable: false, summary: 'the admin API token has read rights and the request writes, or it lists API tokens' },
@@ -37,6 +37,13 @@ export const errorCodes = {
   QUERY_TOO_DEEP: { retriable: false, summary: 'a GraphQL query nests fields deeper than QUERY_API_GRAPHQL_MAX_DEPTH; refused before it runs' },
   QUERY_TOO_COSTLY: { retriable: false, summary: 'a GraphQL query may ask for more objects than QUERY_API_GRAPHQL_MAX_COST; refused before it runs' },
   ROUTE_NOT_FOUND: { retriable: false, summary: 'no such HTTP route' },
+  // the HTTP ingest (connectors/http-source): each answered with its HTTP status and this code in the JSON body
+  DEVICE_FORBIDDEN: { retriable: false, summary: "the device's credentials are right but the registry has it disabled or revoked" },
+  PAYLOAD_INVALID: { retriable: false, summary: 'a device sent a payload that is no reading (the dead-letter reason says why); it was dead-lettered' },
+  PAYLOAD_TOO_LARGE: { retriable: false, summary: 'an HTTP body is larger than HTTP_SOURCE_MAX_BODY_BYTES' },
+  DEVICE_RATE_LIMITED: { retriable: true, summary: 'a device sends more messages per second than HTTP_SOURCE_DEVICE_RATE (and _BURST) allow; retry after Retry-After' },
+  INGEST_OVERLOADED: { retriable: true, summary: 'the HTTP ingest has HTTP_SOURCE_MAX_IN_FLIGHT requests under way or HTTP_SOURCE_MAX_UNACKNOWLEDGED records waiting for Kafka; retry after Retry-After' },
+  KAFKA_UNAVAILABLE: { retriable: true, summary: 'Kafka did not acknowledge records in time (HTTP_SOURCE_ACK_TIMEOUT); they may still arrive, and a retry is safe: duplicate readings count once' },
   // the device registry (registry/): the CLI exits 1 with these, the admin API answers them as 4xx
   NAME_INVALID: { retriable: false, summary: 'a tenant, site, device or metric name is not a single path segment and MQTT topic level (letters, digits, _ . : - ~ @)' },
   REGISTRY_INPUT_INVALID: { retriable: false, summary: "a device's tags, location or parent, a token's role or a series setting is not valid; the message says which" },

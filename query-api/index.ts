@@ -13,10 +13,9 @@ import { createDatabase } from './database';
 import { createLiveHub } from './live-hub';
 import { queryApiOptionsSchema, type QueryApiOptionsInput } from './options';
 import { buildServer } from './server';
-import { openRegistry, verifyToken } from '../registry';
+import { followRegistry, openRegistry, verifyToken } from '../registry';
 import { adminOperations } from './admin/admin-operations';
 import { createAuthenticator } from './authentication';
-import { followRegistry } from './registry-follower';
 import { createTokenVerifier } from './tenant-scope';
 import { createTokenCache } from './token-cache';
 

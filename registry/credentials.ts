@@ -1,10 +1,12 @@
 /**
  * Device credentials: rotation (a new password works at once and the old one
- * no longer does) and verification, what the HTTP ingest and any other
- * password check use.
+ * no longer does) and verification: `verifyDeviceCredentials` for a plain
+ * yes or no, `checkDeviceCredentials` for the HTTP ingest, which tells a
+ * refused device from unknown credentials.
  */
-import { checkedAddress, deviceName, type DeviceAddress } from './device-address';
+import { checkedAddress, deviceName, parseDeviceAddress, type DeviceAddress } from './device-address';
 import { issueCredentials, type IssuedCredentials } from './device-credentials';
+import type { DeviceState } from './device-record';
 import { insertCredentials, refuseRevoked } from './devices';
 import { hashPassword, passwordMatches } from './password-hash';
 import { registryQuery, type Registry } from './registry-connection';
@@ -34,21 +36,65 @@ let decoyHash: Promise<string> | undefined;
 
 /** The device whose current password `password` is, when it is active; undefined for anything else (unknown, wrong, revoked, disabled). */
 export async function verifyDeviceCredentials(registry: Registry, username: string, password: string): Promise<DeviceIdentity | undefined> {
-  const [row] = await registryQuery<{ tenant: string; site: string; device: string; password_hash: string }>(
-    registry,
-    'verifying device credentials',
-    `select c.tenant, c.site, c.device, c.password_hash from ${registry.tables.deviceCredentials} c
-       join ${registry.tables.devices} d on d.tenant = c.tenant and d.site = c.site and d.name = c.device
-      where c.username = $1 and c.revoked_at is null and d.state = 'active'`,
-    [username],
-  );
-  if (!row) {
-    decoyHash ??= hashPassword('decoy');
-    await passwordMatches(password, await decoyHash);
-    return undefined;
+  const check = await checkDeviceCredentials(registry, username, password);
+  return check.outcome === 'accepted' ? check.identity : undefined;
+}
+
+/**
+ * What the registry says of a device presenting itself as `username`:
+ * `accepted`, it may send; `refused`, its credentials are right but the
+ * device is disabled or revoked; `unknown`, no such device, or not its
+ * current password.
+ */
+export type CredentialCheck =
+  | { outcome: 'accepted'; identity: DeviceIdentity }
+  | { outcome: 'refused'; identity: DeviceIdentity; state: 'disabled' | 'revoked' }
+  | { outcome: 'unknown' };
+
+/**
+ * Checks a device's password, or with `password` null a client certificate
+ * whose common name is `username` (the TLS layer verified the certificate).
+ * A password is checked against the device's latest credentials, so a
+ * revoked device's last password is `refused` while a password rotated away
+ * is `unknown`. `matches` compares a password with a stored hash (a caller
+ * may remember its answers: scrypt costs tens of milliseconds).
+ */
+export async function checkDeviceCredentials(
+  registry: Registry,
+  username: string,
+  password: string | null,
+  matches: (password: string, stored: string) => Promise<boolean> = passwordMatches,
+): Promise<CredentialCheck> {
+  const unknown = async (): Promise<CredentialCheck> => {
+    if (password !== null) {
+      decoyHash ??= hashPassword('decoy');
+      await matches(password, await decoyHash);
+    }
+    return { outcome: 'unknown' };
+  };
+  let address: DeviceAddress;
+  try {
+    address = parseDeviceAddress(username);
+  } catch {
+    return unknown();
   }
-  if (!(await passwordMatches(password, row.password_hash))) return undefined;
-  return { tenant: row.tenant, site: row.site, device: row.device, username };
+  // the username is the device's name, so the device's index finds its credentials, revoked ones included
+  const [row] = await registryQuery<{ state: DeviceState; password_hash: string | null; revoked: boolean | null }>(
+    registry,
+    'checking device credentials',
+    `select d.state, c.password_hash, c.revoked_at is not null as revoked from ${registry.tables.devices} d
+       left join lateral (select password_hash, revoked_at from ${registry.tables.deviceCredentials} c
+                           where c.tenant = d.tenant and c.site = d.site and c.device = d.name and c.username = $4
+                           order by c.id desc limit 1) c on true
+      where d.tenant = $1 and d.site = $2 and d.name = $3`,
+    [address.tenant, address.site, address.device, username],
+  );
+  if (!row) return unknown();
+  if (password !== null && (row.password_hash === null || !(await matches(password, row.password_hash)))) return { outcome: 'unknown' };
+  const identity = { ...address, username };
+  if (row.state !== 'active') return { outcome: 'refused', identity, state: row.state };
+  // an active device's latest credentials are never revoked (rotation issues new ones in the same transaction)
+  return password !== null && row.revoked ? { outcome: 'unknown' } : { outcome: 'accepted', identity };
 }
 
 /** What the broker needs of each active device: its username and the broker hash of its current password. */

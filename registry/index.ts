@@ -7,7 +7,7 @@
 export { parseApiToken } from './api-token';
 export { createToken, listTokens, revokeToken, showToken, verifyToken, type TokenGrant, type TokenRecord, type TokenRole } from './api-tokens';
 export { listenToRegistry, type RegistryChangeListener } from './change-listener';
-export { listBrokerCredentials, rotateCredentials, verifyDeviceCredentials, type BrokerCredential, type DeviceIdentity } from './credentials';
+export { checkDeviceCredentials, listBrokerCredentials, rotateCredentials, verifyDeviceCredentials, type BrokerCredential, type CredentialCheck, type DeviceIdentity } from './credentials';
 export { checkedName, deviceName, parseDeviceAddress, type DeviceAddress } from './device-address';
 export type { IssuedCredentials } from './device-credentials';
 export { parseDeviceLocation, type DeviceLocation } from './device-location';
@@ -16,7 +16,9 @@ export { parseDeviceTags, type DeviceTags } from './device-tags';
 export { addDevice, listDevices, removeDevice, revokeDevice, setDeviceEnabled, showDevice, updateDevice, type DeviceDetails, type DeviceFilter, type NewDevice } from './devices';
 export { hierarchyOf, readHierarchy, type Hierarchy, type HierarchyDevice, type HierarchySite, type HierarchyTenant } from './hierarchy';
 export { registryOptions, registryOptionsSchema, type RegistryOptions } from './options';
+export { followRegistry, type RegistryFollower } from './registry-follower';
 export { registryChannel, type DeviceChange, type RegistryChange, type RegistryNotification } from './registry-change';
+export { passwordMatches } from './password-hash';
 export { openRegistry, registryOn, type Registry } from './registry-connection';
 export { parseRegistryScope, type RegistryScope } from './registry-scope';
 export { registryRevision } from './registry-write';

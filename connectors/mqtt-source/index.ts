@@ -1,38 +1,21 @@
-import type { Message } from 'kafkajs';
 import { parseOptions } from '../../lib/config';
 import type { RunningComponent } from '../../lib/component';
-import { createKafka, producerDefaults } from '../../lib/kafka';
+import { createKafka } from '../../lib/kafka';
 import { kafkaSecurity } from '../../lib/kafka-security';
 import type { Logger } from '../../lib/logger';
 import { createMetricsRegistry } from '../../lib/metrics';
 import { mqttConnection } from '../../lib/mqtt-security';
 import { closeOnFailure, type OpenedResources } from '../../lib/opened-resources';
-import { retryUntilDone } from '../../lib/retry';
-import { AvroCodec } from '../../schemas/avro-codec';
-import { avroSchemas, valueSubject } from '../../schemas/avro-schemas';
-import { deadLetterMessage } from '../../schemas/dead-letter';
 import type { DeadLetterReason } from '../../schemas/dead-letter-reason';
-import { createRegistryClient } from '../../schemas/registry-client';
-import type { DeadLetter, Measurement } from '../../schemas/types';
-import { buildMeasurements } from './measurement-builder';
+import { measurementsFromPayload } from '../../source-kit/measurement-builder';
+import { startReadingProducer, type OutgoingRecord } from '../../source-kit/reading-producer';
+import { loadSeriesCatalogue } from '../../source-kit/series-catalogue';
+import { measurementLimits } from '../../source-kit/source-options';
 import { MqttIntake } from './mqtt-intake';
 import { mqttSourceOptionsSchema, type MqttSourceOptions } from './options';
-import { decodePayload } from './payload';
-import { RecordBatcher } from './record-batcher';
-import { loadSeriesCatalogue } from './series-catalogue';
 import { createSourceMetrics } from './source-metrics';
 import { SubscriptionWatchdog } from './subscription-watchdog';
 import { parseTopicScheme } from './topic-scheme';
-
-interface OutgoingRecord {
-  topic: string;
-  message: Message;
-}
-
-/** Bytes a record takes in its batch, about: keys are ASCII paths, headers a dead letter's few short ones. */
-function recordBytes({ message }: OutgoingRecord): number {
-  return (message.value as Buffer).length + (typeof message.key === 'string' ? message.key.length : 0) + 64;
-}
 
 /**
  * The MQTT-to-Kafka source connector: readings published by devices become
@@ -53,70 +36,22 @@ async function startWith(input: MqttSourceInput, opened: OpenedResources): Promi
   const kafkaClientSecurity = kafkaSecurity(options);
   const scheme = parseTopicScheme(options.topicScheme);
   const catalogue = loadSeriesCatalogue(options.catalogueFile);
-  const limits = { maxFutureMs: options.maxFuture, minTimestamp: options.minTimestamp, defaultKind: options.defaultKind };
+  const limits = measurementLimits(options);
   const registry = createMetricsRegistry('mqtt-source');
   const metrics = createSourceMetrics(registry);
   const stopping = new AbortController();
-
-  const registryClient = createRegistryClient(options);
-  const measurementCodec = new AvroCodec<Measurement>(registryClient, valueSubject(options.measurementsTopic), avroSchemas.Measurement);
-  const deadLetterCodec = new AvroCodec<DeadLetter>(registryClient, valueSubject(options.deadLetterTopic), avroSchemas.DeadLetter);
-  const onRetry = (what: string) => (error: unknown, attempt: number, delayMs: number) =>
-    logger.warn({ event: 'retrying', what, attempt, delayMs, err: error }, `${what} failed; retrying`);
-  await retryUntilDone(() => Promise.all([measurementCodec.register(), deadLetterCodec.register()]), { signal: stopping.signal, onRetry: onRetry('schema registration') });
-
-  const producer = createKafka({ brokers: options.kafkaBrokers, ...kafkaClientSecurity, clientId: options.clientIdPrefix, logger }).producer({
-    ...producerDefaults,
-    idempotent: true,
-    maxInFlightRequests: 1,
-  });
-  opened.add('kafka producer', () => producer.disconnect());
-  let kafkaHealthy = false;
-  producer.on(producer.events.CONNECT, () => (kafkaHealthy = true));
-  producer.on(producer.events.DISCONNECT, () => (kafkaHealthy = false));
-  await retryUntilDone(() => producer.connect(), { signal: stopping.signal, onRetry: onRetry('kafka connect') });
-
-  const compression = options.compression === 'gzip' ? 1 : 0;
-  const batcher = new RecordBatcher<OutgoingRecord>({
-    maxRecords: options.batchMaxRecords,
-    maxWaitMs: options.batchMaxWait,
-    bytes: { max: options.batchMaxBytes, sizeOf: recordBytes },
-    send: async (records) => {
-      const byTopic = new Map<string, Message[]>();
-      for (const { topic, message } of records) {
-        const messages = byTopic.get(topic);
-        if (messages) messages.push(message);
-        else byTopic.set(topic, [message]);
-      }
-      const topicMessages = [...byTopic].map(([topic, messages]) => ({ topic, messages }));
-      const timer = metrics.produceLatency.startTimer();
-      await retryUntilDone(
-        async () => {
-          await producer.sendBatch({ topicMessages, acks: -1, compression });
-          kafkaHealthy = true;
-        },
-        {
-          signal: stopping.signal,
-          onRetry: (error, attempt, delayMs) => {
-            kafkaHealthy = false;
-            metrics.produceRetries.inc();
-            onRetry('kafka send')(error, attempt, delayMs);
-          },
-        },
-      );
-      timer();
-      metrics.batchRecords.observe(records.length);
-    },
+  const producer = await startReadingProducer({
+    source: 'mqtt-source',
+    kafka: createKafka({ brokers: options.kafkaBrokers, ...kafkaClientSecurity, clientId: options.clientIdPrefix, logger }),
+    settings: options,
+    metrics,
+    logger,
+    signal: stopping.signal,
+    opened,
   });
 
-  const deadLetter = (topic: string, payload: Buffer, reason: DeadLetterReason, message: string, receivedAt: number): OutgoingRecord => {
-    metrics.deadLettered.inc({ reason });
-    logger.debug({ event: 'dead_lettered', topic, reason, message }, 'message dead-lettered');
-    return {
-      topic: options.deadLetterTopic,
-      message: deadLetterMessage(deadLetterCodec, { source: 'mqtt-source', reason, message, payload, sourceTopic: topic, time: receivedAt, headers: { receivedAt: String(receivedAt) } }),
-    };
-  };
+  const deadLetter = (topic: string, payload: Buffer, reason: DeadLetterReason, message: string, receivedAt: number): OutgoingRecord =>
+    producer.deadLetterRecord({ reason, message, payload, sourceTopic: topic, time: receivedAt, headers: { receivedAt: String(receivedAt) } });
 
   /** What one MQTT message becomes: measurement records, or one dead letter. Never throws. */
   const recordsFor = (topic: string, payload: Buffer, receivedAt: number): { records: OutgoingRecord[]; readings: number } => {
@@ -125,11 +60,9 @@ async function startWith(input: MqttSourceInput, opened: OpenedResources): Promi
     }
     const address = scheme.match(topic);
     if (!address) return { records: [deadLetter(topic, payload, 'topic_outside_scheme', `topic does not match ${options.topicScheme}`, receivedAt)], readings: 0 };
-    const decoded = decodePayload(payload, receivedAt);
-    if (!decoded.ok) return { records: [deadLetter(topic, payload, decoded.reason, decoded.message, receivedAt)], readings: 0 };
-    const built = buildMeasurements(address, decoded.readings, { receivedAt, sourceTopic: topic, catalogue, limits });
+    const built = measurementsFromPayload(address, payload, { receivedAt, sourceTopic: topic, catalogue, limits });
     if (!built.ok) return { records: [deadLetter(topic, payload, built.reason, built.message, receivedAt)], readings: 0 };
-    const records = built.measurements.map((m) => ({ topic: options.measurementsTopic, message: { key: m.path, value: measurementCodec.encode(m) } }));
+    const records = producer.measurementRecords(built.measurements);
     return { records, readings: records.length };
   };
 
@@ -154,7 +87,7 @@ async function startWith(input: MqttSourceInput, opened: OpenedResources): Promi
       metrics.inFlight.inc();
       try {
         const { records, readings } = recordsFor(topic, payload, now());
-        await batcher.add(records);
+        await producer.send(records);
         metrics.readings.inc(readings);
       } finally {
         metrics.inFlight.dec();
@@ -187,11 +120,11 @@ async function startWith(input: MqttSourceInput, opened: OpenedResources): Promi
 
   return {
     metrics: registry,
-    ready: () => kafkaHealthy && intake.connected > 0 && !stalled,
+    ready: () => producer.healthy && intake.connected > 0 && !stalled,
     async stop() {
       // send what was accepted and acknowledge it, then disconnect; the rest is redelivered by the broker
       draining = true;
-      await Promise.race([batcher.drain(), new Promise((resolve) => setTimeout(resolve, 5000).unref())]);
+      await Promise.race([producer.drain(), new Promise((resolve) => setTimeout(resolve, 5000).unref())]);
       stopping.abort();
       await opened.close();
     },

@@ -153,7 +153,7 @@ const opsPorts = new Map(deployed.map((c) => [c.name, c.opsPort]));
 
 describe('the CLI the checks read', () => {
   it('has leaf commands, nested ones with their group, and no bare group', () => {
-    for (const name of ['mqtt-source', 'rollups', 'timescale-sink', 'redis-sink', 'query-api', 'migrate', 'topics apply', 'hierarchy publish']) expect(commands.has(name)).toBe(true);
+    for (const name of ['mqtt-source', 'rollups', 'timescale-sink', 'redis-sink', 'query-api', 'http-source', 'migrate', 'topics apply', 'hierarchy publish']) expect(commands.has(name)).toBe(true);
     expect(commands.has('topics')).toBe(false);
     expect(commands.get('topics apply')).toEqual(['--partitions', '--replication-factor']);
   });
@@ -317,7 +317,7 @@ describe('infra/k8s manifests', () => {
     }
     // the components with a DATABASE_URL option, migrate, the hierarchy job, and the backup
     const databaseCommands = ['migrate', 'hierarchy publish', ...deployed.filter((c) => 'databaseUrl' in c.options.shape).map((c) => c.name)];
-    expect(databaseCommands.sort()).toEqual(['broker-auth-sync', 'hierarchy publish', 'migrate', 'query-api', 'rollups', 'timescale-sink']);
+    expect(databaseCommands.sort()).toEqual(['broker-auth-sync', 'hierarchy publish', 'http-source', 'migrate', 'query-api', 'rollups', 'timescale-sink']);
     const databaseClients = containers.filter(({ container }) => databaseCommands.includes(commandOf(container.args ?? [])) || container.image === 'postgres');
     expect(databaseClients).toHaveLength(databaseCommands.length + 1);
     for (const { owner, container } of databaseClients) {
@@ -332,7 +332,7 @@ describe('infra/k8s manifests', () => {
     const optionsOf = (command: string) => (command === 'topics apply' ? topicsApply : components.find((c) => c.name === command)?.options);
     const clients = containers.filter(({ container }) => container.image === 'fleetstream' && optionsOf(commandOf(container.args ?? [])));
     const kafkaClients = clients.filter(({ container }) => 'kafkaSaslPassword' in optionsOf(commandOf(container.args ?? []))!.shape);
-    expect(kafkaClients.map(({ container }) => commandOf(container.args ?? [])).sort()).toEqual(['mqtt-source', 'redis-sink', 'rollups', 'timescale-sink', 'topics apply']);
+    expect(kafkaClients.map(({ container }) => commandOf(container.args ?? [])).sort()).toEqual(['http-source', 'mqtt-source', 'redis-sink', 'rollups', 'timescale-sink', 'topics apply']);
     const secretOf = (container: Container, name: string) => env(container, name)?.valueFrom?.secretKeyRef?.name;
     for (const { owner, container } of kafkaClients) {
       expect({ owner, kafka: secretOf(container, 'KAFKA_SASL_PASSWORD'), registry: secretOf(container, 'SCHEMA_REGISTRY_PASSWORD') })
@@ -356,12 +356,20 @@ describe('infra/k8s manifests', () => {
     }
   });
 
-  it('serve the query API through its Service on QUERY_API_PORT, tokens from the Secret', () => {
+  it('serve each HTTP component through its Service on its <PREFIX>PORT, the port of the table of components', () => {
+    const served = components.filter((c) => c.servicePorts?.http !== undefined);
+    expect(served.map((c) => c.name).sort()).toEqual(['http-source', 'query-api']);
+    for (const component of served) {
+      const container = find('Deployment', component.name)!.spec!.template!.spec.containers[0]!;
+      const target = find('Service', component.name)!.spec!.ports![0]!.targetPort;
+      const port = container.ports!.find((p) => p.name === target || p.containerPort === target)!.containerPort;
+      expect({ component: component.name, port: String(port), env: envFileEntries(`config/${component.name}.env`).set[`${component.envPrefix}PORT`] })
+        .toEqual({ component: component.name, port: String(component.servicePorts!.http), env: String(component.servicePorts!.http) });
+    }
+  });
+
+  it('give the query API its tokens from the Secret', () => {
     const container = find('Deployment', 'query-api')!.spec!.template!.spec.containers[0]!;
-    const service = find('Service', 'query-api')!;
-    const target = service.spec!.ports![0]!.targetPort;
-    const apiPort = container.ports!.find((p) => p.name === target || p.containerPort === target)!.containerPort;
-    expect(String(apiPort)).toBe(envFileEntries('config/query-api.env').set.QUERY_API_PORT);
     expect(env(container, 'QUERY_API_TOKENS')?.valueFrom?.secretKeyRef?.name).toBe('fleetstream-query-api');
   });
 

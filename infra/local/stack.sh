@@ -6,7 +6,7 @@
 #   infra/local/stack.sh up             start what is not running yet (twice is harmless)
 #   infra/local/stack.sh down           stop what `up` started, and nothing else
 #   infra/local/stack.sh status         what runs, and who started it
-#   infra/local/stack.sh env            the brokers' settings as shell exports (after up)
+#   infra/local/stack.sh env            the brokers' settings and the HTTP ingest's URL as shell exports (after up)
 #   infra/local/stack.sh broker-sync    (re)start the broker's registry sync (make up, after the migrations)
 #   infra/local/stack.sh restart-redis  for fault tests: stop Redis, bring it back as it was
 #
@@ -41,6 +41,8 @@ REDIS_PORT=${REDIS_PORT:-6379}
 MQTT_PORT=${MQTT_PORT:-1884}
 MQTT_TLS_PORT=${MQTT_TLS_PORT:-8884}
 MQTT_CERT_PORT=${MQTT_CERT_PORT:-8885}
+# the pipeline's http-source (bin/components.ts), which serves the HTTP ingest there
+HTTP_SOURCE_PORT=${HTTP_SOURCE_PORT:-8090}
 # 1 MiB: a reading is a few hundred bytes; just above the 900 KB the connector dead-letters
 # a payload cut to (lib/kafka.ts maxRecordBatchBytes), so that path stays reachable
 MQTT_MAX_PACKET_SIZE=${MQTT_MAX_PACKET_SIZE:-1048576}
@@ -491,6 +493,11 @@ mosquitto_env() {
   printf 'export MQTT_AUTH_FILE=%s\nexport MQTT_SERVICE_ACCOUNTS_FILE=%s\n' "$mosquitto_auth_file" "$mosquitto_service_accounts"
 }
 
+# Where devices POST readings: the http-source the pipeline (make demo) starts.
+ingest_env() {
+  printf 'export HTTP_INGEST_URL=http://127.0.0.1:%s/v1/ingest\n' "$HTTP_SOURCE_PORT"
+}
+
 # ---------------------------------------------------------------- commands
 stop_recorded() {
   local name=$1 how; how=$(cat "$started/$name")
@@ -576,7 +583,7 @@ case "${1:-}" in
   up) up ;;
   down) down ;;
   status) status ;;
-  env) mosquitto_env; kafka_env ;;
+  env) mosquitto_env; kafka_env; ingest_env ;;
   broker-sync) broker_sync_up ;;
   stop-kafka) stop_kafka ;;
   restart-redis) restart_redis ;;

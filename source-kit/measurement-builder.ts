@@ -1,12 +1,13 @@
 /**
- * Turns decoded readings from one MQTT message into Measurement records, or
- * one rejection for the whole message (the message is dead-lettered whole, with
- * its original bytes, so nothing is half-accepted). Pure: no I/O.
+ * Turns decoded readings from one message (an MQTT publish, an HTTP POST) into
+ * Measurement records, or one rejection for the whole message (the message is
+ * dead-lettered whole, with its original bytes, so nothing is half-accepted).
+ * Pure: no I/O.
  */
-import type { DeadLetterReason } from '../../schemas/dead-letter-reason';
-import type { Measurement, ParameterKind } from '../../schemas/types';
-import { segmentProblem, seriesPath, type DeviceAddress } from '../../schemas/series-path';
-import type { RawReading } from './payload';
+import type { DeadLetterReason } from '../schemas/dead-letter-reason';
+import type { Measurement, ParameterKind } from '../schemas/types';
+import { segmentProblem, seriesPath, type DeviceAddress } from '../schemas/series-path';
+import { decodePayload, type RawReading } from './payload';
 import type { SeriesCatalogue } from './series-catalogue';
 
 export interface MeasurementLimits {
@@ -19,11 +20,21 @@ export interface MeasurementLimits {
 
 export type BuildResult = { ok: true; measurements: Measurement[] } | { ok: false; reason: DeadLetterReason; message: string };
 
-export function buildMeasurements(
-  address: DeviceAddress,
-  readings: RawReading[],
-  context: { receivedAt: number; sourceTopic: string; catalogue: SeriesCatalogue; limits: MeasurementLimits },
-): BuildResult {
+export interface BuildContext {
+  receivedAt: number;
+  /** The MQTT topic the message came on; null for HTTP. */
+  sourceTopic: string | null;
+  catalogue: SeriesCatalogue;
+  limits: MeasurementLimits;
+}
+
+/** A payload's measurements, as `device` sent them: decoded (payload.ts), then built. */
+export function measurementsFromPayload(address: DeviceAddress, payload: Uint8Array, context: BuildContext): BuildResult {
+  const decoded = decodePayload(payload, context.receivedAt);
+  return decoded.ok ? buildMeasurements(address, decoded.readings, context) : decoded;
+}
+
+export function buildMeasurements(address: DeviceAddress, readings: RawReading[], context: BuildContext): BuildResult {
   const { receivedAt, limits } = context;
   for (const [name, segment] of Object.entries(address)) {
     const problem = segmentProblem(name, segment);

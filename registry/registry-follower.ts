@@ -1,12 +1,14 @@
 /**
- * Keeps a LISTEN connection to the registry open for as long as the server
- * runs: each notification goes to `onChange`; after a connection is
- * (re)established `onResync` runs, since notifications sent while it was down
- * are lost. A failed connection is retried every `retryMs`; the server starts
- * without waiting for it (its caches expire on their own meanwhile).
+ * Keeps a LISTEN connection to the registry open for as long as a component
+ * runs (the query API, the HTTP source): each notification goes to
+ * `onChange`; after a connection is (re)established `onResync` runs, since
+ * notifications sent while it was down are lost. A failed connection is
+ * retried every `retryMs`; the component starts without waiting for it (its
+ * caches expire on their own meanwhile).
  */
 import type { Logger } from '../lib/logger';
-import { listenToRegistry, type RegistryChangeListener, type RegistryNotification } from '../registry';
+import { listenToRegistry, type RegistryChangeListener } from './change-listener';
+import type { RegistryNotification } from './registry-change';
 
 export interface RegistryFollower {
   close(): Promise<void>;

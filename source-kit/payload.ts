@@ -6,8 +6,8 @@
  * - SenML JSON (RFC 8428): an array of records with bn/bt/bu/bv and n/u/v/s/t; times in seconds.
  * `ts` is epoch milliseconds or an ISO 8601 string.
  */
-import { parameterKinds, type ParameterKind } from '../../schemas/types';
-import type { DeadLetterReason } from '../../schemas/dead-letter-reason';
+import { parameterKinds, type ParameterKind } from '../schemas/types';
+import type { DeadLetterReason } from '../schemas/dead-letter-reason';
 
 export interface RawReading {
   metric: string;

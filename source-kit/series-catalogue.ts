@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { parseOptions } from '../../lib/config';
-import { parameterKinds, type ParameterKind } from '../../schemas/types';
+import { parseOptions } from '../lib/config';
+import { parameterKinds, type ParameterKind } from '../schemas/types';
 
 /**
  * The series catalogue: which kind (and unit) a series has when its payload
@@ -50,7 +50,7 @@ export function loadSeriesCatalogue(file: string | undefined): SeriesCatalogue {
   try {
     json = JSON.parse(readFileSync(file, 'utf8'));
   } catch (error) {
-    throw new Error(`series catalogue ${file}: ${(error as Error).message} (set catalogueFile / MQTT_SOURCE_CATALOGUE_FILE to a readable JSON file)`, { cause: error });
+    throw new Error(`series catalogue ${file}: ${(error as Error).message} (set catalogueFile, MQTT_SOURCE_CATALOGUE_FILE or HTTP_SOURCE_CATALOGUE_FILE, to a readable JSON file)`, { cause: error });
   }
   return seriesCatalogue(parseOptions(catalogueSchema, json, `series catalogue ${file}`).series);
 }

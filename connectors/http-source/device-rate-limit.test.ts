@@ -1,0 +1,41 @@
+import { DeviceRateLimit } from './device-rate-limit';
+
+describe('the per-device rate limit', () => {
+  it('lets a device send its burst at once, then its rate, and says when it may send again', () => {
+    let now = 0;
+    const limit = new DeviceRateLimit({ rate: 2, burst: 3, clock: () => now });
+    expect([1, 2, 3].map(() => limit.take('a').allowed)).toEqual([true, true, true]);
+    expect(limit.take('a')).toEqual({ allowed: false, retryAfterMs: 500 });
+    now += 250;
+    expect(limit.take('a')).toEqual({ allowed: false, retryAfterMs: 250 });
+    now += 250;
+    expect(limit.take('a').allowed).toBe(true);
+    expect(limit.take('a').allowed).toBe(false);
+  });
+
+  it('limits each device on its own', () => {
+    const limit = new DeviceRateLimit({ rate: 1, burst: 1, clock: () => 0 });
+    expect(limit.take('a').allowed).toBe(true);
+    expect(limit.take('a').allowed).toBe(false);
+    expect(limit.take('b').allowed).toBe(true);
+  });
+
+  it('never banks more than the burst, however long a device was quiet', () => {
+    let now = 0;
+    const limit = new DeviceRateLimit({ rate: 10, burst: 2, clock: () => now });
+    limit.take('a');
+    now += 3_600_000;
+    expect([1, 2, 3].map(() => limit.take('a').allowed)).toEqual([true, true, false]);
+  });
+
+  it('forgets devices once their bucket is full again, and only those', () => {
+    let now = 0;
+    const limit = new DeviceRateLimit({ rate: 1, burst: 5, clock: () => now });
+    limit.take('quiet');
+    now += 4000;
+    limit.take('busy');
+    now += 1000;
+    limit.take('busy');
+    expect(limit.size).toBe(1);
+  });
+});

@@ -1,0 +1,195 @@
+/**
+ * The ingest's Fastify app. `POST /v1/ingest` takes one message of one device
+ * in any of the MQTT payload formats (source-kit/payload.ts) and answers 202
+ * once Kafka acknowledged its readings, or 400 once Kafka has its dead letter.
+ * Before the body is read, a request is admitted (429 while too many are
+ * under way or too many records wait for Kafka), authenticated (401, 403)
+ * and held to its device's rate (429); a body over the limit is a 413. The
+ * device's identity comes from its credentials alone. OpenAPI at /openapi.json.
+ */
+import swagger from '@fastify/swagger';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { Socket } from 'node:net';
+import { TLSSocket } from 'node:tls';
+import { FleetstreamError } from '../../lib/errors';
+import type { Logger } from '../../lib/logger';
+import { RetryAborted } from '../../lib/retry';
+import type { DeviceIdentity } from '../../registry';
+import { measurementsFromPayload, type BuildContext } from '../../source-kit/measurement-builder';
+import type { OutgoingRecord, ReadingProducer } from '../../source-kit/reading-producer';
+import type { DeviceAuthenticator, PresentedCredentials } from './device-authentication';
+import type { DeviceRateLimit } from './device-rate-limit';
+import { IngestRefusal, ingestErrorAnswer, ingestErrorBodySchema } from './ingest-errors';
+import type { IngestMetrics } from './ingest-metrics';
+
+export const ingestPath = '/v1/ingest';
+
+export interface IngestServerContext {
+  authenticator: DeviceAuthenticator;
+  rateLimit: DeviceRateLimit;
+  producer: ReadingProducer;
+  metrics: IngestMetrics;
+  logger: Logger;
+  /** What readings are built with, but the receive time. */
+  build: Omit<BuildContext, 'receivedAt' | 'sourceTopic'>;
+  now: () => number;
+  limits: { maxBodyBytes: number; maxInFlight: number; maxUnacknowledged: number; retryAfterMs: number; ackTimeoutMs: number };
+  /** HTTPS, with client certificates when `ca` is given. */
+  tls?: { cert: Buffer; key: Buffer; ca?: Buffer };
+}
+
+/** The client certificate a TLS connection presented, verified or not; undefined over plain HTTP or without one. */
+function presentedCertificate(socket: Socket): PresentedCredentials['certificate'] {
+  if (!(socket instanceof TLSSocket)) return undefined;
+  const certificate = socket.getPeerCertificate();
+  if (!certificate || Object.keys(certificate).length === 0) return undefined;
+  const commonName = certificate.subject?.CN;
+  return {
+    verified: socket.authorized,
+    commonName: typeof commonName === 'string' ? commonName : undefined,
+    problem: socket.authorizationError === null || socket.authorizationError === undefined ? undefined : String(socket.authorizationError),
+  };
+}
+
+export async function buildIngestServer(context: IngestServerContext): Promise<FastifyInstance> {
+  const { authenticator, rateLimit, producer, metrics, logger, limits } = context;
+  const https = context.tls ? { cert: context.tls.cert, key: context.tls.key, ...(context.tls.ca && { ca: context.tls.ca, requestCert: true, rejectUnauthorized: false }) } : null;
+  // over HTTPS a certificate the CA did not sign still connects: such a request can fall back to Basic, and is told why its certificate was not taken.
+  // At close, idle connections go and the requests under way get their answer (Kafka's acknowledgement, or a 503 after the ack timeout).
+  const app = Fastify({ logger: false, bodyLimit: limits.maxBodyBytes, forceCloseConnections: 'idle', https }) as unknown as FastifyInstance;
+  const devices = new WeakMap<FastifyRequest, DeviceIdentity>();
+  const admitted = new WeakSet<FastifyRequest>();
+  let inFlight = 0;
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: {
+        title: 'fleetstream HTTP ingest',
+        version: '1',
+        description:
+          'Readings from devices that cannot hold an MQTT session. A device authenticates with its registry credentials: HTTP Basic (username `<tenant>/<site>/<device>` and its password) or, over HTTPS, a client certificate whose common name is that username.',
+      },
+      components: { securitySchemes: { deviceCredentials: { type: 'http', scheme: 'basic' } } },
+      security: [{ deviceCredentials: [] }],
+    },
+  });
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+
+  // the body is the device's payload, bytes as they came: payload.ts decodes them (and dead-letters what it cannot)
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
+
+  const release = (request: FastifyRequest): void => {
+    if (!admitted.delete(request)) return;
+    inFlight--;
+    metrics.inFlight.dec();
+  };
+  const admit = async (request: FastifyRequest): Promise<void> => {
+    if (inFlight >= limits.maxInFlight) throw new FleetstreamError('INGEST_OVERLOADED', `${inFlight} requests under way, the most HTTP_SOURCE_MAX_IN_FLIGHT allows; retry later`);
+    if (producer.unacknowledged >= limits.maxUnacknowledged) {
+      throw new FleetstreamError('INGEST_OVERLOADED', `${producer.unacknowledged} records wait for Kafka, the most HTTP_SOURCE_MAX_UNACKNOWLEDGED allows; retry later`);
+    }
+    inFlight++;
+    metrics.inFlight.inc();
+    admitted.add(request);
+  };
+  const authenticate = async (request: FastifyRequest): Promise<void> => {
+    devices.set(request, await authenticator.authenticate({ authorization: request.headers.authorization, certificate: presentedCertificate(request.raw.socket) }));
+  };
+  const holdToRate = async (request: FastifyRequest): Promise<void> => {
+    const device = devices.get(request)!;
+    const decision = rateLimit.take(device.username);
+    if (!decision.allowed) {
+      throw new IngestRefusal('DEVICE_RATE_LIMITED', `device ${device.username} sends more than HTTP_SOURCE_DEVICE_RATE messages per second (HTTP_SOURCE_DEVICE_BURST at once)`, { retryAfterMs: decision.retryAfterMs });
+    }
+  };
+  /** Resolves once Kafka acknowledged `records`; KAFKA_UNAVAILABLE when that takes longer than the ack timeout or the source stops. */
+  const sent = async (records: OutgoingRecord[]): Promise<void> => {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_resolve, reject) => {
+      timer = setTimeout(() => reject(new FleetstreamError('KAFKA_UNAVAILABLE', `Kafka did not acknowledge within HTTP_SOURCE_ACK_TIMEOUT (${limits.ackTimeoutMs} ms); retrying is safe, duplicate readings count once`)), limits.ackTimeoutMs);
+    });
+    try {
+      await Promise.race([producer.send(records), late]);
+    } catch (error) {
+      if (error instanceof RetryAborted) throw new FleetstreamError('KAFKA_UNAVAILABLE', 'the HTTP source is stopping; retry, another instance takes it', { cause: error });
+      throw error;
+    } finally {
+      clearTimeout(timer);
+    }
+  };
+
+  app.setErrorHandler((error: unknown, request: FastifyRequest, reply: FastifyReply) => {
+    const { body, headers } = ingestErrorAnswer(error, limits.retryAfterMs);
+    metrics.requests.inc({ outcome: body.code });
+    if (body.code === 'INTERNAL') logger.error({ event: 'ingest_failed', requestId: request.id, err: error }, 'ingest request failed');
+    else if (body.statusCode >= 500) logger.warn({ event: 'ingest_unavailable', requestId: request.id, code: body.code }, body.message);
+    else logger.debug({ event: 'ingest_refused', requestId: request.id, code: body.code, device: devices.get(request)?.username }, body.message);
+    return reply.code(body.statusCode).headers(headers).send(body);
+  });
+  app.setNotFoundHandler((request, reply) => {
+    const { body } = ingestErrorAnswer(new FleetstreamError('ROUTE_NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0]}; devices POST to ${ingestPath} (see /openapi.json)`), limits.retryAfterMs);
+    metrics.requests.inc({ outcome: body.code });
+    return reply.code(404).send(body);
+  });
+  // a connection that answered while the server closes is closed too: left to idle, it would hold the close until its keep-alive timeout
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
+  app.addHook('onSend', async (_request, reply) => {
+    if (closing) reply.header('connection', 'close');
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    release(request);
+    metrics.requestSeconds.observe({ status: String(reply.statusCode) }, reply.elapsedTime / 1000);
+  });
+
+  app.post(
+    ingestPath,
+    {
+      schema: {
+        summary: "Send one message of readings as the device of the request's credentials",
+        description: [
+          'The body is one message in any payload format devices publish over MQTT (README, "What devices publish"): one reading `{"metric", "value", "ts"?, "kind"?, "unit"?}`,',
+          'a batch `{"ts"?, "readings": {...}, "kinds"?, "units"?}` or SenML JSON; any content type. The readings belong to the device the credentials name:',
+          'tenant, site and device never come from the URL or the body. 202 once Kafka acknowledged every reading; 400 with the dead-letter `reason` once Kafka has',
+          'the dead letter (the message is taken whole or not at all); 401 with a Basic challenge; 403 for a disabled or revoked device; 413 over HTTP_SOURCE_MAX_BODY_BYTES;',
+          '429 with Retry-After over the device\'s rate or while the ingest is overloaded; 503 with Retry-After when Kafka or the registry does not answer in time (retrying is safe).',
+        ].join(' '),
+        body: { content: { '*/*': { schema: { description: 'a reading, a batch, or a SenML array (JSON)' } } } },
+        response: {
+          202: {
+            type: 'object',
+            properties: { accepted: { type: 'integer', description: 'readings Kafka acknowledged' } },
+            required: ['accepted'],
+          },
+          '4xx': ingestErrorBodySchema,
+          '5xx': ingestErrorBodySchema,
+        },
+      },
+      // the body schema documents; payload.ts is what reads the bytes
+      validatorCompiler: () => () => true,
+      onRequest: [admit, authenticate, holdToRate],
+      onRequestAbort: [async (request) => release(request)],
+    },
+    async (request, reply) => {
+      const device = devices.get(request)!;
+      const receivedAt = context.now();
+      const payload = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
+      const address = { tenant: device.tenant, site: device.site, device: device.device };
+      const built = measurementsFromPayload(address, payload, { ...context.build, receivedAt, sourceTopic: null });
+      if (!built.ok) {
+        await sent([producer.deadLetterRecord({ reason: built.reason, message: built.message, payload, sourceTopic: null, time: receivedAt, headers: { receivedAt: String(receivedAt), device: device.username } })]);
+        throw new IngestRefusal('PAYLOAD_INVALID', `${built.message} (dead-lettered as ${built.reason})`, { reason: built.reason });
+      }
+      const records = producer.measurementRecords(built.measurements);
+      await sent(records);
+      metrics.readings.inc(records.length);
+      metrics.requests.inc({ outcome: 'accepted' });
+      return reply.code(202).send({ accepted: records.length });
+    },
+  );
+  return app;
+}
