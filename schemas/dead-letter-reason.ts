@@ -9,6 +9,8 @@ export const deadLetterReasons = {
   non_finite_value: 'a value is NaN or Infinity',
   payload_too_large: 'the payload is larger than the connector accepts (maxPayloadBytes)',
   topic_outside_scheme: 'the MQTT topic does not match the configured topic scheme',
+  rate_limited: "the device sent more messages per second than the connector's deviceRate and deviceBurst allow",
+  series_limit: 'the message would give its device more distinct series than maxSeriesPerDevice',
   invalid_path: 'a path segment is empty or holds a character paths cannot hold',
   timestamp_in_future: 'the timestamp is further ahead of the receive time than maxFutureMinutes allows',
   timestamp_too_old: 'the timestamp is before the configured floor (minTimestamp)',

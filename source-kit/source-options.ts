@@ -18,6 +18,11 @@ export const readingTopicOptions = {
   defaultKind: z.enum(parameterKinds as [ParameterKind, ...ParameterKind[]]).default('non_additive').meta({ description: 'Kind of a series neither its payload nor the catalogue names.' }),
 };
 
+/** How much one device may send. */
+export const deviceLimitOptions = {
+  maxSeriesPerDevice: integer(1).default(1000).meta({ description: 'Distinct metrics one device may report; a message that would add more is dead-lettered (series_limit). Counted per connector process.' }),
+};
+
 /** Which timestamps a reading may carry. */
 export const readingTimeOptions = {
   maxFuture: duration().prefault('5m').meta({ description: 'Readings this far ahead of the receive time are dead-lettered.' }),

@@ -128,6 +128,19 @@ describe('http-source', () => {
     expect(await source.metrics.getSingleMetricAsString('http_source_dead_lettered_total')).toMatch(/reason="malformed_json".* 2$/m);
   });
 
+  it('answers 400 series_limit to a message that would give its device more series than maxSeriesPerDevice, dead-lettered', async () => {
+    const fixture = await ingestFixture({ maxSeriesPerDevice: 2 });
+    const { url } = await startIngest(fixture.options);
+    const { authorization } = await provisionDevice(fixture.registry, { tenant: 'acme', site: 'p1', device: 'minting' });
+    const deadLetters = await TopicReader.start<DeadLetterRecord>(fixture.options.deadLetterTopic!);
+    expect((await ingest(url, { readings: { a: 1, b: 2 } }, authorization)).status).toBe(202);
+    const refused = await ingest(url, { readings: { a: 3, c: 4 } }, authorization);
+    expect(refused).toMatchObject({ status: 400, body: { code: 'PAYLOAD_INVALID', reason: 'series_limit', message: expect.stringContaining('maxSeriesPerDevice (2)') } });
+    expect((await ingest(url, { readings: { b: 5 } }, authorization)).status).toBe(202);
+    const [letter] = await deadLetters.waitFor(1);
+    expect(letter?.value).toMatchObject({ reason: 'series_limit', headers: { device: 'acme/p1/minting' } });
+  });
+
   it('answers 413 to a body over maxBodyBytes', async () => {
     const fixture = await ingestFixture({ maxBodyBytes: 1024 });
     const { url } = await startIngest(fixture.options);

@@ -14,7 +14,8 @@ import { startReadingProducer } from '../../source-kit/reading-producer';
 import { loadSeriesCatalogue } from '../../source-kit/series-catalogue';
 import { measurementLimits } from '../../source-kit/source-options';
 import { createDeviceAuthenticator } from './device-authentication';
-import { DeviceRateLimit } from './device-rate-limit';
+import { DeviceRateLimit } from '../../source-kit/device-rate-limit';
+import { DeviceSeriesLimit } from '../../source-kit/device-series-limit';
 import { buildIngestServer, ingestPath } from './ingest-server';
 import { createIngestMetrics } from './ingest-metrics';
 import { httpSourceOptionsSchema, type HttpSourceOptions } from './options';
@@ -91,6 +92,7 @@ async function startWith(input: HttpSourceInput, opened: OpenedResources): Promi
   const app = await buildIngestServer({
     authenticator,
     rateLimit: new DeviceRateLimit({ rate: options.deviceRate, burst: options.deviceBurst }),
+    seriesLimit: new DeviceSeriesLimit(options.maxSeriesPerDevice),
     producer,
     metrics,
     logger,

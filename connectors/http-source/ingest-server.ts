@@ -18,7 +18,8 @@ import type { DeviceIdentity } from '../../registry';
 import { measurementsFromPayload, type BuildContext } from '../../source-kit/measurement-builder';
 import type { OutgoingRecord, ReadingProducer } from '../../source-kit/reading-producer';
 import type { DeviceAuthenticator, PresentedCredentials } from './device-authentication';
-import type { DeviceRateLimit } from './device-rate-limit';
+import type { DeviceRateLimit } from '../../source-kit/device-rate-limit';
+import type { DeviceSeriesLimit } from '../../source-kit/device-series-limit';
 import { IngestRefusal, ingestErrorAnswer, ingestErrorBodySchema } from './ingest-errors';
 import type { IngestMetrics } from './ingest-metrics';
 
@@ -27,6 +28,7 @@ export const ingestPath = '/v1/ingest';
 export interface IngestServerContext {
   authenticator: DeviceAuthenticator;
   rateLimit: DeviceRateLimit;
+  seriesLimit: DeviceSeriesLimit;
   producer: ReadingProducer;
   metrics: IngestMetrics;
   logger: Logger;
@@ -179,7 +181,7 @@ export async function buildIngestServer(context: IngestServerContext): Promise<F
       const receivedAt = context.now();
       const payload = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
       const address = { tenant: device.tenant, site: device.site, device: device.device };
-      const built = measurementsFromPayload(address, payload, { ...context.build, receivedAt, sourceTopic: null });
+      const built = context.seriesLimit.admit(measurementsFromPayload(address, payload, { ...context.build, receivedAt, sourceTopic: null }));
       if (!built.ok) {
         await sent([producer.deadLetterRecord({ reason: built.reason, message: built.message, payload, sourceTopic: null, time: receivedAt, headers: { receivedAt: String(receivedAt), device: device.username } })]);
         throw new IngestRefusal('PAYLOAD_INVALID', `${built.message} (dead-lettered as ${built.reason})`, { reason: built.reason });

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { connectionOptions, kafkaConnectionOptions, registryConnectionOptions } from '../../lib/config';
 import { decimal, duration, integer } from '../../lib/option-types';
 import { registryOptions } from '../../registry/options';
-import { producerOptions, readingTimeOptions, readingTopicOptions } from '../../source-kit/source-options';
+import { deviceLimitOptions, producerOptions, readingTimeOptions, readingTopicOptions } from '../../source-kit/source-options';
 
 /**
  * Options of the HTTP source (HTTP ingest for devices that cannot hold an
@@ -29,6 +29,7 @@ export const httpSourceOptionsSchema = z
     ...readingTopicOptions,
     maxBodyBytes: integer(64, 16 * 1024 * 1024).default(65_536).meta({ description: 'Larger bodies are refused with 413.' }),
     ...readingTimeOptions,
+    ...deviceLimitOptions,
     deviceRate: decimal(0.001).default(1).meta({ description: 'Messages (requests) per second each device may send on average; more are refused with 429 and Retry-After.' }),
     deviceBurst: integer(1).default(10).meta({ description: 'Messages a device may send at once above its rate, after a quiet spell.' }),
     maxInFlight: integer(1).default(1000).meta({ description: 'Requests handled at once; more are refused with 429 and Retry-After.' }),

@@ -7,6 +7,8 @@ import { createMetricsRegistry } from '../../lib/metrics';
 import { mqttConnection } from '../../lib/mqtt-security';
 import { closeOnFailure, type OpenedResources } from '../../lib/opened-resources';
 import type { DeadLetterReason } from '../../schemas/dead-letter-reason';
+import { DeviceRateLimit } from '../../source-kit/device-rate-limit';
+import { DeviceSeriesLimit } from '../../source-kit/device-series-limit';
 import { measurementsFromPayload } from '../../source-kit/measurement-builder';
 import { startReadingProducer, type OutgoingRecord } from '../../source-kit/reading-producer';
 import { loadSeriesCatalogue } from '../../source-kit/series-catalogue';
@@ -37,6 +39,8 @@ async function startWith(input: MqttSourceInput, opened: OpenedResources): Promi
   const scheme = parseTopicScheme(options.topicScheme);
   const catalogue = loadSeriesCatalogue(options.catalogueFile);
   const limits = measurementLimits(options);
+  const rateLimit = new DeviceRateLimit({ rate: options.deviceRate, burst: options.deviceBurst, clock: now });
+  const seriesLimit = new DeviceSeriesLimit(options.maxSeriesPerDevice);
   const registry = createMetricsRegistry('mqtt-source');
   const metrics = createSourceMetrics(registry);
   const stopping = new AbortController();
@@ -60,7 +64,12 @@ async function startWith(input: MqttSourceInput, opened: OpenedResources): Promi
     }
     const address = scheme.match(topic);
     if (!address) return { records: [deadLetter(topic, payload, 'topic_outside_scheme', `topic does not match ${options.topicScheme}`, receivedAt)], readings: 0 };
-    const built = measurementsFromPayload(address, payload, { receivedAt, sourceTopic: topic, catalogue, limits });
+    const device = `${address.tenant}/${address.site}/${address.device}`;
+    const rate = rateLimit.take(device);
+    if (!rate.allowed) {
+      return { records: [deadLetter(topic, payload, 'rate_limited', `device ${device} sent more than deviceRate (${options.deviceRate}/s) with deviceBurst (${options.deviceBurst}) allows`, receivedAt)], readings: 0 };
+    }
+    const built = seriesLimit.admit(measurementsFromPayload(address, payload, { receivedAt, sourceTopic: topic, catalogue, limits }));
     if (!built.ok) return { records: [deadLetter(topic, payload, built.reason, built.message, receivedAt)], readings: 0 };
     const records = producer.measurementRecords(built.measurements);
     return { records, readings: records.length };

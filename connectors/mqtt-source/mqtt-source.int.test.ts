@@ -89,6 +89,38 @@ describe('mqtt-source', () => {
     expect(served?.key).toBe('/acme/plant1/meter7/still_serving');
   });
 
+  it('holds each device to its rate and its series limit: the excess dead-lettered with its reason and counted, other devices untouched', async () => {
+    // one connection: a device's messages arrive in the order it sent them
+    const fixture = await sourceFixture({ deviceRate: 0.001, deviceBurst: 3, maxSeriesPerDevice: 2, connections: 1 });
+    const source = await startSource(fixture.options);
+    const deadLetters = await TopicReader.start<{ reason: string; message: string; sourceTopic: string }>(fixture.options.deadLetterTopic!);
+    const measurements = await TopicReader.start<Decoded>(fixture.options.measurementsTopic!);
+    const device = await devicePublisher();
+    const chatty = fixture.deviceTopic('acme', 'plant1', 'chatty');
+    const minting = fixture.deviceTopic('acme', 'plant1', 'minting');
+    const quiet = fixture.deviceTopic('acme', 'plant1', 'quiet');
+
+    for (let i = 0; i < 6; i++) await device.publishAsync(chatty, JSON.stringify({ metric: 't', value: i }), { qos: 1 });
+    await device.publishAsync(minting, JSON.stringify({ readings: { a: 1, b: 2 } }), { qos: 1 });
+    await device.publishAsync(minting, JSON.stringify({ readings: { a: 3, c: 4 } }), { qos: 1 });
+    await device.publishAsync(quiet, JSON.stringify({ metric: 't', value: 1 }), { qos: 1 });
+
+    const letters = await deadLetters.waitFor(4);
+    expect(letters.map((l) => [l.value.reason, l.value.sourceTopic])).toEqual([...Array(3).fill(['rate_limited', chatty]), ['series_limit', minting]]);
+    expect(letters[0]!.value.message).toContain('deviceRate');
+    expect(letters[3]!.value.message).toContain('adds 1 (c)');
+    const accepted = await measurements.waitFor(6);
+    expect(accepted.map((r) => r.key).sort()).toEqual([
+      ...Array(3).fill('/acme/plant1/chatty/t'),
+      '/acme/plant1/minting/a',
+      '/acme/plant1/minting/b',
+      '/acme/plant1/quiet/t',
+    ]);
+    const counted = await source.metrics.getSingleMetricAsString('mqtt_source_dead_lettered_total');
+    expect(counted).toMatch(/reason="rate_limited",component="mqtt-source"\} 3/);
+    expect(counted).toMatch(/reason="series_limit",component="mqtt-source"\} 1/);
+  });
+
   it('reports a subscription that delivers nothing while devices publish', async () => {
     // subscribed to a filter nothing matches, while devices publish on the scheme
     const fixture = await sourceFixture({ stallWindow: '10s', stallMinBrokerMessages: 50 });

@@ -1,9 +1,9 @@
 import { hostname } from 'node:os';
 import { z } from 'zod';
 import { kafkaConnectionOptions, mqttConnectionOptions, registryConnectionOptions } from '../../lib/config';
-import { duration, integer } from '../../lib/option-types';
+import { decimal, duration, integer } from '../../lib/option-types';
 import { mqttCredentialOptions } from '../../lib/mqtt-security';
-import { producerOptions, readingTimeOptions, readingTopicOptions } from '../../source-kit/source-options';
+import { deviceLimitOptions, producerOptions, readingTimeOptions, readingTopicOptions } from '../../source-kit/source-options';
 
 /**
  * Options of the MQTT source connector: `MQTT_SOURCE_<OPTION>` in the
@@ -33,6 +33,10 @@ export const mqttSourceOptionsSchema = z.strictObject({
   ...readingTopicOptions,
   maxPayloadBytes: integer(64).default(65_536).meta({ description: 'Larger payloads are dead-lettered.' }),
   ...readingTimeOptions,
+  // a gateway flushing its buffer after an outage sends thousands of messages at once (issue 14's burst: ~1,500 a device in 2-4 s)
+  deviceRate: decimal(0.001).default(100).meta({ description: 'Messages per second each device may send on average; more are dead-lettered (rate_limited). Counted per connector process.' }),
+  deviceBurst: integer(1).default(10_000).meta({ description: 'Messages a device may send at once above its rate, after a quiet spell (a buffer flushed after an outage).' }),
+  ...deviceLimitOptions,
   ...producerOptions,
   stallWindow: duration({ min: 1000 }).prefault('60s').meta({ description: "Window of the stalled-subscription check against the broker's $SYS counters." }),
   stallMinBrokerMessages: integer(1).default(100).meta({ description: 'Broker-wide messages received within the window before silence counts as a stall.' }),
