@@ -7,11 +7,13 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { FleetstreamError } from '../lib/errors';
+import { repositoryRoot } from '../lib/repository-root';
 
 const run = promisify(execFile);
-const sourceDir = join(__dirname, 'plugin');
+// from source or from dist/: the plugin's C source is in the checkout
+const sourceDir = join(repositoryRoot(), 'broker', 'plugin');
 
-export async function buildBrokerPlugin(buildDir = join(__dirname, '..', '.local', 'broker-plugin')): Promise<string> {
+export async function buildBrokerPlugin(buildDir = join(repositoryRoot(), '.local', 'broker-plugin')): Promise<string> {
   try {
     await run('make', ['-s', '-C', sourceDir, `BUILD_DIR=${buildDir}`]);
   } catch (error) {

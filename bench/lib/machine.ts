@@ -7,7 +7,7 @@ import { Redis } from 'ioredis';
 import { connectAsync } from 'mqtt';
 import { Client } from 'pg';
 import type { ConnectionSettings } from '../../lib/config';
-import { repositoryRoot } from './paths';
+import { repositoryRoot } from '../../lib/repository-root';
 
 const run = promisify(execFile);
 

@@ -7,7 +7,7 @@ import { promisify } from 'node:util';
 import { connectAsync } from 'mqtt';
 import { createKafka } from '../../lib/kafka';
 import { componentLogger } from '../../lib/logger';
-import { repositoryRoot } from './paths';
+import { repositoryRoot } from '../../lib/repository-root';
 import { measurementRowsCsv, parseProducerPerformance, parsePsqlTiming, parseRedisBenchmark, type ProducerPerformanceSummary } from './reference-parsers';
 import { createTopicsAndWait } from '../../lib/create-topics';
 
