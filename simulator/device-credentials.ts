@@ -10,10 +10,11 @@
  * fleet already provisioned starts at once; a new device costs the registry's
  * scrypt hash (about 50 ms of a core), once.
  */
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { brokerPasswordMatches } from '../registry/broker-password-hash';
 import { FleetstreamError } from '../lib/errors';
+import { replaceFile } from '../lib/replace-file';
 import { addDevice, deviceName, listBrokerCredentials, rotateCredentials, type DeviceAddress, type Registry } from '../registry';
 
 export interface DeviceCredential {
@@ -47,9 +48,7 @@ async function readKept(file: string): Promise<Map<string, string>> {
 
 async function writeKept(file: string, kept: ReadonlyMap<string, string>): Promise<void> {
   await mkdir(dirname(file), { recursive: true });
-  const temporary = `${file}.${process.pid}.tmp`;
-  await writeFile(temporary, [...kept].map(([username, password]) => `${username}\t${password}\n`).join(''), { mode: 0o600 });
-  await rename(temporary, file);
+  await replaceFile(file, [...kept].map(([username, password]) => `${username}\t${password}\n`).join(''));
 }
 
 /**

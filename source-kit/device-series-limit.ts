@@ -9,6 +9,7 @@
  */
 import type { Measurement } from '../schemas/types';
 import type { BuildResult } from './measurement-builder';
+import { deviceName } from '../registry/device-address';
 
 export class DeviceSeriesLimit {
   private readonly seen = new Map<string, Set<string>>();
@@ -19,7 +20,7 @@ export class DeviceSeriesLimit {
   admit(built: BuildResult): BuildResult {
     if (!built.ok || built.measurements.length === 0) return built;
     const first: Measurement = built.measurements[0]!;
-    const device = `${first.tenant}/${first.site}/${first.device}`;
+    const device = deviceName({ tenant: first.tenant, site: first.site, device: first.device });
     const known = this.seen.get(device) ?? new Set<string>();
     const added = new Set(built.measurements.map((m) => m.metric).filter((metric) => !known.has(metric)));
     if (added.size === 0) return built;

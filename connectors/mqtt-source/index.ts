@@ -8,6 +8,7 @@ import { mqttConnection } from '../../lib/mqtt-security';
 import { closeOnFailure, type OpenedResources } from '../../lib/opened-resources';
 import type { DeadLetterReason } from '../../schemas/dead-letter-reason';
 import { DeviceRateLimit } from '../../source-kit/device-rate-limit';
+import { deviceName } from '../../registry/device-address';
 import { DeviceSeriesLimit } from '../../source-kit/device-series-limit';
 import { measurementsFromPayload } from '../../source-kit/measurement-builder';
 import { startReadingProducer, type OutgoingRecord } from '../../source-kit/reading-producer';
@@ -64,7 +65,7 @@ async function startWith(input: MqttSourceInput, opened: OpenedResources): Promi
     }
     const address = scheme.match(topic);
     if (!address) return { records: [deadLetter(topic, payload, 'topic_outside_scheme', `topic does not match ${options.topicScheme}`, receivedAt)], readings: 0 };
-    const device = `${address.tenant}/${address.site}/${address.device}`;
+    const device = deviceName(address);
     const rate = rateLimit.take(device);
     if (!rate.allowed) {
       return { records: [deadLetter(topic, payload, 'rate_limited', `device ${device} sent more than deviceRate (${options.deviceRate}/s) with deviceBurst (${options.deviceBurst}) allows`, receivedAt)], readings: 0 };
