@@ -11,6 +11,8 @@ export const avroSchemas = {
   Measurement: load('measurement.avsc'),
   Rollup: load('rollup.avsc'),
   DeadLetter: load('dead-letter.avsc'),
+  DeviceMessage: load('device-message.avsc'),
+  DownlinkMessage: load('downlink-message.avsc'),
 } as const;
 
 export type RecordName = keyof typeof avroSchemas;
@@ -26,5 +28,7 @@ export function subjectCatalogue(resolutions: readonly string[] = defaultResolut
     { subject: valueSubject(topicNames.measurements), record: 'Measurement' },
     { subject: valueSubject(topicNames.deadLetter), record: 'DeadLetter' },
     ...resolutions.map((r) => ({ subject: valueSubject(topicNames.rollups(r)), record: 'Rollup' as const })),
+    { subject: valueSubject(topicNames.deviceMessages), record: 'DeviceMessage' },
+    { subject: valueSubject(topicNames.downlink), record: 'DownlinkMessage' },
   ];
 }

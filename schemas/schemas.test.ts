@@ -1,6 +1,6 @@
 import avro from 'avsc';
 import { avroSchemas, type RecordName } from './avro-schemas';
-import { recordFields, type Measurement, type Rollup, type DeadLetter } from './types';
+import { recordFields, type Measurement, type Rollup, type DeadLetter, type DeviceMessage, type DownlinkMessage } from './types';
 
 const names = Object.keys(avroSchemas) as RecordName[];
 
@@ -26,7 +26,15 @@ describe('TypeScript values round-trip through their Avro types', () => {
   const deadLetter: DeadLetter = {
     source: 'mqtt-source', reason: 'malformed_json', message: 'Unexpected token', payload: Buffer.from('{oops'), sourceTopic: 'fleet/a/b/c/up', headers: {}, time: 1_700_000_000_000,
   };
-  const samples: Record<RecordName, unknown> = { Measurement: measurement, Rollup: rollup, DeadLetter: deadLetter };
+  const deviceMessage: DeviceMessage = {
+    tenant: 'acme', site: 'plant1', device: 'meter7', kind: 'command_result', subtopic: 'cmd/res/3f1c2a4e-9b7d-4e2f-8a61-0c5d9e7b1a23/succeeded',
+    payload: Buffer.from('{"ok":true}'), receivedAt: 1_700_000_000_200, transport: 'mqtt', sourceTopic: 'fleet/acme/plant1/meter7/cmd/res/3f1c2a4e-9b7d-4e2f-8a61-0c5d9e7b1a23/succeeded',
+  };
+  const downlinkMessage: DownlinkMessage = {
+    tenant: 'acme', site: 'plant1', device: 'meter7', subtopic: 'shadow/update/delta', payload: Buffer.from('{"state":{"interval":30}}'), retain: true, qos: 1,
+    expiresAt: null, origin: 'shadow', createdAt: 1_700_000_000_000,
+  };
+  const samples: Record<RecordName, unknown> = { Measurement: measurement, Rollup: rollup, DeadLetter: deadLetter, DeviceMessage: deviceMessage, DownlinkMessage: downlinkMessage };
 
   it.each(names)('%s', (name) => {
     const type = avro.Type.forSchema(JSON.parse(avroSchemas[name]) as avro.Schema);

@@ -25,6 +25,10 @@ export const timescaleSinkGroupId = 'fleetstream-timescale-sink';
 export const topicNames = {
   measurements: 'fleet.measurements.v1',
   deadLetter: 'fleet.deadletter.v1',
+  /** What devices publish besides readings: command answers, shadow requests, configuration acknowledgements, presence; key = device. */
+  deviceMessages: 'fleet.device-messages.v1',
+  /** Messages for devices, which the mqtt-downlink publishes; key = device. */
+  downlink: 'fleet.downlink.v1',
   rollups: (resolution: string) => `fleet.rollups.${resolution}.v1`,
   /** A rollup stage's window state changelog. */
   rollupState: (resolution: string, groupIdPrefix: string = rollupsGroupIdPrefix) => `${groupIdPrefix}.${resolution}.state`,
@@ -56,6 +60,18 @@ export function topicCatalogue(options: CatalogueOptions = {}): TopicSpec[] {
       partitions: 1,
       config: { 'cleanup.policy': 'delete', 'retention.ms': String(30 * day) },
       purpose: 'anything rejected, with the original bytes, the source and the reason',
+    },
+    {
+      name: topicNames.deviceMessages,
+      partitions,
+      config: { 'cleanup.policy': 'delete', 'retention.ms': String(7 * day) },
+      purpose: 'Avro DeviceMessage records: what devices publish besides readings (schemas/device-topics.ts), key = device',
+    },
+    {
+      name: topicNames.downlink,
+      partitions,
+      config: { 'cleanup.policy': 'delete', 'retention.ms': String(7 * day) },
+      purpose: 'Avro DownlinkMessage records: messages for devices, published to MQTT by the mqtt-downlink, key = device',
     },
     ...resolutions.map((resolution) => ({
       name: topicNames.rollups(resolution),

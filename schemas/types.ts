@@ -56,6 +56,33 @@ export interface DeadLetter {
   time: number;
 }
 
+export type DeviceMessageKind = 'command_ack' | 'command_result' | 'shadow_request' | 'config_ack' | 'status';
+
+export interface DeviceMessage {
+  tenant: string;
+  site: string;
+  device: string;
+  kind: DeviceMessageKind;
+  subtopic: string;
+  payload: Buffer;
+  receivedAt: number;
+  transport: 'mqtt' | 'http';
+  sourceTopic: string | null;
+}
+
+export interface DownlinkMessage {
+  tenant: string;
+  site: string;
+  device: string;
+  subtopic: string;
+  payload: Buffer;
+  retain: boolean;
+  qos: 0 | 1;
+  expiresAt: number | null;
+  origin: string;
+  createdAt: number;
+}
+
 /** Field lists the compiler holds to the interfaces above (no key missing, none extra). */
 export const recordFields = {
   Measurement: Object.keys({
@@ -68,4 +95,10 @@ export const recordFields = {
   DeadLetter: Object.keys({
     source: 1, reason: 1, message: 1, payload: 1, sourceTopic: 1, headers: 1, time: 1,
   } satisfies Record<keyof DeadLetter, 1>),
+  DeviceMessage: Object.keys({
+    tenant: 1, site: 1, device: 1, kind: 1, subtopic: 1, payload: 1, receivedAt: 1, transport: 1, sourceTopic: 1,
+  } satisfies Record<keyof DeviceMessage, 1>),
+  DownlinkMessage: Object.keys({
+    tenant: 1, site: 1, device: 1, subtopic: 1, payload: 1, retain: 1, qos: 1, expiresAt: 1, origin: 1, createdAt: 1,
+  } satisfies Record<keyof DownlinkMessage, 1>),
 };
