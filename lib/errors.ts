@@ -19,7 +19,7 @@ export const errorCodes = {
   MQTT_NOT_AUTHORIZED: { retriable: false, summary: "the MQTT broker refuses the account's credentials (unknown, wrong, revoked, or not learned from the registry yet)" },
   BROKER_PLUGIN_UNBUILT: { retriable: false, summary: "the project's Mosquitto plugin (broker/plugin) did not compile: a compiler or header missing (gcc, mosquitto-dev, libmosquitto-dev, libssl-dev)" },
   DEPENDENCY_INCOMPATIBLE: { retriable: false, summary: 'an installed library lacks what fleetstream relies on: a version other than the one package.json pins' },
-  STATE_RESTORE_TIMEOUT: { retriable: false, summary: 'a rollup stage did not read its window state back from its changelog within the restore timeout' },
+  STATE_RESTORE_TIMEOUT: { retriable: false, summary: 'a stream processor (a rollup stage, the commands processor) did not read its state back from its changelog within its restore timeout' },
   RECORD_UNDECODABLE: { retriable: false, summary: 'a Kafka record is not in the Confluent Avro wire format or its schema is unknown' },
   TEST_ENVIRONMENT_MISSING: { retriable: false, summary: 'tests found no servers to run against' },
   // query API: each of these is answered as a 4xx with this code in the JSON body
@@ -44,6 +44,17 @@ export const errorCodes = {
   DEVICE_RATE_LIMITED: { retriable: true, summary: 'a device sends more messages per second than HTTP_SOURCE_DEVICE_RATE (and _BURST) allow; retry after Retry-After' },
   INGEST_OVERLOADED: { retriable: true, summary: 'the HTTP ingest has HTTP_SOURCE_MAX_IN_FLIGHT requests under way or HTTP_SOURCE_MAX_UNACKNOWLEDGED records waiting for Kafka; retry after Retry-After' },
   KAFKA_UNAVAILABLE: { retriable: true, summary: 'Kafka did not acknowledge records in time (HTTP_SOURCE_ACK_TIMEOUT); they may still arrive, and a retry is safe: duplicate readings count once' },
+  // commands (query-api/commands/): each answered with its HTTP status and this code in the JSON body
+  COMMAND_NOT_FOUND: { retriable: false, summary: 'no command of that id (or it finished longer ago than QUERY_API_COMMAND_HISTORY)' },
+  COMMAND_DEVICE_OFFLINE: { retriable: true, summary: 'the device is offline (its retained status says so, or it never said online) and the command is not persistent' },
+  COMMAND_TIMED_OUT: { retriable: true, summary: 'the device did not answer within timeoutMs of the command being sent, or the API waited its longest (QUERY_API_COMMAND_MAX_WAIT)' },
+  COMMAND_EXPIRED: { retriable: true, summary: 'a persistent command was not sent within its ttlSeconds (the device stayed offline)' },
+  COMMAND_CANCELED: { retriable: false, summary: 'the command was canceled while queued' },
+  COMMAND_NOT_CANCELABLE: { retriable: false, summary: 'only a QUEUED command can be canceled; this one was sent already or has finished' },
+  COMMAND_RATE_LIMITED: { retriable: true, summary: 'a device or a caller sends more commands per second than QUERY_API_COMMAND_DEVICE_RATE or _CALLER_RATE allow; retry after Retry-After' },
+  COMMAND_IN_FLIGHT_LIMIT: { retriable: true, summary: 'a device or a caller has QUERY_API_COMMAND_MAX_IN_FLIGHT_PER_DEVICE or _PER_CALLER commands unfinished; retry after Retry-After' },
+  COMMAND_QUEUE_FULL: { retriable: true, summary: "the commands processor holds its maxQueuedPerDevice commands for the device already" },
+  COMMANDS_UNAVAILABLE: { retriable: true, summary: 'the API cannot take commands now: Kafka is unreachable, or the replica is still reading the command statuses back' },
   // the device registry (registry/): the CLI exits 1 with these, the admin API answers them as 4xx
   NAME_INVALID: { retriable: false, summary: 'a tenant, site, device or metric name is not a single path segment and MQTT topic level (letters, digits, _ . : - ~ @)' },
   REGISTRY_INPUT_INVALID: { retriable: false, summary: "a device's tags, location or parent, a token's role or a series setting is not valid; the message says which" },

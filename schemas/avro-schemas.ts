@@ -13,6 +13,8 @@ export const avroSchemas = {
   DeadLetter: load('dead-letter.avsc'),
   DeviceMessage: load('device-message.avsc'),
   DownlinkMessage: load('downlink-message.avsc'),
+  CommandRequest: load('command-request.avsc'),
+  CommandStatus: load('command-status.avsc'),
 } as const;
 
 export type RecordName = keyof typeof avroSchemas;
@@ -30,5 +32,7 @@ export function subjectCatalogue(resolutions: readonly string[] = defaultResolut
     ...resolutions.map((r) => ({ subject: valueSubject(topicNames.rollups(r)), record: 'Rollup' as const })),
     { subject: valueSubject(topicNames.deviceMessages), record: 'DeviceMessage' },
     { subject: valueSubject(topicNames.downlink), record: 'DownlinkMessage' },
+    { subject: valueSubject(topicNames.commands), record: 'CommandRequest' },
+    { subject: valueSubject(topicNames.commandStatus), record: 'CommandStatus' },
   ];
 }

@@ -17,6 +17,8 @@ export const deadLetterReasons = {
   late: 'the reading arrived after its rollup window closed (it is still stored raw)',
   too_old: 'the reading is older than the rollups\' correction horizon: it is stored raw but in no rollup',
   undecodable: 'a Kafka record could not be decoded with its schema',
+  invalid_command: 'a command request breaks the commands contract (schemas/commands.ts commandRequestProblem: its id, name, timeout, ttl or params)',
+  invalid_presence: "a device's status message is neither `online` nor `offline`",
   unwritable: 'a sink\'s store refuses the record for its data (PostgreSQL: a NUL byte in a text field, a value out of range; Redis: a key of the wrong type); the rest of its batch is written',
 } as const;
 

@@ -1,6 +1,6 @@
 import avro from 'avsc';
 import { avroSchemas, type RecordName } from './avro-schemas';
-import { recordFields, type Measurement, type Rollup, type DeadLetter, type DeviceMessage, type DownlinkMessage } from './types';
+import { recordFields, type Measurement, type Rollup, type DeadLetter, type DeviceMessage, type DownlinkMessage, type CommandRequest, type CommandStatus } from './types';
 
 const names = Object.keys(avroSchemas) as RecordName[];
 
@@ -34,7 +34,18 @@ describe('TypeScript values round-trip through their Avro types', () => {
     tenant: 'acme', site: 'plant1', device: 'meter7', subtopic: 'shadow/update/delta', payload: Buffer.from('{"state":{"interval":30}}'), retain: true, qos: 1,
     expiresAt: null, origin: 'shadow', createdAt: 1_700_000_000_000,
   };
-  const samples: Record<RecordName, unknown> = { Measurement: measurement, Rollup: rollup, DeadLetter: deadLetter, DeviceMessage: deviceMessage, DownlinkMessage: downlinkMessage };
+  const commandRequest: CommandRequest = {
+    id: '3f1c2a4e-9b7d-4e2f-8a61-0c5d9e7b1a23', tenant: 'acme', site: 'plant1', device: 'meter7', action: 'send', name: 'set-interval', params: '{"seconds":30}',
+    timeoutMs: 30_000, persistent: true, ttlSeconds: 3600, caller: 'tok_1', createdAt: 1_700_000_000_000,
+  };
+  const commandStatus: CommandStatus = {
+    id: '3f1c2a4e-9b7d-4e2f-8a61-0c5d9e7b1a23', tenant: 'acme', site: 'plant1', device: 'meter7', name: 'set-interval', params: '{"seconds":30}', caller: 'tok_1',
+    persistent: true, timeoutMs: 30_000, ttlSeconds: 3600, state: 'SUCCEEDED', reason: null, answer: Buffer.from('{"ok":true}'), createdAt: 1_700_000_000_000,
+    queuedAt: 1_700_000_000_010, sentAt: 1_700_000_060_000, ackedAt: null, finishedAt: 1_700_000_060_120, canceledBy: null, revision: 3, updatedAt: 1_700_000_060_121,
+  };
+  const samples: Record<RecordName, unknown> = {
+    Measurement: measurement, Rollup: rollup, DeadLetter: deadLetter, DeviceMessage: deviceMessage, DownlinkMessage: downlinkMessage, CommandRequest: commandRequest, CommandStatus: commandStatus,
+  };
 
   it.each(names)('%s', (name) => {
     const type = avro.Type.forSchema(JSON.parse(avroSchemas[name]) as avro.Schema);

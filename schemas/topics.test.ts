@@ -14,4 +14,13 @@ describe('topic catalogue', () => {
     expect(topicNames.rollupState('1m')).toBe('fleetstream-rollups.1m.state');
     expect(topicNames.rollupState('1m', 'other')).toBe('other.1m.state');
   });
+
+  it("holds the commands processor's changelog, compacted, with as many partitions as its two inputs", () => {
+    const catalogue = topicCatalogue({ partitions: 9 });
+    const spec = (name: string) => catalogue.find((t) => t.name === name);
+    expect(spec(topicNames.commandState())).toMatchObject({ partitions: 9, config: { 'cleanup.policy': 'compact' } });
+    expect(spec(topicNames.commands)?.partitions).toBe(9);
+    expect(spec(topicNames.deviceMessages)?.partitions).toBe(9);
+    expect(spec(topicNames.commandStatus)?.config['cleanup.policy']).toContain('compact');
+  });
 });

@@ -19,6 +19,9 @@ export const defaultResolutions = ['1m', '1h', '1d'] as const;
 /** The rollup processor's default prefix of its consumer groups and state changelogs. */
 export const rollupsGroupIdPrefix = 'fleetstream-rollups';
 
+/** The commands processor's default consumer group, and the prefix of its state changelog. */
+export const commandsGroupId = 'fleetstream-commands';
+
 /** The timescale-sink's default consumer group: the rollups' corrections wait for it to have stored the raw readings. */
 export const timescaleSinkGroupId = 'fleetstream-timescale-sink';
 
@@ -29,6 +32,12 @@ export const topicNames = {
   deviceMessages: 'fleet.device-messages.v1',
   /** Messages for devices, which the mqtt-downlink publishes; key = device. */
   downlink: 'fleet.downlink.v1',
+  /** Command requests and cancellations from the API; key = device. */
+  commands: 'fleet.commands.v1',
+  /** Each command's current status, written by the commands processor; key = command id, compacted. */
+  commandStatus: 'fleet.command-status.v1',
+  /** The commands processor's state (presence and open commands per device), partition for partition with its inputs. */
+  commandState: (groupId: string = commandsGroupId) => `${groupId}.state`,
   rollups: (resolution: string) => `fleet.rollups.${resolution}.v1`,
   /** A rollup stage's window state changelog. */
   rollupState: (resolution: string, groupIdPrefix: string = rollupsGroupIdPrefix) => `${groupIdPrefix}.${resolution}.state`,
@@ -73,6 +82,21 @@ export function topicCatalogue(options: CatalogueOptions = {}): TopicSpec[] {
       config: { 'cleanup.policy': 'delete', 'retention.ms': String(7 * day) },
       purpose: 'Avro DownlinkMessage records: messages for devices, published to MQTT by the mqtt-downlink, key = device',
     },
+    {
+      name: topicNames.commands,
+      partitions,
+      config: { 'cleanup.policy': 'delete', 'retention.ms': String(7 * day) },
+      purpose: 'Avro CommandRequest records from the API (send, cancel), key = device',
+    },
+    {
+      name: topicNames.commandStatus,
+      partitions,
+      // compacted: a command's newest status is what any API replica reads back; a week of finished ones is kept
+      // (commands live at most commandLimits' longest ttl plus timeout, well under it)
+      config: { 'cleanup.policy': 'compact,delete', 'retention.ms': String(7 * day) },
+      purpose: "Avro CommandStatus records: each command's current status, key = command id",
+    },
+    commandStateTopic(topicNames.commandState(), partitions),
     ...resolutions.map((resolution) => ({
       name: topicNames.rollups(resolution),
       partitions,
@@ -105,4 +129,14 @@ export function rollupStateTopic(name: string, partitions: number): TopicSpec {
  */
 export function rollupInvalidationsTopic(name: string, partitions: number): TopicSpec {
   return { name, partitions, config: { 'cleanup.policy': 'delete', 'retention.ms': String(day) }, purpose: 'windows of the rollups to correct from the raw readings, key = series path' };
+}
+
+/**
+ * The commands processor's state changelog: partition p holds the state of
+ * the devices of its inputs' partition p (both keyed by device), so it has as
+ * many partitions as they do. Compacted: a device's presence and each open
+ * command are records of their own, tombstoned when done with.
+ */
+export function commandStateTopic(name: string, partitions: number): TopicSpec {
+  return { name, partitions, config: { 'cleanup.policy': 'compact' }, purpose: 'the commands processor\'s state: presence and open commands per device, key = device or device + command id' };
 }

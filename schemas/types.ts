@@ -83,6 +83,49 @@ export interface DownlinkMessage {
   createdAt: number;
 }
 
+export type CommandAction = 'send' | 'cancel';
+
+export interface CommandRequest {
+  id: string;
+  tenant: string;
+  site: string;
+  device: string;
+  action: CommandAction;
+  name: string;
+  params: string;
+  timeoutMs: number;
+  persistent: boolean;
+  ttlSeconds: number | null;
+  caller: string;
+  createdAt: number;
+}
+
+export type CommandState = 'QUEUED' | 'SENT' | 'ACKED' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'EXPIRED' | 'CANCELED';
+
+export interface CommandStatus {
+  id: string;
+  tenant: string;
+  site: string;
+  device: string;
+  name: string;
+  params: string;
+  caller: string;
+  persistent: boolean;
+  timeoutMs: number;
+  ttlSeconds: number | null;
+  state: CommandState;
+  reason: string | null;
+  answer: Buffer | null;
+  createdAt: number;
+  queuedAt: number | null;
+  sentAt: number | null;
+  ackedAt: number | null;
+  finishedAt: number | null;
+  canceledBy: string | null;
+  revision: number;
+  updatedAt: number;
+}
+
 /** Field lists the compiler holds to the interfaces above (no key missing, none extra). */
 export const recordFields = {
   Measurement: Object.keys({
@@ -101,4 +144,11 @@ export const recordFields = {
   DownlinkMessage: Object.keys({
     tenant: 1, site: 1, device: 1, subtopic: 1, payload: 1, retain: 1, qos: 1, expiresAt: 1, origin: 1, createdAt: 1,
   } satisfies Record<keyof DownlinkMessage, 1>),
+  CommandRequest: Object.keys({
+    id: 1, tenant: 1, site: 1, device: 1, action: 1, name: 1, params: 1, timeoutMs: 1, persistent: 1, ttlSeconds: 1, caller: 1, createdAt: 1,
+  } satisfies Record<keyof CommandRequest, 1>),
+  CommandStatus: Object.keys({
+    id: 1, tenant: 1, site: 1, device: 1, name: 1, params: 1, caller: 1, persistent: 1, timeoutMs: 1, ttlSeconds: 1, state: 1, reason: 1, answer: 1,
+    createdAt: 1, queuedAt: 1, sentAt: 1, ackedAt: 1, finishedAt: 1, canceledBy: 1, revision: 1, updatedAt: 1,
+  } satisfies Record<keyof CommandStatus, 1>),
 };
