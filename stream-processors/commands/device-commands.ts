@@ -23,25 +23,14 @@ import type { CommandRequest, CommandState, CommandStatus } from '../../schemas/
 export type Presence = 'online' | 'offline' | 'unknown';
 export type OpenState = 'QUEUED' | 'SENT' | 'ACKED';
 
-/** A command waiting or under way: what the changelog keeps of it. */
-export interface OpenCommand {
-  id: string;
-  name: string;
-  params: string;
-  caller: string;
-  persistent: boolean;
-  timeoutMs: number;
-  ttlSeconds: number | null;
-  createdAt: number;
+/** A command waiting or under way: what the changelog keeps of it (the status fields it has, its arrival order). */
+export type OpenCommand = Pick<CommandStatus, 'id' | 'name' | 'params' | 'caller' | 'persistent' | 'timeoutMs' | 'ttlSeconds' | 'createdAt' | 'queuedAt' | 'sentAt' | 'ackedAt'> & {
   /** arrival order on the device */
   seq: number;
   state: OpenState;
-  queuedAt: number | null;
-  sentAt: number | null;
-  ackedAt: number | null;
   /** status records written so far */
   revision: number;
-}
+};
 
 /** What the changelog keeps of a device besides its open commands. */
 export interface DeviceRecord {
