@@ -14,7 +14,7 @@ import { startReadingProducer } from '../../source-kit/reading-producer';
 import { loadSeriesCatalogue } from '../../source-kit/series-catalogue';
 import { measurementLimits } from '../../source-kit/source-options';
 import { createDeviceAuthenticator } from './device-authentication';
-import { DeviceRateLimit } from '../../source-kit/device-rate-limit';
+import { KeyedRateLimit } from '../../lib/keyed-rate-limit';
 import { DeviceSeriesLimit } from '../../source-kit/device-series-limit';
 import { buildIngestServer, ingestPath } from './ingest-server';
 import { createIngestMetrics } from './ingest-metrics';
@@ -91,7 +91,7 @@ async function startWith(input: HttpSourceInput, opened: OpenedResources): Promi
 
   const app = await buildIngestServer({
     authenticator,
-    rateLimit: new DeviceRateLimit({ rate: options.deviceRate, burst: options.deviceBurst }),
+    rateLimit: new KeyedRateLimit({ rate: options.deviceRate, burst: options.deviceBurst }),
     seriesLimit: new DeviceSeriesLimit(options.maxSeriesPerDevice),
     producer,
     metrics,

@@ -18,7 +18,7 @@ import type { DeviceIdentity } from '../../registry';
 import { measurementsFromPayload, type BuildContext } from '../../source-kit/measurement-builder';
 import type { OutgoingRecord, ReadingProducer } from '../../source-kit/reading-producer';
 import type { DeviceAuthenticator, PresentedCredentials } from './device-authentication';
-import type { DeviceRateLimit } from '../../source-kit/device-rate-limit';
+import type { KeyedRateLimit } from '../../lib/keyed-rate-limit';
 import type { DeviceSeriesLimit } from '../../source-kit/device-series-limit';
 import { IngestRefusal, ingestErrorAnswer, ingestErrorBodySchema } from './ingest-errors';
 import type { IngestMetrics } from './ingest-metrics';
@@ -27,7 +27,7 @@ export const ingestPath = '/v1/ingest';
 
 export interface IngestServerContext {
   authenticator: DeviceAuthenticator;
-  rateLimit: DeviceRateLimit;
+  rateLimit: KeyedRateLimit;
   seriesLimit: DeviceSeriesLimit;
   producer: ReadingProducer;
   metrics: IngestMetrics;

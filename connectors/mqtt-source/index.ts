@@ -7,7 +7,7 @@ import { createMetricsRegistry } from '../../lib/metrics';
 import { mqttConnection } from '../../lib/mqtt-security';
 import { closeOnFailure, type OpenedResources } from '../../lib/opened-resources';
 import type { DeadLetterReason } from '../../schemas/dead-letter-reason';
-import { DeviceRateLimit } from '../../source-kit/device-rate-limit';
+import { KeyedRateLimit } from '../../lib/keyed-rate-limit';
 import { deviceName } from '../../registry/device-address';
 import { DeviceSeriesLimit } from '../../source-kit/device-series-limit';
 import { measurementsFromPayload } from '../../source-kit/measurement-builder';
@@ -40,7 +40,7 @@ async function startWith(input: MqttSourceInput, opened: OpenedResources): Promi
   const scheme = parseTopicScheme(options.topicScheme);
   const catalogue = loadSeriesCatalogue(options.catalogueFile);
   const limits = measurementLimits(options);
-  const rateLimit = new DeviceRateLimit({ rate: options.deviceRate, burst: options.deviceBurst, clock: now });
+  const rateLimit = new KeyedRateLimit({ rate: options.deviceRate, burst: options.deviceBurst, clock: now });
   const seriesLimit = new DeviceSeriesLimit(options.maxSeriesPerDevice);
   const registry = createMetricsRegistry('mqtt-source');
   const metrics = createSourceMetrics(registry);

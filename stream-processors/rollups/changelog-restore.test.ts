@@ -1,5 +1,6 @@
 import { FleetstreamError } from '../../lib/errors';
-import { RestoreProgress, withDeadline } from './changelog-restore';
+import { withDeadline } from '../../lib/changelog-restore';
+import { RestoreProgress } from './changelog-restore';
 import { PartitionWindows, type SeriesMeta } from './partition-windows';
 import { changelogRecords, RESTORE_MARKER } from './state-changelog';
 import { readingWindows, type ReadingInput } from './window-logic';

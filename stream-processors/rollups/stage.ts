@@ -30,7 +30,7 @@ import type { StageMetrics } from './stage-metrics';
 import { StageRecords, type TopicOutputs } from './stage-records';
 import type { Invalidation } from './invalidation';
 import { ensureChangelog, ensureInvalidations, partitionCount } from './stage-topics';
-import { commitTransaction } from './stage-transaction';
+import { commitTransaction } from '../../lib/kafka-transaction';
 import { UncommittedWork, type PartitionOffset } from './uncommitted-work';
 import type { WindowLogic } from './window-logic';
 import { windowStartOf } from '../../schemas/resolution';
@@ -404,7 +404,7 @@ export class RollupStage<I, W> {
       admin: this.admin!,
       changelogTopic: config.changelogTopic,
       groupId: config.groupId,
-      stage: config.name,
+      name: config.name,
       timeoutMs: config.restoreTimeoutMs,
       writeMarkers: async (marker, partitions) => {
         const outputs: TopicOutputs = new Map();

@@ -1,16 +1,16 @@
 /**
- * Messages per second per device, as a token bucket per device: a device
- * may send `burst` messages at once and `rate` per second on average; a
- * message over that is refused with the seconds until the device may send
- * again. Buckets of devices quiet long enough to be full again are
- * forgotten (a full bucket is what a new device gets). Pure: time comes
+ * Events per second per key (a device's messages, a caller's commands), as a
+ * token bucket per key: a key may have `burst` events at once and `rate` per
+ * second on average; an event over that is refused with the time until the
+ * key may have one again. Buckets of keys quiet long enough to be full again
+ * are forgotten (a full bucket is what a new key gets). Pure: time comes
  * from `clock`.
  */
 
-export interface DeviceRateLimitOptions {
-  /** Messages per second, on average. */
+export interface KeyedRateLimitOptions {
+  /** Events per second, on average. */
   rate: number;
-  /** Messages at once, after a quiet spell. */
+  /** Events at once, after a quiet spell. */
   burst: number;
   clock?: () => number;
 }
@@ -22,25 +22,25 @@ interface Bucket {
   at: number;
 }
 
-export class DeviceRateLimit {
+export class KeyedRateLimit {
   private readonly buckets = new Map<string, Bucket>();
   private readonly clock: () => number;
   private lastSweep: number;
 
-  constructor(private readonly options: DeviceRateLimitOptions) {
+  constructor(private readonly options: KeyedRateLimitOptions) {
     this.clock = options.clock ?? Date.now;
     this.lastSweep = this.clock();
   }
 
-  /** Takes one message of `device` from its bucket, or says how long until it may send. */
-  take(device: string): RateDecision {
+  /** Takes one event of `key` from its bucket, or says how long until it may have one. */
+  take(key: string): RateDecision {
     const now = this.clock();
     this.sweep(now);
     const { rate, burst } = this.options;
-    const bucket = this.buckets.get(device) ?? { tokens: burst, at: now };
+    const bucket = this.buckets.get(key) ?? { tokens: burst, at: now };
     bucket.tokens = Math.min(burst, bucket.tokens + ((now - bucket.at) / 1000) * rate);
     bucket.at = now;
-    this.buckets.set(device, bucket);
+    this.buckets.set(key, bucket);
     if (bucket.tokens >= 1) {
       bucket.tokens -= 1;
       return { allowed: true };
@@ -48,7 +48,7 @@ export class DeviceRateLimit {
     return { allowed: false, retryAfterMs: Math.ceil(((1 - bucket.tokens) / rate) * 1000) };
   }
 
-  /** Devices with a bucket. */
+  /** Keys with a bucket. */
   get size(): number {
     return this.buckets.size;
   }
@@ -58,6 +58,6 @@ export class DeviceRateLimit {
     const refillMs = (this.options.burst / this.options.rate) * 1000;
     if (now - this.lastSweep < refillMs) return;
     this.lastSweep = now;
-    for (const [device, bucket] of this.buckets) if (now - bucket.at >= refillMs) this.buckets.delete(device);
+    for (const [key, bucket] of this.buckets) if (now - bucket.at >= refillMs) this.buckets.delete(key);
   }
 }

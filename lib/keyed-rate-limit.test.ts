@@ -1,9 +1,9 @@
-import { DeviceRateLimit } from './device-rate-limit';
+import { KeyedRateLimit } from './keyed-rate-limit';
 
 describe('the per-device rate limit', () => {
   it('lets a device send its burst at once, then its rate, and says when it may send again', () => {
     let now = 0;
-    const limit = new DeviceRateLimit({ rate: 2, burst: 3, clock: () => now });
+    const limit = new KeyedRateLimit({ rate: 2, burst: 3, clock: () => now });
     expect([1, 2, 3].map(() => limit.take('a').allowed)).toEqual([true, true, true]);
     expect(limit.take('a')).toEqual({ allowed: false, retryAfterMs: 500 });
     now += 250;
@@ -14,7 +14,7 @@ describe('the per-device rate limit', () => {
   });
 
   it('limits each device on its own', () => {
-    const limit = new DeviceRateLimit({ rate: 1, burst: 1, clock: () => 0 });
+    const limit = new KeyedRateLimit({ rate: 1, burst: 1, clock: () => 0 });
     expect(limit.take('a').allowed).toBe(true);
     expect(limit.take('a').allowed).toBe(false);
     expect(limit.take('b').allowed).toBe(true);
@@ -22,7 +22,7 @@ describe('the per-device rate limit', () => {
 
   it('never banks more than the burst, however long a device was quiet', () => {
     let now = 0;
-    const limit = new DeviceRateLimit({ rate: 10, burst: 2, clock: () => now });
+    const limit = new KeyedRateLimit({ rate: 10, burst: 2, clock: () => now });
     limit.take('a');
     now += 3_600_000;
     expect([1, 2, 3].map(() => limit.take('a').allowed)).toEqual([true, true, false]);
@@ -30,7 +30,7 @@ describe('the per-device rate limit', () => {
 
   it('forgets devices once their bucket is full again, and only those', () => {
     let now = 0;
-    const limit = new DeviceRateLimit({ rate: 1, burst: 5, clock: () => now });
+    const limit = new KeyedRateLimit({ rate: 1, burst: 5, clock: () => now });
     limit.take('quiet');
     now += 4000;
     limit.take('busy');
