@@ -14,6 +14,7 @@ import { redisSinkOptionsSchema } from '../connectors/redis-sink/options';
 import { timescaleSinkOptionsSchema } from '../connectors/timescale-sink/options';
 import { queryApiOptionsSchema } from '../query-api/options';
 import { schedulerOptionsSchema } from '../republishers/scheduler/options';
+import { commandsOptionsSchema } from '../stream-processors/commands/options';
 import { rollupsOptionsSchema } from '../stream-processors/rollups/options';
 
 export interface ComponentEntry {
@@ -100,6 +101,14 @@ export const components: readonly ComponentEntry[] = [
     localOnly: true,
     options: schedulerOptionsSchema,
     start: async (input, logger) => (await import('../republishers/scheduler')).start(input, logger),
+  },
+  {
+    name: 'commands',
+    description: "commands processor: each device's commands (queued, sent, answered, timed out) from the API's requests and the devices' presence and answers",
+    envPrefix: 'COMMANDS_',
+    opsPort: 9111,
+    options: commandsOptionsSchema,
+    start: async (input, logger) => (await import('../stream-processors/commands')).start({ ...input, logger }),
   },
 ];
 

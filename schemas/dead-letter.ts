@@ -1,4 +1,4 @@
-import type { Message } from 'kafkajs';
+import type { KafkaMessage, Message } from 'kafkajs';
 import { maxRecordBatchBytes } from '../lib/kafka';
 import type { AvroCodec } from './avro-codec';
 import type { DeadLetterReason } from './dead-letter-reason';
@@ -22,6 +22,26 @@ export interface Rejection {
  * bytes, and the message says so.
  */
 export const maxDeadLetterPayloadBytes = maxRecordBatchBytes;
+
+/** A consumed Kafka record rejected: its bytes, and where it was read (topic, partition, offset, key) in the headers. */
+export function consumedRecordRejection(
+  source: string,
+  reason: DeadLetterReason,
+  text: string,
+  read: { topic: string; partition: number; message: KafkaMessage },
+  time: number,
+): Rejection {
+  const { topic, partition, message } = read;
+  return {
+    source,
+    reason,
+    message: text,
+    payload: message.value ?? Buffer.alloc(0),
+    sourceTopic: topic,
+    headers: { partition: String(partition), offset: message.offset, ...(message.key ? { key: message.key.toString('utf8') } : {}) },
+    time,
+  };
+}
 
 /**
  * The Kafka message for a rejected input: the DeadLetter record, with the

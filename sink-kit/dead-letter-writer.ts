@@ -1,6 +1,6 @@
 import type { KafkaMessage, Producer } from 'kafkajs';
 import { AvroCodec } from '../schemas/avro-codec';
-import { deadLetterMessage } from '../schemas/dead-letter';
+import { consumedRecordRejection, deadLetterMessage } from '../schemas/dead-letter';
 import { avroSchemas, valueSubject } from '../schemas/avro-schemas';
 import type { DeadLetterReason } from '../schemas/dead-letter-reason';
 import type { RegistryClient } from '../schemas/registry-client';
@@ -22,15 +22,7 @@ export async function createDeadLetterWriter(options: { producer: Producer; regi
         topic: options.topic,
         acks: -1,
         messages: records.map(({ topic, partition, message, reason, error }) =>
-          deadLetterMessage(codec, {
-            source: options.source,
-            reason,
-            message: error.message,
-            payload: message.value ?? Buffer.alloc(0),
-            sourceTopic: topic,
-            headers: { partition: String(partition), offset: message.offset, ...(message.key ? { key: message.key.toString('utf8') } : {}) },
-            time: Date.now(),
-          }),
+          deadLetterMessage(codec, consumedRecordRejection(options.source, reason, error.message, { topic, partition, message }, Date.now())),
         ),
       });
     },

@@ -44,7 +44,7 @@ describe('command requests', () => {
   const request: CommandRequest = { id, ...device, action: 'send', name: 'reboot', params: '{}', timeoutMs: 1000, persistent: false, ttlSeconds: null, caller: 'tok', createdAt: 0 };
 
   it('are sends or cancels, a cancel naming who asked', () => {
-    expect(requestInput(request)).toEqual({ kind: 'request', request });
+    expect(requestInput(request)).toEqual({ kind: 'request', device, request });
     expect(requestInput({ ...request, action: 'cancel', caller: 'tok9' })).toEqual({ kind: 'cancel', device, id, by: 'tok9' });
   });
 

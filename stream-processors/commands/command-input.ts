@@ -10,7 +10,7 @@ import type { DeviceAddress } from '../../schemas/series-path';
 import type { CommandRequest, DeviceMessage } from '../../schemas/types';
 
 export type CommandInput =
-  | { kind: 'request'; request: CommandRequest }
+  | { kind: 'request'; device: DeviceAddress; request: CommandRequest }
   | { kind: 'cancel'; device: DeviceAddress; id: string; by: string }
   | { kind: 'presence'; device: DeviceAddress; online: boolean; at: number }
   | { kind: 'ack'; device: DeviceAddress; id: string }
@@ -23,7 +23,7 @@ export function requestInput(request: CommandRequest): CommandInput {
   const problem = commandRequestProblem(request);
   if (problem) return { kind: 'invalid', reason: 'invalid_command', message: `command request ${request.id}: ${problem}` };
   const device = { tenant: request.tenant, site: request.site, device: request.device };
-  return request.action === 'cancel' ? { kind: 'cancel', device, id: request.id, by: request.caller } : { kind: 'request', request };
+  return request.action === 'cancel' ? { kind: 'cancel', device, id: request.id, by: request.caller } : { kind: 'request', device, request };
 }
 
 export function deviceMessageInput(message: DeviceMessage): CommandInput {

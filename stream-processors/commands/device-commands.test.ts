@@ -48,7 +48,7 @@ describe('a command to an online device', () => {
     const r = request();
     const sent = step((e) => c.request(r, t0 + 10, e));
     expect(sent.statuses.map((s) => [s.state, s.sentAt, s.queuedAt, s.revision])).toEqual([['SENT', t0 + 10, null, 1]]);
-    expect(sent.sends).toEqual([{ command: expect.objectContaining({ id: r.id, name: 'reboot', params: '{"delay":1}' }), expiresAt: t0 + 10 + 5000 }]);
+    expect(sent.sends).toEqual([{ device, command: expect.objectContaining({ id: r.id, name: 'reboot', params: '{"delay":1}' }), expiresAt: t0 + 10 + 5000 }]);
     const acked = step((e) => c.ack(r.id, t0 + 20, e));
     expect(acked.statuses.map((s) => [s.state, s.ackedAt, s.revision])).toEqual([['ACKED', t0 + 20, 2]]);
     const answered = step((e) => c.result(r.id, 'succeeded', Buffer.from('{"ok":true}'), t0 + 30, e));

@@ -52,6 +52,7 @@ export interface DeviceLimits {
 export type IgnoredInput = 'unknown_command' | 'finished_command' | 'duplicate_request' | 'not_sent' | 'duplicate_ack' | 'not_cancelable';
 
 export interface CommandSend {
+  device: DeviceAddress;
   command: OpenCommand;
   /** when the platform stops waiting for the answer: the cmd/req's expiresAt */
   expiresAt: number;
@@ -272,7 +273,7 @@ export class DeviceCommands {
     command.state = 'SENT';
     command.sentAt = now;
     this.emit(command, now, effects);
-    effects.sends.push({ command: { ...command }, expiresAt: now + command.timeoutMs });
+    effects.sends.push({ device: this.device, command: { ...command }, expiresAt: now + command.timeoutMs });
   }
 
   /** A status record of an open command, which the changelog writes too. */

@@ -7,7 +7,7 @@
 import type { KafkaMessage, Message } from 'kafkajs';
 import { pushOutputs, type TopicOutputs } from '../../lib/kafka-transaction';
 import type { AvroCodec } from '../../schemas/avro-codec';
-import { deadLetterMessage } from '../../schemas/dead-letter';
+import { consumedRecordRejection, deadLetterMessage } from '../../schemas/dead-letter';
 import type { DeadLetterReason } from '../../schemas/dead-letter-reason';
 import type { DeadLetter, Rollup } from '../../schemas/types';
 import { partitionForPath } from './key-partition';
@@ -80,16 +80,6 @@ export class StageRecords {
   /** An input record rejected, with its original bytes and where it was read. */
   deadLetter(outputs: TopicOutputs, message: KafkaMessage, partition: number, reason: Extract<DeadLetterReason, 'too_old' | 'undecodable'>, text: string): void {
     const { config } = this;
-    pushOutputs(outputs, config.deadLetterTopic, [
-      deadLetterMessage(config.deadLetterCodec, {
-        source: config.name,
-        reason,
-        message: text,
-        payload: message.value ?? Buffer.alloc(0),
-        sourceTopic: config.inputTopic,
-        headers: { partition: String(partition), offset: message.offset },
-        time: config.now(),
-      }),
-    ]);
+    pushOutputs(outputs, config.deadLetterTopic, [deadLetterMessage(config.deadLetterCodec, consumedRecordRejection(config.name, reason, text, { topic: config.inputTopic, partition, message }, config.now()))]);
   }
 }
