@@ -2,6 +2,7 @@ import type { ServerResponse } from 'node:http';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../lib/logger';
 import type { AdminOperations } from './admin/admin-operations';
+import type { CommandsService } from './commands/commands-service';
 import type { Caller } from './admin/caller';
 import type { Authenticator } from './authentication';
 import type { Resolution } from './auto-resolution';
@@ -24,7 +25,10 @@ export interface ApiContext {
   /** the admin API's operations over the registry */
   admin: AdminOperations;
   logger: Logger;
+  /** open live and command event streams, ended when the server closes */
   liveStreams: Set<ServerResponse>;
+  /** commands to devices, over Kafka */
+  commands: CommandsService;
 }
 
 declare module 'fastify' {

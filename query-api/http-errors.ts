@@ -29,6 +29,17 @@ export const httpStatus: Partial<Record<ErrorCode, number>> = {
   DEVICE_REVOKED: 409,
   DATABASE_UNAVAILABLE: 503,
   REDIS_UNAVAILABLE: 503,
+  // commands
+  COMMAND_NOT_FOUND: 404,
+  COMMAND_CANCELED: 409,
+  COMMAND_NOT_CANCELABLE: 409,
+  COMMAND_RATE_LIMITED: 429,
+  COMMAND_IN_FLIGHT_LIMIT: 429,
+  COMMAND_QUEUE_FULL: 429,
+  COMMAND_DEVICE_OFFLINE: 503,
+  COMMANDS_UNAVAILABLE: 503,
+  COMMAND_TIMED_OUT: 504,
+  COMMAND_EXPIRED: 504,
 };
 
 /** The JSON body of every error: a stable `code`, a message that names the fix, and for syntax errors where and what was expected. */

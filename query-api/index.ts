@@ -18,6 +18,10 @@ import { adminOperations } from './admin/admin-operations';
 import { createAuthenticator } from './authentication';
 import { createTokenVerifier } from './tenant-scope';
 import { createTokenCache } from './token-cache';
+import { CommandsService } from './commands/commands-service';
+import { createKafka } from '../lib/kafka';
+import { kafkaSecurity } from '../lib/kafka-security';
+import { createRegistryClient } from '../schemas/registry-client';
 
 export type { QueryApiOptionsInput };
 
@@ -60,6 +64,27 @@ async function startWith(input: QueryApiOptionsInput, logger: Logger, opened: Op
     logger,
   );
   opened.add('registry listener', () => follower.close());
+  const commands = new CommandsService({
+    kafka: createKafka({ brokers: options.kafkaBrokers, ...kafkaSecurity(options), clientId: `fleetstream-query-api-${options.instanceId}`, logger }),
+    registryClient: createRegistryClient(options),
+    commandsTopic: options.commandsTopic,
+    commandStatusTopic: options.commandStatusTopic,
+    instanceId: options.instanceId,
+    limits: {
+      deviceRate: options.commandDeviceRate,
+      deviceBurst: options.commandDeviceBurst,
+      callerRate: options.commandCallerRate,
+      callerBurst: options.commandCallerBurst,
+      maxInFlightPerDevice: options.commandMaxInFlightPerDevice,
+      maxInFlightPerCaller: options.commandMaxInFlightPerCaller,
+    },
+    historyMs: options.commandHistory,
+    submittedMs: options.commandMaxWait,
+    logger,
+    now: options.clock,
+  });
+  opened.add('commands', () => commands.stop());
+  commands.start();
   const context: ApiContext = {
     options,
     db,
@@ -71,6 +96,7 @@ async function startWith(input: QueryApiOptionsInput, logger: Logger, opened: Op
     admin: adminOperations(registry),
     logger,
     liveStreams: new Set(),
+    commands,
   };
   const app = await buildServer(context, metrics);
   opened.add('http server', () => {
@@ -87,6 +113,7 @@ async function startWith(input: QueryApiOptionsInput, logger: Logger, opened: Op
     port,
     metrics,
     ready: () => redis.status === 'ready' && subscriber.status === 'ready',
+    readiness: () => commands.readiness(),
     stop: () =>
       (stopping ??= (async () => {
         await opened.close();

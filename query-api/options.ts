@@ -1,8 +1,10 @@
 import { z } from 'zod';
-import { connectionOptions } from '../lib/config';
-import { duration, integer, list, sqlIdentifier } from '../lib/option-types';
+import { hostname } from 'node:os';
+import { connectionOptions, kafkaConnectionOptions, registryConnectionOptions } from '../lib/config';
+import { decimal, duration, integer, list, sqlIdentifier } from '../lib/option-types';
 import { registryOptions } from '../registry';
 import { resolutionName } from '../schemas/resolution';
+import { topicNames } from '../schemas/topics';
 import { parseTokenList } from './tenant-scope';
 
 const tokenSchema = z.object({ token: z.string().min(16), tenant: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/) }).strict();
@@ -35,6 +37,22 @@ export const queryApiOptionsSchema = z.strictObject({
   poolSize: integer(1, 200).default(10).meta({ description: 'PostgreSQL connections.' }),
   liveHeartbeat: duration({ min: 100, max: 300_000 }).prefault('15s').meta({ description: 'Interval of the keep-alive comment on live streams.' }),
   maxLiveStreams: integer(1, 100_000).default(1000).meta({ description: 'Most open live streams; more get a 503.' }),
+  ...kafkaConnectionOptions,
+  ...registryConnectionOptions,
+  commandsTopic: z.string().min(1).default(topicNames.commands).meta({ description: 'Topic the command requests are written to, for the commands processor.' }),
+  commandStatusTopic: z.string().min(1).default(topicNames.commandStatus).meta({ description: 'Compacted topic of the commands\' statuses; every replica reads it whole.' }),
+  commandMaxWait: duration({ min: 1000, max: 3_600_000 }).prefault('60s').meta({
+    description: 'Longest a synchronous command call waits for the final answer (its timeoutMs, plus ttlSeconds when persistent, is waited for up to this); then 504, and the command goes on.',
+  }),
+  commandAcceptWait: duration({ min: 100, max: 60_000 }).prefault('5s').meta({ description: 'How long an asynchronous call (or a cancel) waits for the commands processor to take it before answering 202.' }),
+  commandDeviceRate: decimal(0.001, 100_000).default(5).meta({ description: 'Commands per second a device may be sent, on average, per API replica; more get 429 with Retry-After.' }),
+  commandDeviceBurst: integer(1, 100_000).default(10).meta({ description: 'Commands a device may be sent at once, per API replica.' }),
+  commandCallerRate: decimal(0.001, 100_000).default(50).meta({ description: 'Commands per second one API token may send, on average, per API replica; more get 429 with Retry-After.' }),
+  commandCallerBurst: integer(1, 100_000).default(100).meta({ description: 'Commands one API token may send at once, per API replica.' }),
+  commandMaxInFlightPerDevice: integer(1, 100_000).default(20).meta({ description: 'Commands a device may have unfinished (queued, sent or acked, as every replica reads them); more get 429.' }),
+  commandMaxInFlightPerCaller: integer(1, 1_000_000).default(200).meta({ description: 'Commands one API token may have unfinished; more get 429.' }),
+  commandHistory: duration({ min: 60_000 }).prefault('24h').meta({ description: 'How long a finished command stays readable (GET /v1/commands/<id>); each replica holds the statuses of this long in memory.' }),
+  instanceId: z.string().min(1).default(hostname()).meta({ defaultText: 'the host name', description: "Names this replica's Kafka clients and its reader of the command statuses." }),
   clock: z
     .custom<() => number>((value) => typeof value === 'function', 'must be a function returning epoch ms')
     .default(() => Date.now)

@@ -6,6 +6,7 @@ import type { ApiContext } from './context';
 import { registerAdminRoutes } from './admin/routes';
 import { registerGraphql } from './admin/graphql/graphql-endpoint';
 import { errorBody, errorHandler } from './http-errors';
+import { registerCommandRoutes, isCommandRoute } from './routes/commands';
 import { registerDataRoute } from './routes/data';
 import { registerLatestRoute } from './routes/latest';
 import { registerLiveRoute } from './routes/live';
@@ -27,7 +28,7 @@ export async function buildServer(context: ApiContext, metrics: Registry): Promi
   await app.register(swagger, {
     openapi: {
       openapi: '3.0.3',
-      info: { title: 'fleetstream query API', version: '1', description: 'sMAP-style queries, series, latest values, ranges and live values, and the admin API over the device registry (also as GraphQL at /v1/graphql); every /v1 route needs a bearer token.' },
+      info: { title: 'fleetstream query API', version: '1', description: 'sMAP-style queries, series, latest values, ranges and live values, commands to devices, and the admin API over the device registry (also as GraphQL at /v1/graphql); every /v1 route needs a bearer token.' },
       components: { securitySchemes: { bearerToken: { type: 'http', scheme: 'bearer' } } },
       security: [{ bearerToken: [] }],
     },
@@ -52,12 +53,13 @@ export async function buildServer(context: ApiContext, metrics: Registry): Promi
   registerLatestRoute(app, context);
   registerDataRoute(app, context);
   registerLiveRoute(app, context);
+  registerCommandRoutes(app, context);
   registerAdminRoutes(app, context.admin);
   await registerGraphql(app, context.admin, { maxDepth: context.options.graphqlMaxDepth, maxCost: context.options.graphqlMaxCost }, context.logger);
   return app;
 }
 
-/** The admin API's routes, which take registry tokens with their roles. */
+/** The admin API's routes and the commands, which take registry tokens with their roles. */
 function isAdminRoute(url: string): boolean {
-  return url.startsWith('/v1/admin/') || url === '/v1/graphql' || url.startsWith('/v1/graphql?');
+  return url.startsWith('/v1/admin/') || url === '/v1/graphql' || url.startsWith('/v1/graphql?') || isCommandRoute(url);
 }
