@@ -64,6 +64,7 @@ export class CommandsService {
   private problem = 'connecting to Kafka';
   private readonly stopping = new AbortController();
   private restartTimer: NodeJS.Timeout | undefined;
+  private connecting: Promise<void> = Promise.resolve();
   private sweepTimer: NodeJS.Timeout | undefined;
   /** requests written by this replica that no status has come for yet */
   private readonly submitted = new Map<string, CommandRequest>();
@@ -78,7 +79,7 @@ export class CommandsService {
   /** Connects in the background, again and again until it is connected or stopped. */
   start(): void {
     this.sweepTimer = setInterval(() => this.sweep(), 60_000);
-    void this.connect();
+    this.connecting = this.connect();
   }
 
   /** Whether the command routes can be answered: connected, and the statuses read back. */
@@ -178,8 +179,15 @@ export class CommandsService {
     this.stopping.abort();
     clearTimeout(this.restartTimer);
     clearInterval(this.sweepTimer);
-    await this.follower?.stop();
-    await this.producer?.disconnect();
+    // an attempt under way finishes first, so that nothing it opens outlives the stop
+    await this.connecting;
+    await this.disconnect();
+  }
+
+  private async disconnect(): Promise<void> {
+    this.connected = false;
+    await this.follower?.stop().catch(() => undefined);
+    await this.producer?.disconnect().catch(() => undefined);
   }
 
   private async write(request: CommandRequest): Promise<void> {
@@ -202,12 +210,11 @@ export class CommandsService {
       this.connected = true;
       config.logger.info({ event: 'commands_connected', commandsTopic: config.commandsTopic, statusTopic: config.commandStatusTopic }, 'commands connected to Kafka');
     } catch (error) {
-      await this.follower?.stop().catch(() => undefined);
-      await this.producer?.disconnect().catch(() => undefined);
+      await this.disconnect();
       if (this.stopping.signal.aborted) return;
       this.problem = `Kafka or the schema registry could not be reached: ${(error as Error).message}`;
       config.logger.warn({ event: 'commands_unavailable', retryInMs: restartDelayMs, err: error }, 'commands cannot reach Kafka; trying again');
-      this.restartTimer = setTimeout(() => void this.connect(), restartDelayMs);
+      this.restartTimer = setTimeout(() => (this.connecting = this.connect()), restartDelayMs);
     }
   }
 
