@@ -15,7 +15,7 @@ import { createRegistryClient } from '../schemas/registry-client';
 import type { DeviceAddress } from '../schemas/series-path';
 import { topicNames } from '../schemas/topics';
 import type { CommandRequest, CommandStatus, DeviceMessage, DownlinkMessage } from '../schemas/types';
-import { cleanupTopics, freshGroupId, freshTopic, onCleanup, testKafka, testSettings, uniqueName } from './factories';
+import { cleanupTopics, eventually, freshGroupId, freshTopic, onCleanup, testKafka, testSettings, uniqueName } from './factories';
 
 export interface CommandTopics {
   kafkaBrokers: string[];
@@ -92,8 +92,14 @@ export class DevicePlayer {
     this.behaviour = behaviour;
   }
 
+  /**
+   * Publishes the device's status and waits until the processor's group has consumed it: the processor
+   * reads it and the command requests from two topics, fetched independently, so a request written
+   * right after a status could otherwise be applied first.
+   */
   async presence(device: DeviceAddress, status: 'online' | 'offline'): Promise<void> {
     await this.publish(device, 'status', 'status', status);
+    await consumedToEnd(this.topics.groupId, this.topics.deviceMessagesTopic);
   }
 
   async ack(device: DeviceAddress, id: string): Promise<void> {
@@ -123,6 +129,22 @@ export class DevicePlayer {
   private async publish(device: DeviceAddress, kind: DeviceMessage['kind'], subtopic: string, payload: string): Promise<void> {
     const message: DeviceMessage = { ...device, kind, subtopic, payload: Buffer.from(payload), receivedAt: Date.now(), transport: 'mqtt', sourceTopic: `fleet/${deviceKey(device)}/${subtopic}` };
     await this.producer.send({ topic: this.topics.deviceMessagesTopic, acks: -1, messages: [{ key: deviceKey(device), value: this.codec.encode(message) }] });
+  }
+}
+
+/** Waits until consumer group `groupId` has committed offsets at the end of every partition of `topic`. */
+export async function consumedToEnd(groupId: string, topic: string, timeoutMs = 60_000): Promise<void> {
+  const admin = testKafka().admin();
+  await admin.connect();
+  try {
+    const ends = await admin.fetchTopicOffsets(topic);
+    await eventually(async () => {
+      const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
+      const at = new Map(committed!.partitions.map((p) => [p.partition, BigInt(p.offset)]));
+      return ends.every((e) => BigInt(e.high) === BigInt(e.low) || (at.get(e.partition) ?? -1n) >= BigInt(e.high)) ? true : undefined;
+    }, `group ${groupId} to consume ${topic} to its end`, timeoutMs, 20);
+  } finally {
+    await admin.disconnect();
   }
 }
 

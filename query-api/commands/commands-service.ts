@@ -214,7 +214,9 @@ export class CommandsService {
       if (this.stopping.signal.aborted) return;
       this.problem = `Kafka or the schema registry could not be reached: ${(error as Error).message}`;
       config.logger.warn({ event: 'commands_unavailable', retryInMs: restartDelayMs, err: error }, 'commands cannot reach Kafka; trying again');
-      this.restartTimer = setTimeout(() => (this.connecting = this.connect()), restartDelayMs);
+      this.restartTimer = setTimeout(() => {
+        this.connecting = this.connect();
+      }, restartDelayMs);
     }
   }
 

@@ -15,6 +15,12 @@
  * visible (readers of the downlink read committed). Timers are the deadlines
  * of the restored state, fired through the same transactions.
  *
+ * The two inputs are fetched independently, so records of one device are
+ * applied in order within each topic, not across them (as Kafka Streams does
+ * with max.task.idle.ms = 0): a status published a moment before a command
+ * may be read after it, and a command that is not persistent then fails
+ * offline. Persistent commands are not affected.
+ *
  * Why a changelog and not the status topic: presence is per device and lives
  * in no other compacted topic, and the status topic is keyed by command id, so
  * a partition's devices would be scattered over all of it; the changelog holds
