@@ -255,6 +255,8 @@ describe('infra/k8s manifests', () => {
     expect(names.indexOf('POD_NAME')).toBeLessThan(names.indexOf('MQTT_SOURCE_CLIENT_ID_PREFIX'));
     const rollups = find('StatefulSet', 'rollups')!;
     expect(env(rollups.spec!.template!.spec.containers[0]!, 'ROLLUPS_INSTANCE_ID')?.valueFrom?.fieldRef?.fieldPath).toBe('metadata.name');
+    const commands = find('StatefulSet', 'commands')!;
+    expect(env(commands.spec!.template!.spec.containers[0]!, 'COMMANDS_INSTANCE_ID')?.valueFrom?.fieldRef?.fieldPath).toBe('metadata.name');
     for (const set of byKind('StatefulSet')) expect(find('Service', set.spec!.serviceName!)).toBeDefined();
   });
 
@@ -332,7 +334,7 @@ describe('infra/k8s manifests', () => {
     const optionsOf = (command: string) => (command === 'topics apply' ? topicsApply : components.find((c) => c.name === command)?.options);
     const clients = containers.filter(({ container }) => container.image === 'fleetstream' && optionsOf(commandOf(container.args ?? [])));
     const kafkaClients = clients.filter(({ container }) => 'kafkaSaslPassword' in optionsOf(commandOf(container.args ?? []))!.shape);
-    expect(kafkaClients.map(({ container }) => commandOf(container.args ?? [])).sort()).toEqual(['http-source', 'mqtt-source', 'redis-sink', 'rollups', 'timescale-sink', 'topics apply']);
+    expect(kafkaClients.map(({ container }) => commandOf(container.args ?? [])).sort()).toEqual(['commands', 'http-source', 'mqtt-source', 'query-api', 'redis-sink', 'rollups', 'timescale-sink', 'topics apply']);
     const secretOf = (container: Container, name: string) => env(container, name)?.valueFrom?.secretKeyRef?.name;
     for (const { owner, container } of kafkaClients) {
       expect({ owner, kafka: secretOf(container, 'KAFKA_SASL_PASSWORD'), registry: secretOf(container, 'SCHEMA_REGISTRY_PASSWORD') })
