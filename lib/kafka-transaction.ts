@@ -45,6 +45,17 @@ export interface TransactionTarget {
  * a few times, with the same outputs, before the caller throws the work away.
  */
 export async function commitTransaction(target: TransactionTarget, outputs: TopicOutputs, consumed: readonly PartitionOffset[] = []): Promise<void> {
+  await commitTopicsTransaction(target, outputs, consumed.length > 0 ? [{ topic: target.inputTopic, partitions: consumed }] : []);
+}
+
+/** The offsets consumed of one topic. */
+export interface TopicOffsets {
+  topic: string;
+  partitions: readonly PartitionOffset[];
+}
+
+/** The same, with the consumed offsets of any topics the group reads. */
+export async function commitTopicsTransaction(target: Omit<TransactionTarget, 'inputTopic'>, outputs: TopicOutputs, consumed: readonly TopicOffsets[]): Promise<void> {
   if (outputs.size === 0 && consumed.length === 0) return;
   const sends = chunkTopicMessages([...outputs].map(([topic, messages]) => ({ topic, messages })), maxSendBytes);
   const delay = target.retryDelayMs ?? ((attempt) => 50 * attempt);
@@ -52,7 +63,7 @@ export async function commitTransaction(target: TransactionTarget, outputs: Topi
     const tx = await target.producer.transaction();
     try {
       for (const topicMessages of sends) await tx.sendBatch({ acks: -1, topicMessages });
-      if (consumed.length > 0) await tx.sendOffsets({ consumerGroupId: target.groupId, topics: [{ topic: target.inputTopic, partitions: [...consumed] }] });
+      if (consumed.length > 0) await tx.sendOffsets({ consumerGroupId: target.groupId, topics: consumed.map(({ topic, partitions }) => ({ topic, partitions: [...partitions] })) });
       await tx.commit();
       return;
     } catch (error) {

@@ -8,7 +8,9 @@
  * Exactly once from the processor's side: every batch of input is applied in
  * one Kafka transaction that writes the status records, the cmd/req downlink
  * messages, the state it changed (a compacted changelog, partition for
- * partition with the inputs) and the consumed offsets. After kill -9, state
+ * partition with the inputs) and the consumed offsets. The partitions' batches
+ * are consumed concurrently and committed together (lib/group-commit.ts): the
+ * batches that come while a transaction is in flight go in the next one. After kill -9, state
  * is restored from the changelog and consumption resumes at the committed
  * offsets: a command sent in a committed transaction is SENT in the restored
  * state and never sent again, one whose transaction was aborted was never
@@ -32,7 +34,8 @@ import { readChangelog } from '../../lib/changelog-restore';
 import { stoppedForGood } from '../../lib/consumer-stopped';
 import { CopartitionedAssigner } from '../../lib/copartitioned-assigner';
 import { transactionalProducer } from '../../lib/kafka';
-import { commitTransaction, type PartitionOffset, type TopicOutputs } from '../../lib/kafka-transaction';
+import { GroupCommit } from '../../lib/group-commit';
+import { commitTopicsTransaction, type TopicOffsets, type TopicOutputs } from '../../lib/kafka-transaction';
 import type { Logger } from '../../lib/logger';
 import { ensureChangelog, partitionCount } from '../../lib/processor-topics';
 import { SerialSteps } from '../../lib/serial-steps';
@@ -65,16 +68,17 @@ export interface ProcessorConfig {
   now: () => number;
 }
 
-/** How long a batch that could not be decoded for now waits before it is consumed again. */
-const decodeRetryMs = 1000;
+/** How long a batch that could not be decoded or committed for now waits before it is consumed again. */
+const retryDelayMs = 1000;
 
 type Decoded = { input: CommandInput } | { undecodable: string };
 
 export class CommandsProcessor {
   private readonly partitions = new Map<number, PartitionCommands>();
   private assigned = new Set<number>();
-  /** batches, timers and restores, one at a time */
+  /** changes of the state (batches applied, timers, restores), one at a time */
   private readonly steps = new SerialSteps();
+  private readonly commits: GroupCommit;
   private consumer: Consumer | undefined;
   private producer: Producer | undefined;
   private admin: Admin | undefined;
@@ -89,6 +93,11 @@ export class CommandsProcessor {
 
   constructor(private readonly config: ProcessorConfig) {
     this.log = config.logger;
+    // a transaction that failed leaves the state ahead of what was committed: every partition is read back before its next use
+    this.commits = new GroupCommit(
+      (outputs, consumed) => this.transact(outputs, consumed),
+      () => this.partitions.clear(),
+    );
     this.failed = new Promise((resolve) => (this.fail = resolve));
     void this.failed.then((error) => {
       this.running = false;
@@ -133,15 +142,12 @@ export class CommandsProcessor {
     await this.consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
+      // every partition of both inputs at once: their batches share transactions
+      partitionsConsumedConcurrently: 2 * partitions,
       eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
-        const retry = await this.steps.run(async () => {
-          if (this.stopping || !isRunning() || isStale() || batch.messages.length === 0) return false;
-          const applied = await this.processBatch(batch.topic, batch.partition, batch.messages);
-          if (applied) resolveOffset(batch.lastOffset());
-          return !applied;
-        });
-        // outside the steps: timers and the other partitions' batches go on meanwhile
-        if (retry) await delay(decodeRetryMs, undefined, { signal: this.stopped.signal }).catch(() => undefined);
+        if (this.stopping || !isRunning() || isStale() || batch.messages.length === 0) return;
+        if (await this.processBatch(batch.topic, batch.partition, batch.messages)) resolveOffset(batch.lastOffset());
+        else await delay(retryDelayMs, undefined, { signal: this.stopped.signal }).catch(() => undefined);
         await heartbeat();
       },
     });
@@ -157,42 +163,40 @@ export class CommandsProcessor {
     clearInterval(this.timer);
     await this.consumer?.disconnect();
     await this.steps.idle();
+    await this.commits.idle();
     await this.producer?.disconnect();
     await this.admin?.disconnect();
   }
 
   /**
-   * Applies a batch and commits it, with its offsets, in one transaction.
-   * False when it was not applied (a record could not be decoded for now, or
-   * the transaction failed): its partition is sought back to the batch's start
-   * and its state is dropped, to be restored from the changelog.
+   * Applies a batch and commits it, with its offsets, in a transaction. False
+   * when it was not applied (a record could not be decoded for now, or the
+   * transaction failed: the state is then read back from the changelog): its
+   * partition is sought back to the batch's start.
    */
   private async processBatch(topic: string, partition: number, messages: KafkaMessage[]): Promise<boolean> {
     const first = messages[0]!.offset;
     const seekBack = () => this.consumer!.seek({ topic, partition, offset: first });
-    let decoded: Decoded[];
+    let effects: Effects;
     try {
-      decoded = await this.decodeAll(topic, messages);
+      const decoded = await this.decodeAll(topic, messages);
+      const applied = await this.steps.run(async () => {
+        const state = await this.stateOf(partition);
+        const outputs: TopicOutputs = new Map();
+        const changed = noEffects();
+        const now = this.config.now();
+        decoded.forEach((d, i) => this.apply(state, d, now, changed, outputs, { message: messages[i]!, topic, partition }));
+        this.record(outputs, partition, state, changed);
+        return { outputs, effects: changed };
+      });
+      effects = applied.effects;
+      const next = (BigInt(messages[messages.length - 1]!.offset) + 1n).toString();
+      await this.commits.add({ outputs: applied.outputs, consumed: { topic, partition, offset: next } });
     } catch (error) {
-      if ((error as { retriable?: boolean }).retriable !== true) throw error;
-      seekBack();
-      this.log.warn({ event: 'input_retried', topic, partition, offset: first, err: error }, 'input cannot be decoded for now: consuming it again');
-      return false;
-    }
-    const state = await this.stateOf(partition);
-    const outputs: TopicOutputs = new Map();
-    const effects = noEffects();
-    const now = this.config.now();
-    decoded.forEach((d, i) => this.apply(state, d, now, effects, outputs, { message: messages[i]!, topic, partition }));
-    this.record(outputs, partition, state, effects);
-    const next = (BigInt(messages[messages.length - 1]!.offset) + 1n).toString();
-    try {
-      await this.transact(outputs, { topic, partitions: [{ partition, offset: next }] });
-    } catch (error) {
-      this.partitions.delete(partition);
       // what cannot be retried (a producer fenced by another instance with this transactional id) stops the consumer
       if ((error as { retriable?: boolean }).retriable !== true && (error as { type?: string }).type !== 'CONCURRENT_TRANSACTIONS') throw error;
       seekBack();
+      this.log.warn({ event: 'input_retried', topic, partition, offset: first, err: error }, 'input not applied for now: consuming it again');
       return false;
     }
     this.counted(effects);
@@ -248,40 +252,35 @@ export class CommandsProcessor {
     records.changelog(outputs, partition, state.takeChanges());
   }
 
-  /** Finishes what is past its deadline on every assigned partition, in one transaction. */
+  /** Finishes what is past its deadline on every assigned partition; committed with the next transaction. */
   private async fireTimers(): Promise<void> {
     if (!this.running) return;
     const now = this.config.now();
     const outputs: TopicOutputs = new Map();
     const effects = noEffects();
-    const touched: number[] = [];
     for (const partition of this.assigned) {
       const state = await this.stateOf(partition);
       const deadline = state.nextDeadline();
       if (deadline === undefined || deadline > now) continue;
-      const before = effects.statuses.length;
       state.expire(now, effects);
       this.record(outputs, partition, state, effects);
-      if (effects.statuses.length > before) touched.push(partition);
     }
     if (outputs.size === 0) return;
-    try {
-      await this.transact(outputs);
-    } catch (error) {
-      for (const partition of touched) this.partitions.delete(partition);
-      throw error;
-    }
-    this.counted(effects);
+    // not awaited: the batches applied meanwhile join the same transaction; a failure drops the state (GroupCommit)
+    void this.commits.add({ outputs }).then(
+      () => this.counted(effects),
+      (error: unknown) => this.log.warn({ event: 'timers_not_committed', err: error }, 'the timers fired are fired again from the state read back'),
+    );
   }
 
-  private async transact(outputs: TopicOutputs, consumed?: { topic: string; partitions: PartitionOffset[] }): Promise<void> {
+  private async transact(outputs: TopicOutputs, consumed: TopicOffsets[]): Promise<void> {
     const { config } = this;
     const timer = config.metrics.transaction.startTimer();
     try {
-      await commitTransaction({ producer: this.producer!, groupId: config.groupId, inputTopic: consumed?.topic ?? config.commandsTopic, log: this.log }, outputs, consumed?.partitions ?? []);
+      await commitTopicsTransaction({ producer: this.producer!, groupId: config.groupId, log: this.log }, outputs, consumed);
     } catch (error) {
       config.metrics.transactionsFailed.inc();
-      this.log.error({ event: 'transaction_failed', err: error }, 'transaction failed: its inputs are consumed again, its partitions restored');
+      this.log.error({ event: 'transaction_failed', err: error }, 'transaction failed: its inputs are consumed again, the state read back');
       throw error;
     } finally {
       timer();
@@ -333,7 +332,7 @@ export class CommandsProcessor {
           writeMarkers: async (marker, markerPartitions) => {
             const outputs: TopicOutputs = new Map();
             config.records.restoreMarkers(outputs, marker, markerPartitions);
-            await this.transact(outputs);
+            await this.commits.add({ outputs });
           },
         },
         partitions,
