@@ -29,6 +29,7 @@ import { createRegistryClient } from '../schemas/registry-client';
 import { topicNames } from '../schemas/topics';
 import type { DeviceMessage, DownlinkMessage } from '../schemas/types';
 import { freePort } from '../test/free-port';
+import { openLoop } from './lib/fixed-rate-load';
 import { quantile } from './lib/stats';
 import { writeResult } from './lib/results';
 
@@ -93,22 +94,7 @@ async function loadAtRate(base: string, token: string, devices: string[], rate: 
       failed++;
     }
   };
-  const inFlight: Promise<void>[] = [];
-  let next = 0;
-  await new Promise<void>((resolve) => {
-    const tick = setInterval(() => {
-      const now = performance.now();
-      while (next < total && start + (next * 1000) / rate <= now) {
-        inFlight.push(send(next, start + (next * 1000) / rate));
-        next++;
-      }
-      if (next >= total) {
-        clearInterval(tick);
-        resolve();
-      }
-    }, 1);
-  });
-  await Promise.all(inFlight);
+  await openLoop(rate, total, send, start);
   const elapsed = (performance.now() - start) / 1000;
   const ms = (v: number) => Math.round(v * 10) / 10;
   return { offeredPerSecond: rate, answeredPerSecond: Math.round(latencies.length / elapsed), succeeded, failed, p50Ms: ms(quantile(latencies, 0.5)), p99Ms: ms(quantile(latencies, 0.99)), maxMs: ms(Math.max(...latencies)) };

@@ -50,19 +50,7 @@ export async function fixedRateLoad(url: string, options: { rate: number; second
       });
       req.end();
     });
-  const inFlight: Promise<void>[] = [];
-  let next = 0;
-  await new Promise<void>((resolve) => {
-    const tick = setInterval(() => {
-      const now = performance.now();
-      while (next < total && start + (next * 1000) / options.rate <= now) inFlight.push(send(start + (next++ * 1000) / options.rate));
-      if (next >= total) {
-        clearInterval(tick);
-        resolve();
-      }
-    }, 1);
-  });
-  await Promise.all(inFlight);
+  await openLoop(options.rate, total, (_, due) => send(due), start);
   const elapsed = (performance.now() - start) / 1000;
   agent.destroy();
   const ms = (v: number) => Math.round(v * 10) / 10;
@@ -75,4 +63,28 @@ export async function fixedRateLoad(url: string, options: { rate: number; second
     maxMs: ms(Math.max(...latencies)),
     failed,
   };
+}
+
+/**
+ * Calls `send(i, due)` for i from 0 to total - 1 when it is due, at
+ * start + i/rate ms, whether or not earlier ones have settled; resolves once
+ * every one has.
+ */
+export async function openLoop(rate: number, total: number, send: (i: number, due: number) => Promise<void>, start = performance.now()): Promise<void> {
+  const inFlight: Promise<void>[] = [];
+  let next = 0;
+  await new Promise<void>((resolve) => {
+    const tick = setInterval(() => {
+      const now = performance.now();
+      while (next < total && start + (next * 1000) / rate <= now) {
+        inFlight.push(send(next, start + (next * 1000) / rate));
+        next++;
+      }
+      if (next >= total) {
+        clearInterval(tick);
+        resolve();
+      }
+    }, 1);
+  });
+  await Promise.all(inFlight);
 }
