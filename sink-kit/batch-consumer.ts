@@ -2,7 +2,7 @@ import type { Batch, Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import type { Logger } from '../lib/logger';
 import type { SinkMetrics } from './sink-metrics';
 import { stoppedForGood } from '../lib/consumer-stopped';
-import { isRetriable } from '../lib/errors';
+import { FleetstreamError, isRetriable } from '../lib/errors';
 
 export interface BatchConsumerOptions {
   kafka: Kafka;
@@ -119,7 +119,13 @@ export async function startBatchConsumer(options: BatchConsumerOptions): Promise
     await consumer.disconnect().catch(() => undefined);
     throw error;
   };
-  await consumer.subscribe({ topics: options.topics, fromBeginning: options.fromBeginning }).catch(disconnectAndThrow);
+  await consumer.subscribe({ topics: options.topics, fromBeginning: options.fromBeginning }).catch((error: unknown) =>
+    disconnectAndThrow(
+      (error as { type?: string }).type === 'UNKNOWN_TOPIC_OR_PARTITION'
+        ? new FleetstreamError('CONFIG_INVALID', `a topic of ${options.topics.join(', ')} does not exist: run \`fleetstream topics apply\` (\`make up\` does), or name the right one in the options`, { cause: error })
+        : error,
+    ),
+  );
   await consumer.run({
     autoCommit: false,
     eachBatchAutoResolve: false,
