@@ -2,10 +2,10 @@
 import json
 
 
-def event(name, **fields):
-    fields['event'] = name
+def event(_event, **fields):
+    fields['event'] = _event
     try:
         line = json.dumps(fields)
     except (TypeError, ValueError):
-        line = json.dumps({'event': name, 'fields': repr(fields)})
+        line = json.dumps({'event': _event, 'fields': repr(fields)})
     print(line)

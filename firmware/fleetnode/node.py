@@ -172,7 +172,7 @@ class Node:
             self.uplink.submit(payloads, publish)
         except OSError as error:
             self._lost(error)
-        log.event('sample', ts=sample.ts, metrics=len(sample.values), skipped=skipped, backlog=self.uplink.backlog, dropped=self.uplink.ring.dropped)
+        log.event('sample', ts=sample.ts, readings=sample.values, skipped=skipped, backlog=self.uplink.backlog, dropped=self.uplink.ring.dropped)
 
     def _publish_reading(self, payload):
         self.client.publish(self.topics.uplink, payload, qos=1)
