@@ -29,10 +29,13 @@ function stackSetting(name: 'MQTT_TLS_URL' | 'MQTT_CA_FILE'): string {
   return value;
 }
 
-/** A device in the stack's registry, admitted by the stack's broker before this returns; removed after the file's tests. */
-export async function provisionDevice(device = 'node-1'): Promise<ProvisionedDevice> {
+/** A fresh tenant name for `provisionDevice`. */
+export const freshTenant = () => uniqueName('fw').toLowerCase();
+
+/** A device in the stack's registry (a fresh tenant unless given), admitted by the stack's broker before this returns; removed after the file's tests. */
+export async function provisionDevice(options: { tenant?: string; device?: string } = {}): Promise<ProvisionedDevice> {
   const registry = openRegistry({ databaseUrl: testSettings().databaseUrl, databaseSchema: 'public', poolSize: 1, applicationName: 'fleetstream-firmware-test' });
-  const address = { tenant: uniqueName('fw').toLowerCase(), site: 'site-1', device };
+  const address = { tenant: options.tenant ?? freshTenant(), site: 'site-1', device: options.device ?? 'node-1' };
   const { credentials } = await addDevice(registry, address);
   onCleanup(async () => {
     await removeDevice(registry, address).catch(() => undefined);
@@ -104,7 +107,9 @@ export class HostNode {
 
   /** The first event from index `from` on that `matches`, waiting for it. */
   async waitFor(matches: (event: NodeEvent) => boolean, what: string, timeoutMs = 20_000, from = 0): Promise<NodeEvent> {
-    return eventually(() => this.events.slice(from).find(matches), `${what} (node output:\n${this.output.slice(-3000)})`, timeoutMs);
+    return eventually(() => this.events.slice(from).find(matches), what, timeoutMs).catch((error: Error) => {
+      throw new Error(`${error.message}; the node's output:\n${this.output.slice(-3000)}`);
+    });
   }
 
   /** Drives the host stand-ins (see run_node.py), and waits until they took it. */

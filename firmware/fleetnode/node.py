@@ -40,7 +40,7 @@ class Node:
         self.topics = Topics(self.address, settings['topic_root'])
         self.wifi = Wifi(settings['wifi'])
         ntptime.host = settings['ntp']['host']
-        self.clock = Clock(ntptime, resync_ms=settings['ntp']['resync_s'] * 1000)
+        self.clock = Clock(ntptime, resync_ms=settings['ntp']['resync_s'] * 1000, retry_ms=settings['ntp']['retry_s'] * 1000)
         host, port, tls = parse_broker_url(mqtt['url'])
         self.client = MQTTClient(mqtt['client_id'] or mqtt['username'], host, port, mqtt['username'], mqtt['password'],
                                  keepalive_s=mqtt['keepalive_s'], tls=tls, ca_file=mqtt['ca_file'],

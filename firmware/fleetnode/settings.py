@@ -15,7 +15,7 @@ DEFAULTS = {
     'mqtt': {'url': None, 'username': None, 'password': None, 'ca_file': None, 'client_id': None,
              'keepalive_s': 60, 'clean_session': False, 'ack_timeout_ms': 5000},
     'topic_root': DEFAULT_ROOT,
-    'ntp': {'host': 'pool.ntp.org', 'resync_s': 3600},
+    'ntp': {'host': 'pool.ntp.org', 'resync_s': 3600, 'retry_s': 30},
     'interval_s': 60,
     'sensors': [{'driver': 'simulated'}],
     'buffer': {'file': 'backlog.ring', 'slots': 512, 'slot_bytes': 256},

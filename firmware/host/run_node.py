@@ -14,8 +14,10 @@ stand-ins, as a test does:
     {"ds18b20": {"28ff...": 21.5}}              the 1-Wire probes and their readings
 HOST_NTP=down in the environment starts with NTP not answering.
 """
+import faulthandler
 import json
 import os
+import signal
 import sys
 import threading
 
@@ -59,6 +61,8 @@ def main():
     if len(sys.argv) != 2:
         sys.exit('usage: run_node.py <flash dir>')
     os.chdir(sys.argv[1])
+    # `kill -USR1 <pid>` prints every thread's stack: where a stuck node is stuck
+    faulthandler.register(signal.SIGUSR1)
     if os.environ.get('HOST_NTP') == 'down':
         ntptime.set_reachable(False)
     threading.Thread(target=read_controls, daemon=True).start()
