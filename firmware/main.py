@@ -2,10 +2,20 @@
 import time
 
 from fleetnode import log
-from fleetnode.node import main
+from fleetnode.node import Node
+from fleetnode.settings import load_settings
+
+
+def start():
+    node = Node(load_settings())
+    # More commands: node.commands.register('<name>', handler); handler(params) returns the answer (a dict)
+    # or raises fleetnode.commands.CommandFailed('why'). For example:
+    #   node.commands.register('ping', lambda params: {'pong': params.get('n', 0)})
+    node.run()
+
 
 try:
-    main()
+    start()
 except KeyboardInterrupt:
     raise
 except Exception as error:

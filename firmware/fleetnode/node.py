@@ -301,12 +301,3 @@ class Node:
         self.uplink.ring.close()
         self._machine.reset()
 
-
-def main():
-    from .settings import load_settings
-    try:
-        node = Node(load_settings())
-    except Exception as error:
-        log.event('cannot_start', error='%s: %s' % (type(error).__name__, error))
-        raise
-    node.run()

@@ -27,6 +27,8 @@ for (const folder of ['fleetnode', 'tests', 'host']) {
   }
 }
 
+mp.FS.writeFile('/fw/settings.example.json', readFileSync(join(firmware, 'settings.example.json')));
+
 try {
   mp.runPython(`
 import sys

@@ -25,3 +25,10 @@ def test_mistakes_are_named():
     true('driver' in str(raises(SettingsError, parse_settings, settings(sensors=[{'driver': 'bme280'}]))))
     true('wifi.ssid' in str(raises(SettingsError, parse_settings, settings(wifi={}))))
     eq(parse_settings(settings(mqtt={'url': 'mqtt://b', 'username': 'a/b/c', 'password': 'x'}))['mqtt']['ca_file'], None)
+
+
+def test_the_example_in_the_readme_is_valid():
+    folder = __file__.rsplit('/', 2)[0]  # firmware/, beside tests/
+    with open(folder + '/settings.example.json') as f:
+        s = parse_settings(f.read())
+    eq([spec['driver'] for spec in s['sensors']], ['ds18b20', 'pulse'])
