@@ -71,8 +71,8 @@ describe('firmware commands', () => {
     await broker.publish(`cmd/req/${id}/reboot`, request({}));
     // the stand-in's machine.reset() ends the process with 3
     expect(await node.exited).toBe(3);
-    expect(broker.on(`cmd/ack/${id}`)).toHaveLength(1);
     expect(JSON.parse((await broker.waitOn(`cmd/res/${id}/succeeded`))[0]!.payload)).toEqual({ rebooting: true });
+    expect(broker.on(`cmd/ack/${id}`)).toHaveLength(1);
     await broker.waitOn('status', 2);
     expect(broker.on('status').map((m) => m.payload).slice(-1)).toEqual(['offline']);
 

@@ -104,6 +104,7 @@ describe('firmware presence, shadow and configuration', () => {
     const again = HostNode.start(flash);
     const acks = await broker.waitOn('config/ack', 2);
     expect(JSON.parse(acks[1]!.payload)).toEqual({ version: 1, sha256: first.sha256, status: 'applied', detail: 'already in effect' });
+    await again.waitFor((e) => e.event === 'config', "the node's log of it");
     expect(again.named('config')).toEqual([expect.objectContaining({ version: 1, status: 'applied', detail: 'already in effect' })]);
 
     const bad = configMessage(2, { interval_s: 0 });
