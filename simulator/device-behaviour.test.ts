@@ -34,7 +34,7 @@ describe('a simulated device', () => {
 
   it('applies a configuration once per version and acknowledges it each time', () => {
     const device = new SimulatedDeviceState(10);
-    const config = json({ version: 3, sha256: 'ab', config: { interval: 15 } });
+    const config = json({ version: 3, sha256: 'ab', config: { interval_s: 15 } });
     const ack = [{ subtopic: 'config/ack', payload: JSON.stringify({ version: 3, sha256: 'ab', status: 'applied', detail: 'version 3 applied' }) }];
     expect(device.onConfig(config)).toEqual(ack);
     device.reported.interval = 99;

@@ -68,7 +68,7 @@ export class SimulatedDeviceState {
     if (!isObject(document!.config)) return ack('rejected', 'config must be an object');
     if (this.appliedConfig?.version !== version || this.appliedConfig.sha256 !== sha256) {
       this.appliedConfig = { version, sha256 };
-      const interval = document!.config.interval;
+      const interval = document!.config.interval_s; // the key the firmware takes too
       if (typeof interval === 'number' && interval > 0) this.reported.interval = interval;
     }
     return ack('applied', `version ${version} applied`);

@@ -52,7 +52,7 @@ describe('simulated devices that answer', () => {
     const report = await eventually(() => seen(`${base(second)}/shadow/update`)[0], 'the shadow report');
     expect(JSON.parse(report.payload).state).toEqual({ reported: { led: 'blue' } });
 
-    await platform.publishAsync(`${base(second)}/config`, JSON.stringify({ version: 3, sha256: 'ab12', config: { interval: 5 } }), { qos: 1, retain: true });
+    await platform.publishAsync(`${base(second)}/config`, JSON.stringify({ version: 3, sha256: 'ab12', config: { interval_s: 5 } }), { qos: 1, retain: true });
     const ack = await eventually(() => seen(`${base(second)}/config/ack`)[0], 'the configuration acknowledgement');
     expect(JSON.parse(ack.payload)).toMatchObject({ version: 3, sha256: 'ab12', status: 'applied' });
 
