@@ -21,8 +21,8 @@ export interface MqttIntakeOptions {
   /** without credentials: those are in `security` (lib/mqtt-security.ts) */
   url: string;
   security: MqttSecurity;
-  /** e.g. `$share/fleetstream/fleet/+/+/+/up` */
-  subscription: string;
+  /** e.g. `$share/fleetstream/fleet/+/+/+/up`, made in one SUBSCRIBE */
+  subscriptions: string[];
   clientIdPrefix: string;
   connections: number;
   inFlightPerConnection: number;
@@ -104,11 +104,12 @@ export class MqttIntake {
       // every time, even when the broker kept the session: a kept session need not hold the subscription (one
       // refused under earlier rights, a session another run of the same client id left); subscribing again replaces
       // it and loses nothing queued
-      client.subscribe(this.options.subscription, { qos: 1 }, (error, granted) => {
+      const { subscriptions } = this.options;
+      client.subscribe(subscriptions, { qos: 1 }, (error, granted) => {
         if (error || granted?.some((g) => g.qos > 2)) {
-          logger.error({ event: 'mqtt_subscribe_failed', clientId, subscription: this.options.subscription, err: error, granted }, 'subscription refused');
+          logger.error({ event: 'mqtt_subscribe_failed', clientId, subscriptions, err: error, granted }, 'subscription refused');
         } else {
-          logger.info({ event: 'mqtt_subscribed', clientId, subscription: this.options.subscription }, 'subscribed');
+          logger.info({ event: 'mqtt_subscribed', clientId, subscriptions }, 'subscribed');
         }
       });
       if (index === 0) client.subscribe(brokerReceivedTopic, { qos: 0 });
