@@ -1,7 +1,7 @@
 import mqtt, { MqttClient, type IClientOptions } from 'mqtt';
 import { FleetstreamError } from '../../lib/errors';
 import type { Logger } from '../../lib/logger';
-import { mqttRefusalFix, type MqttSecurity } from '../../lib/mqtt-security';
+import { logMqttErrors, type MqttSecurity } from '../../lib/mqtt-security';
 
 /**
  * The connector's MQTT side: `connections` clients in one MQTT 5 shared
@@ -128,12 +128,7 @@ export class MqttIntake {
       this.options.onConnectionChange(this.connected);
       if (!this.stopping) logger.warn({ event: 'mqtt_disconnected', clientId }, 'MQTT connection closed; reconnecting');
     });
-    client.on('error', (error) => {
-      // refused for good: the connection retries, but only a changed option lets it in
-      const fix = mqttRefusalFix(error);
-      if (fix) logger.error({ event: 'mqtt_refused', clientId, err: error }, fix);
-      else logger.warn({ event: 'mqtt_error', clientId, err: error }, 'MQTT client error');
-    });
+    logMqttErrors(client, logger, clientId);
     return client;
   }
 }
