@@ -42,7 +42,9 @@ type Delivery = 'published' | 'expired' | { refused: number };
  * committed offset) when the component stops, or when the group rebalances or
  * the batch goes stale, since its partition may be moving to another member:
  * then the connections still holding its publications unacknowledged are
- * replaced, so none of them goes out after the new owner's.
+ * replaced, so that mqtt.js does not send them again after a reconnect, behind
+ * the new owner's. (What was already on the wire is the broker's: it may still
+ * take it, moments after the rebalance began.)
  */
 export function batchPublisher(deps: BatchPublisherDeps): (batch: Batch, context: BatchContext) => Promise<RejectedRecord[]> {
   const { publisher, metrics, logger } = deps;

@@ -65,4 +65,38 @@ describe('mqtt-downlink while the broker is down', () => {
     expect(seen).toEqual([...seen].sort((a, b) => a - b));
     await eventually(() => (downlink.ready() ? true : undefined), 'the downlink ready again');
   }, 90_000);
+
+  it('gives up what waits when a second instance joins the group meanwhile, and the two publish all of it, each device in order', async () => {
+    const own = await ownBroker();
+    const broker = await own.start();
+    const fixture = await downlinkFixture({ mqttUrl: own.url, connections: 2 });
+    const first = await startDownlink(fixture.options);
+    const devices = ['d0', 'd1', 'd2', 'd3', 'd4', 'd5'];
+    const device = await subscriber([`${fixture.base('+')}/shadow/update/delta`], { url: own.url, clean: false, properties: { sessionExpiryInterval: 600 }, reconnectPeriod: 200 });
+    await eventually(() => (first.ready() ? true : undefined), 'the first instance connected');
+
+    await broker.stop();
+    await eventually(() => (first.ready() ? undefined : true), 'the first instance to report the broker gone', 20_000);
+    const versions = 20;
+    await fixture.produce(Array.from({ length: versions * devices.length }, (_, i) => fixture.message(devices[i % devices.length]!, { subtopic: 'shadow/update/delta', payload: Buffer.from(String(Math.floor(i / devices.length))), retain: true })));
+    await eventually(async () => (/ [1-9]\d*$/m.test(await first.metrics.getSingleMetricAsString('mqtt_downlink_publications_waiting')) ? true : undefined), 'publications waiting for the broker');
+
+    // the group rebalances: the first instance gives up its waiting batches (counted as failed writes) and rejoins
+    const second = await startDownlink({ ...fixture.options, clientIdPrefix: `${fixture.options.clientIdPrefix}-second` });
+    await eventually(async () => (/_write_errors_total\{[^}]*\} [1-9]/.test(await first.metrics.getSingleMetricAsString('mqtt_downlink_write_errors_total')) ? true : undefined), 'the first instance to give up its batches', 30_000);
+
+    await own.start();
+    const topic = (d: string) => `${fixture.base(d)}/shadow/update/delta`;
+    const delivered = () => devices.every((d) => new Set(device.received.filter((r) => r.topic === topic(d)).map((r) => r.payload)).size === versions);
+    await eventually(() => (delivered() ? true : undefined), 'every version of every device', 60_000, 100);
+    for (const d of devices) {
+      const seen = device.received.filter((r) => r.topic === topic(d)).map((r) => Number(r.payload));
+      const firsts = seen.filter((v, i) => seen.indexOf(v) === i);
+      expect(firsts).toEqual(Array.from({ length: versions }, (_, v) => v));
+    }
+    // the partitions were split: both published
+    const published = async (instance: typeof first) => Number(/ (\d+)$/m.exec(await instance.metrics.getSingleMetricAsString('mqtt_downlink_published_total'))?.[1] ?? 0);
+    expect(await published(first)).toBeGreaterThan(0);
+    expect(await published(second)).toBeGreaterThan(0);
+  }, 120_000);
 });
