@@ -95,7 +95,7 @@ async function startWith(input: unknown, logger: Logger, opened: OpenedResources
     metrics: metrics.registry,
     // a broker outage shows here: messages wait for it
     ready: () => consumer.ready() && publisher.connected === options.connections,
-    readiness: () => ({ mqttConnections: publisher.connected, of: options.connections, ...consumer.readiness() }),
+    readiness: () => ({ mqttConnected: publisher.connected, mqttConnections: options.connections, ...consumer.readiness() }),
     failed: consumer.failed,
     stop: () => opened.close(),
   };
