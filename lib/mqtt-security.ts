@@ -78,6 +78,11 @@ export function refusedCredentials(error: unknown): boolean {
   return code === 134 || code === 135 || code === 4 || code === 5;
 }
 
+/** What every service connection of fleetstream asks for (MQTT 5, reconnecting every second), with its identity: the caller adds its session's settings. */
+export function serviceClientOptions(security: MqttSecurity, clientId: string): IClientOptions {
+  return { ...security, clientId, protocolVersion: 5, reconnectPeriod: 1000, connectTimeout: 10_000, keepalive: 30 };
+}
+
 /** Logs a service client's errors: a refusal no retry helps with its fix (the client keeps retrying, but only a changed option lets it in), anything else as a warning. */
 export function logMqttErrors(client: MqttClient, logger: Logger, clientId: string): void {
   client.on('error', (error) => {

@@ -2,7 +2,7 @@ import { EventEmitter, once } from 'node:events';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import { FleetstreamError } from '../../lib/errors';
 import type { Logger } from '../../lib/logger';
-import { logMqttErrors, type MqttSecurity } from '../../lib/mqtt-security';
+import { logMqttErrors, serviceClientOptions, type MqttSecurity } from '../../lib/mqtt-security';
 
 /**
  * The downlink's MQTT side: `connections` MQTT 5 clients of its service
@@ -105,16 +105,8 @@ export class MqttPublisher {
   private connect(index: number): MqttClient {
     const { logger } = this.options;
     const clientId = `${this.options.clientIdPrefix}-${index}`;
-    const options: IClientOptions = {
-      ...this.options.security,
-      clientId,
-      protocolVersion: 5,
-      // a publisher keeps nothing at the broker: what is unacknowledged, mqtt.js sends again itself
-      clean: true,
-      reconnectPeriod: 1000,
-      connectTimeout: 10_000,
-      keepalive: 30,
-    };
+    // a publisher keeps nothing at the broker: what is unacknowledged, mqtt.js sends again itself
+    const options: IClientOptions = { ...serviceClientOptions(this.options.security, clientId), clean: true };
     const client = this.options.createClient?.(options) ?? mqtt.connect(this.options.url, options);
     const current = () => this.clients[index] === client;
     client.on('connect', () => {

@@ -1,7 +1,7 @@
 import mqtt, { MqttClient, type IClientOptions } from 'mqtt';
 import { FleetstreamError } from '../../lib/errors';
 import type { Logger } from '../../lib/logger';
-import { logMqttErrors, type MqttSecurity } from '../../lib/mqtt-security';
+import { logMqttErrors, serviceClientOptions, type MqttSecurity } from '../../lib/mqtt-security';
 
 /**
  * The connector's MQTT side: `connections` clients in one MQTT 5 shared
@@ -70,13 +70,8 @@ export class MqttIntake {
     const { logger } = this.options;
     const clientId = `${this.options.clientIdPrefix}-${index}`;
     const options: IClientOptions = {
-      ...this.options.security,
-      clientId,
-      protocolVersion: 5,
+      ...serviceClientOptions(this.options.security, clientId),
       clean: false,
-      reconnectPeriod: 1000,
-      connectTimeout: 10_000,
-      keepalive: 30,
       // subscriptions are made on every connect that finds no session, below
       resubscribe: false,
       properties: { sessionExpiryInterval: this.options.sessionExpirySeconds, receiveMaximum: this.options.inFlightPerConnection },
