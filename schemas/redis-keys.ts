@@ -38,23 +38,29 @@ export const mailboxKey = (prefix: string, deviceKey: string) => `${prefix}mailb
 export const mailboxChannel = (prefix: string, deviceKey: string) => `${prefix}mailbox-notify:${deviceKey}`;
 export const httpDeviceKey = (prefix: string, deviceKey: string) => `${prefix}http-device:${deviceKey}`;
 
-/** A mailbox field's value: the payload as text (every downlink payload is JSON text) and when it stops counting. */
+/**
+ * A mailbox field's value: the payload as text (every downlink payload is JSON
+ * text), whether it is retained (kept until replaced or cleared, as on MQTT;
+ * otherwise handed out once, or, for a command request, until answered) and
+ * when it stops counting.
+ */
 export interface MailboxEntry {
   payload: string;
+  retain: boolean;
   expiresAt: number | null;
   createdAt: number;
 }
 
-export function mailboxEntry(m: Pick<DownlinkMessage, 'payload' | 'expiresAt' | 'createdAt'>): string {
-  return JSON.stringify({ payload: m.payload.toString('utf8'), expiresAt: m.expiresAt, createdAt: m.createdAt } satisfies MailboxEntry);
+export function mailboxEntry(m: Pick<DownlinkMessage, 'payload' | 'retain' | 'expiresAt' | 'createdAt'>): string {
+  return JSON.stringify({ payload: m.payload.toString('utf8'), retain: m.retain, expiresAt: m.expiresAt, createdAt: m.createdAt } satisfies MailboxEntry);
 }
 
 /** The entry a mailbox field holds, or undefined for a value that is not one. */
 export function parseMailboxEntry(value: string): MailboxEntry | undefined {
   try {
     const entry = JSON.parse(value) as Partial<MailboxEntry>;
-    if (typeof entry.payload !== 'string' || typeof entry.createdAt !== 'number' || !(entry.expiresAt === null || typeof entry.expiresAt === 'number')) return undefined;
-    return { payload: entry.payload, expiresAt: entry.expiresAt, createdAt: entry.createdAt };
+    if (typeof entry.payload !== 'string' || typeof entry.retain !== 'boolean' || typeof entry.createdAt !== 'number' || !(entry.expiresAt === null || typeof entry.expiresAt === 'number')) return undefined;
+    return { payload: entry.payload, retain: entry.retain, expiresAt: entry.expiresAt, createdAt: entry.createdAt };
   } catch {
     return undefined;
   }

@@ -39,7 +39,7 @@ describe('redis-sink mailboxes', () => {
       const fields = await redis.hgetall(mailboxKey(prefix, key));
       return Object.keys(fields).sort().join() === `cmd/req/${id}/ping,shadow/update/delta` ? fields : undefined;
     }, 'the command and the delta, the config cleared');
-    expect(parseMailboxEntry(mailbox[`cmd/req/${id}/ping`]!)).toEqual({ payload: '{"params":{}}', expiresAt: 1_900_000_000_000, createdAt: 1_800_000_000_000 });
+    expect(parseMailboxEntry(mailbox[`cmd/req/${id}/ping`]!)).toEqual({ payload: '{"params":{}}', retain: false, expiresAt: 1_900_000_000_000, createdAt: 1_800_000_000_000 });
     expect(await redis.pttl(mailboxKey(prefix, key))).toBeGreaterThan(6 * 24 * 3600 * 1000);
     await eventually(() => (notified.length === 4 ? true : undefined), 'a notification per change');
     expect(notified).toEqual(['config', `cmd/req/${id}/ping`, 'config', 'shadow/update/delta']);
