@@ -27,11 +27,11 @@ import { restoreState, type RestoreSource } from './changelog-restore';
 import { PartitionFailures } from './partition-failures';
 import { PartitionWindows, type Emission, type SeriesMeta, type WindowTiming } from './partition-windows';
 import type { StageMetrics } from './stage-metrics';
-import { StageRecords, type TopicOutputs } from './stage-records';
+import { StageRecords } from './stage-records';
 import type { Invalidation } from './invalidation';
 import { ensureChangelog, ensureInvalidations, partitionCount } from './stage-topics';
-import { commitTransaction } from './stage-transaction';
-import { UncommittedWork, type PartitionOffset } from './uncommitted-work';
+import { commitTransaction, type PartitionOffset, type TopicOutputs } from '../../lib/kafka-transaction';
+import { UncommittedWork } from './uncommitted-work';
 import type { WindowLogic } from './window-logic';
 import { windowStartOf } from '../../schemas/resolution';
 
