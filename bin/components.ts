@@ -15,6 +15,7 @@ import { timescaleSinkOptionsSchema } from '../connectors/timescale-sink/options
 import { queryApiOptionsSchema } from '../query-api/options';
 import { schedulerOptionsSchema } from '../republishers/scheduler/options';
 import { rollupsOptionsSchema } from '../stream-processors/rollups/options';
+import { shadowOptionsSchema } from '../stream-processors/shadow/options';
 
 export interface ComponentEntry {
   /** The CLI command, the logger's component name, the k8s workload's name. */
@@ -100,6 +101,14 @@ export const components: readonly ComponentEntry[] = [
     localOnly: true,
     options: schedulerOptionsSchema,
     start: async (input, logger) => (await import('../republishers/scheduler')).start(input, logger),
+  },
+  {
+    name: 'shadow',
+    description: "device shadows (desired, reported, delta; AWS IoT's semantics): the one writer of each device's, answering devices and the API",
+    envPrefix: 'SHADOW_',
+    opsPort: 9110,
+    options: shadowOptionsSchema,
+    start: async (input, logger) => (await import('../stream-processors/shadow')).start({ ...input, logger }),
   },
 ];
 

@@ -19,7 +19,7 @@ export const errorCodes = {
   MQTT_NOT_AUTHORIZED: { retriable: false, summary: "the MQTT broker refuses the account's credentials (unknown, wrong, revoked, or not learned from the registry yet)" },
   BROKER_PLUGIN_UNBUILT: { retriable: false, summary: "the project's Mosquitto plugin (broker/plugin) did not compile: a compiler or header missing (gcc, mosquitto-dev, libmosquitto-dev, libssl-dev)" },
   DEPENDENCY_INCOMPATIBLE: { retriable: false, summary: 'an installed library lacks what fleetstream relies on: a version other than the one package.json pins' },
-  STATE_RESTORE_TIMEOUT: { retriable: false, summary: 'a rollup stage did not read its window state back from its changelog within the restore timeout' },
+  STATE_RESTORE_TIMEOUT: { retriable: false, summary: 'a processor (a rollup stage, the shadow processor) did not read its state back from its topic within its restore timeout' },
   RECORD_UNDECODABLE: { retriable: false, summary: 'a Kafka record is not in the Confluent Avro wire format or its schema is unknown' },
   TEST_ENVIRONMENT_MISSING: { retriable: false, summary: 'tests found no servers to run against' },
   // query API: each of these is answered as a 4xx with this code in the JSON body

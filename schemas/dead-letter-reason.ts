@@ -17,6 +17,7 @@ export const deadLetterReasons = {
   timestamp_too_old: 'the timestamp is before the configured floor (minTimestamp)',
   late: 'the reading arrived after its rollup window closed (it is still stored raw)',
   too_old: 'the reading is older than the rollups\' correction horizon: it is stored raw but in no rollup',
+  misrouted: "a record keyed by device is in another partition than its key hashes to (a producer with another partitioner, or topics with different partition counts): taking it would give the device a second writer",
   undecodable: 'a Kafka record could not be decoded with its schema',
   unwritable: 'a sink\'s store refuses the record for its data (PostgreSQL: a NUL byte in a text field, a value out of range; Redis: a key of the wrong type); the rest of its batch is written',
 } as const;
