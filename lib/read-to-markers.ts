@@ -7,6 +7,12 @@
  * partition's previous owner that is still open (read_committed stops at
  * it), which reading to end offsets fetched up front would not: they would
  * end the read before that transaction's state. Every read has a deadline.
+ *
+ * A marker is `<markerPrefix><partition>` with this read's id as its value:
+ * in a compacted topic each partition keeps its newest marker only, and as
+ * a value, never a tombstone that compaction would remove from the end of
+ * a quiet partition (a reader waiting for the end offset would then wait
+ * for a record that is gone).
  */
 import { randomUUID } from 'node:crypto';
 import type { Admin, Kafka } from 'kafkajs';
@@ -23,8 +29,8 @@ export interface MarkedTopic {
   timeoutMs: number;
   /** the error of a read past its deadline */
   timeout(): Error;
-  /** Writes and commits one record with key `marker` (value null) to each of `partitions`. */
-  writeMarkers(marker: string, partitions: readonly number[]): Promise<void>;
+  /** Writes and commits to each of `partitions` its marker record: `markerKey(markerPrefix, partition)`, value `id`. */
+  writeMarkers(id: string, partitions: readonly number[]): Promise<void>;
 }
 
 export type RecordSink = (partition: number, key: string, value: Buffer | null) => Promise<void> | void;
@@ -32,11 +38,11 @@ export type RecordSink = (partition: number, key: string, value: Buffer | null) 
 /** Passes every record of `partitions` before this read's marker to `onRecord`, in offset order per partition. */
 export async function readToMarkers(source: MarkedTopic, partitions: readonly number[], onRecord: RecordSink): Promise<void> {
   if (partitions.length === 0) return;
-  const progress = new MarkerProgress(partitions, `${source.markerPrefix}${randomUUID()}`, source.markerPrefix);
+  const progress = new MarkerProgress(partitions, randomUUID(), source.markerPrefix);
   const groupId = `${source.groupId}-restore-${randomUUID()}`;
   const reader = source.kafka.consumer({ groupId, maxWaitTimeInMs: 100, readUncommitted: false });
   const read = async () => {
-    await source.writeMarkers(progress.marker, partitions);
+    await source.writeMarkers(progress.id, partitions);
     await reader.connect();
     await reader.subscribe({ topic: source.topic, fromBeginning: true });
     await new Promise<void>((resolve, reject) => {
@@ -44,7 +50,7 @@ export async function readToMarkers(source: MarkedTopic, partitions: readonly nu
         .run({
           eachMessage: async ({ partition, message }) => {
             const key = message.key?.toString() ?? '';
-            const taken = progress.take(partition, key);
+            const taken = progress.take(partition, key, message.value);
             if (taken === 'record') await onRecord(partition, key, message.value);
             if (progress.done) resolve();
           },
@@ -60,13 +66,19 @@ export async function readToMarkers(source: MarkedTopic, partitions: readonly nu
   }
 }
 
+/** The key of partition `partition`'s marker. */
+export function markerKey(markerPrefix: string, partition: number): string {
+  return `${markerPrefix}${partition}`;
+}
+
 /** Which partitions' markers are still to come. Pure. */
 export class MarkerProgress {
   private readonly pending: Set<number>;
 
   constructor(
     partitions: readonly number[],
-    readonly marker: string,
+    /** this read's id, the value of its markers */
+    readonly id: string,
     private readonly markerPrefix: string,
   ) {
     this.pending = new Set(partitions);
@@ -76,13 +88,14 @@ export class MarkerProgress {
     return this.pending.size === 0;
   }
 
-  /** What a record read from `partition` is: state to take, this read's marker, or something to skip (a marker, a partition done or not asked for). */
-  take(partition: number, key: string): 'record' | 'marker' | 'skip' {
+  /** What a record read from `partition` is: state to take, this read's marker, or something to skip (another read's marker, a partition done or not asked for). */
+  take(partition: number, key: string, value: Buffer | null): 'record' | 'marker' | 'skip' {
     if (!this.pending.has(partition)) return 'skip';
-    if (key === this.marker) {
+    if (!key.startsWith(this.markerPrefix)) return 'record';
+    if (key === markerKey(this.markerPrefix, partition) && value?.toString() === this.id) {
       this.pending.delete(partition);
       return 'marker';
     }
-    return key.startsWith(this.markerPrefix) ? 'skip' : 'record';
+    return 'skip';
   }
 }

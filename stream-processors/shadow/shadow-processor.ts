@@ -285,15 +285,16 @@ export class ShadowProcessor {
           markerPrefix: SHADOW_RESTORE_MARKER,
           timeoutMs: config.restoreTimeoutMs,
           timeout,
-          writeMarkers: async (marker, markerPartitions) => {
+          writeMarkers: async (id, markerPartitions) => {
             const outputs: TopicOutputs = new Map();
-            config.records.markers(outputs, marker, markerPartitions);
+            config.records.markers(outputs, id, markerPartitions);
             await commitTransaction({ producer: this.producer!, groupId: config.groupId, inputTopic: config.shadowsTopic, log: config.logger }, outputs);
           },
         },
         partitions,
         async (partition, key, value) => {
           const shadows = restored.get(partition)!;
+          // the processor writes no tombstones; one written by hand removes the device's shadow
           if (value === null) return shadows.restore(key, undefined);
           try {
             const state = await config.decodeState(value);

@@ -8,6 +8,7 @@
  */
 import type { KafkaMessage } from 'kafkajs';
 import { pushOutputs, type TopicOutputs } from '../../lib/kafka-transaction';
+import { markerKey } from '../../lib/read-to-markers';
 import type { AvroCodec } from '../../schemas/avro-codec';
 import { deadLetterMessage } from '../../schemas/dead-letter';
 import type { DeadLetterReason } from '../../schemas/dead-letter-reason';
@@ -17,7 +18,7 @@ import type { DeadLetter, DownlinkMessage, ShadowResult, ShadowState } from '../
 import { documentOf, type Shadow } from './shadow-document';
 import type { Downlink, ShadowAnswer } from './shadow-step';
 
-/** Keys of restore markers in the shadows topic: no device key starts with NUL. */
+/** Keys of restore markers in the shadows topic (`<this><partition>`): no device key starts with NUL. */
 export const SHADOW_RESTORE_MARKER = '\u0000restore:';
 
 export interface ShadowCodecs {
@@ -75,8 +76,8 @@ export class ShadowRecords {
     ]);
   }
 
-  /** Restore markers (value null), one per partition: see lib/read-to-markers.ts. */
-  markers(outputs: TopicOutputs, marker: string, partitions: readonly number[]): void {
-    pushOutputs(outputs, this.topics.shadowsTopic, partitions.map((partition) => ({ key: marker, value: null, partition })));
+  /** Restore markers, one per partition, the read's id as their value: see lib/read-to-markers.ts. */
+  markers(outputs: TopicOutputs, id: string, partitions: readonly number[]): void {
+    pushOutputs(outputs, this.topics.shadowsTopic, partitions.map((partition) => ({ key: markerKey(SHADOW_RESTORE_MARKER, partition), value: id, partition })));
   }
 }
