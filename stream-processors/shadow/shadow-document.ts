@@ -46,8 +46,16 @@ export function absentShadow(): Shadow {
   return { version: 0, exists: false, desired: emptySection(), reported: emptySection(), timestamp: 0 };
 }
 
+/** Shadows are never changed in place (a change makes a new one), so each one's delta is computed once. */
+const deltas = new WeakMap<Shadow, JsonObject>();
+
 export function deltaOfShadow(shadow: Shadow): JsonObject {
-  return deltaOf(shadow.desired.state, shadow.reported.state);
+  let delta = deltas.get(shadow);
+  if (!delta) {
+    delta = deltaOf(shadow.desired.state, shadow.reported.state);
+    deltas.set(shadow, delta);
+  }
+  return delta;
 }
 
 export function documentOf(shadow: Shadow): ShadowDocument {

@@ -54,8 +54,10 @@ describe('shadowStep', () => {
     expect(downlinks(step)).toEqual([
       { subtopic: 'shadow/update/rejected', retain: false, payload: { code: 409, error: 'VersionConflict', message: 'version 1 is not the current version 2', version: 2, timestamp: 5000, clientToken: 'late' } },
     ]);
-    expect(step.answer).toMatchObject({ accepted: false, code: 409, error: 'VersionConflict', version: 2 });
-    expect(JSON.parse(step.answer.document!)).toMatchObject({ version: 2, state: { reported: { a: 2 } } });
+    expect(step.answer).toMatchObject({ accepted: false, code: 409, error: 'VersionConflict', version: 2, document: null });
+    // the API's caller gets the current document with the refusal
+    const api = run(shadow, input('api', { state: { desired: { a: 3 } }, version: 1 })).step;
+    expect(JSON.parse(api.answer.document!)).toMatchObject({ version: 2, state: { reported: { a: 2 } } });
   });
 
   it("dead-letters a device's malformed request after answering it, with a reason code", () => {

@@ -40,7 +40,7 @@ export interface ShadowAnswer {
   message: string | null;
   /** the version after the request; the current one when it was refused */
   version: number;
-  /** the document after the request (JSON), or the current one when refused; null when there is none */
+  /** for the API: the document after the request (JSON), or the current one when refused; null when there is none, and for a device */
   document: string | null;
 }
 
@@ -70,7 +70,7 @@ export function shadowStep(current: Shadow, input: ShadowInput, now: number, lim
   return {
     ...(changed ? { changed: shadow } : {}),
     downlinks,
-    answer: { accepted: true, code: 200, error: null, message: null, version: shadow.version, document: shadow.exists ? JSON.stringify(documentOf(shadow)) : null },
+    answer: { accepted: true, code: 200, error: null, message: null, version: shadow.version, document: documentFor(input, shadow) },
   };
 }
 
@@ -90,9 +90,14 @@ function refused(current: Shadow, input: ShadowInput, rejection: ShadowRejection
   const reason = input.from === 'device' ? deadLetterReason(rejection.error) : undefined;
   return {
     downlinks,
-    answer: { accepted: false, code: rejection.code, error: rejection.error, message: rejection.message, version: current.version, document: current.exists ? JSON.stringify(documentOf(current)) : null },
+    answer: { accepted: false, code: rejection.code, error: rejection.error, message: rejection.message, version: current.version, document: documentFor(input, current) },
     ...(reason ? { deadLetter: { reason, message: `${rejection.error}: ${rejection.message}` } } : {}),
   };
+}
+
+/** The document the API's answer carries; a device's request has no such answer (its own goes on shadow/<op>/accepted). */
+function documentFor(input: ShadowInput, shadow: Shadow): string | null {
+  return input.from === 'api' && shadow.exists ? JSON.stringify(documentOf(shadow)) : null;
 }
 
 /** Bad input is dead-lettered; a version conflict or a missing shadow is the protocol working, not bad input. */
