@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import avro from 'avsc';
 import type { Kafka } from 'kafkajs';
-import { componentLogger } from '../../lib/logger';
+import { componentLogger, type Logger } from '../../lib/logger';
 import { producerDefaults } from '../../lib/kafka';
 import { AvroCodec } from '../../schemas/avro-codec';
 import { avroSchemas, valueSubject } from '../../schemas/avro-schemas';
@@ -38,7 +38,7 @@ export async function shadowFixture(overrides: Partial<ShadowOptions> = {}, part
   };
 }
 
-export async function startShadow(options: ShadowOptions, faults: { kafka?: Kafka } = {}) {
+export async function startShadow(options: ShadowOptions, faults: { kafka?: Kafka; logger?: Logger } = {}) {
   const shadow = await start({ ...options, logger: componentLogger('shadow-test'), ...faults });
   onCleanup(() => shadow.stop());
   return shadow;

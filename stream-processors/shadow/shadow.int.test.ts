@@ -5,6 +5,7 @@
  * answers out.
  */
 import { deviceKey } from '../../schemas/device-topics';
+import { capturingLogger } from '../../test/capturing-logger';
 import { eventually } from '../../test/factories';
 import { apiRequester, device, devicePublisher, downlinksOf, resultOf, shadowFixture, shadowReaders, startShadow, storedState } from './shadow.fixture';
 
@@ -101,5 +102,36 @@ describe('the shadow processor', () => {
     const again = await eventually(() => downlinksOf(readers, fan, 'shadow/update/accepted')[1], 'the second update/accepted');
     expect(again.payload).toMatchObject({ version: 3 });
     expect(downlinksOf(readers, fan, 'shadow/update/delta').map((d) => d.payload)).toEqual([expect.objectContaining({ state: { on: false }, version: 1 }), '']);
+  });
+});
+
+describe('two shadow processors in one group', () => {
+  it('share the devices, one writer each, through a member joining and one leaving: every device versions 1..n, each once', async () => {
+    const options = await shadowFixture({}, 4);
+    const readers = await shadowReaders(options);
+    const devices = await devicePublisher(options);
+    const fleet = Array.from({ length: 8 }, (_, i) => device(`pair-${i}`));
+    let rounds = 0;
+    const send = async (count: number) => {
+      for (let i = 0; i < count; i++) {
+        const seq = rounds++;
+        await devices.publishMany(fleet.map((d) => ({ device: d, operation: 'update' as const, body: { state: { reported: { seq } } } })));
+      }
+    };
+    const accepted = (d: ReturnType<typeof device>) => downlinksOf(readers, d, 'shadow/update/accepted').map((a) => (a.payload as { version: number }).version);
+    const logs = { first: capturingLogger('shadow-first'), second: capturingLogger('shadow-second') };
+    const assignments = (name: keyof typeof logs) => logs[name].events().filter((e) => e.event === 'partitions_assigned').map((e) => e.partitions as number[]);
+    const first = await startShadow({ ...options, instanceId: 'first' }, { logger: logs.first.logger });
+    await send(5);
+    await eventually(() => (fleet.every((d) => accepted(d).length >= 5) ? true : undefined), 'the first rounds answered', 60_000);
+    const second = await startShadow({ ...options, instanceId: 'second' }, { logger: logs.second.logger });
+    // both hold partitions: the first gave some up for the second
+    await eventually(() => ((assignments('second').at(-1)?.length ?? 0) > 0 && assignments('first').at(-1)?.length === 2 ? true : undefined), 'the partitions shared', 60_000);
+    await send(10);
+    await first.stop();
+    await send(5);
+    await eventually(() => (fleet.every((d) => accepted(d).length >= rounds) ? true : undefined), `${rounds} rounds answered`, 60_000);
+    for (const d of fleet) expect({ device: d.device, versions: accepted(d) }).toEqual({ device: d.device, versions: Array.from({ length: rounds }, (_, i) => i + 1) });
+    await second.stop();
   });
 });
