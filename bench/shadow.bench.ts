@@ -9,7 +9,7 @@
  *
  * Run: `eval "$(make -s env)" && node -r ./test/swc-register.js bench/run.ts shadow`
  */
-import type { Admin, Kafka } from 'kafkajs';
+import type { Admin } from 'kafkajs';
 import { readConnectionSettings } from '../lib/config';
 import { createTopicsAndWait } from '../lib/create-topics';
 import { createKafka, producerDefaults } from '../lib/kafka';
@@ -24,6 +24,7 @@ import { absentShadow, type Shadow } from '../stream-processors/shadow/shadow-do
 import { defaultShadowLimits } from '../stream-processors/shadow/shadow-limits';
 import { shadowStep } from '../stream-processors/shadow/shadow-step';
 import { groupLag } from './lib/group-lag';
+import { plainConsumerRate } from './lib/plain-consumer';
 import { benchProgress } from './lib/progress';
 import { writeResult } from './lib/results';
 import { summarize } from './lib/stats';
@@ -60,26 +61,6 @@ function core(): number {
 
 async function createTopics(admin: Admin, topics: { topic: string; partitions: number; compact?: boolean }[]): Promise<void> {
   await createTopicsAndWait(admin, topics.map((t) => ({ topic: t.topic, numPartitions: t.partitions, configEntries: t.compact ? [{ name: 'cleanup.policy', value: 'compact' }] : [] })));
-}
-
-/** A plain kafkajs consumer reading the whole topic (no decoding): what Kafka gives one Node consumer. */
-async function referenceConsume(kafka: Kafka, topic: string, total: number, id: string): Promise<number> {
-  const consumer = kafka.consumer({ groupId: `bench-shadow-ref-${id}`, maxWaitTimeInMs: 100 });
-  await consumer.connect();
-  await consumer.subscribe({ topic, fromBeginning: true });
-  const started = performance.now();
-  let seen = 0;
-  await new Promise<void>((resolve) => {
-    void consumer.run({
-      eachBatch: async ({ batch }) => {
-        seen += batch.messages.length;
-        if (seen >= total) resolve();
-      },
-    });
-  });
-  const seconds = (performance.now() - started) / 1000;
-  await consumer.disconnect();
-  return total / seconds;
 }
 
 export async function run(): Promise<object> {
@@ -137,7 +118,7 @@ export async function run(): Promise<object> {
       kafkaRuns.push({ updatesPerSecond: UPDATES / seconds, seconds });
       log(`run ${rep + 1}: ${(UPDATES / seconds).toFixed(0)} updates/s`);
     }
-    const plainConsumer = await referenceConsume(kafka, topics.deviceMessagesTopic, UPDATES, runId);
+    const plainConsumer = await plainConsumerRate(kafka, topics.deviceMessagesTopic, UPDATES, `bench-shadow-ref-${runId}`);
 
     const report = {
       parameters: { devices: DEVICES, updates: UPDATES, coreUpdates: CORE_UPDATES, partitions: PARTITIONS, repetitions: REPS, update: 'a reported temperature, uptime and firmware object; every tenth also a desired interval' },
