@@ -16,6 +16,7 @@ import { timescaleSinkOptionsSchema } from '../connectors/timescale-sink/options
 import { queryApiOptionsSchema } from '../query-api/options';
 import { schedulerOptionsSchema } from '../republishers/scheduler/options';
 import { rollupsOptionsSchema } from '../stream-processors/rollups/options';
+import { shadowOptionsSchema } from '../stream-processors/shadow/options';
 
 export interface ComponentEntry {
   /** The CLI command, the logger's component name, the k8s workload's name. */
@@ -109,6 +110,14 @@ export const components: readonly ComponentEntry[] = [
     opsPort: 9109,
     options: mqttDownlinkOptionsSchema,
     start: async (input, logger) => (await import('../connectors/mqtt-downlink')).start(input, logger),
+  },
+  {
+    name: 'shadow',
+    description: "device shadows (desired, reported, delta; AWS IoT's semantics): the one writer of each device's, answering devices and the API",
+    envPrefix: 'SHADOW_',
+    opsPort: 9110,
+    options: shadowOptionsSchema,
+    start: async (input, logger) => (await import('../stream-processors/shadow')).start({ ...input, logger }),
   },
 ];
 

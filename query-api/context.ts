@@ -9,6 +9,7 @@ import type { Tables } from '../schemas/tables';
 import type { Database } from './database';
 import type { LiveHub } from './live-hub';
 import type { QueryApiOptions } from './options';
+import type { ShadowService } from './shadow/shadow-service';
 import type { TenantScope } from './tenant-scope';
 
 /** What the routes share: stores, options, authentication, the admin operations, and the open live streams. */
@@ -25,6 +26,8 @@ export interface ApiContext {
   admin: AdminOperations;
   logger: Logger;
   liveStreams: Set<ServerResponse>;
+  /** device shadows: read from Kafka, changed through the shadow processor */
+  shadows: ShadowService;
 }
 
 declare module 'fastify' {

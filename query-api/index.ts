@@ -18,6 +18,10 @@ import { adminOperations } from './admin/admin-operations';
 import { createAuthenticator } from './authentication';
 import { createTokenVerifier } from './tenant-scope';
 import { createTokenCache } from './token-cache';
+import { createKafka } from '../lib/kafka';
+import { kafkaSecurity } from '../lib/kafka-security';
+import { createRegistryClient } from '../schemas/registry-client';
+import { startShadowService } from './shadow/shadow-service';
 
 export type { QueryApiOptionsInput };
 
@@ -60,6 +64,16 @@ async function startWith(input: QueryApiOptionsInput, logger: Logger, opened: Op
     logger,
   );
   opened.add('registry listener', () => follower.close());
+  const shadows = startShadowService({
+    kafka: createKafka({ brokers: options.kafkaBrokers, ...kafkaSecurity(options), clientId: 'fleetstream-query-api', logger }),
+    registryClient: createRegistryClient(options),
+    logger,
+    shadowsTopic: options.shadowsTopic,
+    requestsTopic: options.shadowRequestsTopic,
+    resultsTopic: options.shadowResultsTopic,
+    timeoutMs: options.shadowTimeout,
+  });
+  opened.add('shadows', () => shadows.close());
   const context: ApiContext = {
     options,
     db,
@@ -71,6 +85,7 @@ async function startWith(input: QueryApiOptionsInput, logger: Logger, opened: Op
     admin: adminOperations(registry),
     logger,
     liveStreams: new Set(),
+    shadows,
   };
   const app = await buildServer(context, metrics);
   opened.add('http server', () => {
@@ -87,6 +102,8 @@ async function startWith(input: QueryApiOptionsInput, logger: Logger, opened: Op
     port,
     metrics,
     ready: () => redis.status === 'ready' && subscriber.status === 'ready',
+    // shadows are one feature of several: until they can be served their routes answer 503, and the rest works
+    readiness: () => shadows.readiness(),
     stop: () =>
       (stopping ??= (async () => {
         await opened.close();

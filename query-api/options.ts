@@ -1,8 +1,9 @@
 import { z } from 'zod';
-import { connectionOptions } from '../lib/config';
+import { connectionOptions, kafkaConnectionOptions, registryConnectionOptions } from '../lib/config';
 import { duration, integer, list, sqlIdentifier } from '../lib/option-types';
 import { registryOptions } from '../registry';
 import { resolutionName } from '../schemas/resolution';
+import { topicNames } from '../schemas/topics';
 import { parseTokenList } from './tenant-scope';
 
 const tokenSchema = z.object({ token: z.string().min(16), tenant: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/) }).strict();
@@ -16,6 +17,9 @@ export const queryApiOptionsSchema = z.strictObject({
   host: z.string().min(1).default('0.0.0.0').meta({ description: 'Interface to bind.' }),
   databaseUrl: connectionOptions.databaseUrl,
   redisUrl: connectionOptions.redisUrl,
+  // device shadows: read from Kafka, changed through the shadow processor
+  ...kafkaConnectionOptions,
+  ...registryConnectionOptions,
   databaseSchema: sqlIdentifier.default('public').meta({ description: 'PostgreSQL schema holding `series`, `measurements`, `rollups_<resolution>` and `too_old_readings`.' }),
   keyPrefix: z.string().default('fleet:').meta({ description: 'Prefix of every Redis key and channel the sinks write.' }),
   tokens: z
@@ -35,6 +39,12 @@ export const queryApiOptionsSchema = z.strictObject({
   poolSize: integer(1, 200).default(10).meta({ description: 'PostgreSQL connections.' }),
   liveHeartbeat: duration({ min: 100, max: 300_000 }).prefault('15s').meta({ description: 'Interval of the keep-alive comment on live streams.' }),
   maxLiveStreams: integer(1, 100_000).default(1000).meta({ description: 'Most open live streams; more get a 503.' }),
+  shadowsTopic: z.string().min(1).default(topicNames.shadows).meta({ description: "The shadow processor's compacted topic of the shadows (its SHADOW_SHADOWS_TOPIC): GET reads it." }),
+  shadowRequestsTopic: z.string().min(1).default(topicNames.shadowRequests).meta({ description: 'Where PATCH sends shadow changes for the shadow processor (its SHADOW_REQUESTS_TOPIC).' }),
+  shadowResultsTopic: z.string().min(1).default(topicNames.shadowResults).meta({ description: "The shadow processor's answers (its SHADOW_RESULTS_TOPIC), read from their end by every replica." }),
+  shadowTimeout: duration({ min: 100, max: 120_000 }).prefault('5s').meta({
+    description: "How long a PATCH of a shadow waits for the shadow processor's answer (then 504), and a GET for this replica's view of the shadows to catch up (then 503).",
+  }),
   clock: z
     .custom<() => number>((value) => typeof value === 'function', 'must be a function returning epoch ms')
     .default(() => Date.now)

@@ -11,6 +11,7 @@ import { registerLatestRoute } from './routes/latest';
 import { registerLiveRoute } from './routes/live';
 import { registerQueryRoute } from './routes/query';
 import { registerSeriesRoute } from './routes/series';
+import { registerShadowRoutes } from './routes/shadow';
 
 /** The Fastify app: OpenAPI document at /openapi.json, token-checked /v1 routes, JSON errors. */
 export async function buildServer(context: ApiContext, metrics: Registry): Promise<FastifyInstance> {
@@ -52,6 +53,7 @@ export async function buildServer(context: ApiContext, metrics: Registry): Promi
   registerLatestRoute(app, context);
   registerDataRoute(app, context);
   registerLiveRoute(app, context);
+  registerShadowRoutes(app, context);
   registerAdminRoutes(app, context.admin);
   await registerGraphql(app, context.admin, { maxDepth: context.options.graphqlMaxDepth, maxCost: context.options.graphqlMaxCost }, context.logger);
   return app;

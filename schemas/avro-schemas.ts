@@ -13,6 +13,9 @@ export const avroSchemas = {
   DeadLetter: load('dead-letter.avsc'),
   DeviceMessage: load('device-message.avsc'),
   DownlinkMessage: load('downlink-message.avsc'),
+  ShadowRequest: load('shadow-request.avsc'),
+  ShadowResult: load('shadow-result.avsc'),
+  ShadowState: load('shadow-state.avsc'),
 } as const;
 
 export type RecordName = keyof typeof avroSchemas;
@@ -30,5 +33,8 @@ export function subjectCatalogue(resolutions: readonly string[] = defaultResolut
     ...resolutions.map((r) => ({ subject: valueSubject(topicNames.rollups(r)), record: 'Rollup' as const })),
     { subject: valueSubject(topicNames.deviceMessages), record: 'DeviceMessage' },
     { subject: valueSubject(topicNames.downlink), record: 'DownlinkMessage' },
+    { subject: valueSubject(topicNames.shadowRequests), record: 'ShadowRequest' },
+    { subject: valueSubject(topicNames.shadowResults), record: 'ShadowResult' },
+    { subject: valueSubject(topicNames.shadows), record: 'ShadowState' },
   ];
 }

@@ -7,7 +7,8 @@ export const deadLetterReasons = {
   malformed_json: 'the payload is not JSON',
   invalid_payload: 'the JSON does not have the shape of a reading, a batch or SenML (missing or mistyped fields)',
   non_finite_value: 'a value is NaN or Infinity',
-  payload_too_large: 'the payload is larger than the component accepts (maxPayloadBytes; at the mqtt-source, maxDeviceMessageBytes for a device message)',
+  payload_too_large: 'the payload is larger than the component accepts (maxPayloadBytes; at the mqtt-source, maxDeviceMessageBytes for a device message; at the shadow processor, maxRequestBytes for a shadow request)',
+  invalid_shadow_request: "a device's shadow request does not have the shape of one, or would take its shadow past the limits (SHADOW_MAX_*); the device was answered on shadow/<op>/rejected",
   topic_outside_scheme: 'the MQTT topic does not match the configured topic scheme',
   unknown_subtopic: "the MQTT topic is under a device's topic root but names no subtopic devices publish on (schemas/device-topics.ts): an unknown command status, a command id that is no UUID",
   invalid_downlink: 'a DownlinkMessage names a device segment that is no valid path segment, a subtopic that is none of the platform\'s (platformSubtopicFilters), or a QoS other than 0 and 1',
@@ -19,6 +20,7 @@ export const deadLetterReasons = {
   timestamp_too_old: 'the timestamp is before the configured floor (minTimestamp)',
   late: 'the reading arrived after its rollup window closed (it is still stored raw)',
   too_old: 'the reading is older than the rollups\' correction horizon: it is stored raw but in no rollup',
+  misrouted: "a record keyed by device is in another partition than its key hashes to (a producer with another partitioner, or topics with different partition counts): taking it would give the device a second writer",
   undecodable: 'a Kafka record could not be decoded with its schema',
   unwritable: 'a sink\'s store refuses the record for its data (PostgreSQL: a NUL byte in a text field, a value out of range; Redis: a key of the wrong type); the rest of its batch is written',
 } as const;

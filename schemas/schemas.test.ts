@@ -1,6 +1,6 @@
 import avro from 'avsc';
 import { avroSchemas, type RecordName } from './avro-schemas';
-import { recordFields, type Measurement, type Rollup, type DeadLetter, type DeviceMessage, type DownlinkMessage } from './types';
+import { recordFields, type Measurement, type Rollup, type DeadLetter, type DeviceMessage, type DownlinkMessage, type ShadowRequest, type ShadowResult, type ShadowState } from './types';
 
 const names = Object.keys(avroSchemas) as RecordName[];
 
@@ -34,7 +34,21 @@ describe('TypeScript values round-trip through their Avro types', () => {
     tenant: 'acme', site: 'plant1', device: 'meter7', subtopic: 'shadow/update/delta', payload: Buffer.from('{"state":{"interval":30}}'), retain: true, qos: 1,
     expiresAt: null, origin: 'shadow', createdAt: 1_700_000_000_000,
   };
-  const samples: Record<RecordName, unknown> = { Measurement: measurement, Rollup: rollup, DeadLetter: deadLetter, DeviceMessage: deviceMessage, DownlinkMessage: downlinkMessage };
+  const shadowRequest: ShadowRequest = {
+    requestId: '3f1c2a4e-9b7d-4e2f-8a61-0c5d9e7b1a23', tenant: 'acme', site: 'plant1', device: 'meter7', operation: 'update',
+    payload: Buffer.from('{"state":{"desired":{"interval":30}},"version":4}'), requestedAt: 1_700_000_000_000, caller: 'static',
+  };
+  const shadowResult: ShadowResult = {
+    requestId: '3f1c2a4e-9b7d-4e2f-8a61-0c5d9e7b1a23', tenant: 'acme', site: 'plant1', device: 'meter7', operation: 'update', accepted: false, code: 409,
+    error: 'VersionConflict', message: 'version 4 is not the current version 5', version: 5, document: '{"version":5}', processedAt: 1_700_000_000_050,
+  };
+  const shadowState: ShadowState = {
+    tenant: 'acme', site: 'plant1', device: 'meter7', version: 5, deleted: false, document: '{"state":{"desired":{"interval":30}},"version":5}', updatedAt: 1_700_000_000_050,
+  };
+  const samples: Record<RecordName, unknown> = {
+    Measurement: measurement, Rollup: rollup, DeadLetter: deadLetter, DeviceMessage: deviceMessage, DownlinkMessage: downlinkMessage,
+    ShadowRequest: shadowRequest, ShadowResult: shadowResult, ShadowState: shadowState,
+  };
 
   it.each(names)('%s', (name) => {
     const type = avro.Type.forSchema(JSON.parse(avroSchemas[name]) as avro.Schema);

@@ -29,6 +29,12 @@ export const topicNames = {
   deviceMessages: 'fleet.device-messages.v1',
   /** Messages for devices, which the mqtt-downlink publishes; key = device. */
   downlink: 'fleet.downlink.v1',
+  /** Requests to device shadows from the API, for the shadow processor; key = device. */
+  shadowRequests: 'fleet.shadow-requests.v1',
+  /** Device shadows as the shadow processor committed them (compacted); key = device. */
+  shadows: 'fleet.shadows.v1',
+  /** The shadow processor's answers to the API's requests; key = device. */
+  shadowResults: 'fleet.shadow-results.v1',
   rollups: (resolution: string) => `fleet.rollups.${resolution}.v1`,
   /** A rollup stage's window state changelog. */
   rollupState: (resolution: string, groupIdPrefix: string = rollupsGroupIdPrefix) => `${groupIdPrefix}.${resolution}.state`,
@@ -72,6 +78,26 @@ export function topicCatalogue(options: CatalogueOptions = {}): TopicSpec[] {
       partitions,
       config: { 'cleanup.policy': 'delete', 'retention.ms': String(7 * day) },
       purpose: 'Avro DownlinkMessage records: messages for devices, published to MQTT by the mqtt-downlink, key = device',
+    },
+    {
+      name: topicNames.shadowRequests,
+      partitions,
+      config: { 'cleanup.policy': 'delete', 'retention.ms': String(7 * day) },
+      purpose: 'Avro ShadowRequest records: changes to device shadows asked through the API, for the shadow processor, key = device',
+    },
+    {
+      name: topicNames.shadows,
+      partitions,
+      // compacted: the newest state of each device is all a restore or a reader needs; a deleted shadow is a record too (its version counts on)
+      config: { 'cleanup.policy': 'compact' },
+      purpose: 'Avro ShadowState records: each device\'s shadow as its one writer, the shadow processor, committed it, key = device',
+    },
+    {
+      name: topicNames.shadowResults,
+      partitions,
+      // read only by API replicas waiting for an answer, seconds after it was written
+      config: { 'cleanup.policy': 'delete', 'retention.ms': String(day) },
+      purpose: 'Avro ShadowResult records: the shadow processor\'s answers to the API\'s requests, key = device',
     },
     ...resolutions.map((resolution) => ({
       name: topicNames.rollups(resolution),

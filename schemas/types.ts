@@ -83,6 +83,44 @@ export interface DownlinkMessage {
   createdAt: number;
 }
 
+export type ShadowOperationName = 'update' | 'get' | 'delete';
+
+export interface ShadowRequest {
+  requestId: string;
+  tenant: string;
+  site: string;
+  device: string;
+  operation: ShadowOperationName;
+  payload: Buffer;
+  requestedAt: number;
+  caller: string;
+}
+
+export interface ShadowResult {
+  requestId: string;
+  tenant: string;
+  site: string;
+  device: string;
+  operation: ShadowOperationName;
+  accepted: boolean;
+  code: number;
+  error: string | null;
+  message: string | null;
+  version: number;
+  document: string | null;
+  processedAt: number;
+}
+
+export interface ShadowState {
+  tenant: string;
+  site: string;
+  device: string;
+  version: number;
+  deleted: boolean;
+  document: string;
+  updatedAt: number;
+}
+
 /** Field lists the compiler holds to the interfaces above (no key missing, none extra). */
 export const recordFields = {
   Measurement: Object.keys({
@@ -101,4 +139,13 @@ export const recordFields = {
   DownlinkMessage: Object.keys({
     tenant: 1, site: 1, device: 1, subtopic: 1, payload: 1, retain: 1, qos: 1, expiresAt: 1, origin: 1, createdAt: 1,
   } satisfies Record<keyof DownlinkMessage, 1>),
+  ShadowRequest: Object.keys({
+    requestId: 1, tenant: 1, site: 1, device: 1, operation: 1, payload: 1, requestedAt: 1, caller: 1,
+  } satisfies Record<keyof ShadowRequest, 1>),
+  ShadowResult: Object.keys({
+    requestId: 1, tenant: 1, site: 1, device: 1, operation: 1, accepted: 1, code: 1, error: 1, message: 1, version: 1, document: 1, processedAt: 1,
+  } satisfies Record<keyof ShadowResult, 1>),
+  ShadowState: Object.keys({
+    tenant: 1, site: 1, device: 1, version: 1, deleted: 1, document: 1, updatedAt: 1,
+  } satisfies Record<keyof ShadowState, 1>),
 };

@@ -332,7 +332,7 @@ describe('infra/k8s manifests', () => {
     const optionsOf = (command: string) => (command === 'topics apply' ? topicsApply : components.find((c) => c.name === command)?.options);
     const clients = containers.filter(({ container }) => container.image === 'fleetstream' && optionsOf(commandOf(container.args ?? [])));
     const kafkaClients = clients.filter(({ container }) => 'kafkaSaslPassword' in optionsOf(commandOf(container.args ?? []))!.shape);
-    expect(kafkaClients.map(({ container }) => commandOf(container.args ?? [])).sort()).toEqual(['http-source', 'mqtt-downlink', 'mqtt-source', 'redis-sink', 'rollups', 'timescale-sink', 'topics apply']);
+    expect(kafkaClients.map(({ container }) => commandOf(container.args ?? [])).sort()).toEqual(['http-source', 'mqtt-downlink', 'mqtt-source', 'query-api', 'redis-sink', 'rollups', 'shadow', 'timescale-sink', 'topics apply']);
     const secretOf = (container: Container, name: string) => env(container, name)?.valueFrom?.secretKeyRef?.name;
     for (const { owner, container } of kafkaClients) {
       expect({ owner, kafka: secretOf(container, 'KAFKA_SASL_PASSWORD'), registry: secretOf(container, 'SCHEMA_REGISTRY_PASSWORD') })

@@ -10,6 +10,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Admin, Consumer, Kafka } from 'kafkajs';
 import { FleetstreamError } from '../../lib/errors';
+import { withDeadline } from '../../lib/deadline';
 import { formatDuration } from '../../lib/duration';
 import type { PartitionWindows } from './partition-windows';
 import { ChangelogReader, RESTORE_MARKER } from './state-changelog';
@@ -93,18 +94,5 @@ export class RestoreProgress {
       restored.set(partition, state);
     }
     return restored;
-  }
-}
-
-/** `work`, or the error `timeout` makes if it has not settled after `ms`. */
-export async function withDeadline<T>(work: Promise<T>, ms: number, timeout: () => Error): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(timeout()), ms);
-  });
-  try {
-    return await Promise.race([work, deadline]);
-  } finally {
-    clearTimeout(timer);
   }
 }

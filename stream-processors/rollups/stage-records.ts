@@ -5,6 +5,7 @@
  * messages and collects them per topic; the stage sends them in a transaction.
  */
 import type { KafkaMessage, Message } from 'kafkajs';
+import { pushOutputs, type TopicOutputs } from '../../lib/kafka-transaction';
 import type { AvroCodec } from '../../schemas/avro-codec';
 import { deadLetterMessage } from '../../schemas/dead-letter';
 import type { DeadLetterReason } from '../../schemas/dead-letter-reason';
@@ -14,16 +15,6 @@ import type { Emission, StateChanges } from './partition-windows';
 import { invalidationMessage, type Invalidation } from './invalidation';
 import { changelogRecords } from './state-changelog';
 import { revisionOf } from './window-aggregate';
-
-/** Messages to send, per topic, in the order they were added. */
-export type TopicOutputs = Map<string, Message[]>;
-
-export function pushOutputs(outputs: TopicOutputs, topic: string, messages: Message[]): void {
-  if (messages.length === 0) return;
-  const list = outputs.get(topic);
-  if (list) list.push(...messages);
-  else outputs.set(topic, [...messages]);
-}
 
 export interface StageRecordsConfig {
   /** the stage's name, the source of its dead letters */

@@ -5,13 +5,7 @@
  * Pure: the stage seeks to the positions `discard` returns, and drops the
  * window state, which the changelog restores.
  */
-import type { TopicOutputs } from './stage-records';
-
-/** A partition's offset (a Kafka offset string): the next one to read. */
-export interface PartitionOffset {
-  partition: number;
-  offset: string;
-}
+import type { PartitionOffset, TopicOutputs } from '../../lib/kafka-transaction';
 
 export class UncommittedWork {
   /** Outputs of the batches consumed since the last commit. */

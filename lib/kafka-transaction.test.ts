@@ -1,6 +1,6 @@
 import { KafkaJSError, type Producer, type Transaction } from 'kafkajs';
-import { componentLogger } from '../../lib/logger';
-import { commitTransaction, type TransactionTarget } from './stage-transaction';
+import { componentLogger } from './logger';
+import { commitTransaction, type TransactionTarget } from './kafka-transaction';
 
 type Step = 'sendBatch' | 'sendOffsets' | 'commit';
 

@@ -1,13 +1,27 @@
 /**
- * One Kafka transaction of a stage: its outputs, then the consumed offsets,
- * then the commit; aborted on any failure, so nothing of it becomes visible
- * to read_committed readers unless all of it does.
+ * One Kafka transaction of a processor: its outputs, then the consumed
+ * offsets, then the commit; aborted on any failure, so nothing of it becomes
+ * visible to read_committed readers unless all of it does.
  */
-import type { Producer } from 'kafkajs';
-import type { Logger } from '../../lib/logger';
+import type { Message, Producer } from 'kafkajs';
+import type { Logger } from './logger';
 import { chunkTopicMessages } from './send-chunks';
-import type { TopicOutputs } from './stage-records';
-import type { PartitionOffset } from './uncommitted-work';
+
+/** Messages to send, per topic, in the order they were added. */
+export type TopicOutputs = Map<string, Message[]>;
+
+export function pushOutputs(outputs: TopicOutputs, topic: string, messages: Message[]): void {
+  if (messages.length === 0) return;
+  const list = outputs.get(topic);
+  if (list) list.push(...messages);
+  else outputs.set(topic, [...messages]);
+}
+
+/** A partition's offset (a Kafka offset string): the next one to read. */
+export interface PartitionOffset {
+  partition: number;
+  offset: string;
+}
 
 /** Keys and values per send within a transaction: well under Kafka's default 1 MiB per record batch (send-chunks.ts). */
 const maxSendBytes = 512 * 1024;
