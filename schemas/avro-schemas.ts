@@ -13,6 +13,7 @@ export const avroSchemas = {
   DeadLetter: load('dead-letter.avsc'),
   DeviceMessage: load('device-message.avsc'),
   DownlinkMessage: load('downlink-message.avsc'),
+  ConfigAssignment: load('config-assignment.avsc'),
 } as const;
 
 export type RecordName = keyof typeof avroSchemas;
@@ -30,5 +31,6 @@ export function subjectCatalogue(resolutions: readonly string[] = defaultResolut
     ...resolutions.map((r) => ({ subject: valueSubject(topicNames.rollups(r)), record: 'Rollup' as const })),
     { subject: valueSubject(topicNames.deviceMessages), record: 'DeviceMessage' },
     { subject: valueSubject(topicNames.downlink), record: 'DownlinkMessage' },
+    { subject: valueSubject(topicNames.configAssignments), record: 'ConfigAssignment' },
   ];
 }

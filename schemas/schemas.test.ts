@@ -1,6 +1,6 @@
 import avro from 'avsc';
 import { avroSchemas, type RecordName } from './avro-schemas';
-import { recordFields, type Measurement, type Rollup, type DeadLetter, type DeviceMessage, type DownlinkMessage } from './types';
+import { recordFields, type Measurement, type Rollup, type DeadLetter, type DeviceMessage, type DownlinkMessage, type ConfigAssignment } from './types';
 
 const names = Object.keys(avroSchemas) as RecordName[];
 
@@ -34,7 +34,11 @@ describe('TypeScript values round-trip through their Avro types', () => {
     tenant: 'acme', site: 'plant1', device: 'meter7', subtopic: 'shadow/update/delta', payload: Buffer.from('{"state":{"interval":30}}'), retain: true, qos: 1,
     expiresAt: null, origin: 'shadow', createdAt: 1_700_000_000_000,
   };
-  const samples: Record<RecordName, unknown> = { Measurement: measurement, Rollup: rollup, DeadLetter: deadLetter, DeviceMessage: deviceMessage, DownlinkMessage: downlinkMessage };
+  const configAssignment: ConfigAssignment = {
+    tenant: 'acme', site: 'plant1', device: 'meter7', assignmentId: 12, version: 3, sha256: 'ab'.repeat(32), deviceType: 'em24', deadline: 1_700_003_600_000,
+    target: 'site:plant1', assignedAt: 1_700_000_000_000, assignedBy: 'tok_1',
+  };
+  const samples: Record<RecordName, unknown> = { Measurement: measurement, Rollup: rollup, DeadLetter: deadLetter, DeviceMessage: deviceMessage, DownlinkMessage: downlinkMessage, ConfigAssignment: configAssignment };
 
   it.each(names)('%s', (name) => {
     const type = avro.Type.forSchema(JSON.parse(avroSchemas[name]) as avro.Schema);

@@ -29,6 +29,8 @@ export const topicNames = {
   deviceMessages: 'fleet.device-messages.v1',
   /** Messages for devices, which the mqtt-downlink publishes; key = device. */
   downlink: 'fleet.downlink.v1',
+  /** Each device's new desired configuration, from the API; key = device. */
+  configAssignments: 'fleet.config-assignments.v1',
   rollups: (resolution: string) => `fleet.rollups.${resolution}.v1`,
   /** A rollup stage's window state changelog. */
   rollupState: (resolution: string, groupIdPrefix: string = rollupsGroupIdPrefix) => `${groupIdPrefix}.${resolution}.state`,
@@ -72,6 +74,13 @@ export function topicCatalogue(options: CatalogueOptions = {}): TopicSpec[] {
       partitions,
       config: { 'cleanup.policy': 'delete', 'retention.ms': String(7 * day) },
       purpose: 'Avro DownlinkMessage records: messages for devices, published to MQTT by the mqtt-downlink, key = device',
+    },
+    {
+      name: topicNames.configAssignments,
+      // as many partitions as the device messages: the configuration processor reads both co-partitioned
+      partitions,
+      config: { 'cleanup.policy': 'delete', 'retention.ms': String(7 * day) },
+      purpose: 'Avro ConfigAssignment records: a device\'s new desired configuration, from the API, key = device',
     },
     ...resolutions.map((resolution) => ({
       name: topicNames.rollups(resolution),

@@ -83,6 +83,20 @@ export interface DownlinkMessage {
   createdAt: number;
 }
 
+export interface ConfigAssignment {
+  tenant: string;
+  site: string;
+  device: string;
+  assignmentId: number;
+  version: number;
+  sha256: string;
+  deviceType: string;
+  deadline: number;
+  target: string;
+  assignedAt: number;
+  assignedBy: string | null;
+}
+
 /** Field lists the compiler holds to the interfaces above (no key missing, none extra). */
 export const recordFields = {
   Measurement: Object.keys({
@@ -101,4 +115,7 @@ export const recordFields = {
   DownlinkMessage: Object.keys({
     tenant: 1, site: 1, device: 1, subtopic: 1, payload: 1, retain: 1, qos: 1, expiresAt: 1, origin: 1, createdAt: 1,
   } satisfies Record<keyof DownlinkMessage, 1>),
+  ConfigAssignment: Object.keys({
+    tenant: 1, site: 1, device: 1, assignmentId: 1, version: 1, sha256: 1, deviceType: 1, deadline: 1, target: 1, assignedAt: 1, assignedBy: 1,
+  } satisfies Record<keyof ConfigAssignment, 1>),
 };
