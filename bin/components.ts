@@ -14,6 +14,7 @@ import { redisSinkOptionsSchema } from '../connectors/redis-sink/options';
 import { timescaleSinkOptionsSchema } from '../connectors/timescale-sink/options';
 import { queryApiOptionsSchema } from '../query-api/options';
 import { schedulerOptionsSchema } from '../republishers/scheduler/options';
+import { configurationOptionsSchema } from '../stream-processors/configuration/options';
 import { rollupsOptionsSchema } from '../stream-processors/rollups/options';
 
 export interface ComponentEntry {
@@ -100,6 +101,14 @@ export const components: readonly ComponentEntry[] = [
     localOnly: true,
     options: schedulerOptionsSchema,
     start: async (input, logger) => (await import('../republishers/scheduler')).start(input, logger),
+  },
+  {
+    name: 'configuration',
+    description: "control configuration processor: each device's desired configuration published retained until it acknowledges, or its deadline",
+    envPrefix: 'CONFIGURATION_',
+    opsPort: 9112,
+    options: configurationOptionsSchema,
+    start: async (input, logger) => (await import('../stream-processors/configuration')).start({ ...input, logger }),
   },
 ];
 
