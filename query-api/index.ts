@@ -18,6 +18,12 @@ import { adminOperations } from './admin/admin-operations';
 import { createAuthenticator } from './authentication';
 import { createTokenVerifier } from './tenant-scope';
 import { createTokenCache } from './token-cache';
+import { createKafka } from '../lib/kafka';
+import { kafkaSecurity } from '../lib/kafka-security';
+import { createRegistryClient } from '../schemas/registry-client';
+import { assignmentPublisher } from './configuration/assignment-publisher';
+import { configurationOperations } from './configuration/configuration-operations';
+import { ConfigurationStore } from './configuration/configuration-store';
 
 export type { QueryApiOptionsInput };
 
@@ -60,6 +66,12 @@ async function startWith(input: QueryApiOptionsInput, logger: Logger, opened: Op
     logger,
   );
   opened.add('registry listener', () => follower.close());
+  const assignments = assignmentPublisher(
+    () => createKafka({ brokers: options.kafkaBrokers, ...kafkaSecurity(options), clientId: 'fleetstream-query-api', logger }),
+    createRegistryClient(options),
+    options.configAssignmentsTopic,
+  );
+  opened.add('assignment producer', () => assignments.close());
   const context: ApiContext = {
     options,
     db,
@@ -69,6 +81,7 @@ async function startWith(input: QueryApiOptionsInput, logger: Logger, opened: Op
     levels: coarsestFirst(options.resolutions.map((name) => ({ name, durationMs: resolutionMs(name) }))),
     auth: createAuthenticator(createTokenVerifier(options.tokens, options.adminToken), registryTokens),
     admin: adminOperations(registry),
+    configuration: configurationOperations(new ConfigurationStore(registry, assignments, options.clock)),
     logger,
     liveStreams: new Set(),
   };

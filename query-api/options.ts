@@ -1,8 +1,9 @@
 import { z } from 'zod';
-import { connectionOptions } from '../lib/config';
+import { connectionOptions, kafkaConnectionOptions, registryConnectionOptions } from '../lib/config';
 import { duration, integer, list, sqlIdentifier } from '../lib/option-types';
 import { registryOptions } from '../registry';
 import { resolutionName } from '../schemas/resolution';
+import { topicNames } from '../schemas/topics';
 import { parseTokenList } from './tenant-scope';
 
 const tokenSchema = z.object({ token: z.string().min(16), tenant: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/) }).strict();
@@ -16,6 +17,10 @@ export const queryApiOptionsSchema = z.strictObject({
   host: z.string().min(1).default('0.0.0.0').meta({ description: 'Interface to bind.' }),
   databaseUrl: connectionOptions.databaseUrl,
   redisUrl: connectionOptions.redisUrl,
+  // the configuration API produces each device's assignment; connected on the first one
+  ...kafkaConnectionOptions,
+  ...registryConnectionOptions,
+  configAssignmentsTopic: z.string().min(1).default(topicNames.configAssignments).meta({ description: 'Topic the configuration API writes each device\'s new desired configuration to (the configuration processor\'s `CONFIGURATION_ASSIGNMENTS_TOPIC`); Kafka is connected on the first assignment.' }),
   databaseSchema: sqlIdentifier.default('public').meta({ description: 'PostgreSQL schema holding `series`, `measurements`, `rollups_<resolution>` and `too_old_readings`.' }),
   keyPrefix: z.string().default('fleet:').meta({ description: 'Prefix of every Redis key and channel the sinks write.' }),
   tokens: z

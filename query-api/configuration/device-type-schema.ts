@@ -1,0 +1,54 @@
+/**
+ * Device-type schemas are JSON Schema (draft-07), the format users already
+ * write configuration schemas in; ajv compiles them and checks documents
+ * against them. Unknown keywords are refused (a typo such as `requried`
+ * would otherwise check nothing), `format` is checked (ajv-formats).
+ * Pure (no I/O).
+ */
+import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
+import addFormats from 'ajv-formats';
+import { FleetstreamError } from '../../lib/errors';
+
+/** What an answer shows of one ajv error. */
+export interface SchemaProblem {
+  instancePath: string;
+  keyword: string;
+  message: string;
+  params: Record<string, unknown>;
+}
+
+function problems(errors: ErrorObject[] | null | undefined): SchemaProblem[] {
+  return (errors ?? []).map((e) => ({ instancePath: e.instancePath, keyword: e.keyword, message: e.message ?? e.keyword, params: e.params as Record<string, unknown> }));
+}
+
+/** A fresh validator per schema: ajv keeps every schema it compiled, and schemas come and go with tenants. */
+function validator(): Ajv {
+  const ajv = new Ajv({ allErrors: true, strictSchema: true, strictTypes: false, strictTuples: false, strictRequired: false, logger: false });
+  addFormats(ajv);
+  return ajv;
+}
+
+/** Compiles a device type's schema, or CONFIG_DOCUMENT_INVALID with what is wrong with it. */
+export function compileDeviceTypeSchema(deviceType: string, schema: unknown): ValidateFunction {
+  if (schema === null || typeof schema !== 'object' || Array.isArray(schema)) {
+    throw new FleetstreamError('CONFIG_DOCUMENT_INVALID', `the schema of device type ${deviceType} is not a JSON Schema object`);
+  }
+  const ajv = validator();
+  if (!ajv.validateSchema(schema)) {
+    throw new FleetstreamError('CONFIG_DOCUMENT_INVALID', `the schema of device type ${deviceType} is not valid JSON Schema (draft-07): ${ajv.errorsText(ajv.errors)}`, { problems: problems(ajv.errors) });
+  }
+  try {
+    return ajv.compile(schema);
+  } catch (error) {
+    // an unknown keyword or format, a $ref that resolves nowhere
+    throw new FleetstreamError('CONFIG_DOCUMENT_INVALID', `the schema of device type ${deviceType} does not compile: ${(error as Error).message}`, { cause: error });
+  }
+}
+
+/** Throws CONFIG_DOCUMENT_INVALID, with ajv's errors as `problems`, unless `config` satisfies the device type's schema. */
+export function checkDocument(deviceType: string, validate: ValidateFunction, config: unknown): void {
+  if (validate(config)) return;
+  throw new FleetstreamError('CONFIG_DOCUMENT_INVALID', `the configuration does not satisfy the schema of device type ${deviceType}: ${new Ajv().errorsText(validate.errors, { dataVar: 'config' })}`, {
+    problems: problems(validate.errors),
+  });
+}
