@@ -7,7 +7,12 @@
 import { canonicalJson, sha256Hex } from '../schemas/configuration';
 import type { DeviceAddress } from '../registry';
 import { configurationFixture, configurationOf, DevicePlayer, rest, startConfigurationProcessor, typedDevices, waitForState, type ConfigurationFixture } from './configuration-fixture';
-import { eventually } from './factories';
+import { producerDefaults } from '../lib/kafka';
+import { AvroCodec } from '../schemas/avro-codec';
+import { avroSchemas, valueSubject } from '../schemas/avro-schemas';
+import { createRegistryClient } from '../schemas/registry-client';
+import type { ConfigAssignment } from '../schemas/types';
+import { eventually, onCleanup, testKafka, testSettings } from './factories';
 
 const tenant = 'acme';
 const type = 'em24';
@@ -208,5 +213,23 @@ describe('rollback and rollouts', () => {
     // s4 never said whether it is online: published, still PENDING
     expect(progress).toEqual({ tenant, version: document.version, devices: 4, states: { PENDING: 1, DELIVERED: 0, APPLIED: 2, REJECTED: 1, FAILED: 0, TIMED_OUT: 0 }, awaitingProcessor: 0 });
     expect((await configurationOf(fixture, held)).desired).toMatchObject({ version: pinned.version, target: { kind: 'device' } });
+  });
+
+  it('dead-letters an assignment record naming a document the registry does not hold, and the device keeps its configuration', async () => {
+    const [device] = await typedDevices(fixture.registry, tenant, 'stray', type, ['m6']);
+    const document = await createDocument({ interval_s: 50 });
+    await assign(document.version, { device: 'stray/m6' });
+    await waitForState(fixture, device!, 'PENDING', document.version);
+    const codec = new AvroCodec<ConfigAssignment>(createRegistryClient(testSettings().schemaRegistryUrl), valueSubject(fixture.options.assignmentsTopic), avroSchemas.ConfigAssignment);
+    await codec.register();
+    const producer = testKafka().producer({ ...producerDefaults, idempotent: true, maxInFlightRequests: 1 });
+    await producer.connect();
+    onCleanup(() => producer.disconnect());
+    const stray: ConfigAssignment = { ...device!, assignmentId: 1_000_000, version: 9999, sha256: 'ab'.repeat(32), deviceType: type, deadline: Date.now() + 60_000, target: 'device:stray/m6', assignedAt: Date.now(), assignedBy: null };
+    await producer.send({ topic: fixture.options.assignmentsTopic, acks: -1, messages: [{ key: 'acme/stray/m6', value: codec.encode(stray) }] });
+    const dead = await eventually(() => devices.deadLetters.records.find((r) => r.value.reason === 'invalid_config_assignment'), 'the stray assignment dead-lettered');
+    expect(dead.value.message).toMatch(/no configuration document version 9999/);
+    expect((await configurationOf(fixture, device!)).state).toMatchObject({ version: document.version, assignmentId: expect.any(Number) });
+    expect((await configurationOf(fixture, device!)).state.assignmentId).toBeLessThan(1_000_000);
   });
 });
