@@ -9,6 +9,7 @@ import type { RunningComponent } from '../lib/component';
 import type { Logger } from '../lib/logger';
 import { brokerAuthSyncOptionsSchema } from '../broker/auth-sync/options';
 import { httpSourceOptionsSchema } from '../connectors/http-source/options';
+import { mqttDownlinkOptionsSchema } from '../connectors/mqtt-downlink/options';
 import { mqttSourceOptionsSchema } from '../connectors/mqtt-source/options';
 import { redisSinkOptionsSchema } from '../connectors/redis-sink/options';
 import { timescaleSinkOptionsSchema } from '../connectors/timescale-sink/options';
@@ -101,6 +102,14 @@ export const components: readonly ComponentEntry[] = [
     localOnly: true,
     options: schedulerOptionsSchema,
     start: async (input, logger) => (await import('../republishers/scheduler')).start(input, logger),
+  },
+  {
+    name: 'mqtt-downlink',
+    description: "publish what the platform has for devices (fleet.downlink.v1: commands, shadow answers and deltas, configuration) to their MQTT topics",
+    envPrefix: 'MQTT_DOWNLINK_',
+    opsPort: 9109,
+    options: mqttDownlinkOptionsSchema,
+    start: async (input, logger) => (await import('../connectors/mqtt-downlink')).start(input, logger),
   },
   {
     name: 'configuration',

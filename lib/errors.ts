@@ -17,6 +17,7 @@ export const errorCodes = {
   KAFKA_TLS_FAILED: { retriable: false, summary: "the TLS handshake with Kafka failed for good: the broker's certificate is not trusted (KAFKA_CA_FILE), or the broker refused the client's (KAFKA_CERT_FILE, KAFKA_KEY_FILE)" },
   MQTT_UNAVAILABLE: { retriable: true, summary: 'the MQTT broker could not be reached' },
   MQTT_NOT_AUTHORIZED: { retriable: false, summary: "the MQTT broker refuses the account's credentials (unknown, wrong, revoked, or not learned from the registry yet)" },
+  DOWNLINK_ABANDONED: { retriable: true, summary: 'the mqtt-downlink gave up a Kafka batch part-way (its partition is moving to another member, or the component stops): nothing of it is committed, and it is published again from the committed offset' },
   BROKER_PLUGIN_UNBUILT: { retriable: false, summary: "the project's Mosquitto plugin (broker/plugin) did not compile: a compiler or header missing (gcc, mosquitto-dev, libmosquitto-dev, libssl-dev)" },
   DEPENDENCY_INCOMPATIBLE: { retriable: false, summary: 'an installed library lacks what fleetstream relies on: a version other than the one package.json pins' },
   STATE_RESTORE_TIMEOUT: { retriable: false, summary: 'a rollup stage did not read its window state back from its changelog within the restore timeout' },

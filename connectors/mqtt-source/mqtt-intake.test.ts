@@ -49,7 +49,7 @@ function startIntake(patchClient: (client: MqttClient) => void = () => undefined
   const intake = new MqttIntake({
     url: 'mqtt://in-memory',
     security: {},
-    subscription: '$share/test/fleet/+/+/+/up',
+    subscriptions: ['$share/test/fleet/+/+/+/up'],
     clientIdPrefix: 'intake-test',
     connections: 1,
     inFlightPerConnection: 10,

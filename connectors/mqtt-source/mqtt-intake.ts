@@ -1,7 +1,7 @@
 import mqtt, { MqttClient, type IClientOptions } from 'mqtt';
 import { FleetstreamError } from '../../lib/errors';
 import type { Logger } from '../../lib/logger';
-import { mqttRefusalFix, type MqttSecurity } from '../../lib/mqtt-security';
+import { logMqttErrors, serviceClientOptions, type MqttSecurity } from '../../lib/mqtt-security';
 
 /**
  * The connector's MQTT side: `connections` clients in one MQTT 5 shared
@@ -21,8 +21,8 @@ export interface MqttIntakeOptions {
   /** without credentials: those are in `security` (lib/mqtt-security.ts) */
   url: string;
   security: MqttSecurity;
-  /** e.g. `$share/fleetstream/fleet/+/+/+/up` */
-  subscription: string;
+  /** e.g. `$share/fleetstream/fleet/+/+/+/up`, made in one SUBSCRIBE */
+  subscriptions: string[];
   clientIdPrefix: string;
   connections: number;
   inFlightPerConnection: number;
@@ -70,13 +70,8 @@ export class MqttIntake {
     const { logger } = this.options;
     const clientId = `${this.options.clientIdPrefix}-${index}`;
     const options: IClientOptions = {
-      ...this.options.security,
-      clientId,
-      protocolVersion: 5,
+      ...serviceClientOptions(this.options.security, clientId),
       clean: false,
-      reconnectPeriod: 1000,
-      connectTimeout: 10_000,
-      keepalive: 30,
       // subscriptions are made on every connect that finds no session, below
       resubscribe: false,
       properties: { sessionExpiryInterval: this.options.sessionExpirySeconds, receiveMaximum: this.options.inFlightPerConnection },
@@ -104,11 +99,12 @@ export class MqttIntake {
       // every time, even when the broker kept the session: a kept session need not hold the subscription (one
       // refused under earlier rights, a session another run of the same client id left); subscribing again replaces
       // it and loses nothing queued
-      client.subscribe(this.options.subscription, { qos: 1 }, (error, granted) => {
+      const { subscriptions } = this.options;
+      client.subscribe(subscriptions, { qos: 1 }, (error, granted) => {
         if (error || granted?.some((g) => g.qos > 2)) {
-          logger.error({ event: 'mqtt_subscribe_failed', clientId, subscription: this.options.subscription, err: error, granted }, 'subscription refused');
+          logger.error({ event: 'mqtt_subscribe_failed', clientId, subscriptions, err: error, granted }, 'subscription refused');
         } else {
-          logger.info({ event: 'mqtt_subscribed', clientId, subscription: this.options.subscription }, 'subscribed');
+          logger.info({ event: 'mqtt_subscribed', clientId, subscriptions }, 'subscribed');
         }
       });
       if (index === 0) client.subscribe(brokerReceivedTopic, { qos: 0 });
@@ -127,12 +123,7 @@ export class MqttIntake {
       this.options.onConnectionChange(this.connected);
       if (!this.stopping) logger.warn({ event: 'mqtt_disconnected', clientId }, 'MQTT connection closed; reconnecting');
     });
-    client.on('error', (error) => {
-      // refused for good: the connection retries, but only a changed option lets it in
-      const fix = mqttRefusalFix(error);
-      if (fix) logger.error({ event: 'mqtt_refused', clientId, err: error }, fix);
-      else logger.warn({ event: 'mqtt_error', clientId, err: error }, 'MQTT client error');
-    });
+    logMqttErrors(client, logger, clientId);
     return client;
   }
 }
