@@ -60,18 +60,28 @@ async function startWith(input: QueryApiOptionsInput, logger: Logger, opened: Op
   const registry = openRegistry({ databaseUrl: options.databaseUrl, databaseSchema: options.registrySchema, applicationName: 'fleetstream-query-api-registry' });
   opened.add('registry pool', () => registry.close());
   const registryTokens = createTokenCache((token) => verifyToken(registry, token), { ttlMs: options.tokenCacheTtl });
-  const follower = followRegistry(
-    { databaseUrl: options.databaseUrl, databaseSchema: options.registrySchema },
-    { onChange: (change) => change.type === 'token' && registryTokens.clear(), onResync: () => registryTokens.clear() },
-    logger,
-  );
-  opened.add('registry listener', () => follower.close());
   const assignments = assignmentPublisher(
     () => createKafka({ brokers: options.kafkaBrokers, ...kafkaSecurity(options), clientId: 'fleetstream-query-api', logger }),
     createRegistryClient(options),
     options.configAssignmentsTopic,
   );
   opened.add('assignment producer', () => assignments.close());
+  const configuration = new ConfigurationStore(registry, assignments, options.clock);
+  const follower = followRegistry(
+    { databaseUrl: options.databaseUrl, databaseSchema: options.registrySchema },
+    {
+      onChange: (change) => {
+        if (change.type === 'token') registryTokens.clear();
+        // a device joining a site or tag selector gets the configuration assigned there
+        if (change.type === 'device' && ['added', 'updated', 'enabled'].includes(change.change)) {
+          configuration.reconcileDevice(change).catch((error: unknown) => logger.warn({ event: 'configuration_reconcile_failed', tenant: change.tenant, site: change.site, device: change.device, err: error }, 'could not give a device its configuration'));
+        }
+      },
+      onResync: () => registryTokens.clear(),
+    },
+    logger,
+  );
+  opened.add('registry listener', () => follower.close());
   const context: ApiContext = {
     options,
     db,
@@ -81,7 +91,7 @@ async function startWith(input: QueryApiOptionsInput, logger: Logger, opened: Op
     levels: coarsestFirst(options.resolutions.map((name) => ({ name, durationMs: resolutionMs(name) }))),
     auth: createAuthenticator(createTokenVerifier(options.tokens, options.adminToken), registryTokens),
     admin: adminOperations(registry),
-    configuration: configurationOperations(new ConfigurationStore(registry, assignments, options.clock)),
+    configuration: configurationOperations(configuration),
     logger,
     liveStreams: new Set(),
   };

@@ -18,7 +18,7 @@ const tenant = 'acme';
 const type = 'em24';
 const schema = {
   type: 'object',
-  properties: { interval_s: { type: 'integer', minimum: 1 }, server: { type: 'string', format: 'hostname' }, label: { type: 'string' } },
+  properties: { interval_s: { type: 'integer', minimum: 1 }, server: { type: 'string', format: 'hostname', maxLength: 253 }, label: { type: 'string' } },
   required: ['interval_s'],
   additionalProperties: false,
 };
@@ -231,5 +231,28 @@ describe('rollback and rollouts', () => {
     expect(dead.value.message).toMatch(/no configuration document version 9999/);
     expect((await configurationOf(fixture, device!)).state).toMatchObject({ version: document.version, assignmentId: expect.any(Number) });
     expect((await configurationOf(fixture, device!)).state.assignmentId).toBeLessThan(1_000_000);
+  });
+
+  it('a device joining a site after its assignment, or getting a selected tag, is given the assignment (the API follows the registry)', async () => {
+    const [first] = await typedDevices(fixture.registry, tenant, 'joiners', type, ['j1']);
+    const siteDocument = await createDocument({ interval_s: 60 });
+    const tagDocument = await createDocument({ interval_s: 61 });
+    await assign(siteDocument.version, { site: 'joiners' });
+    await assign(tagDocument.version, { tags: { floor: '2' } });
+    await devices.waitForConfig(first!, siteDocument.version);
+
+    const [joined] = await typedDevices(fixture.registry, tenant, 'joiners', type, ['j2']);
+    await devices.waitForConfig(joined!, siteDocument.version);
+    await typedDevices(fixture.registry, tenant, 'joiners', 'thermostat', ['j3']);
+    const { updateDevice } = await import('../registry');
+    await updateDevice(fixture.registry, first!, { tags: { type, floor: '2' } });
+    await devices.waitForConfig(first!, tagDocument.version);
+    const progress = await eventually(async () => {
+      const answer = await rest(fixture, 'GET', `${configuration}/documents/${siteDocument.version}/progress`);
+      return answer.body.devices === 1 ? answer.body : undefined;
+    }, 'the site rollout to hold the joined device only');
+    expect(progress.states.PENDING).toBe(1);
+    expect((await configurationOf(fixture, joined!)).desired).toMatchObject({ version: siteDocument.version, target: { kind: 'site', site: 'joiners' } });
+    expect(devices.configsOf({ tenant, site: 'joiners', device: 'j3' })).toEqual([]);
   });
 });

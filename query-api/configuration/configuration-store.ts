@@ -339,14 +339,61 @@ export class ConfigurationStore {
       [tenant, deviceType, site, device, assignment.id, version, document.sha256, deadline.toISOString(), precedence[kind], tags === null ? null : JSON.stringify(tags)],
     );
     await client.query(`update ${this.tables.assignments} set devices = $2 where id = $1`, [assignment.id, reached.length]);
+    await this.publish(reached.map((r) => ({ tenant, ...r })), assignment, document.sha256 as string, deviceType, by);
+    return { ...assignment, devices: reached.length };
+  }
+
+  /**
+   * Gives a device added (or whose tags changed) after assignments were made
+   * the one that wins for it among those still open (deadline ahead) of its
+   * type, when that one outranks what it follows now (precedence, then the
+   * newest): a device joining a site gets the site's configuration. What it
+   * follows is never taken away here; its own assignment keeps holding it.
+   * Returns the assignment it was given, if any. Every API replica follows
+   * the registry and may do this at once: the tenant's lock makes the first
+   * do it and the others find it done.
+   */
+  reconcileDevice(address: DeviceAddress): Promise<number | undefined> {
+    const key = [address.tenant, address.site, address.device];
+    return this.tenantWrite(address.tenant, `resolving the configuration of ${address.tenant}/${address.site}/${address.device}`, async (client) => {
+      const { rows: devices } = await client.query(`select tags from ${this.registry.tables.devices} where tenant = $1 and site = $2 and name = $3 and state <> 'revoked'`, key);
+      const tags = devices[0]?.tags as DeviceTags | undefined;
+      if (tags?.type === undefined) return undefined;
+      const { rows: winners } = await client.query(
+        `select a.*, d.sha256, d.device_type, case a.target_kind when 'device' then 3 when 'tags' then 2 else 1 end as precedence
+          from ${this.tables.assignments} a join ${this.tables.documents} d on d.tenant = a.tenant and d.version = a.version
+          where a.tenant = $1 and a.deadline > now() and d.device_type = $4
+            and ((a.target_kind = 'device' and a.site = $2 and a.device = $3) or (a.target_kind = 'site' and a.site = $2)
+              or (a.target_kind = 'tags' and (a.site is null or a.site = $2) and $5::jsonb @> a.tags))
+          order by precedence desc, a.id desc limit 1`,
+        [...key, tags.type, JSON.stringify(tags)],
+      );
+      const winner = winners[0];
+      if (!winner) return undefined;
+      const { rows: reached } = await client.query<{ site: string; device: string }>(
+        `insert into ${this.tables.desired} as d (tenant, site, device, assignment_id, version, sha256, deadline, precedence) values ($1, $2, $3, $4, $5, $6, $7, $8)
+          on conflict (tenant, site, device) do update set assignment_id = excluded.assignment_id, version = excluded.version, sha256 = excluded.sha256,
+            deadline = excluded.deadline, precedence = excluded.precedence, assigned_at = now()
+            where (d.precedence, d.assignment_id) < (excluded.precedence, excluded.assignment_id)
+          returning site, device`,
+        [...key, winner.id, winner.version, winner.sha256, (winner.deadline as Date).toISOString(), winner.precedence],
+      );
+      if (reached.length === 0) return undefined;
+      const assignment = assignmentFromRow(winner);
+      await this.publish([address], assignment, winner.sha256 as string, winner.device_type as string, assignment.createdBy ?? 'registry');
+      return assignment.id;
+    });
+  }
+
+  /** One record per device reached, on the assignments topic, before the caller's transaction commits. */
+  private async publish(devices: DeviceAddress[], assignment: AssignmentRecord, sha256: string, deviceType: string, by: string): Promise<void> {
     const assignedAt = this.now();
     await this.publisher.send(
-      reached.map((r): ConfigAssignment => ({
-        tenant, site: r.site, device: r.device, assignmentId: assignment.id, version, sha256: document.sha256 as string, deviceType,
-        deadline: deadline.getTime(), target: targetText(assignment.target), assignedAt, assignedBy: by,
+      devices.map((d): ConfigAssignment => ({
+        tenant: d.tenant, site: d.site, device: d.device, assignmentId: assignment.id, version: assignment.version, sha256, deviceType,
+        deadline: assignment.deadline.getTime(), target: targetText(assignment.target), assignedAt, assignedBy: by,
       })),
     );
-    return { ...assignment, devices: reached.length };
   }
 
   private async checkDeviceType(client: PoolClient, address: DeviceAddress, deviceType: string): Promise<void> {

@@ -3,7 +3,7 @@ import { checkDocument, compileDeviceTypeSchema } from './device-type-schema';
 
 const schema = {
   type: 'object',
-  properties: { interval_s: { type: 'integer', minimum: 1 }, server: { type: 'string', format: 'hostname' } },
+  properties: { interval_s: { type: 'integer', minimum: 1 }, server: { type: 'string', format: 'hostname', maxLength: 253 } },
   required: ['interval_s'],
   additionalProperties: false,
 };
@@ -34,7 +34,13 @@ describe('device-type schemas', () => {
   it('refuse a schema that is no JSON Schema, has an unknown keyword or format, or is no object', () => {
     expect(refusal(() => compileDeviceTypeSchema('t', { type: 'objekt' }))).toMatchObject({ code: 'CONFIG_DOCUMENT_INVALID', message: expect.stringMatching(/not valid JSON Schema/) });
     expect(refusal(() => compileDeviceTypeSchema('t', { type: 'object', requried: ['a'] })).message).toMatch(/unknown keyword: "requried"/);
-    expect(refusal(() => compileDeviceTypeSchema('t', { type: 'string', format: 'colour' })).message).toMatch(/unknown format "colour"/);
+    expect(refusal(() => compileDeviceTypeSchema('t', { type: 'string', format: 'colour', maxLength: 9 })).message).toMatch(/unknown format "colour"/);
     expect(refusal(() => compileDeviceTypeSchema('t', [1])).message).toMatch(/not a JSON Schema object/);
+  });
+
+  it('refuse a schema whose checks could take unbounded time on a large document: a pattern or format without maxLength', () => {
+    const error = refusal(() => compileDeviceTypeSchema('t', { type: 'object', properties: { name: { type: 'string', pattern: '^(a+)+$' } } }));
+    expect(error).toMatchObject({ code: 'CONFIG_DOCUMENT_INVALID', message: expect.stringMatching(/may make checking a document slow.*maxLength/) });
+    expect(() => compileDeviceTypeSchema('t', { type: 'object', properties: { name: { type: 'string', pattern: '^[a-z]+$', maxLength: 32 } } })).not.toThrow();
   });
 });
