@@ -15,6 +15,7 @@ import { redisSinkOptionsSchema } from '../connectors/redis-sink/options';
 import { timescaleSinkOptionsSchema } from '../connectors/timescale-sink/options';
 import { queryApiOptionsSchema } from '../query-api/options';
 import { schedulerOptionsSchema } from '../republishers/scheduler/options';
+import { configurationOptionsSchema } from '../stream-processors/configuration/options';
 import { rollupsOptionsSchema } from '../stream-processors/rollups/options';
 import { shadowOptionsSchema } from '../stream-processors/shadow/options';
 
@@ -118,6 +119,14 @@ export const components: readonly ComponentEntry[] = [
     opsPort: 9110,
     options: shadowOptionsSchema,
     start: async (input, logger) => (await import('../stream-processors/shadow')).start({ ...input, logger }),
+  },
+  {
+    name: 'configuration',
+    description: "control configuration processor: each device's desired configuration published retained until it acknowledges, or its deadline",
+    envPrefix: 'CONFIGURATION_',
+    opsPort: 9112,
+    options: configurationOptionsSchema,
+    start: async (input, logger) => (await import('../stream-processors/configuration')).start({ ...input, logger }),
   },
 ];
 

@@ -61,6 +61,11 @@ export const errorCodes = {
   TOKEN_NOT_FOUND: { retriable: false, summary: 'no such API token in the registry' },
   TENANT_NOT_FOUND: { retriable: false, summary: 'no such tenant in the registry' },
   SERIES_SETTING_NOT_FOUND: { retriable: false, summary: 'no kind or unit is set for the series path in the registry' },
+  // control configuration (query-api/configuration), answered as 4xx
+  CONFIG_DOCUMENT_INVALID: { retriable: false, summary: "a configuration document or device-type schema is refused: the document does not satisfy its device type's JSON schema, or the schema is no JSON Schema; `problems` holds ajv's errors" },
+  DEVICE_TYPE_NOT_FOUND: { retriable: false, summary: 'the tenant has no JSON schema for that device type' },
+  CONFIG_VERSION_NOT_FOUND: { retriable: false, summary: 'the tenant has no configuration document of that version' },
+  CONFIG_TARGET_INVALID: { retriable: false, summary: "a configuration cannot go to that device: it has no `type` tag, or another type than the document's" },
   // the hierarchy job (republishers/device-hierarchy/)
   HIERARCHY_PUBLISH_CONFLICT: { retriable: true, summary: 'another `fleetstream hierarchy publish` holds the lock on the same key prefix, or this one outlived its lock timeout; nothing was switched' },
 } as const;
@@ -70,12 +75,15 @@ export type ErrorCode = keyof typeof errorCodes;
 export class FleetstreamError extends Error {
   readonly code: ErrorCode;
   readonly retriable: boolean;
+  /** What an API answer shows besides the message: a validator's errors, one per problem. */
+  readonly problems?: unknown[];
 
-  constructor(code: ErrorCode, message: string, options: { cause?: unknown; retriable?: boolean } = {}) {
+  constructor(code: ErrorCode, message: string, options: { cause?: unknown; retriable?: boolean; problems?: unknown[] } = {}) {
     super(message, { cause: options.cause });
     this.name = 'FleetstreamError';
     this.code = code;
     this.retriable = options.retriable ?? errorCodes[code].retriable;
+    if (options.problems !== undefined) this.problems = options.problems;
   }
 }
 

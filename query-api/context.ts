@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import type { Logger } from '../lib/logger';
 import type { AdminOperations } from './admin/admin-operations';
 import type { Caller } from './admin/caller';
+import type { ConfigurationOperations } from './configuration/configuration-operations';
 import type { Authenticator } from './authentication';
 import type { Resolution } from './auto-resolution';
 import type { Tables } from '../schemas/tables';
@@ -24,6 +25,8 @@ export interface ApiContext {
   auth: Authenticator;
   /** the admin API's operations over the registry */
   admin: AdminOperations;
+  /** control configuration's operations (documents, assignments, rollout progress) */
+  configuration: ConfigurationOperations;
   logger: Logger;
   liveStreams: Set<ServerResponse>;
   /** device shadows: read from Kafka, changed through the shadow processor */

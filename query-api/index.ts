@@ -22,6 +22,9 @@ import { createKafka } from '../lib/kafka';
 import { kafkaSecurity } from '../lib/kafka-security';
 import { createRegistryClient } from '../schemas/registry-client';
 import { startShadowService } from './shadow/shadow-service';
+import { assignmentPublisher } from './configuration/assignment-publisher';
+import { configurationOperations } from './configuration/configuration-operations';
+import { ConfigurationStore } from './configuration/configuration-store';
 
 export type { QueryApiOptionsInput };
 
@@ -58,14 +61,32 @@ async function startWith(input: QueryApiOptionsInput, logger: Logger, opened: Op
   const registry = openRegistry({ databaseUrl: options.databaseUrl, databaseSchema: options.registrySchema, applicationName: 'fleetstream-query-api-registry' });
   opened.add('registry pool', () => registry.close());
   const registryTokens = createTokenCache((token) => verifyToken(registry, token), { ttlMs: options.tokenCacheTtl });
+  // one client for both Kafka features (shadows, configuration assignments): each makes its own connections from it
+  const kafka = createKafka({ brokers: options.kafkaBrokers, ...kafkaSecurity(options), clientId: 'fleetstream-query-api', logger });
+  const assignments = assignmentPublisher(
+    () => kafka,
+    createRegistryClient(options),
+    options.configAssignmentsTopic,
+  );
+  opened.add('assignment producer', () => assignments.close());
+  const configuration = new ConfigurationStore(registry, assignments, options.clock);
   const follower = followRegistry(
     { databaseUrl: options.databaseUrl, databaseSchema: options.registrySchema },
-    { onChange: (change) => change.type === 'token' && registryTokens.clear(), onResync: () => registryTokens.clear() },
+    {
+      onChange: (change) => {
+        if (change.type === 'token') registryTokens.clear();
+        // a device joining a site or tag selector gets the configuration assigned there
+        if (change.type === 'device' && ['added', 'updated', 'enabled'].includes(change.change)) {
+          configuration.reconcileDevice(change).catch((error: unknown) => logger.warn({ event: 'configuration_reconcile_failed', tenant: change.tenant, site: change.site, device: change.device, err: error }, 'could not give a device its configuration'));
+        }
+      },
+      onResync: () => registryTokens.clear(),
+    },
     logger,
   );
   opened.add('registry listener', () => follower.close());
   const shadows = startShadowService({
-    kafka: createKafka({ brokers: options.kafkaBrokers, ...kafkaSecurity(options), clientId: 'fleetstream-query-api', logger }),
+    kafka,
     registryClient: createRegistryClient(options),
     logger,
     shadowsTopic: options.shadowsTopic,
@@ -83,6 +104,7 @@ async function startWith(input: QueryApiOptionsInput, logger: Logger, opened: Op
     levels: coarsestFirst(options.resolutions.map((name) => ({ name, durationMs: resolutionMs(name) }))),
     auth: createAuthenticator(createTokenVerifier(options.tokens, options.adminToken), registryTokens),
     admin: adminOperations(registry),
+    configuration: configurationOperations(configuration),
     logger,
     liveStreams: new Set(),
     shadows,

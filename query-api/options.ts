@@ -17,9 +17,10 @@ export const queryApiOptionsSchema = z.strictObject({
   host: z.string().min(1).default('0.0.0.0').meta({ description: 'Interface to bind.' }),
   databaseUrl: connectionOptions.databaseUrl,
   redisUrl: connectionOptions.redisUrl,
-  // device shadows: read from Kafka, changed through the shadow processor
+  // device shadows (read from Kafka, changed through the shadow processor) and configuration assignments (produced on the first one)
   ...kafkaConnectionOptions,
   ...registryConnectionOptions,
+  configAssignmentsTopic: z.string().min(1).default(topicNames.configAssignments).meta({ description: 'Topic the configuration API writes each device\'s new desired configuration to (the configuration processor\'s `CONFIGURATION_ASSIGNMENTS_TOPIC`); Kafka is connected on the first assignment.' }),
   databaseSchema: sqlIdentifier.default('public').meta({ description: 'PostgreSQL schema holding `series`, `measurements`, `rollups_<resolution>` and `too_old_readings`.' }),
   keyPrefix: z.string().default('fleet:').meta({ description: 'Prefix of every Redis key and channel the sinks write.' }),
   tokens: z

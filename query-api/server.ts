@@ -6,6 +6,7 @@ import type { ApiContext } from './context';
 import { registerAdminRoutes } from './admin/routes';
 import { registerGraphql } from './admin/graphql/graphql-endpoint';
 import { errorBody, errorHandler } from './http-errors';
+import { registerConfigurationRoutes } from './routes/configuration';
 import { registerDataRoute } from './routes/data';
 import { registerLatestRoute } from './routes/latest';
 import { registerLiveRoute } from './routes/live';
@@ -55,6 +56,7 @@ export async function buildServer(context: ApiContext, metrics: Registry): Promi
   registerLiveRoute(app, context);
   registerShadowRoutes(app, context);
   registerAdminRoutes(app, context.admin);
+  registerConfigurationRoutes(app, context.configuration);
   await registerGraphql(app, context.admin, { maxDepth: context.options.graphqlMaxDepth, maxCost: context.options.graphqlMaxCost }, context.logger);
   return app;
 }

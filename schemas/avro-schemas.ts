@@ -16,6 +16,7 @@ export const avroSchemas = {
   ShadowRequest: load('shadow-request.avsc'),
   ShadowResult: load('shadow-result.avsc'),
   ShadowState: load('shadow-state.avsc'),
+  ConfigAssignment: load('config-assignment.avsc'),
 } as const;
 
 export type RecordName = keyof typeof avroSchemas;
@@ -36,5 +37,6 @@ export function subjectCatalogue(resolutions: readonly string[] = defaultResolut
     { subject: valueSubject(topicNames.shadowRequests), record: 'ShadowRequest' },
     { subject: valueSubject(topicNames.shadowResults), record: 'ShadowResult' },
     { subject: valueSubject(topicNames.shadows), record: 'ShadowState' },
+    { subject: valueSubject(topicNames.configAssignments), record: 'ConfigAssignment' },
   ];
 }

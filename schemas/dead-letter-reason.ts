@@ -22,6 +22,8 @@ export const deadLetterReasons = {
   too_old: 'the reading is older than the rollups\' correction horizon: it is stored raw but in no rollup',
   misrouted: "a record keyed by device is in another partition than its key hashes to (a producer with another partitioner, or topics with different partition counts): taking it would give the device a second writer",
   undecodable: 'a Kafka record could not be decoded with its schema',
+  invalid_config_ack: "a device's configuration acknowledgement is not `{version, sha256, status, detail}` (schemas/configuration.ts)",
+  invalid_config_assignment: 'a configuration assignment names a document the registry does not hold, or with another hash',
   unwritable: 'a sink\'s store refuses the record for its data (PostgreSQL: a NUL byte in a text field, a value out of range; Redis: a key of the wrong type); the rest of its batch is written',
 } as const;
 

@@ -1,6 +1,6 @@
 import avro from 'avsc';
 import { avroSchemas, type RecordName } from './avro-schemas';
-import { recordFields, type Measurement, type Rollup, type DeadLetter, type DeviceMessage, type DownlinkMessage, type ShadowRequest, type ShadowResult, type ShadowState } from './types';
+import { recordFields, type Measurement, type Rollup, type DeadLetter, type DeviceMessage, type DownlinkMessage, type ShadowRequest, type ShadowResult, type ShadowState, type ConfigAssignment } from './types';
 
 const names = Object.keys(avroSchemas) as RecordName[];
 
@@ -34,6 +34,10 @@ describe('TypeScript values round-trip through their Avro types', () => {
     tenant: 'acme', site: 'plant1', device: 'meter7', subtopic: 'shadow/update/delta', payload: Buffer.from('{"state":{"interval":30}}'), retain: true, qos: 1,
     expiresAt: null, origin: 'shadow', createdAt: 1_700_000_000_000,
   };
+  const configAssignment: ConfigAssignment = {
+    tenant: 'acme', site: 'plant1', device: 'meter7', assignmentId: 12, version: 3, sha256: 'ab'.repeat(32), deviceType: 'em24', deadline: 1_700_003_600_000,
+    target: 'site:plant1', assignedAt: 1_700_000_000_000, assignedBy: 'tok_1',
+  };
   const shadowRequest: ShadowRequest = {
     requestId: '3f1c2a4e-9b7d-4e2f-8a61-0c5d9e7b1a23', tenant: 'acme', site: 'plant1', device: 'meter7', operation: 'update',
     payload: Buffer.from('{"state":{"desired":{"interval":30}},"version":4}'), requestedAt: 1_700_000_000_000, caller: 'static',
@@ -47,7 +51,7 @@ describe('TypeScript values round-trip through their Avro types', () => {
   };
   const samples: Record<RecordName, unknown> = {
     Measurement: measurement, Rollup: rollup, DeadLetter: deadLetter, DeviceMessage: deviceMessage, DownlinkMessage: downlinkMessage,
-    ShadowRequest: shadowRequest, ShadowResult: shadowResult, ShadowState: shadowState,
+    ShadowRequest: shadowRequest, ShadowResult: shadowResult, ShadowState: shadowState, ConfigAssignment: configAssignment,
   };
 
   it.each(names)('%s', (name) => {

@@ -35,6 +35,8 @@ export const topicNames = {
   shadows: 'fleet.shadows.v1',
   /** The shadow processor's answers to the API's requests; key = device. */
   shadowResults: 'fleet.shadow-results.v1',
+  /** Each device's new desired configuration, from the API; key = device. */
+  configAssignments: 'fleet.config-assignments.v1',
   rollups: (resolution: string) => `fleet.rollups.${resolution}.v1`,
   /** A rollup stage's window state changelog. */
   rollupState: (resolution: string, groupIdPrefix: string = rollupsGroupIdPrefix) => `${groupIdPrefix}.${resolution}.state`,
@@ -98,6 +100,13 @@ export function topicCatalogue(options: CatalogueOptions = {}): TopicSpec[] {
       // read only by API replicas waiting for an answer, seconds after it was written
       config: { 'cleanup.policy': 'delete', 'retention.ms': String(day) },
       purpose: 'Avro ShadowResult records: the shadow processor\'s answers to the API\'s requests, key = device',
+    },
+    {
+      name: topicNames.configAssignments,
+      // as many partitions as the device messages: the configuration processor reads both co-partitioned
+      partitions,
+      config: { 'cleanup.policy': 'delete', 'retention.ms': String(7 * day) },
+      purpose: 'Avro ConfigAssignment records: a device\'s new desired configuration, from the API, key = device',
     },
     ...resolutions.map((resolution) => ({
       name: topicNames.rollups(resolution),

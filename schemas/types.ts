@@ -121,6 +121,20 @@ export interface ShadowState {
   updatedAt: number;
 }
 
+export interface ConfigAssignment {
+  tenant: string;
+  site: string;
+  device: string;
+  assignmentId: number;
+  version: number;
+  sha256: string;
+  deviceType: string;
+  deadline: number;
+  target: string;
+  assignedAt: number;
+  assignedBy: string | null;
+}
+
 /** Field lists the compiler holds to the interfaces above (no key missing, none extra). */
 export const recordFields = {
   Measurement: Object.keys({
@@ -148,4 +162,7 @@ export const recordFields = {
   ShadowState: Object.keys({
     tenant: 1, site: 1, device: 1, version: 1, deleted: 1, document: 1, updatedAt: 1,
   } satisfies Record<keyof ShadowState, 1>),
+  ConfigAssignment: Object.keys({
+    tenant: 1, site: 1, device: 1, assignmentId: 1, version: 1, sha256: 1, deviceType: 1, deadline: 1, target: 1, assignedAt: 1, assignedBy: 1,
+  } satisfies Record<keyof ConfigAssignment, 1>),
 };
