@@ -73,6 +73,8 @@ const parameters = {
   backlogRate: Number(process.env.BENCH_BACKLOG_RATE ?? 5000),
   liveRate: Number(process.env.BENCH_BACKLOG_LIVE_RATE ?? 5000),
   liveDevices: Number(process.env.BENCH_BACKLOG_LIVE_DEVICES ?? 1000),
+  /** live traffic before the baseline starts: the pipeline's first seconds (connections, JIT, caches) are not its steady state */
+  warmupSeconds: Number(process.env.BENCH_BACKLOG_WARMUP_SECONDS ?? 20),
   baselineSeconds: Number(process.env.BENCH_BACKLOG_BASELINE_SECONDS ?? 20),
   checkSeconds: Number(process.env.BENCH_BACKLOG_CHECK_SECONDS ?? 5),
   /** every n-th backlog device is compared while the backlog is corrected; all of them once at the end */
@@ -181,6 +183,8 @@ interface BacklogMeasurement {
   exact: number | null;
   checks: Check[];
   baselineFrom: number;
+  /** the baseline's end: after it the backlog devices' recent readings come, then the backlog */
+  baselineUntil: number;
   baselineLiveThroughput: number;
   liveThroughputDuring: number;
   /** late inputs per stage, and corrections emitted per resolution, during the backlog */
@@ -211,6 +215,8 @@ async function measureBacklog({ processes, pool, rollupsPort, livePaths, message
   const messageRate = parameters.backlogRate / backlogMetrics.length;
   const publishing = { mqttUrl: settings.mqttUrl, messageRate, connections: 16, clientIdPrefix: `bklog${run36}` };
 
+  log(`warm-up: live traffic alone for ${parameters.warmupSeconds} s`);
+  await new Promise((resolve) => setTimeout(resolve, parameters.warmupSeconds * 1000));
   log(`baseline: live traffic alone for ${parameters.baselineSeconds} s`);
   const baselineStart = { at: Date.now(), stored: await storedReadingsOf(pool, livePaths) };
   await new Promise((resolve) => setTimeout(resolve, parameters.baselineSeconds * 1000));
@@ -326,6 +332,7 @@ async function measureBacklog({ processes, pool, rollupsPort, livePaths, message
     checks,
     baselineLiveThroughput: (baselineEnd.stored - baselineStart.stored) / ((baselineEnd.at - baselineStart.at) / 1000),
     baselineFrom: baselineStart.at,
+    baselineUntil: baselineEnd.at,
     liveThroughputDuring: (liveAtEnd - liveAtStart) / ((end - backlogStart) / 1000),
     late: difference(countersAfter.late, countersBefore.late),
     corrections: difference(countersAfter.corrections, countersBefore.corrections),
@@ -340,7 +347,7 @@ async function report(m: BacklogMeasurement, live: LatencySamples, liveStats: Si
   const exactSeconds = m.exact === null ? null : (m.exact - m.backlogStart) / 1000;
   const duringEnd = m.exact ?? m.end;
   const during = live.latencies.filter((_, i) => live.arrivedAt[i]! >= m.backlogStart && live.arrivedAt[i]! < duringEnd);
-  const before = live.latencies.filter((_, i) => live.arrivedAt[i]! >= m.baselineFrom && live.arrivedAt[i]! < m.backlogStart);
+  const before = live.latencies.filter((_, i) => live.arrivedAt[i]! >= m.baselineFrom && live.arrivedAt[i]! < m.baselineUntil);
   const latencyDuring = latencyPercentiles(during);
   const latencyBefore = latencyPercentiles(before);
   const lateReadings = m.late['1m'] ?? 0;
@@ -400,7 +407,7 @@ async function report(m: BacklogMeasurement, live: LatencySamples, liveStats: Si
   console.log(`every rollup exact after ${f(exactSeconds, 1)} s (1m ${f(summary.secondsUntilExactByResolution['1m'], 1)}, 1h ${f(summary.secondsUntilExactByResolution['1h'], 1)}, 1d ${f(summary.secondsUntilExactByResolution['1d'], 1)}; ${m.samplePaths} sample series compared once the corrector had caught up)`);
   console.log(`all ${m.plan.series} backlog series at the end: mismatching windows ${m.final.comparisons.map((c) => `${c.resolution} ${c.mismatching}/${c.windows}`).join(', ')}: ${summary.allExactAtEnd ? 'EXACT' : 'NOT EXACT'}; ${m.lost} readings never stored`);
   console.log(`late readings: ${lateReadings} (1h stage ${m.late['1h'] ?? 0}, 1d ${m.late['1d'] ?? 0}), ${f(summary.lateReadingsCorrectedPerSecond)} corrected/s; corrections emitted ${Object.entries(m.corrections).map(([r, n]) => `${r} ${n}`).join(', ')} (${f(summary.correctionsPerSecond)}/s)`);
-  console.log(`live latency during the backlog: p50 ${f(latencyDuring.p50)} ms, p99 ${f(latencyDuring.p99)} ms, p99.9 ${f(latencyDuring.p999)} ms, max ${f(latencyDuring.max)} ms (${latencyDuring.n} samples): ${summary.liveP99WithinLimit ? 'PASS' : 'FAIL'} against the ${p99LimitMs} ms p99 limit; before it p50 ${f(latencyBefore.p50)}, p99 ${f(latencyBefore.p99)} ms`);
+  console.log(`live latency during the backlog: p50 ${f(latencyDuring.p50)} ms, p99 ${f(latencyDuring.p99)} ms, p99.9 ${f(latencyDuring.p999)} ms, max ${f(latencyDuring.max)} ms (${latencyDuring.n} samples): ${summary.liveP99WithinLimit ? 'PASS' : 'FAIL'} against the ${p99LimitMs} ms p99 limit; in the baseline (live traffic alone, after a warm-up) p50 ${f(latencyBefore.p50)}, p99 ${f(latencyBefore.p99)} ms`);
   console.log(`live stored throughput: ${f(m.liveThroughputDuring)} readings/s during the backlog, ${f(m.baselineLiveThroughput)} before it (offered ${parameters.liveRate})`);
   console.log('cpu s, peak RSS MiB:');
   for (const [name, c] of Object.entries(m.costs)) console.log(`  ${name.padEnd(15)} ${c.cpuSeconds.toFixed(1).padStart(7)} s  ${c.peakRssMiB.toFixed(0).padStart(6)} MiB`);

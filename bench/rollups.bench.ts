@@ -25,6 +25,7 @@ import { PartitionWindows, type SeriesMeta } from '../stream-processors/rollups/
 import { readingWindows, type ReadingInput } from '../stream-processors/rollups/window-logic';
 import type { ReadingWindow } from '../stream-processors/rollups/window-aggregate';
 import { barChartSvg, lineChartSvg, writeChart } from './lib/chart';
+import { plainConsumerRate } from './lib/plain-consumer';
 import { benchProgress } from './lib/progress';
 import { repeatInterleaved } from './lib/repeat';
 import { resultsDirectory } from './lib/paths';
@@ -143,26 +144,6 @@ async function endOffsets(admin: Admin, topic: string): Promise<number> {
   return (await admin.fetchTopicOffsets(topic)).reduce((n, p) => n + Number(p.high), 0);
 }
 
-/** A plain kafkajs consumer reading the whole topic (no decoding): what Kafka gives one Node consumer. */
-async function referenceConsume(kafka: Kafka, topic: string, total: number, id: string): Promise<number> {
-  const consumer = kafka.consumer({ groupId: `bench-rollups-ref-${id}`, maxWaitTimeInMs: 100 });
-  await consumer.connect();
-  await consumer.subscribe({ topic, fromBeginning: true });
-  const started = performance.now();
-  let seen = 0;
-  await new Promise<void>((resolve) => {
-    void consumer.run({
-      eachBatch: async ({ batch }) => {
-        seen += batch.messages.length;
-        if (seen >= total) resolve();
-      },
-    });
-  });
-  const seconds = (performance.now() - started) / 1000;
-  await consumer.disconnect();
-  return total / seconds;
-}
-
 export async function run(): Promise<object> {
   const settings = readConnectionSettings();
   const logger = componentLogger('rollups-bench');
@@ -248,7 +229,7 @@ export async function run(): Promise<object> {
       };
     };
     const viaKafka = await repeatInterleaved(
-      { rollups1m: throughKafka, plainConsumer: async () => ({ readingsPerSecond: await referenceConsume(kafka, input, total, `${run}-${repetition++}`) }) },
+      { rollups1m: throughKafka, plainConsumer: async () => ({ readingsPerSecond: await plainConsumerRate(kafka, input, total, `bench-rollups-ref-${run}-${repetition++}`) }) },
       { warmups: 1, repetitions: REPS, onRun: (v, r) => log(`via Kafka ${v} ${r.warmup ? 'warm-up' : `run ${r.index + 1}`}`) },
     );
     await producer.disconnect();

@@ -9,13 +9,16 @@ import type { RunningComponent } from '../lib/component';
 import type { Logger } from '../lib/logger';
 import { brokerAuthSyncOptionsSchema } from '../broker/auth-sync/options';
 import { httpSourceOptionsSchema } from '../connectors/http-source/options';
+import { mqttDownlinkOptionsSchema } from '../connectors/mqtt-downlink/options';
 import { mqttSourceOptionsSchema } from '../connectors/mqtt-source/options';
 import { redisSinkOptionsSchema } from '../connectors/redis-sink/options';
 import { timescaleSinkOptionsSchema } from '../connectors/timescale-sink/options';
 import { queryApiOptionsSchema } from '../query-api/options';
 import { schedulerOptionsSchema } from '../republishers/scheduler/options';
 import { commandsOptionsSchema } from '../stream-processors/commands/options';
+import { configurationOptionsSchema } from '../stream-processors/configuration/options';
 import { rollupsOptionsSchema } from '../stream-processors/rollups/options';
+import { shadowOptionsSchema } from '../stream-processors/shadow/options';
 
 export interface ComponentEntry {
   /** The CLI command, the logger's component name, the k8s workload's name. */
@@ -103,12 +106,36 @@ export const components: readonly ComponentEntry[] = [
     start: async (input, logger) => (await import('../republishers/scheduler')).start(input, logger),
   },
   {
+    name: 'mqtt-downlink',
+    description: "publish what the platform has for devices (fleet.downlink.v1: commands, shadow answers and deltas, configuration) to their MQTT topics",
+    envPrefix: 'MQTT_DOWNLINK_',
+    opsPort: 9109,
+    options: mqttDownlinkOptionsSchema,
+    start: async (input, logger) => (await import('../connectors/mqtt-downlink')).start(input, logger),
+  },
+  {
+    name: 'shadow',
+    description: "device shadows (desired, reported, delta; AWS IoT's semantics): the one writer of each device's, answering devices and the API",
+    envPrefix: 'SHADOW_',
+    opsPort: 9110,
+    options: shadowOptionsSchema,
+    start: async (input, logger) => (await import('../stream-processors/shadow')).start({ ...input, logger }),
+  },
+  {
     name: 'commands',
     description: "commands processor: each device's commands (queued, sent, answered, timed out) from the API's requests and the devices' presence and answers",
     envPrefix: 'COMMANDS_',
     opsPort: 9111,
     options: commandsOptionsSchema,
     start: async (input, logger) => (await import('../stream-processors/commands')).start({ ...input, logger }),
+  },
+  {
+    name: 'configuration',
+    description: "control configuration processor: each device's desired configuration published retained until it acknowledges, or its deadline",
+    envPrefix: 'CONFIGURATION_',
+    opsPort: 9112,
+    options: configurationOptionsSchema,
+    start: async (input, logger) => (await import('../stream-processors/configuration')).start({ ...input, logger }),
   },
 ];
 

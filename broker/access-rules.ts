@@ -3,13 +3,16 @@
  * (broker/plugin/access_rules.h is the reference). Pure: no I/O.
  *
  * A device's rights follow from its username `<tenant>/<site>/<device>`: it
- * publishes in `fleet/<tenant>/<site>/<device>/#`, subscribes there to filters
- * that cannot match its uplink `.../up`, and receives what is published there
- * but its uplink. Nothing per device is stored. A service account's rights are
- * lines of the rules file, `service <account> publish|subscribe|read <filter>`,
- * made here.
+ * publishes in `fleet/<tenant>/<site>/<device>/#` but not on the platform's
+ * subtopics there (`deviceAllowed`, the plugin's rule in TypeScript),
+ * subscribes there to filters that cannot match its uplink `.../up`, and
+ * receives what is published there but its uplink. Nothing per device is
+ * stored. A service account's rights are lines of the rules file,
+ * `service <account> publish|subscribe|read <filter>`, made here.
  */
 import { FleetstreamError } from '../lib/errors';
+import { topicMatches } from '../lib/topic-filter';
+import { deviceUplinkSubtopicFilters, platformSubtopicFilters } from '../schemas/device-topics';
 import { segmentProblem, type DeviceAddress } from '../schemas/series-path';
 
 export type ServiceRight = 'publish' | 'subscribe' | 'read';
@@ -34,15 +37,50 @@ export function parseDeviceUsername(username: string): DeviceAddress {
 /** The broker-wide received-message counter the connector's subscription watchdog reads. */
 const brokerReceivedTopic = '$SYS/broker/publish/messages/received';
 
-/** The MQTT source connector: the uplinks of every device, through any share group or none. */
-export function mqttSourceRules(account: string, uplinkFilter = 'fleet/+/+/+/up'): ServiceRule[] {
+/** The devices' topic roots `fleet/<tenant>/<site>/<device>` as a filter: the space the plugin gives each device. */
+const deviceRootsFilter = 'fleet/+/+/+';
+
+/**
+ * The MQTT source connector: the uplinks of every device (readings on `up`,
+ * and the subtopics devices talk back on, schemas/device-topics.ts), through
+ * any share group or none.
+ */
+export function mqttSourceRules(account: string): ServiceRule[] {
+  const filters = [`${deviceRootsFilter}/up`, ...deviceUplinkSubtopicFilters.map((subtopic) => `${deviceRootsFilter}/${subtopic}`)];
   return [
-    { account, right: 'subscribe', filter: `$share/+/${uplinkFilter}` },
-    { account, right: 'subscribe', filter: uplinkFilter },
-    { account, right: 'read', filter: uplinkFilter },
+    ...filters.flatMap((filter): ServiceRule[] => [
+      { account, right: 'subscribe', filter: `$share/+/${filter}` },
+      { account, right: 'subscribe', filter },
+      { account, right: 'read', filter },
+    ]),
     { account, right: 'subscribe', filter: brokerReceivedTopic },
     { account, right: 'read', filter: brokerReceivedTopic },
   ];
+}
+
+/** The MQTT downlink: publishes on the platform's subtopics of every device (schemas/device-topics.ts), and nothing else. */
+export function mqttDownlinkRules(account: string): ServiceRule[] {
+  return platformSubtopicFilters.map((subtopic) => ({ account, right: 'publish', filter: `${deviceRootsFilter}/${subtopic}` }));
+}
+
+/**
+ * What the plugin allows a device (broker/plugin/access_rules.c, `device_allowed`), in TypeScript:
+ * `publish` in its space but on the platform's subtopics; `subscribe` to a filter in its space that
+ * cannot match its uplink; `read` in its space but its uplink. Never `$share`.
+ */
+export function deviceAllowed(device: DeviceAddress, right: ServiceRight, topic: string): boolean {
+  const space = `fleet/${device.tenant}/${device.site}/${device.device}`;
+  const uplink = `${space}/up`;
+  const subtopic = topic.startsWith(`${space}/`) ? topic.slice(space.length + 1) : undefined;
+  if (topic !== space && subtopic === undefined) return false;
+  switch (right) {
+    case 'publish':
+      return subtopic === undefined || !platformSubtopicFilters.some((filter) => topicMatches(filter, subtopic));
+    case 'read':
+      return topic !== uplink;
+    case 'subscribe':
+      return !topicMatches(topic, uplink);
+  }
 }
 
 /** Every right on every topic: the local stack's transitional account, for clients that have no device credentials yet. */

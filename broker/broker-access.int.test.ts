@@ -5,7 +5,7 @@
  * certificates as credentials. Against a broker of this file's own
  * (broker.fixture.ts), so rewriting its auth file disturbs no other test.
  */
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import type { MqttClient } from 'mqtt';
 import { eventually } from '../test/factories';
 import { caOf, connectClient, freshDevices, newDevice, startTestBroker, type TestBroker } from './broker.fixture';
@@ -19,9 +19,9 @@ function received(client: MqttClient): string[] {
 }
 
 /** The reason code of a QoS 1 publish: 0 accepted, 135 not authorised. */
-async function publishReason(client: MqttClient, topic: string, payload = 'x'): Promise<number> {
+async function publishReason(client: MqttClient, topic: string, payload = 'x', retain = false): Promise<number> {
   try {
-    const ack = (await client.publishAsync(topic, payload, { qos: 1 })) as { reasonCode?: number } | undefined;
+    const ack = (await client.publishAsync(topic, payload, { qos: 1, retain })) as { reasonCode?: number } | undefined;
     return ack?.reasonCode ?? 0;
   } catch (error) {
     return (error as { code?: number }).code ?? -1;
@@ -129,6 +129,61 @@ describe('devices on the broker', () => {
     await closed;
     await expect(connectClient(broker.url, { username: a!.username, password })).resolves.toBeDefined();
     await expect(connectClient(broker.url, a)).rejects.toThrow(refused);
+  });
+});
+
+describe('talking back (issue 16): the platform owns some subtopics of a device\'s space', () => {
+  const commandId = () => randomUUID();
+
+  it("refuses a device's publish on its own cmd/req, shadow answers and config, and on another device's cmd/ack; allows what it answers on", async () => {
+    const [a, b] = await freshDevices(broker, 2);
+    const device = await connectClient(broker.url, a);
+    const base = `fleet/${a!.username}`;
+    for (const topic of [`${base}/cmd/req/${commandId()}/reboot`, `${base}/shadow/update/accepted`, `${base}/shadow/get/rejected`, `${base}/shadow/update/delta`, `${base}/config`, `fleet/${b!.username}/cmd/ack/${commandId()}`]) {
+      expect([topic, await publishReason(device, topic)]).toEqual([topic, 135]);
+    }
+    for (const topic of [`${base}/cmd/ack/${commandId()}`, `${base}/cmd/res/${commandId()}/succeeded`, `${base}/shadow/update`, `${base}/config/ack`, `${base}/status`]) {
+      expect([topic, await publishReason(device, topic)]).toEqual([topic, 0]);
+    }
+    expect(device.connected).toBe(true);
+  });
+
+  it('lets a device subscribe to its own cmd/req/#, shadow/# and config, and delivers what the downlink publishes there, retained config included', async () => {
+    const [a] = await freshDevices(broker, 1);
+    const base = `fleet/${a!.username}`;
+    const downlink = await connectClient(broker.url, broker.downlink);
+    expect(await publishReason(downlink, `${base}/config`, '{"version":1}', true)).toBe(0);
+    const device = await connectClient(broker.url, a);
+    const seen = received(device);
+    expect(await subscribeReason(device, `${base}/cmd/req/#`)).toBe(1);
+    expect(await subscribeReason(device, `${base}/shadow/#`)).toBe(1);
+    expect(await subscribeReason(device, `${base}/config`)).toBe(1);
+    const request = `${base}/cmd/req/${commandId()}/reboot`;
+    expect(await publishReason(downlink, request)).toBe(0);
+    expect(await publishReason(downlink, `${base}/shadow/update/delta`)).toBe(0);
+    await eventually(() => (seen.length >= 3 ? true : undefined), 'the config, the command and the delta at the device');
+    expect([...seen].sort()).toEqual([request, `${base}/config`, `${base}/shadow/update/delta`].sort());
+  });
+
+  it("gives the downlink's account the platform's subtopics alone, and the connector the device's answers through its share group", async () => {
+    const [a] = await freshDevices(broker, 1);
+    const base = `fleet/${a!.username}`;
+    const downlink = await connectClient(broker.url, broker.downlink);
+    expect(await publishReason(downlink, `${base}/up`)).toBe(135);
+    expect(await publishReason(downlink, `${base}/cmd/ack/${commandId()}`)).toBe(135);
+    expect(await subscribeReason(downlink, `${base}/cmd/req/#`)).toBe(135);
+
+    const connector = await connectClient(broker.url, broker.connector);
+    const seen = received(connector);
+    expect(await subscribeReason(connector, '$share/fleetstream/fleet/+/+/+/cmd/ack/+')).toBe(1);
+    expect(await subscribeReason(connector, '$share/fleetstream/fleet/+/+/+/status')).toBe(1);
+    expect(await subscribeReason(connector, '$share/fleetstream/fleet/+/+/+/config')).toBe(135);
+    const device = await connectClient(broker.url, a);
+    const ack = `${base}/cmd/ack/${commandId()}`;
+    expect(await publishReason(device, ack)).toBe(0);
+    expect(await publishReason(device, `${base}/status`, 'online')).toBe(0);
+    await eventually(() => (seen.length >= 2 ? true : undefined), "the device's acknowledgement and status at the connector");
+    expect(seen).toEqual([ack, `${base}/status`]);
   });
 });
 

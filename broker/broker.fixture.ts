@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import { brokerPasswordHash } from '../registry/broker-password-hash';
 import { eventually, freePort, onCleanup, uniqueName } from '../test/factories';
-import { accessRulesText, mqttSourceRules } from './access-rules';
+import { accessRulesText, mqttDownlinkRules, mqttSourceRules } from './access-rules';
 import type { AuthFileEntry } from './auth-file';
 import { writeAuthFile } from './auth-file-io';
 import { startPluginBroker } from './plugin-broker';
@@ -32,6 +32,8 @@ export interface TestBroker {
   authFile: string;
   /** the connector's service account (fleetstream-mqtt-source's rules) */
   connector: Account;
+  /** the downlink's service account (fleetstream-mqtt-downlink's rules) */
+  downlink: Account;
   /** Writes the auth file with the devices added, and waits until the broker has loaded it. */
   grant(...devices: Account[]): Promise<void>;
   /** Writes the auth file without the account, and waits until the broker has loaded it. */
@@ -48,11 +50,12 @@ export async function startTestBroker(): Promise<TestBroker> {
   onCleanup(() => rm(dir, { recursive: true, force: true }));
   const tls = await makeTestCa(dir);
   const connector = { username: 'fleetstream-mqtt-source', password: randomBytes(18).toString('base64url') };
-  const accounts = new Map<string, AuthFileEntry>([[connector.username, { username: connector.username, passwordHash: brokerPasswordHash(connector.password) }]]);
+  const downlink = { username: 'fleetstream-mqtt-downlink', password: randomBytes(18).toString('base64url') };
+  const accounts = new Map<string, AuthFileEntry>([connector, downlink].map(({ username, password }) => [username, { username, passwordHash: brokerPasswordHash(password) }]));
   const authFile = join(dir, 'auth');
   const rulesFile = join(dir, 'access.rules');
   await writeAuthFile(authFile, accounts.values());
-  await writeFile(rulesFile, accessRulesText(mqttSourceRules(connector.username)));
+  await writeFile(rulesFile, accessRulesText([...mqttSourceRules(connector.username), ...mqttDownlinkRules(downlink.username)]));
   const ports: [number, number, number] = [await freePort(), await freePort(), await freePort()];
   const broker = await startPluginBroker({ dir, authFile, rulesFile, listeners: [{ port: ports[0] }, { port: ports[1], tls }, { port: ports[2], tls: { ...tls, clientCertificates: true } }] });
   onCleanup(() => broker.stop());
@@ -71,6 +74,7 @@ export async function startTestBroker(): Promise<TestBroker> {
     caKeyFile: tls.caKeyFile,
     authFile,
     connector,
+    downlink,
     connectorEntry: accounts.get(connector.username)!,
     load,
     grant: async (...devices) => {

@@ -13,3 +13,11 @@ export function stoppedForGood(consumer: Consumer): Promise<Error> {
     });
   });
 }
+
+/** kafkajs's errors that say the group is rebalancing (its own `isRebalancing`, which it does not export), and the member's eviction. */
+const rebalancingTypes = new Set(['REBALANCE_IN_PROGRESS', 'NOT_COORDINATOR_FOR_GROUP', 'ILLEGAL_GENERATION', 'UNKNOWN_MEMBER_ID']);
+
+/** Whether a heartbeat's or a commit's error means the group is rebalancing: the member's partitions may be moving. */
+export function isRebalancing(error: unknown): boolean {
+  return rebalancingTypes.has((error as { type?: unknown } | undefined)?.type as string);
+}

@@ -17,9 +17,10 @@ export const errorCodes = {
   KAFKA_TLS_FAILED: { retriable: false, summary: "the TLS handshake with Kafka failed for good: the broker's certificate is not trusted (KAFKA_CA_FILE), or the broker refused the client's (KAFKA_CERT_FILE, KAFKA_KEY_FILE)" },
   MQTT_UNAVAILABLE: { retriable: true, summary: 'the MQTT broker could not be reached' },
   MQTT_NOT_AUTHORIZED: { retriable: false, summary: "the MQTT broker refuses the account's credentials (unknown, wrong, revoked, or not learned from the registry yet)" },
+  DOWNLINK_ABANDONED: { retriable: true, summary: 'the mqtt-downlink gave up a Kafka batch part-way (its partition is moving to another member, or the component stops): nothing of it is committed, and it is published again from the committed offset' },
   BROKER_PLUGIN_UNBUILT: { retriable: false, summary: "the project's Mosquitto plugin (broker/plugin) did not compile: a compiler or header missing (gcc, mosquitto-dev, libmosquitto-dev, libssl-dev)" },
   DEPENDENCY_INCOMPATIBLE: { retriable: false, summary: 'an installed library lacks what fleetstream relies on: a version other than the one package.json pins' },
-  STATE_RESTORE_TIMEOUT: { retriable: false, summary: 'a stream processor (a rollup stage, the commands processor) did not read its state back from its changelog within its restore timeout' },
+  STATE_RESTORE_TIMEOUT: { retriable: false, summary: 'a processor (a rollup stage, the shadow or the commands processor) did not read its state back from its topic within its restore timeout' },
   RECORD_UNDECODABLE: { retriable: false, summary: 'a Kafka record is not in the Confluent Avro wire format or its schema is unknown' },
   TEST_ENVIRONMENT_MISSING: { retriable: false, summary: 'tests found no servers to run against' },
   // query API: each of these is answered as a 4xx with this code in the JSON body
@@ -37,6 +38,13 @@ export const errorCodes = {
   QUERY_TOO_DEEP: { retriable: false, summary: 'a GraphQL query nests fields deeper than QUERY_API_GRAPHQL_MAX_DEPTH; refused before it runs' },
   QUERY_TOO_COSTLY: { retriable: false, summary: 'a GraphQL query may ask for more objects than QUERY_API_GRAPHQL_MAX_COST; refused before it runs' },
   ROUTE_NOT_FOUND: { retriable: false, summary: 'no such HTTP route' },
+  // device shadows through the query API (query-api/routes/shadow.ts)
+  SHADOW_INVALID: { retriable: false, summary: "a shadow change is not {\"state\": {\"desired\": {...}}}, its If-Match is not one ETag, or the shadow processor refused it as malformed (too deep, a bad key); the message says which" },
+  SHADOW_NOT_FOUND: { retriable: false, summary: 'the device has no shadow: never written, or deleted' },
+  SHADOW_VERSION_CONFLICT: { retriable: false, summary: "If-Match names another version than the shadow's current one (in the answer's ETag): read it again and retry" },
+  SHADOW_TOO_LARGE: { retriable: false, summary: "the change would take the shadow past its limits (SHADOW_MAX_STATE_BYTES, SHADOW_MAX_KEYS), or the request past SHADOW_MAX_REQUEST_BYTES" },
+  SHADOW_TIMEOUT: { retriable: true, summary: 'the shadow processor did not answer within QUERY_API_SHADOW_TIMEOUT; the change may still be applied: GET the shadow to see' },
+  SHADOWS_UNAVAILABLE: { retriable: true, summary: "the query API cannot reach Kafka for shadows, or its view of them has not caught up yet; retry shortly" },
   // the HTTP ingest (connectors/http-source): each answered with its HTTP status and this code in the JSON body
   DEVICE_FORBIDDEN: { retriable: false, summary: "the device's credentials are right but the registry has it disabled or revoked" },
   PAYLOAD_INVALID: { retriable: false, summary: 'a device sent a payload that is no reading (the dead-letter reason says why); it was dead-lettered' },
@@ -64,6 +72,11 @@ export const errorCodes = {
   TOKEN_NOT_FOUND: { retriable: false, summary: 'no such API token in the registry' },
   TENANT_NOT_FOUND: { retriable: false, summary: 'no such tenant in the registry' },
   SERIES_SETTING_NOT_FOUND: { retriable: false, summary: 'no kind or unit is set for the series path in the registry' },
+  // control configuration (query-api/configuration), answered as 4xx
+  CONFIG_DOCUMENT_INVALID: { retriable: false, summary: "a configuration document or device-type schema is refused: the document does not satisfy its device type's JSON schema, or the schema is no JSON Schema; `problems` holds ajv's errors" },
+  DEVICE_TYPE_NOT_FOUND: { retriable: false, summary: 'the tenant has no JSON schema for that device type' },
+  CONFIG_VERSION_NOT_FOUND: { retriable: false, summary: 'the tenant has no configuration document of that version' },
+  CONFIG_TARGET_INVALID: { retriable: false, summary: "a configuration cannot go to that device: it has no `type` tag, or another type than the document's" },
   // the hierarchy job (republishers/device-hierarchy/)
   HIERARCHY_PUBLISH_CONFLICT: { retriable: true, summary: 'another `fleetstream hierarchy publish` holds the lock on the same key prefix, or this one outlived its lock timeout; nothing was switched' },
 } as const;
@@ -73,12 +86,15 @@ export type ErrorCode = keyof typeof errorCodes;
 export class FleetstreamError extends Error {
   readonly code: ErrorCode;
   readonly retriable: boolean;
+  /** What an API answer shows besides the message: a validator's errors, one per problem. */
+  readonly problems?: unknown[];
 
-  constructor(code: ErrorCode, message: string, options: { cause?: unknown; retriable?: boolean } = {}) {
+  constructor(code: ErrorCode, message: string, options: { cause?: unknown; retriable?: boolean; problems?: unknown[] } = {}) {
     super(message, { cause: options.cause });
     this.name = 'FleetstreamError';
     this.code = code;
     this.retriable = options.retriable ?? errorCodes[code].retriable;
+    if (options.problems !== undefined) this.problems = options.problems;
   }
 }
 

@@ -1,5 +1,5 @@
 /**
- * One Kafka transaction of a stream processor: its outputs, then the consumed
+ * One Kafka transaction of a processor: its outputs, then the consumed
  * offsets, then the commit; aborted on any failure, so nothing of it becomes
  * visible to read_committed readers unless all of it does.
  */
@@ -31,7 +31,6 @@ export interface TransactionTarget {
   producer: Pick<Producer, 'transaction'>;
   /** the consumer group whose offsets the transaction commits */
   groupId: string;
-  /** the topic of the consumed offsets */
   inputTopic: string;
   log: Logger;
   /** Wait before attempt `attempt + 1`. Default 50 ms times the attempt. */

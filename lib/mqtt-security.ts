@@ -1,4 +1,5 @@
-import type { IClientOptions } from 'mqtt';
+import type { IClientOptions, MqttClient } from 'mqtt';
+import type { Logger } from './logger';
 import { z } from 'zod';
 import { SecurityOptionsReader, type ReadFile } from './security-options-reader';
 import { tlsRefusal } from './tls-refusal';
@@ -22,8 +23,8 @@ export const mqttTlsOptions = {
  * connector's account, and simulated devices publish with MQTT_URL's.
  */
 export const mqttCredentialOptions = {
-  mqttUsername: z.string().min(1).optional().meta({ env: 'MQTT_USERNAME', description: "MQTT username; replaces MQTT_URL's (mqtt-source)." }),
-  mqttPassword: z.string().min(1).optional().meta({ env: 'MQTT_PASSWORD', description: "MQTT password; replaces MQTT_URL's (mqtt-source).", secret: true }),
+  mqttUsername: z.string().min(1).optional().meta({ env: 'MQTT_USERNAME', description: "MQTT username; replaces MQTT_URL's (mqtt-source, mqtt-downlink)." }),
+  mqttPassword: z.string().min(1).optional().meta({ env: 'MQTT_PASSWORD', description: "MQTT password; replaces MQTT_URL's (mqtt-source, mqtt-downlink).", secret: true }),
 };
 
 export const mqttSecurityOptions = { ...mqttTlsOptions, ...mqttCredentialOptions };
@@ -75,4 +76,18 @@ export function mqttRefusalFix(error: unknown): string | undefined {
 export function refusedCredentials(error: unknown): boolean {
   const code = (error as { code?: unknown } | undefined)?.code;
   return code === 134 || code === 135 || code === 4 || code === 5;
+}
+
+/** What every service connection of fleetstream asks for (MQTT 5, reconnecting every second), with its identity: the caller adds its session's settings. */
+export function serviceClientOptions(security: MqttSecurity, clientId: string): IClientOptions {
+  return { ...security, clientId, protocolVersion: 5, reconnectPeriod: 1000, connectTimeout: 10_000, keepalive: 30 };
+}
+
+/** Logs a service client's errors: a refusal no retry helps with its fix (the client keeps retrying, but only a changed option lets it in), anything else as a warning. */
+export function logMqttErrors(client: MqttClient, logger: Logger, clientId: string): void {
+  client.on('error', (error) => {
+    const fix = mqttRefusalFix(error);
+    if (fix) logger.error({ event: 'mqtt_refused', clientId, err: error }, fix);
+    else logger.warn({ event: 'mqtt_error', clientId, err: error }, 'MQTT client error');
+  });
 }

@@ -55,3 +55,14 @@ export function keyValues<T extends z.ZodType>(value: T) {
     return Object.fromEntries(entries);
   }, z.record(z.string(), value));
 }
+
+/** Text that `parse` takes (a topic root, a scheme): what it throws is the option's problem. */
+export function parsedText(parse: (text: string) => unknown) {
+  return z.string().superRefine((text, ctx) => {
+    try {
+      parse(text);
+    } catch (error) {
+      ctx.addIssue({ code: 'custom', message: (error as Error).message });
+    }
+  });
+}

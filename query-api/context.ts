@@ -4,12 +4,14 @@ import type { Logger } from '../lib/logger';
 import type { AdminOperations } from './admin/admin-operations';
 import type { CommandsService } from './commands/commands-service';
 import type { Caller } from './admin/caller';
+import type { ConfigurationOperations } from './configuration/configuration-operations';
 import type { Authenticator } from './authentication';
 import type { Resolution } from './auto-resolution';
 import type { Tables } from '../schemas/tables';
 import type { Database } from './database';
 import type { LiveHub } from './live-hub';
 import type { QueryApiOptions } from './options';
+import type { ShadowService } from './shadow/shadow-service';
 import type { TenantScope } from './tenant-scope';
 
 /** What the routes share: stores, options, authentication, the admin operations, and the open live streams. */
@@ -24,11 +26,15 @@ export interface ApiContext {
   auth: Authenticator;
   /** the admin API's operations over the registry */
   admin: AdminOperations;
+  /** control configuration's operations (documents, assignments, rollout progress) */
+  configuration: ConfigurationOperations;
   logger: Logger;
   /** open live and command event streams, ended when the server closes */
   liveStreams: Set<ServerResponse>;
   /** commands to devices, over Kafka */
   commands: CommandsService;
+  /** device shadows: read from Kafka, changed through the shadow processor */
+  shadows: ShadowService;
 }
 
 declare module 'fastify' {

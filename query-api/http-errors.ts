@@ -16,6 +16,12 @@ export const httpStatus: Partial<Record<ErrorCode, number>> = {
   PATH_OUTSIDE_TENANT: 403,
   SERIES_NOT_FOUND: 404,
   ROUTE_NOT_FOUND: 404,
+  SHADOW_INVALID: 400,
+  SHADOW_NOT_FOUND: 404,
+  SHADOW_VERSION_CONFLICT: 409,
+  SHADOW_TOO_LARGE: 413,
+  SHADOW_TIMEOUT: 504,
+  SHADOWS_UNAVAILABLE: 503,
   // the admin API, from the registry's codes
   NAME_INVALID: 400,
   REGISTRY_INPUT_INVALID: 400,
@@ -25,9 +31,14 @@ export const httpStatus: Partial<Record<ErrorCode, number>> = {
   DEVICE_NOT_FOUND: 404,
   TOKEN_NOT_FOUND: 404,
   SERIES_SETTING_NOT_FOUND: 404,
+  CONFIG_DOCUMENT_INVALID: 400,
+  CONFIG_TARGET_INVALID: 400,
+  DEVICE_TYPE_NOT_FOUND: 404,
+  CONFIG_VERSION_NOT_FOUND: 404,
   DEVICE_EXISTS: 409,
   DEVICE_REVOKED: 409,
   DATABASE_UNAVAILABLE: 503,
+  KAFKA_UNAVAILABLE: 503,
   REDIS_UNAVAILABLE: 503,
   // commands
   COMMAND_NOT_FOUND: 404,
@@ -50,6 +61,8 @@ export interface ErrorBody {
   position?: number;
   expected?: string[];
   found?: string;
+  /** CONFIG_DOCUMENT_INVALID: the JSON Schema validator's errors */
+  problems?: unknown[];
 }
 
 export const errorBodySchema = {
@@ -61,6 +74,7 @@ export const errorBodySchema = {
     position: { type: 'integer', description: 'QUERY_SYNTAX: 0-based offset in the query' },
     expected: { type: 'array', items: { type: 'string' }, description: 'QUERY_SYNTAX: what the parser expected there' },
     found: { type: 'string', description: 'QUERY_SYNTAX: what it found' },
+    problems: { type: 'array', items: { type: 'object', additionalProperties: true }, description: "CONFIG_DOCUMENT_INVALID: ajv's errors (instancePath, keyword, message, params), one per problem" },
   },
   required: ['statusCode', 'code', 'message'],
 } as const;
@@ -70,7 +84,7 @@ export function errorBody(error: unknown): ErrorBody {
     return { statusCode: 400, code: error.code, message: error.message, position: error.position, expected: error.expected, found: error.found };
   }
   if (error instanceof FleetstreamError) {
-    return { statusCode: httpStatus[error.code] ?? 500, code: error.code, message: error.message };
+    return { statusCode: httpStatus[error.code] ?? 500, code: error.code, message: error.message, ...(error.problems === undefined ? {} : { problems: error.problems }) };
   }
   const fastifyError = error as FastifyError;
   if (fastifyError.validation) {

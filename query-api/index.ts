@@ -18,10 +18,14 @@ import { adminOperations } from './admin/admin-operations';
 import { createAuthenticator } from './authentication';
 import { createTokenVerifier } from './tenant-scope';
 import { createTokenCache } from './token-cache';
-import { CommandsService } from './commands/commands-service';
 import { createKafka } from '../lib/kafka';
 import { kafkaSecurity } from '../lib/kafka-security';
 import { createRegistryClient } from '../schemas/registry-client';
+import { startShadowService } from './shadow/shadow-service';
+import { assignmentPublisher } from './configuration/assignment-publisher';
+import { configurationOperations } from './configuration/configuration-operations';
+import { ConfigurationStore } from './configuration/configuration-store';
+import { CommandsService } from './commands/commands-service';
 
 export type { QueryApiOptionsInput };
 
@@ -58,14 +62,42 @@ async function startWith(input: QueryApiOptionsInput, logger: Logger, opened: Op
   const registry = openRegistry({ databaseUrl: options.databaseUrl, databaseSchema: options.registrySchema, applicationName: 'fleetstream-query-api-registry' });
   opened.add('registry pool', () => registry.close());
   const registryTokens = createTokenCache((token) => verifyToken(registry, token), { ttlMs: options.tokenCacheTtl });
+  // one client for the Kafka features (shadows, configuration assignments, commands): each makes its own connections from it
+  const kafka = createKafka({ brokers: options.kafkaBrokers, ...kafkaSecurity(options), clientId: 'fleetstream-query-api', logger });
+  const assignments = assignmentPublisher(
+    () => kafka,
+    createRegistryClient(options),
+    options.configAssignmentsTopic,
+  );
+  opened.add('assignment producer', () => assignments.close());
+  const configuration = new ConfigurationStore(registry, assignments, options.clock);
   const follower = followRegistry(
     { databaseUrl: options.databaseUrl, databaseSchema: options.registrySchema },
-    { onChange: (change) => change.type === 'token' && registryTokens.clear(), onResync: () => registryTokens.clear() },
+    {
+      onChange: (change) => {
+        if (change.type === 'token') registryTokens.clear();
+        // a device joining a site or tag selector gets the configuration assigned there
+        if (change.type === 'device' && ['added', 'updated', 'enabled'].includes(change.change)) {
+          configuration.reconcileDevice(change).catch((error: unknown) => logger.warn({ event: 'configuration_reconcile_failed', tenant: change.tenant, site: change.site, device: change.device, err: error }, 'could not give a device its configuration'));
+        }
+      },
+      onResync: () => registryTokens.clear(),
+    },
     logger,
   );
   opened.add('registry listener', () => follower.close());
+  const shadows = startShadowService({
+    kafka,
+    registryClient: createRegistryClient(options),
+    logger,
+    shadowsTopic: options.shadowsTopic,
+    requestsTopic: options.shadowRequestsTopic,
+    resultsTopic: options.shadowResultsTopic,
+    timeoutMs: options.shadowTimeout,
+  });
+  opened.add('shadows', () => shadows.close());
   const commands = new CommandsService({
-    kafka: createKafka({ brokers: options.kafkaBrokers, ...kafkaSecurity(options), clientId: `fleetstream-query-api-${options.instanceId}`, logger }),
+    kafka,
     registryClient: createRegistryClient(options),
     commandsTopic: options.commandsTopic,
     commandStatusTopic: options.commandStatusTopic,
@@ -94,8 +126,10 @@ async function startWith(input: QueryApiOptionsInput, logger: Logger, opened: Op
     levels: coarsestFirst(options.resolutions.map((name) => ({ name, durationMs: resolutionMs(name) }))),
     auth: createAuthenticator(createTokenVerifier(options.tokens, options.adminToken), registryTokens),
     admin: adminOperations(registry),
+    configuration: configurationOperations(configuration),
     logger,
     liveStreams: new Set(),
+    shadows,
     commands,
   };
   const app = await buildServer(context, metrics);
@@ -113,7 +147,8 @@ async function startWith(input: QueryApiOptionsInput, logger: Logger, opened: Op
     port,
     metrics,
     ready: () => redis.status === 'ready' && subscriber.status === 'ready',
-    readiness: () => commands.readiness(),
+    // shadows and commands are features of several: until they can be served their routes answer 503, and the rest works
+    readiness: () => ({ ...shadows.readiness(), ...commands.readiness() }),
     stop: () =>
       (stopping ??= (async () => {
         await opened.close();

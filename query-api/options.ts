@@ -18,6 +18,10 @@ export const queryApiOptionsSchema = z.strictObject({
   host: z.string().min(1).default('0.0.0.0').meta({ description: 'Interface to bind.' }),
   databaseUrl: connectionOptions.databaseUrl,
   redisUrl: connectionOptions.redisUrl,
+  // device shadows (read from Kafka, changed through the shadow processor) and configuration assignments (produced on the first one)
+  ...kafkaConnectionOptions,
+  ...registryConnectionOptions,
+  configAssignmentsTopic: z.string().min(1).default(topicNames.configAssignments).meta({ description: 'Topic the configuration API writes each device\'s new desired configuration to (the configuration processor\'s `CONFIGURATION_ASSIGNMENTS_TOPIC`); Kafka is connected on the first assignment.' }),
   databaseSchema: sqlIdentifier.default('public').meta({ description: 'PostgreSQL schema holding `series`, `measurements`, `rollups_<resolution>` and `too_old_readings`.' }),
   keyPrefix: z.string().default('fleet:').meta({ description: 'Prefix of every Redis key and channel the sinks write.' }),
   tokens: z
@@ -37,8 +41,12 @@ export const queryApiOptionsSchema = z.strictObject({
   poolSize: integer(1, 200).default(10).meta({ description: 'PostgreSQL connections.' }),
   liveHeartbeat: duration({ min: 100, max: 300_000 }).prefault('15s').meta({ description: 'Interval of the keep-alive comment on live streams.' }),
   maxLiveStreams: integer(1, 100_000).default(1000).meta({ description: 'Most open live streams; more get a 503.' }),
-  ...kafkaConnectionOptions,
-  ...registryConnectionOptions,
+  shadowsTopic: z.string().min(1).default(topicNames.shadows).meta({ description: "The shadow processor's compacted topic of the shadows (its SHADOW_SHADOWS_TOPIC): GET reads it." }),
+  shadowRequestsTopic: z.string().min(1).default(topicNames.shadowRequests).meta({ description: 'Where PATCH sends shadow changes for the shadow processor (its SHADOW_REQUESTS_TOPIC).' }),
+  shadowResultsTopic: z.string().min(1).default(topicNames.shadowResults).meta({ description: "The shadow processor's answers (its SHADOW_RESULTS_TOPIC), read from their end by every replica." }),
+  shadowTimeout: duration({ min: 100, max: 120_000 }).prefault('5s').meta({
+    description: "How long a PATCH of a shadow waits for the shadow processor's answer (then 504), and a GET for this replica's view of the shadows to catch up (then 503).",
+  }),
   commandsTopic: z.string().min(1).default(topicNames.commands).meta({ description: 'Topic the command requests are written to, for the commands processor.' }),
   commandStatusTopic: z.string().min(1).default(topicNames.commandStatus).meta({ description: 'Compacted topic of the commands\' statuses; every replica reads it whole.' }),
   commandMaxWait: duration({ min: 1000, max: 3_600_000 }).prefault('60s').meta({

@@ -7,11 +7,13 @@ import { registerAdminRoutes } from './admin/routes';
 import { registerGraphql } from './admin/graphql/graphql-endpoint';
 import { errorBody, errorHandler } from './http-errors';
 import { registerCommandRoutes, isCommandRoute } from './routes/commands';
+import { registerConfigurationRoutes } from './routes/configuration';
 import { registerDataRoute } from './routes/data';
 import { registerLatestRoute } from './routes/latest';
 import { registerLiveRoute } from './routes/live';
 import { registerQueryRoute } from './routes/query';
 import { registerSeriesRoute } from './routes/series';
+import { registerShadowRoutes } from './routes/shadow';
 
 /** The Fastify app: OpenAPI document at /openapi.json, token-checked /v1 routes, JSON errors. */
 export async function buildServer(context: ApiContext, metrics: Registry): Promise<FastifyInstance> {
@@ -53,8 +55,10 @@ export async function buildServer(context: ApiContext, metrics: Registry): Promi
   registerLatestRoute(app, context);
   registerDataRoute(app, context);
   registerLiveRoute(app, context);
+  registerShadowRoutes(app, context);
   registerCommandRoutes(app, context);
   registerAdminRoutes(app, context.admin);
+  registerConfigurationRoutes(app, context.configuration);
   await registerGraphql(app, context.admin, { maxDepth: context.options.graphqlMaxDepth, maxCost: context.options.graphqlMaxCost }, context.logger);
   return app;
 }

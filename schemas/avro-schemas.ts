@@ -15,6 +15,10 @@ export const avroSchemas = {
   DownlinkMessage: load('downlink-message.avsc'),
   CommandRequest: load('command-request.avsc'),
   CommandStatus: load('command-status.avsc'),
+  ShadowRequest: load('shadow-request.avsc'),
+  ShadowResult: load('shadow-result.avsc'),
+  ShadowState: load('shadow-state.avsc'),
+  ConfigAssignment: load('config-assignment.avsc'),
 } as const;
 
 export type RecordName = keyof typeof avroSchemas;
@@ -34,5 +38,9 @@ export function subjectCatalogue(resolutions: readonly string[] = defaultResolut
     { subject: valueSubject(topicNames.downlink), record: 'DownlinkMessage' },
     { subject: valueSubject(topicNames.commands), record: 'CommandRequest' },
     { subject: valueSubject(topicNames.commandStatus), record: 'CommandStatus' },
+    { subject: valueSubject(topicNames.shadowRequests), record: 'ShadowRequest' },
+    { subject: valueSubject(topicNames.shadowResults), record: 'ShadowResult' },
+    { subject: valueSubject(topicNames.shadows), record: 'ShadowState' },
+    { subject: valueSubject(topicNames.configAssignments), record: 'ConfigAssignment' },
   ];
 }

@@ -10,7 +10,7 @@
  * jest's CommonJS transform) cannot load it; a numbered list and a table is
  * all this needs.
  */
-import { measurementsTable, qualified, quoteIdent, registryTableNames, rollupTable, seriesTable, tooOldReadingsTable } from './tables';
+import { configurationTableNames, measurementsTable, qualified, quoteIdent, registryTableNames, rollupTable, seriesTable, tooOldReadingsTable } from './tables';
 
 /** TimescaleDB chunk, compression and retention settings, as PostgreSQL interval literals (`7 days`); null: no such policy. */
 export interface TimescalePolicies {
@@ -107,6 +107,7 @@ export function migrations(context: MigrationContext): Migration[] {
     statements: [`create table if not exists ${qualified(schema, tooOldReadingsTable)} (path text not null, time timestamptz not null, primary key (path, time))`],
   });
   list.push({ id: '0006_registry', statements: registryStatements(schema) });
+  list.push({ id: '0007_configuration', statements: configurationStatements(schema) });
   return list;
 }
 
@@ -165,6 +166,68 @@ function registryStatements(schema: string): string[] {
       kind text not null check (kind in ('energy', 'additive', 'non_additive')), unit text,
       updated_at timestamptz not null default now(), revision bigint not null)`,
     `create index if not exists series_settings_device_idx on ${t.seriesSettings} (tenant, site, device)`,
+  ];
+}
+
+/**
+ * Control configuration (issue 16, item 3), beside the registry it refers to.
+ * The API writes device types, documents (immutable; a rollback is a new
+ * version repeating an older one's content, `rollback_of`), assignments and
+ * `config_desired`, each device's winning assignment: the highest precedence
+ * (device 3 > tags 2 > site 1), then the newest. The configuration processor
+ * alone writes `config_device_state` (a row per device it heard of, by the
+ * member owning its Kafka partition), `config_state_changes` and
+ * `config_consumed_offsets`, the next offset per input partition whose records
+ * its state holds, written in the same transactions.
+ */
+function configurationStatements(schema: string): string[] {
+  const r = registryTableNames(schema);
+  const t = configurationTableNames(schema);
+  const states = `'PENDING', 'DELIVERED', 'APPLIED', 'REJECTED', 'FAILED', 'TIMED_OUT'`;
+  return [
+    `create table if not exists ${t.deviceTypes} (
+      tenant text not null references ${r.tenants} (name) on delete cascade, name text not null check (name ${segmentCheck}),
+      schema jsonb not null, created_at timestamptz not null default now(), created_by text, updated_at timestamptz not null default now(), updated_by text,
+      primary key (tenant, name))`,
+    `create table if not exists ${t.documents} (
+      tenant text not null, version bigint not null check (version >= 1), device_type text not null,
+      content jsonb not null, canonical text not null, sha256 text not null check (sha256 ~ '^[0-9a-f]{64}$'),
+      description text, rollback_of bigint, created_at timestamptz not null default now(), created_by text,
+      primary key (tenant, version),
+      foreign key (tenant, device_type) references ${t.deviceTypes} (tenant, name) on delete cascade,
+      foreign key (tenant, rollback_of) references ${t.documents} (tenant, version))`,
+    `create index if not exists config_documents_type_idx on ${t.documents} (tenant, device_type, version desc)`,
+    `create table if not exists ${t.assignments} (
+      id bigint generated always as identity primary key, tenant text not null, version bigint not null,
+      target_kind text not null check (target_kind in ('device', 'tags', 'site')), site text, device text, tags jsonb,
+      deadline timestamptz not null, devices integer not null default 0, created_at timestamptz not null default now(), created_by text,
+      foreign key (tenant, version) references ${t.documents} (tenant, version) on delete cascade,
+      check ((target_kind = 'device') = (device is not null)), check ((target_kind = 'tags') = (tags is not null)), check (target_kind = 'tags' or site is not null))`,
+    `create index if not exists config_assignments_version_idx on ${t.assignments} (tenant, version)`,
+    `create table if not exists ${t.desired} (
+      tenant text not null, site text not null, device text not null,
+      assignment_id bigint not null references ${t.assignments} (id) on delete cascade,
+      version bigint not null, sha256 text not null, deadline timestamptz not null, precedence smallint not null, assigned_at timestamptz not null default now(),
+      primary key (tenant, site, device),
+      foreign key (tenant, site, device) references ${r.devices} (tenant, site, name) on delete cascade)`,
+    `create index if not exists config_desired_version_idx on ${t.desired} (tenant, version)`,
+    // no foreign keys: the processor must never be refused a row for a device removed meanwhile
+    `create table if not exists ${t.deviceState} (
+      tenant text not null, site text not null, device text not null, kafka_partition integer not null,
+      assignment_id bigint, version bigint, sha256 text, deadline timestamptz, state text check (state in (${states})), detail text,
+      online boolean, deliveries integer not null default 0, next_delivery_at timestamptz,
+      assigned_at timestamptz, delivered_at timestamptz, answered_at timestamptz, state_changed_at timestamptz, updated_at timestamptz not null default now(),
+      primary key (tenant, site, device))`,
+    `create index if not exists config_device_state_due_idx on ${t.deviceState} (kafka_partition, next_delivery_at) where next_delivery_at is not null`,
+    `create index if not exists config_device_state_deadline_idx on ${t.deviceState} (kafka_partition, deadline) where state in ('PENDING', 'DELIVERED')`,
+    `create index if not exists config_device_state_version_idx on ${t.deviceState} (tenant, version)`,
+    `create table if not exists ${t.stateChanges} (
+      id bigint generated always as identity primary key, tenant text not null, site text not null, device text not null,
+      assignment_id bigint not null, version bigint not null, from_state text, to_state text not null check (to_state in (${states})), detail text, at timestamptz not null)`,
+    `create index if not exists config_state_changes_device_idx on ${t.stateChanges} (tenant, site, device, id)`,
+    `create table if not exists ${t.consumedOffsets} (
+      group_id text not null, topic text not null, kafka_partition integer not null, next_offset bigint not null,
+      primary key (group_id, topic, kafka_partition))`,
   ];
 }
 

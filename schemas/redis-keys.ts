@@ -12,16 +12,59 @@
  * - `<prefix>children:<path>`, a set: the child paths one level below a path
  *   (`children:/` holds the tenants);
  * - `<prefix>hierarchy:...`: the registry's device hierarchy with metadata,
- *   which `fleetstream hierarchy publish` writes (schemas/redis-hierarchy.ts).
+ *   which `fleetstream hierarchy publish` writes (schemas/redis-hierarchy.ts);
+ * - `<prefix>mailbox:<tenant>/<site>/<device>`, a hash: what the platform has
+ *   for a device that talks HTTP, one field per downlink subtopic (the
+ *   retained `config` and `shadow/update/delta`, shadow answers, and
+ *   `cmd/req/<id>/<name>` for each command not yet answered), values the JSON of
+ *   `mailboxEntry`; written by the redis-sink from fleet.downlink.v1, read and
+ *   pruned by the http-source;
+ * - `<prefix>mailbox-notify:<tenant>/<site>/<device>`, a channel: the subtopic
+ *   of each mailbox change, for a device's request waiting for one;
+ * - `<prefix>http-device:<tenant>/<site>/<device>`, a string with a TTL: set by
+ *   the http-source on each of the device's requests; commands are kept in the
+ *   mailboxes of such devices only (MQTT devices get theirs from the broker).
  *
  * Pure functions, so both sides are pinned by unit tests.
  */
-import type { Measurement, Rollup } from './types';
+import type { DownlinkMessage, Measurement, Rollup } from './types';
 
 export const latestKey = (prefix: string, path: string) => `${prefix}latest:${path}`;
 export const liveChannel = (prefix: string, path: string) => `${prefix}live:${path}`;
 export const rollupsKey = (prefix: string, resolution: string, path: string) => `${prefix}rollups:${resolution}:${path}`;
 export const childrenKey = (prefix: string, parentPath: string) => `${prefix}children:${parentPath}`;
+
+export const mailboxKey = (prefix: string, deviceKey: string) => `${prefix}mailbox:${deviceKey}`;
+export const mailboxChannel = (prefix: string, deviceKey: string) => `${prefix}mailbox-notify:${deviceKey}`;
+export const httpDeviceKey = (prefix: string, deviceKey: string) => `${prefix}http-device:${deviceKey}`;
+
+/**
+ * A mailbox field's value: the payload as text (every downlink payload is JSON
+ * text), whether it is retained (kept until replaced or cleared, as on MQTT;
+ * otherwise handed out once, or, for a command request, until answered) and
+ * when it stops counting.
+ */
+export interface MailboxEntry {
+  payload: string;
+  retain: boolean;
+  expiresAt: number | null;
+  createdAt: number;
+}
+
+export function mailboxEntry(m: Pick<DownlinkMessage, 'payload' | 'retain' | 'expiresAt' | 'createdAt'>): string {
+  return JSON.stringify({ payload: m.payload.toString('utf8'), retain: m.retain, expiresAt: m.expiresAt, createdAt: m.createdAt } satisfies MailboxEntry);
+}
+
+/** The entry a mailbox field holds, or undefined for a value that is not one. */
+export function parseMailboxEntry(value: string): MailboxEntry | undefined {
+  try {
+    const entry = JSON.parse(value) as Partial<MailboxEntry>;
+    if (typeof entry.payload !== 'string' || typeof entry.retain !== 'boolean' || typeof entry.createdAt !== 'number' || !(entry.expiresAt === null || typeof entry.expiresAt === 'number')) return undefined;
+    return { payload: entry.payload, retain: entry.retain, expiresAt: entry.expiresAt, createdAt: entry.createdAt };
+  } catch {
+    return undefined;
+  }
+}
 
 /** Escapes Redis glob characters so a path prefix matches itself only. */
 function escapeGlob(text: string): string {

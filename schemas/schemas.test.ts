@@ -1,6 +1,6 @@
 import avro from 'avsc';
 import { avroSchemas, type RecordName } from './avro-schemas';
-import { recordFields, type Measurement, type Rollup, type DeadLetter, type DeviceMessage, type DownlinkMessage, type CommandRequest, type CommandStatus } from './types';
+import { recordFields, type Measurement, type Rollup, type DeadLetter, type DeviceMessage, type DownlinkMessage, type ShadowRequest, type ShadowResult, type ShadowState, type ConfigAssignment, type CommandRequest, type CommandStatus } from './types';
 
 const names = Object.keys(avroSchemas) as RecordName[];
 
@@ -43,8 +43,25 @@ describe('TypeScript values round-trip through their Avro types', () => {
     persistent: true, timeoutMs: 30_000, ttlSeconds: 3600, state: 'SUCCEEDED', reason: null, answer: Buffer.from('{"ok":true}'), createdAt: 1_700_000_000_000,
     queuedAt: 1_700_000_000_010, sentAt: 1_700_000_060_000, ackedAt: null, finishedAt: 1_700_000_060_120, canceledBy: null, revision: 3, updatedAt: 1_700_000_060_121,
   };
+  const configAssignment: ConfigAssignment = {
+    tenant: 'acme', site: 'plant1', device: 'meter7', assignmentId: 12, version: 3, sha256: 'ab'.repeat(32), deviceType: 'em24', deadline: 1_700_003_600_000,
+    target: 'site:plant1', assignedAt: 1_700_000_000_000, assignedBy: 'tok_1',
+  };
+  const shadowRequest: ShadowRequest = {
+    requestId: '3f1c2a4e-9b7d-4e2f-8a61-0c5d9e7b1a23', tenant: 'acme', site: 'plant1', device: 'meter7', operation: 'update',
+    payload: Buffer.from('{"state":{"desired":{"interval":30}},"version":4}'), requestedAt: 1_700_000_000_000, caller: 'static',
+  };
+  const shadowResult: ShadowResult = {
+    requestId: '3f1c2a4e-9b7d-4e2f-8a61-0c5d9e7b1a23', tenant: 'acme', site: 'plant1', device: 'meter7', operation: 'update', accepted: false, code: 409,
+    error: 'VersionConflict', message: 'version 4 is not the current version 5', version: 5, document: '{"version":5}', processedAt: 1_700_000_000_050,
+  };
+  const shadowState: ShadowState = {
+    tenant: 'acme', site: 'plant1', device: 'meter7', version: 5, deleted: false, document: '{"state":{"desired":{"interval":30}},"version":5}', updatedAt: 1_700_000_000_050,
+  };
   const samples: Record<RecordName, unknown> = {
-    Measurement: measurement, Rollup: rollup, DeadLetter: deadLetter, DeviceMessage: deviceMessage, DownlinkMessage: downlinkMessage, CommandRequest: commandRequest, CommandStatus: commandStatus,
+    Measurement: measurement, Rollup: rollup, DeadLetter: deadLetter, DeviceMessage: deviceMessage, DownlinkMessage: downlinkMessage,
+    ShadowRequest: shadowRequest, ShadowResult: shadowResult, ShadowState: shadowState, ConfigAssignment: configAssignment,
+    CommandRequest: commandRequest, CommandStatus: commandStatus,
   };
 
   it.each(names)('%s', (name) => {

@@ -45,6 +45,27 @@ export const registryTables = {
 
 export type RegistryTables = { readonly [K in keyof typeof registryTables]: string };
 
+/**
+ * Control configuration's tables (schemas/migrations.ts `0007_configuration`), in the registry's schema:
+ * device-type JSON schemas, immutable documents, assignments and each device's desired configuration (the API's),
+ * each device's configuration state with its changes and the offsets consumed into it (the configuration processor's).
+ */
+export const configurationTables = {
+  deviceTypes: 'config_device_types',
+  documents: 'config_documents',
+  assignments: 'config_assignments',
+  desired: 'config_desired',
+  deviceState: 'config_device_state',
+  stateChanges: 'config_state_changes',
+  consumedOffsets: 'config_consumed_offsets',
+} as const;
+
+export type ConfigurationTables = { readonly [K in keyof typeof configurationTables]: string };
+
+export function configurationTableNames(schema: string): ConfigurationTables {
+  return Object.fromEntries(Object.entries(configurationTables).map(([key, table]) => [key, qualified(schema, table)])) as unknown as ConfigurationTables;
+}
+
 /** The registry's tables in one schema, quoted and qualified, ready for SQL text. */
 export function registryTableNames(schema: string): RegistryTables {
   return Object.fromEntries(Object.entries(registryTables).map(([key, table]) => [key, qualified(schema, table)])) as unknown as RegistryTables;

@@ -38,6 +38,14 @@ export const topicNames = {
   commandStatus: 'fleet.command-status.v1',
   /** The commands processor's state (presence and open commands per device), partition for partition with its inputs. */
   commandState: (groupId: string = commandsGroupId) => `${groupId}.state`,
+  /** Requests to device shadows from the API, for the shadow processor; key = device. */
+  shadowRequests: 'fleet.shadow-requests.v1',
+  /** Device shadows as the shadow processor committed them (compacted); key = device. */
+  shadows: 'fleet.shadows.v1',
+  /** The shadow processor's answers to the API's requests; key = device. */
+  shadowResults: 'fleet.shadow-results.v1',
+  /** Each device's new desired configuration, from the API; key = device. */
+  configAssignments: 'fleet.config-assignments.v1',
   rollups: (resolution: string) => `fleet.rollups.${resolution}.v1`,
   /** A rollup stage's window state changelog. */
   rollupState: (resolution: string, groupIdPrefix: string = rollupsGroupIdPrefix) => `${groupIdPrefix}.${resolution}.state`,
@@ -97,6 +105,33 @@ export function topicCatalogue(options: CatalogueOptions = {}): TopicSpec[] {
       purpose: "Avro CommandStatus records: each command's current status, key = command id",
     },
     commandStateTopic(topicNames.commandState(), partitions),
+    {
+      name: topicNames.shadowRequests,
+      partitions,
+      config: { 'cleanup.policy': 'delete', 'retention.ms': String(7 * day) },
+      purpose: 'Avro ShadowRequest records: changes to device shadows asked through the API, for the shadow processor, key = device',
+    },
+    {
+      name: topicNames.shadows,
+      partitions,
+      // compacted: the newest state of each device is all a restore or a reader needs; a deleted shadow is a record too (its version counts on)
+      config: { 'cleanup.policy': 'compact' },
+      purpose: 'Avro ShadowState records: each device\'s shadow as its one writer, the shadow processor, committed it, key = device',
+    },
+    {
+      name: topicNames.shadowResults,
+      partitions,
+      // read only by API replicas waiting for an answer, seconds after it was written
+      config: { 'cleanup.policy': 'delete', 'retention.ms': String(day) },
+      purpose: 'Avro ShadowResult records: the shadow processor\'s answers to the API\'s requests, key = device',
+    },
+    {
+      name: topicNames.configAssignments,
+      // as many partitions as the device messages: the configuration processor reads both co-partitioned
+      partitions,
+      config: { 'cleanup.policy': 'delete', 'retention.ms': String(7 * day) },
+      purpose: 'Avro ConfigAssignment records: a device\'s new desired configuration, from the API, key = device',
+    },
     ...resolutions.map((resolution) => ({
       name: topicNames.rollups(resolution),
       partitions,

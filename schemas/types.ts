@@ -126,6 +126,58 @@ export interface CommandStatus {
   updatedAt: number;
 }
 
+export type ShadowOperationName = 'update' | 'get' | 'delete';
+
+export interface ShadowRequest {
+  requestId: string;
+  tenant: string;
+  site: string;
+  device: string;
+  operation: ShadowOperationName;
+  payload: Buffer;
+  requestedAt: number;
+  caller: string;
+}
+
+export interface ShadowResult {
+  requestId: string;
+  tenant: string;
+  site: string;
+  device: string;
+  operation: ShadowOperationName;
+  accepted: boolean;
+  code: number;
+  error: string | null;
+  message: string | null;
+  version: number;
+  document: string | null;
+  processedAt: number;
+}
+
+export interface ShadowState {
+  tenant: string;
+  site: string;
+  device: string;
+  version: number;
+  deleted: boolean;
+  document: string;
+  updatedAt: number;
+}
+
+export interface ConfigAssignment {
+  tenant: string;
+  site: string;
+  device: string;
+  assignmentId: number;
+  version: number;
+  sha256: string;
+  deviceType: string;
+  deadline: number;
+  target: string;
+  assignedAt: number;
+  assignedBy: string | null;
+}
+
 /** Field lists the compiler holds to the interfaces above (no key missing, none extra). */
 export const recordFields = {
   Measurement: Object.keys({
@@ -151,4 +203,16 @@ export const recordFields = {
     id: 1, tenant: 1, site: 1, device: 1, name: 1, params: 1, caller: 1, persistent: 1, timeoutMs: 1, ttlSeconds: 1, state: 1, reason: 1, answer: 1,
     createdAt: 1, queuedAt: 1, sentAt: 1, ackedAt: 1, finishedAt: 1, canceledBy: 1, revision: 1, updatedAt: 1,
   } satisfies Record<keyof CommandStatus, 1>),
+  ShadowRequest: Object.keys({
+    requestId: 1, tenant: 1, site: 1, device: 1, operation: 1, payload: 1, requestedAt: 1, caller: 1,
+  } satisfies Record<keyof ShadowRequest, 1>),
+  ShadowResult: Object.keys({
+    requestId: 1, tenant: 1, site: 1, device: 1, operation: 1, accepted: 1, code: 1, error: 1, message: 1, version: 1, document: 1, processedAt: 1,
+  } satisfies Record<keyof ShadowResult, 1>),
+  ShadowState: Object.keys({
+    tenant: 1, site: 1, device: 1, version: 1, deleted: 1, document: 1, updatedAt: 1,
+  } satisfies Record<keyof ShadowState, 1>),
+  ConfigAssignment: Object.keys({
+    tenant: 1, site: 1, device: 1, assignmentId: 1, version: 1, sha256: 1, deviceType: 1, deadline: 1, target: 1, assignedAt: 1, assignedBy: 1,
+  } satisfies Record<keyof ConfigAssignment, 1>),
 };

@@ -1,4 +1,5 @@
 import { setImmediate as yieldToEventLoop, setTimeout as sleep } from 'node:timers/promises';
+import type { MqttClient } from 'mqtt';
 import { componentLogger, type Logger } from '../lib/logger';
 import { mqttConnection } from '../lib/mqtt-security';
 import { resolveSimulationOptions, type SimulationOptionsInput } from './options';
@@ -8,6 +9,7 @@ import { openPublisherPool } from './publisher-pool';
 import { openRegistry } from '../registry';
 import { provisionDevices, type DeviceCredential } from './device-credentials';
 import { deviceAddress } from './fleet';
+import { createDeviceResponder } from './device-responder';
 
 export type { SimulationOptionsInput } from './options';
 export type { SentReading } from './payload';
@@ -67,6 +69,8 @@ export interface SimulationStats {
   ratePerSecond: number;
   /** Every message was published and acknowledged, none failed, not aborted. */
   complete: boolean;
+  /** With `respond`: commands the devices executed (once per id), and the replies they published. */
+  responses?: { executed: number; replies: number };
 }
 
 /**
@@ -80,7 +84,16 @@ export async function runSimulation(input: SimulationOptionsInput, hooks: Simula
   let lastError: string | undefined;
   const connection = mqttConnection(options);
   const credentials = options.provision ? await provisionFleet(options, logger) : undefined;
+  const responder = options.respond
+    ? createDeviceResponder({
+        devices: Array.from({ length: options.devices }, (_, i) => deviceAddress(i, options)),
+        connections: options.connections,
+        intervalSeconds: options.devices / options.messageRate,
+        logger,
+      })
+    : undefined;
   const pool = await openPublisherPool({
+    ...(responder && { will: (n: number) => responder.will(n), onConnected: (n: number, client: MqttClient) => responder.onConnected(n, client) }),
     ...connection,
     connections: options.connections,
     maxInflightPerConnection: options.maxInflightPerConnection,
@@ -159,6 +172,7 @@ export async function runSimulation(input: SimulationOptionsInput, hooks: Simula
       seconds,
       ratePerSecond: counts.readings / seconds,
       complete: drained && !aborted() && pool.failed() === 0 && pool.acked() === counts.messages,
+      ...(responder && { responses: responder.stats() }),
     };
     logger.info({ event: 'simulation_end', ...stats }, 'simulation finished');
     return stats;

@@ -22,6 +22,10 @@ export const simulationOptionsSchema = z
       description:
         "Give every simulated device its own credentials: added to the device registry (DATABASE_URL, REGISTRY_DATABASE_SCHEMA) when missing, kept in `credentialsFile`, and one MQTT connection per device with them (the broker lets a device publish only to its own topics). Without it the devices share `connections` connections as MQTT_URL's account.",
     }),
+    respond: flag.default(false).meta({
+      description:
+        'The simulated devices answer the platform as firmware does: they acknowledge and answer commands (ping, set_interval, reboot; once per command id), apply and report shadow deltas, apply and acknowledge configuration, and keep a retained online status (offline as the last will, with `provision`).',
+    }),
     credentialsFile: z.string().min(1).default('.local/simulator/credentials').meta({ description: 'Where `provision` keeps the devices\' passwords (mode 0600), as a device keeps its own; reused by later runs.' }),
     registryDatabaseUrl: registryOptions.databaseUrl,
     registryDatabaseSchema: registryOptions.databaseSchema,

@@ -1,4 +1,4 @@
-import { connectAsync, type MqttClient } from 'mqtt';
+import { connectAsync, type IClientOptions, type MqttClient } from 'mqtt';
 import { FleetstreamError } from '../lib/errors';
 import { mqttRefusalFix, refusedCredentials, type MqttSecurity } from '../lib/mqtt-security';
 
@@ -29,6 +29,10 @@ export interface PublisherPoolOptions {
   credentials?: (connection: number) => { username: string; password: string };
   /** How long a refused account may take to be known (the broker learns new devices from the registry within seconds). Default 30 s. */
   authWaitMs?: number;
+  /** Connection i's last will, such as a device's retained `offline` status. */
+  will?: (connection: number) => IClientOptions['will'];
+  /** Called once connection i is up (its subscriptions, its birth message); mqtt.js re-subscribes after a reconnect. */
+  onConnected?(connection: number, client: MqttClient): Promise<void>;
   onError?(error: Error): void;
 }
 
@@ -44,7 +48,8 @@ async function connectOne(options: PublisherPoolOptions, n: number, clientId: st
   const deadline = Date.now() + (options.authWaitMs ?? 30_000);
   for (let waitMs = 100; ; waitMs = Math.min(2000, waitMs * 2)) {
     try {
-      return await connectAsync(options.url, { ...options.security, protocolVersion: 5, clientId, clean: true, reconnectPeriod: 1000, connectTimeout: 10_000, ...account });
+      const will = options.will?.(n);
+      return await connectAsync(options.url, { ...options.security, protocolVersion: 5, clientId, clean: true, reconnectPeriod: 1000, connectTimeout: 10_000, ...account, ...(will && { will }) });
     } catch (error) {
       if (!account || !refusedCredentials(error)) throw error;
       if (Date.now() + waitMs > deadline) {
@@ -70,6 +75,7 @@ export async function openPublisherPool(options: PublisherPoolOptions): Promise<
         client.on('error', (error) => options.onError?.(error));
         slots.push({ client, inflight: 0, waiters: [] });
       }
+      if (options.onConnected) await Promise.all(slots.slice(start).map((slot, i) => options.onConnected!(start + i, slot.client)));
     }
   } catch (error) {
     await Promise.all(slots.map((s) => s.client.endAsync(true)));
@@ -120,7 +126,8 @@ export async function openPublisherPool(options: PublisherPoolOptions): Promise<
       return done;
     },
     async close() {
-      await Promise.all(slots.map((s) => s.client.endAsync()));
+      // with a will: "disconnect with will message" (MQTT 5 reason 0x04), so a device that stops publishing is seen offline
+      await Promise.all(slots.map((s, n) => (options.will?.(n) ? s.client.endAsync(false, { reasonCode: 4 }) : s.client.endAsync())));
     },
   };
 }

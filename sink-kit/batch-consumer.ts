@@ -1,8 +1,8 @@
 import type { Batch, Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import type { Logger } from '../lib/logger';
-import type { SinkMetrics } from './sink-metrics';
-import { stoppedForGood } from '../lib/consumer-stopped';
-import { isRetriable } from '../lib/errors';
+import type { ConsumerLoopMetrics } from './sink-metrics';
+import { isRebalancing, stoppedForGood } from '../lib/consumer-stopped';
+import { FleetstreamError, isRetriable } from '../lib/errors';
 
 export interface BatchConsumerOptions {
   kafka: Kafka;
@@ -19,12 +19,20 @@ export interface BatchConsumerOptions {
   fetchMinBytes: number;
   fetchMaxWait: number;
   logger: Logger;
-  metrics: SinkMetrics;
+  metrics: ConsumerLoopMetrics;
   /**
    * Writes one Kafka batch; throws to have it retried. Runs again after a failure, so it must be idempotent.
    * An error that retrying cannot fix (`isRetriable` of lib/errors.ts) stops the consumer for good.
    */
-  write(batch: Batch): Promise<void>;
+  write(batch: Batch, context: BatchContext): Promise<void>;
+}
+
+/** For a write that waits long (on a server that is down): it must heartbeat, and give up a batch that went stale. */
+export interface BatchContext {
+  /** Keeps the group membership; throws when the group rebalances (kafkajs's error, its `type` REBALANCE_IN_PROGRESS, ...). */
+  heartbeat(): Promise<void>;
+  /** The batch's partition was sought elsewhere or taken away: its offsets will not be committed. */
+  isStale(): boolean;
 }
 
 /** A partition whose batch write fails, retried until it succeeds. */
@@ -119,7 +127,13 @@ export async function startBatchConsumer(options: BatchConsumerOptions): Promise
     await consumer.disconnect().catch(() => undefined);
     throw error;
   };
-  await consumer.subscribe({ topics: options.topics, fromBeginning: options.fromBeginning }).catch(disconnectAndThrow);
+  await consumer.subscribe({ topics: options.topics, fromBeginning: options.fromBeginning }).catch((error: unknown) =>
+    disconnectAndThrow(
+      (error as { type?: string }).type === 'UNKNOWN_TOPIC_OR_PARTITION'
+        ? new FleetstreamError('CONFIG_INVALID', `a topic of ${options.topics.join(', ')} does not exist: run \`fleetstream topics apply\` (\`make up\` does), or name the right one in the options`, { cause: error })
+        : error,
+    ),
+  );
   await consumer.run({
     autoCommit: false,
     eachBatchAutoResolve: false,
@@ -142,7 +156,7 @@ export async function startBatchConsumer(options: BatchConsumerOptions): Promise
     let delay = options.retryInitial;
     for (let attempt = 1; ; attempt++) {
       try {
-        await options.write(batch);
+        await options.write(batch, { heartbeat, isStale });
         break;
       } catch (error) {
         metrics.errors.inc({ topic });
@@ -160,7 +174,8 @@ export async function startBatchConsumer(options: BatchConsumerOptions): Promise
         logger.warn({ event: 'batch_write_failed', topic, partition, attempt, retryInMs: delay, err: error }, 'batch write failed; retrying');
         await sleep(delay, wake.signal);
         if (stopping || !isRunning() || isStale()) return;
-        await heartbeat().catch(() => undefined);
+        // the group rebalancing: the partition may be moving, and whoever has it next takes the batch from the committed offset
+        if (await heartbeat().then(() => false, isRebalancing)) return;
         delay = Math.min(delay * 2, options.retryMax);
       }
     }

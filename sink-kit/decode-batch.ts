@@ -1,5 +1,6 @@
 import type { Batch, KafkaMessage } from 'kafkajs';
 import type { AvroCodec } from '../schemas/avro-codec';
+import type { DeadLetterReason } from '../schemas/dead-letter-reason';
 import { isUndecodable, type DeadLetterWriter } from './dead-letter-writer';
 import type { SinkMetrics } from './sink-metrics';
 
@@ -7,7 +8,7 @@ export interface RejectedRecord {
   topic: string;
   partition: number;
   message: KafkaMessage;
-  reason: 'undecodable' | 'unwritable';
+  reason: DeadLetterReason;
   error: Error;
 }
 
@@ -39,7 +40,7 @@ export async function decodeBatch<T>(batch: Batch, codec: AvroCodec<T>): Promise
 }
 
 /** Dead-letters the rejected records and counts them by reason; call after the batch's values are written. */
-export async function sendRejected(rejected: RejectedRecord[], deadLetters: DeadLetterWriter, metrics: SinkMetrics): Promise<void> {
+export async function sendRejected(rejected: RejectedRecord[], deadLetters: DeadLetterWriter, metrics: Pick<SinkMetrics, 'deadLettered'>): Promise<void> {
   await deadLetters.send(rejected);
   for (const record of rejected) metrics.deadLettered.inc({ reason: record.reason });
 }

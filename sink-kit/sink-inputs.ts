@@ -6,11 +6,14 @@ import { AvroCodec } from '../schemas/avro-codec';
 import { avroSchemas, valueSubject } from '../schemas/avro-schemas';
 import { createRegistryClient, type RegistryConnection } from '../schemas/registry-client';
 import { topicNames } from '../schemas/topics';
-import type { Measurement, Rollup } from '../schemas/types';
+import type { DownlinkMessage, Measurement, Rollup } from '../schemas/types';
 import { createDeadLetterWriter, type DeadLetterWriter } from './dead-letter-writer';
 
 /** What a sink does with the records of one topic, and the codec that decodes them. */
-export type SinkTarget = { kind: 'measurements'; codec: AvroCodec<Measurement> } | { kind: 'rollups'; resolution: string; codec: AvroCodec<Rollup> };
+export type SinkTarget =
+  | { kind: 'measurements'; codec: AvroCodec<Measurement> }
+  | { kind: 'rollups'; resolution: string; codec: AvroCodec<Rollup> }
+  | { kind: 'downlink'; codec: AvroCodec<DownlinkMessage> };
 
 export interface SinkInputOptions extends KafkaSecurityOptions, RegistryConnection {
   kafkaBrokers: string[];
@@ -19,6 +22,8 @@ export interface SinkInputOptions extends KafkaSecurityOptions, RegistryConnecti
   /** per resolution; absent ones use `fleet.rollups.<resolution>.v1` */
   rollupTopics: Record<string, string>;
   deadLetterTopic: string;
+  /** Messages for devices, for a sink that keeps HTTP devices' mailboxes; none when absent. */
+  downlinkTopic?: string;
 }
 
 /** A sink's Kafka side: the topics it consumes with their codecs, and where rejected records go. Its producer is closed with `opened`. */
@@ -35,5 +40,6 @@ export async function connectSinkInputs(component: string, options: SinkInputOpt
     const topic = options.rollupTopics[resolution] ?? topicNames.rollups(resolution);
     targets.set(topic, { kind: 'rollups', resolution, codec: new AvroCodec(registry, valueSubject(topic), avroSchemas.Rollup) });
   }
+  if (options.downlinkTopic) targets.set(options.downlinkTopic, { kind: 'downlink', codec: new AvroCodec(registry, valueSubject(options.downlinkTopic), avroSchemas.DownlinkMessage) });
   return { kafka, deadLetters, targets };
 }

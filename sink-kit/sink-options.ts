@@ -9,13 +9,26 @@ import { topicNames } from '../schemas/topics';
  * are the sink's own: how long it is worth waiting for a bigger batch depends
  * on what a store round trip costs.
  */
-export function sinkConsumerOptions(defaults: { groupId: string; fetchMinBytes: number; fetchMaxWaitMs: number }) {
+export function sinkConsumerOptions(defaults: ConsumerLoopDefaults) {
   return {
     measurementsTopic: z.string().min(1).default(topicNames.measurements).meta({ description: 'Raw measurements topic.' }),
     rollupTopics: keyValues(z.string().min(1)).default({}).meta({
       description: 'Rollup topic per resolution, as `1m=<topic>,1h=<topic>`; absent resolutions use `fleet.rollups.<resolution>.v1`. Default: none.',
     }),
     deadLetterTopic: z.string().min(1).default(topicNames.deadLetter).meta({ description: 'Where records that cannot be decoded or written go, with the reason.' }),
+    ...consumerLoopOptions(defaults),
+  };
+}
+
+export interface ConsumerLoopDefaults {
+  groupId: string;
+  fetchMinBytes: number;
+  fetchMaxWaitMs: number;
+}
+
+/** The consumer loop's options (batch-consumer.ts), for whatever consumes with it. */
+export function consumerLoopOptions(defaults: ConsumerLoopDefaults) {
+  return {
     groupId: z.string().min(1).default(defaults.groupId).meta({ description: 'Kafka consumer group.' }),
     fromBeginning: flag.default(true).meta({ description: 'Where a group without committed offsets starts: true = earliest.' }),
     partitionsConsumedConcurrently: integer(1, 64).default(2).meta({ description: 'Partitions written in parallel (each batch in its own store round trip or transaction).' }),

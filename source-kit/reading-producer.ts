@@ -1,5 +1,5 @@
 /**
- * A source's way into Kafka: Measurement and DeadLetter records in the
+ * A source's way into Kafka: Measurement, DeviceMessage and DeadLetter records in the
  * Confluent Avro wire format (schemas registered at start), sent by one
  * idempotent producer in batches (record-batcher.ts). `send` resolves only
  * once Kafka acknowledged the records (acks=all), retrying until it does or
@@ -14,7 +14,9 @@ import { AvroCodec } from '../schemas/avro-codec';
 import { avroSchemas, valueSubject } from '../schemas/avro-schemas';
 import { deadLetterMessage, type Rejection } from '../schemas/dead-letter';
 import { createRegistryClient, type RegistryConnection } from '../schemas/registry-client';
-import type { DeadLetter, Measurement } from '../schemas/types';
+import type { DeadLetter, DeviceMessage, Measurement } from '../schemas/types';
+import { deviceKey } from '../schemas/device-topics';
+import { FleetstreamError } from '../lib/errors';
 import type { ProducerMetrics } from './producer-metrics';
 import { RecordBatcher } from './record-batcher';
 
@@ -26,6 +28,8 @@ export interface OutgoingRecord {
 /** The registry's connection (with its credentials), the topics, how sends are batched. */
 export type ReadingProducerSettings = RegistryConnection & {
   measurementsTopic: string;
+  /** Where device messages go; without it the source takes none. */
+  deviceMessagesTopic?: string;
   deadLetterTopic: string;
   batchMaxRecords: number;
   batchMaxBytes: number;
@@ -36,6 +40,8 @@ export type ReadingProducerSettings = RegistryConnection & {
 export interface ReadingProducer {
   /** The records of accepted measurements, keyed by series path. */
   measurementRecords(measurements: Measurement[]): OutgoingRecord[];
+  /** The record of what a device published besides readings, keyed by device. */
+  deviceMessageRecord(message: DeviceMessage): OutgoingRecord;
   /** The dead letter of a rejected message (counted by reason). */
   deadLetterRecord(rejection: Omit<Rejection, 'source'>): OutgoingRecord;
   /** Resolves once Kafka acknowledged every one of `records`. */
@@ -70,7 +76,8 @@ export async function startReadingProducer(input: {
   const deadLetterCodec = new AvroCodec<DeadLetter>(registryClient, valueSubject(settings.deadLetterTopic), avroSchemas.DeadLetter);
   const onRetry = (what: string) => (error: unknown, attempt: number, delayMs: number) =>
     logger.warn({ event: 'retrying', what, attempt, delayMs, err: error }, `${what} failed; retrying`);
-  await retryUntilDone(() => Promise.all([measurementCodec.register(), deadLetterCodec.register()]), { signal, onRetry: onRetry('schema registration') });
+  const deviceMessageCodec = settings.deviceMessagesTopic === undefined ? undefined : new AvroCodec<DeviceMessage>(registryClient, valueSubject(settings.deviceMessagesTopic), avroSchemas.DeviceMessage);
+  await retryUntilDone(() => Promise.all([measurementCodec.register(), deadLetterCodec.register(), deviceMessageCodec?.register()]), { signal, onRetry: onRetry('schema registration') });
 
   const producer = input.kafka.producer({ ...producerDefaults, idempotent: true, maxInFlightRequests: 1 });
   input.opened.add('kafka producer', () => producer.disconnect());
@@ -116,6 +123,10 @@ export async function startReadingProducer(input: {
   return {
     measurementRecords: (measurements) =>
       measurements.map((m) => ({ topic: settings.measurementsTopic, message: { key: m.path, value: measurementCodec.encode(m) } })),
+    deviceMessageRecord(message) {
+      if (!deviceMessageCodec) throw new FleetstreamError('CONFIG_INVALID', `${source}: no deviceMessagesTopic, so it takes no device messages`);
+      return { topic: settings.deviceMessagesTopic!, message: { key: deviceKey(message), value: deviceMessageCodec.encode(message) } };
+    },
     deadLetterRecord(rejection) {
       metrics.deadLettered.inc({ reason: rejection.reason });
       logger.debug({ event: 'dead_lettered', sourceTopic: rejection.sourceTopic, reason: rejection.reason, message: rejection.message }, 'message dead-lettered');

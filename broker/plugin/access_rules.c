@@ -122,6 +122,28 @@ static bool in_device_space(const char *username, const char *topic)
 	return topic[6 + n] == '\0' || topic[6 + n] == '/';
 }
 
+/*
+ * The subtopics of a device's space that only the platform publishes on
+ * (schemas/device-topics.ts, platformSubtopicFilters; access-rules.test.ts
+ * keeps the two lists equal): commands, shadow answers and the retained shadow
+ * delta and configuration, which a device publishing there would overwrite.
+ */
+static const char *const platform_subtopic_filters[] = { "cmd/req/#", "shadow/+/accepted", "shadow/+/rejected", "shadow/update/delta", "config" };
+
+/* Is `topic`, in the space of `username`, one of the platform's subtopics? */
+static bool platform_owned(const char *username, const char *topic)
+{
+	const char *subtopic = topic + strlen("fleet/") + strlen(username);
+	size_t i;
+
+	if(*subtopic != '/') return false;
+	subtopic++;
+	for(i = 0; i < sizeof(platform_subtopic_filters) / sizeof(*platform_subtopic_filters); i++){
+		if(filter_matches(platform_subtopic_filters[i], subtopic)) return true;
+	}
+	return false;
+}
+
 static bool device_allowed(const char *username, int request, const char *topic)
 {
 	char uplink[sizeof("fleet/") + MAX_DEVICE_USERNAME + sizeof("/up")];
@@ -129,7 +151,7 @@ static bool device_allowed(const char *username, int request, const char *topic)
 	snprintf(uplink, sizeof(uplink), "fleet/%s/up", username);
 	switch(request){
 		case REQUEST_WRITE:
-			return in_device_space(username, topic);
+			return in_device_space(username, topic) && !platform_owned(username, topic);
 		case REQUEST_READ:
 			return in_device_space(username, topic) && strcmp(topic, uplink) != 0;
 		case REQUEST_SUBSCRIBE:

@@ -5,7 +5,9 @@
  * A device is an account named <tenant>/<site>/<device>, each level 1-128 of
  * A-Z a-z 0-9 _ . : ~ @ - (schemas/series-path.ts's segment). Its space is
  * fleet/<tenant>/<site>/<device>/#. It may
- *   publish   to any topic in its space;
+ *   publish   to any topic in its space but the platform's subtopics, which devices
+ *             only receive: cmd/req/#, shadow/+/accepted, shadow/+/rejected,
+ *             shadow/update/delta and config below fleet/<t>/<s>/<d>;
  *   subscribe to a filter inside its space that cannot match its uplink
  *             fleet/<t>/<s>/<d>/up (so not .../#, .../+, .../up), never $share;
  *   receive   messages on topics in its space except its uplink.

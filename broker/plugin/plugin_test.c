@@ -112,7 +112,27 @@ static void devices(void)
 	EXPECT(!access_allowed(&none, "t/s/a", REQUEST_WRITE, "fleet/t/s/ab/up"));
 	EXPECT(!access_allowed(&none, "t/s/a", REQUEST_WRITE, "other/t/s/a/up"));
 
+	/* the platform's subtopics of its own space: it receives them, never publishes them */
+	EXPECT(!access_allowed(&none, "t/s/a", REQUEST_WRITE, "fleet/t/s/a/cmd/req/0b6f3c1e-1a2b-4c3d-8e9f-0123456789ab/reboot"));
+	EXPECT(!access_allowed(&none, "t/s/a", REQUEST_WRITE, "fleet/t/s/a/cmd/req"));
+	EXPECT(!access_allowed(&none, "t/s/a", REQUEST_WRITE, "fleet/t/s/a/shadow/update/accepted"));
+	EXPECT(!access_allowed(&none, "t/s/a", REQUEST_WRITE, "fleet/t/s/a/shadow/get/rejected"));
+	EXPECT(!access_allowed(&none, "t/s/a", REQUEST_WRITE, "fleet/t/s/a/shadow/update/delta"));
+	EXPECT(!access_allowed(&none, "t/s/a", REQUEST_WRITE, "fleet/t/s/a/config"));
+	EXPECT(access_allowed(&none, "t/s/a", REQUEST_WRITE, "fleet/t/s/a/cmd/ack/0b6f3c1e-1a2b-4c3d-8e9f-0123456789ab"));
+	EXPECT(access_allowed(&none, "t/s/a", REQUEST_WRITE, "fleet/t/s/a/cmd/res/0b6f3c1e-1a2b-4c3d-8e9f-0123456789ab/succeeded"));
+	EXPECT(access_allowed(&none, "t/s/a", REQUEST_WRITE, "fleet/t/s/a/shadow/update"));
+	EXPECT(access_allowed(&none, "t/s/a", REQUEST_WRITE, "fleet/t/s/a/config/ack"));
+	EXPECT(access_allowed(&none, "t/s/a", REQUEST_WRITE, "fleet/t/s/a/status"));
+	/* a device named config or cmd: only the levels below its space count */
+	EXPECT(access_allowed(&none, "t/s/config", REQUEST_WRITE, "fleet/t/s/config/status"));
+	EXPECT(access_allowed(&none, "t/s/a", REQUEST_READ, "fleet/t/s/a/config"));
+	EXPECT(access_allowed(&none, "t/s/a", REQUEST_READ, "fleet/t/s/a/shadow/update/delta"));
+
 	EXPECT(access_allowed(&none, "t/s/a", REQUEST_SUBSCRIBE, "fleet/t/s/a/cmd/#"));
+	EXPECT(access_allowed(&none, "t/s/a", REQUEST_SUBSCRIBE, "fleet/t/s/a/cmd/req/#"));
+	EXPECT(access_allowed(&none, "t/s/a", REQUEST_SUBSCRIBE, "fleet/t/s/a/shadow/#"));
+	EXPECT(access_allowed(&none, "t/s/a", REQUEST_SUBSCRIBE, "fleet/t/s/a/config"));
 	EXPECT(access_allowed(&none, "t/s/a", REQUEST_SUBSCRIBE, "fleet/t/s/a/+/+"));
 	EXPECT(!access_allowed(&none, "t/s/a", REQUEST_SUBSCRIBE, "fleet/t/s/a/up"));
 	EXPECT(!access_allowed(&none, "t/s/a", REQUEST_SUBSCRIBE, "fleet/t/s/a/#"));

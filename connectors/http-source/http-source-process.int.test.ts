@@ -20,7 +20,7 @@ describe('fleetstream http-source', () => {
     expect((await fetch(`${ops}/healthz`)).status).toBe(200);
     expect(await (await fetch(`${ops}/metrics`)).text()).toMatch(/^http_source_requests_total\{outcome="accepted",component="http-source"\} 1$/m);
     const openapi = (await (await fetch(`http://127.0.0.1:${port}/openapi.json`)).json()) as { paths: Record<string, unknown> };
-    expect(Object.keys(openapi.paths)).toEqual(['/v1/ingest']);
+    expect(Object.keys(openapi.paths)).toEqual(['/v1/ingest', '/v1/ingest/messages']);
     expect(await process_.kill('SIGTERM')).toBe(0);
   }, 60_000);
 });

@@ -3,7 +3,7 @@ import type { Kafka, Producer, ProducerConfig } from 'kafkajs';
 import { componentLogger } from '../../lib/logger';
 import { addDevice, type DeviceAddress, type IssuedCredentials, type Registry } from '../../registry';
 import { freshRegistry } from '../../registry/registry.fixture';
-import { eventually, freshTopic, onCleanup, testKafka, testSettings } from '../../test/factories';
+import { eventually, freshKeyPrefix, freshTopic, onCleanup, testKafka, testSettings } from '../../test/factories';
 import { start } from './index';
 import type { HttpSourceOptions } from './options';
 
@@ -24,6 +24,9 @@ export async function ingestFixture(overrides: Partial<HttpSourceOptions> = {}):
     registrySchema: registry.schema,
     measurementsTopic: await freshTopic({ prefix: 'test.measurements', partitions: 3 }),
     deadLetterTopic: await freshTopic({ prefix: 'test.deadletter' }),
+    deviceMessagesTopic: await freshTopic({ prefix: 'test.device-messages', partitions: 3 }),
+    redisUrl: settings.redisUrl,
+    keyPrefix: freshKeyPrefix(),
     ...overrides,
   };
   return { registry, options };

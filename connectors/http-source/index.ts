@@ -20,6 +20,7 @@ import { buildIngestServer, ingestPath } from './ingest-server';
 import { createIngestMetrics } from './ingest-metrics';
 import { httpSourceOptionsSchema, type HttpSourceOptions } from './options';
 import { rememberPasswordMatches } from './password-memo';
+import { openDeviceMailbox } from './device-mailbox';
 
 export interface RunningHttpSource extends RunningComponent {
   /** The port devices POST to (useful with port 0). */
@@ -89,7 +90,16 @@ async function startWith(input: HttpSourceInput, opened: OpenedResources): Promi
   );
   opened.add('registry listener', () => follower.close());
 
+  const mailbox = await openDeviceMailbox({
+    redisUrl: options.redisUrl,
+    keyPrefix: options.keyPrefix,
+    httpDeviceTtlMs: options.httpDeviceTtl,
+    logger,
+    onError: () => metrics.mailboxErrors.inc(),
+  });
+  opened.add('device mailbox', () => mailbox.close());
   const app = await buildIngestServer({
+    mailbox,
     authenticator,
     rateLimit: new KeyedRateLimit({ rate: options.deviceRate, burst: options.deviceBurst }),
     seriesLimit: new DeviceSeriesLimit(options.maxSeriesPerDevice),
@@ -98,7 +108,7 @@ async function startWith(input: HttpSourceInput, opened: OpenedResources): Promi
     logger,
     build: { catalogue, limits: measurementLimits(options) },
     now,
-    limits: { maxBodyBytes: options.maxBodyBytes, maxInFlight: options.maxInFlight, maxUnacknowledged: options.maxUnacknowledged, retryAfterMs: options.retryAfter, ackTimeoutMs: options.ackTimeout },
+    limits: { maxBodyBytes: options.maxBodyBytes, maxInFlight: options.maxInFlight, maxUnacknowledged: options.maxUnacknowledged, retryAfterMs: options.retryAfter, ackTimeoutMs: options.ackTimeout, maxWaitMs: options.maxWait, presenceIntervalMs: options.presenceInterval },
     tls,
   });
   opened.add('http server', () => app.close());

@@ -14,6 +14,7 @@ export function createIngestMetrics(registry: Registry, unacknowledged: () => nu
       registers: [registry],
     }),
     readings: new Counter({ name: 'http_source_readings_produced_total', help: 'Measurement records Kafka acknowledged', registers: [registry] }),
+    mailboxErrors: new Counter({ name: 'http_source_mailbox_errors_total', help: 'Device mailbox reads that failed (Redis): the device was answered with nothing pending', registers: [registry] }),
     inFlight: new Gauge({ name: 'http_source_requests_in_flight', help: 'Ingest requests admitted and not yet answered', registers: [registry] }),
     unacknowledged: new Gauge({
       name: 'http_source_unacknowledged_records',

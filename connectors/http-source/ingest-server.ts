@@ -22,8 +22,15 @@ import type { KeyedRateLimit } from '../../lib/keyed-rate-limit';
 import type { DeviceSeriesLimit } from '../../source-kit/device-series-limit';
 import { IngestRefusal, ingestErrorAnswer, ingestErrorBodySchema } from './ingest-errors';
 import type { IngestMetrics } from './ingest-metrics';
+import type { DeadLetterReason } from '../../schemas/dead-letter-reason';
+import type { DeviceMailbox } from './device-mailbox';
+import type { DownlinkItem } from './mailbox-items';
+import { parseDeviceMessagesBody } from './device-message-body';
+import { deviceKey } from '../../schemas/device-topics';
 
 export const ingestPath = '/v1/ingest';
+/** Where a device that talks HTTP answers the platform (command answers, shadow requests, configuration acknowledgements) and polls. */
+export const deviceMessagesPath = '/v1/ingest/messages';
 
 export interface IngestServerContext {
   authenticator: DeviceAuthenticator;
@@ -35,10 +42,26 @@ export interface IngestServerContext {
   /** What readings are built with, but the receive time. */
   build: Omit<BuildContext, 'receivedAt' | 'sourceTopic'>;
   now: () => number;
-  limits: { maxBodyBytes: number; maxInFlight: number; maxUnacknowledged: number; retryAfterMs: number; ackTimeoutMs: number };
+  limits: { maxBodyBytes: number; maxInFlight: number; maxUnacknowledged: number; retryAfterMs: number; ackTimeoutMs: number; maxWaitMs: number; presenceIntervalMs: number };
+  /** What the platform has for devices that talk HTTP. */
+  mailbox: DeviceMailbox;
   /** HTTPS, with client certificates when `ca` is given. */
   tls?: { cert: Buffer; key: Buffer; ca?: Buffer };
 }
+
+/** A 202's body: what Kafka acknowledged, and what the platform has for the device (device-mailbox.ts). */
+const acceptedWithDownlink = {
+  type: 'object',
+  properties: {
+    accepted: { type: 'integer', description: 'readings (or messages) Kafka acknowledged' },
+    downlink: {
+      type: 'array',
+      description: 'what the platform has for the device, oldest first: as an MQTT device would receive it on `{base}/<subtopic>`',
+      items: { type: 'object', properties: { subtopic: { type: 'string' }, payload: { type: 'string' } }, required: ['subtopic', 'payload'] },
+    },
+  },
+  required: ['accepted', 'downlink'],
+} as const;
 
 /** The client certificate a TLS connection presented, verified or not; undefined over plain HTTP or without one. */
 function presentedCertificate(socket: Socket): PresentedCredentials['certificate'] {
@@ -122,6 +145,38 @@ export async function buildIngestServer(context: IngestServerContext): Promise<F
     }
   };
 
+  /**
+   * When each device was last announced online by this instance: a device that talks HTTP has no MQTT session to be
+   * present by, so its requests on the messages path (answers, polls) report it online, at most every presenceInterval.
+   */
+  const announced = new Map<string, number>();
+  const presence = (device: DeviceIdentity, receivedAt: number): OutgoingRecord[] => {
+    const key = deviceKey(device);
+    if (receivedAt - (announced.get(key) ?? -Infinity) < limits.presenceIntervalMs) return [];
+    announced.set(key, receivedAt);
+    const { tenant, site } = device;
+    return [producer.deviceMessageRecord({ tenant, site, device: device.device, kind: 'status', subtopic: 'status', payload: Buffer.from('online'), receivedAt, transport: 'http', sourceTopic: null })];
+  };
+  /** `?wait=<seconds>`: how long the device will wait for something when nothing is pending. */
+  const waitOf = (request: FastifyRequest): number => {
+    const raw = (request.query as Record<string, unknown> | undefined)?.wait;
+    if (raw === undefined) return 0;
+    const seconds = Number(raw);
+    if (typeof raw !== 'string' || !Number.isFinite(seconds) || seconds < 0 || seconds * 1000 > limits.maxWaitMs) {
+      throw new IngestRefusal('PAYLOAD_INVALID', `wait must be seconds from 0 to ${limits.maxWaitMs / 1000} (HTTP_SOURCE_MAX_WAIT)`);
+    }
+    return seconds * 1000;
+  };
+  const downlinkFor = (device: DeviceIdentity, waitMs: number): Promise<DownlinkItem[]> => context.mailbox.collect(deviceKey(device), waitMs);
+  /** Every device route: admitted, authenticated and held to its device's rate before the body is read. */
+  const deviceRequest = { onRequest: [admit, authenticate, holdToRate], onRequestAbort: [async (request: FastifyRequest) => release(request)] };
+  /** A body refused for its content: its dead letter goes to Kafka first, then the 400 with the reason. */
+  const refuseBody = async (device: DeviceIdentity, payload: Buffer, receivedAt: number, rejection: { reason: DeadLetterReason; message: string }): Promise<never> => {
+    const headers = { receivedAt: String(receivedAt), device: device.username };
+    await sent([producer.deadLetterRecord({ reason: rejection.reason, message: rejection.message, payload, sourceTopic: null, time: receivedAt, headers })]);
+    throw new IngestRefusal('PAYLOAD_INVALID', `${rejection.message} (dead-lettered as ${rejection.reason})`, { reason: rejection.reason });
+  };
+
   app.setErrorHandler((error: unknown, request: FastifyRequest, reply: FastifyReply) => {
     const { body, headers } = ingestErrorAnswer(error, limits.retryAfterMs);
     metrics.requests.inc({ outcome: body.code });
@@ -159,38 +214,84 @@ export async function buildIngestServer(context: IngestServerContext): Promise<F
           'tenant, site and device never come from the URL or the body. 202 once Kafka acknowledged every reading; 400 with the dead-letter `reason` once Kafka has',
           'the dead letter (the message is taken whole or not at all); 401 with a Basic challenge; 403 for a disabled or revoked device; 413 over HTTP_SOURCE_MAX_BODY_BYTES;',
           '429 with Retry-After over the device\'s rate or while the ingest is overloaded; 503 with Retry-After when Kafka or the registry does not answer in time (retrying is safe).',
+          'The 202 carries `downlink`, what the platform has for the device (see POST /v1/ingest/messages); `?wait=<seconds>` waits that long for something when nothing is pending.',
         ].join(' '),
         body: { content: { '*/*': { schema: { description: 'a reading, a batch, or a SenML array (JSON)' } } } },
         response: {
-          202: {
-            type: 'object',
-            properties: { accepted: { type: 'integer', description: 'readings Kafka acknowledged' } },
-            required: ['accepted'],
-          },
+          202: acceptedWithDownlink,
           '4xx': ingestErrorBodySchema,
           '5xx': ingestErrorBodySchema,
         },
       },
       // the body schema documents; payload.ts is what reads the bytes
       validatorCompiler: () => () => true,
-      onRequest: [admit, authenticate, holdToRate],
-      onRequestAbort: [async (request) => release(request)],
+      ...deviceRequest,
     },
     async (request, reply) => {
       const device = devices.get(request)!;
+      const waitMs = waitOf(request);
       const receivedAt = context.now();
       const payload = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
       const address = { tenant: device.tenant, site: device.site, device: device.device };
       const built = context.seriesLimit.admit(measurementsFromPayload(address, payload, { ...context.build, receivedAt, sourceTopic: null }));
-      if (!built.ok) {
-        await sent([producer.deadLetterRecord({ reason: built.reason, message: built.message, payload, sourceTopic: null, time: receivedAt, headers: { receivedAt: String(receivedAt), device: device.username } })]);
-        throw new IngestRefusal('PAYLOAD_INVALID', `${built.message} (dead-lettered as ${built.reason})`, { reason: built.reason });
-      }
+      if (!built.ok) return refuseBody(device, payload, receivedAt, built);
       const records = producer.measurementRecords(built.measurements);
       await sent(records);
       metrics.readings.inc(records.length);
       metrics.requests.inc({ outcome: 'accepted' });
-      return reply.code(202).send({ accepted: records.length });
+      return reply.code(202).send({ accepted: records.length, downlink: await downlinkFor(device, waitMs) });
+    },
+  );
+
+  app.post(
+    deviceMessagesPath,
+    {
+      schema: {
+        summary: 'Answer the platform as the device of the request\'s credentials, and take what is pending for it',
+        description: [
+          'For devices that talk HTTP, the same messages an MQTT device publishes below its topic root (README, "Talking back to devices"):',
+          '`{"subtopic": "cmd/ack/<id>" | "cmd/res/<id>/succeeded|failed" | "shadow/update" | "shadow/get" | "shadow/delete" | "config/ack", "payload": ...}`,',
+          'or `{"messages": [...]}` with up to 100 of them. A string payload is sent as its text, anything else as its JSON. 202 once Kafka has them, with `downlink`:',
+          'what the platform has for the device (command requests until answered, its configuration and shadow delta as long as they stand, shadow answers once),',
+          'each `{subtopic, payload}` with the payload an MQTT device would receive. `?wait=<seconds>` waits that long for something when nothing is pending.',
+        ].join(' '),
+        body: { content: { 'application/json': { schema: { description: 'one message or {"messages": [...]}' } } } },
+        response: { 202: acceptedWithDownlink, '4xx': ingestErrorBodySchema, '5xx': ingestErrorBodySchema },
+      },
+      validatorCompiler: () => () => true,
+      ...deviceRequest,
+    },
+    async (request, reply) => {
+      const device = devices.get(request)!;
+      const waitMs = waitOf(request);
+      const receivedAt = context.now();
+      const payload = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
+      const parsed = parseDeviceMessagesBody(payload);
+      if (!parsed.ok) return refuseBody(device, payload, receivedAt, parsed);
+      const { tenant, site } = device;
+      const records = parsed.messages.map((m) => producer.deviceMessageRecord({ tenant, site, device: device.device, kind: m.kind, subtopic: m.subtopic, payload: m.payload, receivedAt, transport: 'http', sourceTopic: null }));
+      await sent([...presence(device, receivedAt), ...records]);
+      for (const m of parsed.messages) if (m.answersCommand) await context.mailbox.answered(deviceKey(device), m.answersCommand);
+      metrics.requests.inc({ outcome: 'accepted' });
+      return reply.code(202).send({ accepted: records.length, downlink: await downlinkFor(device, waitMs) });
+    },
+  );
+
+  app.get(
+    deviceMessagesPath,
+    {
+      schema: {
+        summary: 'Take what the platform has for the device of the request\'s credentials',
+        description: 'The `downlink` of a POST without sending anything; `?wait=<seconds>` waits that long for something when nothing is pending.',
+        response: { 200: { type: 'object', properties: { downlink: acceptedWithDownlink.properties.downlink }, required: ['downlink'] }, '4xx': ingestErrorBodySchema, '5xx': ingestErrorBodySchema },
+      },
+      ...deviceRequest,
+    },
+    async (request, reply) => {
+      const device = devices.get(request)!;
+      const waitMs = waitOf(request);
+      await sent(presence(device, context.now()));
+      return reply.code(200).send({ downlink: await downlinkFor(device, waitMs) });
     },
   );
   return app;

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { connectionOptions, kafkaConnectionOptions, registryConnectionOptions } from '../../lib/config';
 import { decimal, duration, integer } from '../../lib/option-types';
 import { registryOptions } from '../../registry/options';
+import { topicNames } from '../../schemas/topics';
 import { deviceLimitOptions, producerOptions, readingTimeOptions, readingTopicOptions } from '../../source-kit/source-options';
 
 /**
@@ -39,6 +40,12 @@ export const httpSourceOptionsSchema = z
       description: 'How long a request waits for Kafka to acknowledge its records before a 503; they may still arrive, and a retry is safe (duplicate readings count once).',
     }),
     ...producerOptions,
+    deviceMessagesTopic: z.string().min(1).default(topicNames.deviceMessages).meta({ description: 'Topic of what devices answer the platform with (DeviceMessage records, key = <tenant>/<site>/<device>).' }),
+    redisUrl: connectionOptions.redisUrl,
+    keyPrefix: z.string().min(1).default('fleet:').meta({ description: "Prefix of the Redis keys of the devices' mailboxes (the redis-sink's keyPrefix)." }),
+    maxWait: duration({ min: 0, max: 60_000 }).prefault('30s').meta({ description: 'The longest `?wait=` a device may ask for: how long a request waits for a command or configuration when nothing is pending.' }),
+    httpDeviceTtl: duration({ min: 60_000 }).prefault('1d').meta({ description: 'How long after its last request a device still counts as one that talks HTTP, whose commands the mailbox keeps.' }),
+    presenceInterval: duration({ min: 1000 }).prefault('5m').meta({ description: "At most this often a device's request on /v1/ingest/messages (an answer, a poll) is also reported as its `online` status: it has no MQTT session to be present by." }),
   })
   .superRefine((options, ctx) => {
     if ((options.tlsCertFile === undefined) !== (options.tlsKeyFile === undefined)) {

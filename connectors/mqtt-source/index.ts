@@ -8,7 +8,8 @@ import { mqttConnection } from '../../lib/mqtt-security';
 import { closeOnFailure, type OpenedResources } from '../../lib/opened-resources';
 import type { DeadLetterReason } from '../../schemas/dead-letter-reason';
 import { KeyedRateLimit } from '../../lib/keyed-rate-limit';
-import { deviceName } from '../../registry/device-address';
+import { deviceKey, deviceUplinkSubtopicFilters, parseDeviceTopicRoot, type DeviceMessageKind } from '../../schemas/device-topics';
+import type { DeviceAddress } from '../../schemas/series-path';
 import { DeviceSeriesLimit } from '../../source-kit/device-series-limit';
 import { measurementsFromPayload } from '../../source-kit/measurement-builder';
 import { startReadingProducer, type OutgoingRecord } from '../../source-kit/reading-producer';
@@ -18,13 +19,16 @@ import { MqttIntake } from './mqtt-intake';
 import { mqttSourceOptionsSchema, type MqttSourceOptions } from './options';
 import { createSourceMetrics } from './source-metrics';
 import { SubscriptionWatchdog } from './subscription-watchdog';
+import { routeTopic } from './topic-route';
 import { parseTopicScheme } from './topic-scheme';
 
 /**
  * The MQTT-to-Kafka source connector: readings published by devices become
- * Avro Measurement records keyed by series path; anything else goes to the
- * dead-letter topic with its reason. A message is acknowledged to the broker
- * only after Kafka acknowledged its records.
+ * Avro Measurement records keyed by series path, what devices publish on the
+ * subtopics they talk back on (schemas/device-topics.ts) DeviceMessage
+ * records keyed by device; anything else goes to the dead-letter topic with
+ * its reason. A message is acknowledged to the broker only after Kafka
+ * acknowledged its records.
  */
 export function start(input: MqttSourceInput): Promise<RunningComponent> {
   return closeOnFailure(input.logger, (opened) => startWith(input, opened));
@@ -38,6 +42,8 @@ async function startWith(input: MqttSourceInput, opened: OpenedResources): Promi
   const mqtt = mqttConnection(options);
   const kafkaClientSecurity = kafkaSecurity(options);
   const scheme = parseTopicScheme(options.topicScheme);
+  const deviceRoot = parseDeviceTopicRoot(options.deviceTopicRoot);
+  const subscriptions = options.subscription !== undefined ? [options.subscription] : [scheme.filter, ...deviceUplinkSubtopicFilters.map((subtopic) => deviceRoot.filter(subtopic))];
   const catalogue = loadSeriesCatalogue(options.catalogueFile);
   const limits = measurementLimits(options);
   const rateLimit = new KeyedRateLimit({ rate: options.deviceRate, burst: options.deviceBurst, clock: now });
@@ -58,20 +64,35 @@ async function startWith(input: MqttSourceInput, opened: OpenedResources): Promi
   const deadLetter = (topic: string, payload: Buffer, reason: DeadLetterReason, message: string, receivedAt: number): OutgoingRecord =>
     producer.deadLetterRecord({ reason, message, payload, sourceTopic: topic, time: receivedAt, headers: { receivedAt: String(receivedAt) } });
 
-  /** What one MQTT message becomes: measurement records, or one dead letter. Never throws. */
-  const recordsFor = (topic: string, payload: Buffer, receivedAt: number): { records: OutgoingRecord[]; readings: number } => {
-    if (payload.length > options.maxPayloadBytes) {
-      return { records: [deadLetter(topic, payload, 'payload_too_large', `${payload.length} bytes, more than maxPayloadBytes (${options.maxPayloadBytes})`, receivedAt)], readings: 0 };
+  type Outcome = { records: OutgoingRecord[]; readings: number; deviceMessage?: DeviceMessageKind };
+  const rejected = (topic: string, payload: Buffer, reason: DeadLetterReason, message: string, receivedAt: number): Outcome => ({ records: [deadLetter(topic, payload, reason, message, receivedAt)], readings: 0 });
+  const tooLarge = (topic: string, payload: Buffer, limit: 'maxPayloadBytes' | 'maxDeviceMessageBytes', receivedAt: number): Outcome | undefined =>
+    payload.length > options[limit] ? rejected(topic, payload, 'payload_too_large', `${payload.length} bytes, more than ${limit} (${options[limit]})`, receivedAt) : undefined;
+  /** A device's message over its rate, dead-lettered: one chatty device costs others nothing. */
+  const overRate = (topic: string, payload: Buffer, device: DeviceAddress, receivedAt: number): Outcome | undefined => {
+    if (rateLimit.take(deviceKey(device)).allowed) return undefined;
+    return rejected(topic, payload, 'rate_limited', `device ${deviceKey(device)} sent more than deviceRate (${options.deviceRate}/s) with deviceBurst (${options.deviceBurst}) allows`, receivedAt);
+  };
+
+  /** What one MQTT message becomes: measurement records, a device message, or one dead letter. Never throws. */
+  const recordsFor = (topic: string, payload: Buffer, receivedAt: number): Outcome => {
+    const route = routeTopic(topic, scheme, deviceRoot);
+    if (route.kind === 'device_message') {
+      const { device, subtopic, message } = route;
+      const refused = tooLarge(topic, payload, 'maxDeviceMessageBytes', receivedAt) ?? overRate(topic, payload, device, receivedAt);
+      if (refused) return refused;
+      const record = producer.deviceMessageRecord({ ...device, kind: message.kind, subtopic, payload, receivedAt, transport: 'mqtt', sourceTopic: topic });
+      return { records: [record], readings: 0, deviceMessage: message.kind };
     }
-    const address = scheme.match(topic);
-    if (!address) return { records: [deadLetter(topic, payload, 'topic_outside_scheme', `topic does not match ${options.topicScheme}`, receivedAt)], readings: 0 };
-    const device = deviceName(address);
-    const rate = rateLimit.take(device);
-    if (!rate.allowed) {
-      return { records: [deadLetter(topic, payload, 'rate_limited', `device ${device} sent more than deviceRate (${options.deviceRate}/s) with deviceBurst (${options.deviceBurst}) allows`, receivedAt)], readings: 0 };
-    }
+    const refused = tooLarge(topic, payload, 'maxPayloadBytes', receivedAt);
+    if (refused) return refused;
+    if (route.kind === 'unknown_subtopic') return rejected(topic, payload, 'unknown_subtopic', `"${route.subtopic}" under the device topic root ${options.deviceTopicRoot} is no subtopic devices publish on`, receivedAt);
+    if (route.kind === 'outside') return rejected(topic, payload, 'topic_outside_scheme', `topic does not match ${options.topicScheme}`, receivedAt);
+    const { address } = route;
+    const limited = overRate(topic, payload, address, receivedAt);
+    if (limited) return limited;
     const built = seriesLimit.admit(measurementsFromPayload(address, payload, { receivedAt, sourceTopic: topic, catalogue, limits }));
-    if (!built.ok) return { records: [deadLetter(topic, payload, built.reason, built.message, receivedAt)], readings: 0 };
+    if (!built.ok) return rejected(topic, payload, built.reason, built.message, receivedAt);
     const records = producer.measurementRecords(built.measurements);
     return { records, readings: records.length };
   };
@@ -83,7 +104,7 @@ async function startWith(input: MqttSourceInput, opened: OpenedResources): Promi
   const intake = new MqttIntake({
     url: mqtt.url,
     security: mqtt.security,
-    subscription: `$share/${options.shareGroup}/${options.subscription ?? scheme.filter}`,
+    subscriptions: subscriptions.map((filter) => `$share/${options.shareGroup}/${filter}`),
     clientIdPrefix: options.clientIdPrefix,
     connections: options.connections,
     inFlightPerConnection: options.inFlightPerConnection,
@@ -96,9 +117,10 @@ async function startWith(input: MqttSourceInput, opened: OpenedResources): Promi
       metrics.received.inc({ qos });
       metrics.inFlight.inc();
       try {
-        const { records, readings } = recordsFor(topic, payload, now());
+        const { records, readings, deviceMessage } = recordsFor(topic, payload, now());
         await producer.send(records);
         metrics.readings.inc(readings);
+        if (deviceMessage) metrics.deviceMessages.inc({ kind: deviceMessage });
       } finally {
         metrics.inFlight.dec();
       }
@@ -115,7 +137,7 @@ async function startWith(input: MqttSourceInput, opened: OpenedResources): Promi
         metrics.stalled.set(stalled ? 1 : 0);
         if (stalled) {
           logger.error(
-            { event: 'subscription_stalled', subscription: options.subscription ?? scheme.filter, windowMs: options.stallWindow },
+            { event: 'subscription_stalled', subscriptions, windowMs: options.stallWindow },
             'the broker is receiving messages but the subscription delivers none: check the topic scheme and subscription, and the broker\'s ACLs',
           );
         } else {
@@ -126,7 +148,10 @@ async function startWith(input: MqttSourceInput, opened: OpenedResources): Promi
   });
   opened.add('mqtt intake', () => intake.stop());
   intake.start();
-  logger.info({ event: 'mqtt_source_started', topicScheme: options.topicScheme, connections: options.connections, measurementsTopic: options.measurementsTopic }, 'mqtt-source started');
+  logger.info(
+    { event: 'mqtt_source_started', topicScheme: options.topicScheme, deviceTopicRoot: options.deviceTopicRoot, connections: options.connections, measurementsTopic: options.measurementsTopic, deviceMessagesTopic: options.deviceMessagesTopic },
+    'mqtt-source started',
+  );
 
   return {
     metrics: registry,

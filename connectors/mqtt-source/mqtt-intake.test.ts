@@ -49,7 +49,7 @@ function startIntake(patchClient: (client: MqttClient) => void = () => undefined
   const intake = new MqttIntake({
     url: 'mqtt://in-memory',
     security: {},
-    subscription: '$share/test/fleet/+/+/+/up',
+    subscriptions: ['$share/test/fleet/+/+/+/up'],
     clientIdPrefix: 'intake-test',
     connections: 1,
     inFlightPerConnection: 10,
@@ -154,6 +154,28 @@ describe('MqttIntake PUBACKs', () => {
     handling.get(3)!.resolve();
     await eventually(() => (second.pubacks.length > 0 ? true : undefined), 'a PUBACK on the new connection');
     expect(second.pubacks).toEqual([3]);
+  });
+
+  it('reads no further while inFlightPerConnection messages are un-acknowledged, even from a broker that sends past its receive maximum', async () => {
+    const { intake, connections, handling, connected } = startIntake();
+    intake.start();
+    await connected();
+    const broker = connections[0]!;
+    // Mosquitto 2.0.11 sends past the receive maximum once PUBACKs flow (eclipse/mosquitto#2301); this fake always does
+    for (let id = 1; id <= 25; id++) broker.publish(id);
+    await eventually(() => (handling.size === 10 ? true : undefined), 'the first ten handed over');
+    await settle();
+    expect(handling.size).toBe(10);
+    handling.get(1)!.resolve();
+    await eventually(() => (handling.size === 11 ? true : undefined), 'one more once one is acknowledged');
+    await settle();
+    expect(handling.size).toBe(11);
+    for (let id = 2; id <= 25; id++) {
+      await eventually(() => handling.get(id), `message ${id} handed over`);
+      handling.get(id)!.resolve();
+    }
+    await eventually(() => (broker.pubacks.length === 25 ? true : undefined), 'every PUBACK');
+    expect(broker.pubacks).toEqual(Array.from({ length: 25 }, (_, i) => i + 1));
   });
 
   it('refuses to start, before connecting, on an mqtt.js whose client has no _sendPacket to wrap', () => {

@@ -1,24 +1,28 @@
 import mqtt, { MqttClient, type IClientOptions } from 'mqtt';
 import { FleetstreamError } from '../../lib/errors';
 import type { Logger } from '../../lib/logger';
-import { mqttRefusalFix, type MqttSecurity } from '../../lib/mqtt-security';
+import { logMqttErrors, serviceClientOptions, type MqttSecurity } from '../../lib/mqtt-security';
 
 /**
  * The connector's MQTT side: `connections` clients in one MQTT 5 shared
  * subscription, each with a persistent session. A QoS 1 message is
  * acknowledged (PUBACK) only when `onMessage` resolved, that is, once Kafka has
  * it, in the order the connection received the messages (MQTT 4.6). Each
- * connection has up to `inFlightPerConnection` messages un-acknowledged (its
- * MQTT 5 receive maximum; the broker's own cap, Mosquitto's
- * max_inflight_messages, may be lower) and the broker queues the rest in the
- * session meanwhile.
+ * connection has up to `inFlightPerConnection` messages un-acknowledged: it
+ * asks for that as its MQTT 5 receive maximum, and enforces it itself by not
+ * reading on while it has that many (HeldPubacks), since Mosquitto before
+ * 2.0.13 (Debian 12's 2.0.11) stops honouring a client's receive maximum once
+ * PUBACKs flow (eclipse/mosquitto#2301, fixed by #2306): measured on 2.0.11, a
+ * receive maximum of 10 saw up to 246 messages un-acknowledged, and the
+ * connector held 700,000 in memory while Kafka lagged. The broker keeps what
+ * is not read in its session meanwhile.
  */
 export interface MqttIntakeOptions {
   /** without credentials: those are in `security` (lib/mqtt-security.ts) */
   url: string;
   security: MqttSecurity;
-  /** e.g. `$share/fleetstream/fleet/+/+/+/up` */
-  subscription: string;
+  /** e.g. `$share/fleetstream/fleet/+/+/+/up`, made in one SUBSCRIBE */
+  subscriptions: string[];
   clientIdPrefix: string;
   connections: number;
   inFlightPerConnection: number;
@@ -66,13 +70,8 @@ export class MqttIntake {
     const { logger } = this.options;
     const clientId = `${this.options.clientIdPrefix}-${index}`;
     const options: IClientOptions = {
-      ...this.options.security,
-      clientId,
-      protocolVersion: 5,
+      ...serviceClientOptions(this.options.security, clientId),
       clean: false,
-      reconnectPeriod: 1000,
-      connectTimeout: 10_000,
-      keepalive: 30,
       // subscriptions are made on every connect that finds no session, below
       resubscribe: false,
       properties: { sessionExpiryInterval: this.options.sessionExpirySeconds, receiveMaximum: this.options.inFlightPerConnection },
@@ -90,7 +89,7 @@ export class MqttIntake {
       },
     };
     const client = this.options.createClient?.(options) ?? mqtt.connect(this.options.url, options);
-    const acks = new HeldPubacks(client, (error) => {
+    const acks = new HeldPubacks(client, this.options.inFlightPerConnection, (error) => {
       logger.error({ event: 'puback_send_failed', clientId, err: error }, 'writing a held PUBACK failed; reconnecting, and the broker redelivers what was not acknowledged');
       client.stream.destroy();
     });
@@ -100,11 +99,12 @@ export class MqttIntake {
       // every time, even when the broker kept the session: a kept session need not hold the subscription (one
       // refused under earlier rights, a session another run of the same client id left); subscribing again replaces
       // it and loses nothing queued
-      client.subscribe(this.options.subscription, { qos: 1 }, (error, granted) => {
+      const { subscriptions } = this.options;
+      client.subscribe(subscriptions, { qos: 1 }, (error, granted) => {
         if (error || granted?.some((g) => g.qos > 2)) {
-          logger.error({ event: 'mqtt_subscribe_failed', clientId, subscription: this.options.subscription, err: error, granted }, 'subscription refused');
+          logger.error({ event: 'mqtt_subscribe_failed', clientId, subscriptions, err: error, granted }, 'subscription refused');
         } else {
-          logger.info({ event: 'mqtt_subscribed', clientId, subscription: this.options.subscription }, 'subscribed');
+          logger.info({ event: 'mqtt_subscribed', clientId, subscriptions }, 'subscribed');
         }
       });
       if (index === 0) client.subscribe(brokerReceivedTopic, { qos: 0 });
@@ -119,15 +119,11 @@ export class MqttIntake {
       }
     });
     client.on('close', () => {
+      acks.connectionClosed();
       this.options.onConnectionChange(this.connected);
       if (!this.stopping) logger.warn({ event: 'mqtt_disconnected', clientId }, 'MQTT connection closed; reconnecting');
     });
-    client.on('error', (error) => {
-      // refused for good: the connection retries, but only a changed option lets it in
-      const fix = mqttRefusalFix(error);
-      if (fix) logger.error({ event: 'mqtt_refused', clientId, err: error }, fix);
-      else logger.warn({ event: 'mqtt_error', clientId, err: error }, 'MQTT client error');
-    });
+    logMqttErrors(client, logger, clientId);
     return client;
   }
 }
@@ -135,7 +131,8 @@ export class MqttIntake {
 type SendPacket = (packet: { cmd: string; messageId?: number }, callback?: (error?: Error) => void, ...rest: unknown[]) => void;
 
 /**
- * Holds a connection's PUBACKs until their messages are handled.
+ * Holds a connection's PUBACKs until their messages are handled, and bounds
+ * the messages un-acknowledged.
  *
  * mqtt.js sends a QoS 1 message's PUBACK when `customHandleAcks` calls back,
  * and reads the connection's next packet only once that PUBACK is written:
@@ -148,18 +145,31 @@ type SendPacket = (packet: { cmd: string; messageId?: number }, callback?: (erro
  * handled, after every PUBACK held before it; a message that was not handled
  * (the connector stopping) is never acknowledged, and the broker redelivers it.
  *
+ * With `limit` messages un-acknowledged, mqtt.js is let read on only when a
+ * PUBACK is written: TCP then pushes back on a broker that sends past the
+ * receive maximum, and the connector's memory stays bounded.
+ *
  * A PUBACK that cannot be written calls `onSendFailed`, which tears the
- * connection down, and the PUBACKs held behind it are dropped: acknowledging
- * them past a gap would break the order, and the broker redelivers every
- * message not acknowledged once the client reconnects.
+ * connection down. The PUBACKs held when a connection closes are dropped:
+ * acknowledging them past a gap would break the order, and on the next
+ * connection a message id may name another message; the broker redelivers
+ * every message not acknowledged once the client reconnects.
  */
 class HeldPubacks {
   private readonly held = new Map<number, Promise<boolean>>();
   private chain: Promise<unknown> = Promise.resolve();
-  /** Bumped when a PUBACK could not be written: the PUBACKs held until then are dropped. */
+  /** Bumped when a connection ends or a PUBACK could not be written: the PUBACKs held until then are dropped. */
   private generation = 0;
+  /** Messages of this connection handed over and not acknowledged yet. */
+  private unacknowledged = 0;
+  /** mqtt.js's go-ahead to read the next packet, kept back while `limit` messages are un-acknowledged. */
+  private readNext: (() => void) | undefined;
 
-  constructor(client: MqttClient, onSendFailed: (error: unknown) => void) {
+  constructor(
+    client: MqttClient,
+    private readonly limit: number,
+    onSendFailed: (error: unknown) => void,
+  ) {
     const target = client as unknown as { _sendPacket: SendPacket };
     const send = target._sendPacket.bind(client);
     target._sendPacket = (packet, callback, ...rest) => {
@@ -170,17 +180,37 @@ class HeldPubacks {
       this.chain = this.chain
         .then(() => handled)
         .then((ok) => {
-          if (ok && generation === this.generation) send(packet, undefined, ...rest);
+          if (generation !== this.generation) return;
+          if (ok) send(packet, undefined, ...rest);
+          this.acknowledged();
         })
         .catch((error: unknown) => {
-          this.generation++;
+          this.connectionClosed();
           onSendFailed(error);
         });
-      callback?.(); // mqtt.js reads the next packet
+      // mqtt.js reads the next packet once this is called
+      if (this.unacknowledged < this.limit) callback?.();
+      else this.readNext = () => callback?.();
     };
   }
 
   hold(messageId: number, handled: Promise<boolean>): void {
     this.held.set(messageId, handled);
+    this.unacknowledged++;
+  }
+
+  connectionClosed(): void {
+    this.generation++;
+    this.unacknowledged = 0;
+    this.readNext = undefined; // that connection's reader is gone; the next one starts afresh
+  }
+
+  private acknowledged(): void {
+    this.unacknowledged--;
+    if (this.readNext && this.unacknowledged < this.limit) {
+      const readNext = this.readNext;
+      this.readNext = undefined;
+      readNext();
+    }
   }
 }

@@ -8,7 +8,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startTestBroker, type TestBroker } from '../../broker/broker.fixture';
+import { caOf, connectClient, startTestBroker, type TestBroker } from '../../broker/broker.fixture';
 import { issueClientCertificate } from '../../broker/client-certificate';
 import { runSimulation } from '../../simulator';
 import { capturingLogger } from '../../test/capturing-logger';
@@ -43,6 +43,7 @@ function tlsBrokerOptions(overrides: Partial<MqttSourceOptions> = {}): Partial<M
     mqttUsername: broker.connector.username,
     mqttPassword: broker.connector.password,
     topicScheme: 'fleet/{tenant}/{site}/{device}/up',
+    deviceTopicRoot: 'fleet/{tenant}/{site}/{device}',
     subscription: undefined,
     connections: 2,
     ...overrides,
@@ -76,6 +77,14 @@ describe('mqtt-source on a secured broker and a secured Kafka', () => {
 
     const records = await reader.waitFor(12);
     expect(new Set(records.map((r) => r.key!.split('/').slice(1, 4).join('/')))).toEqual(new Set([device]));
+
+    // what it publishes besides readings, through the connector's rights on the device subtopics
+    const messages = await TopicReader.start<{ kind: string; subtopic: string }>(fixture.options.deviceMessagesTopic!);
+    const certificate = await issueClientCertificate({ caFile: broker.caFile, caKeyFile: broker.caKeyFile, commonName: device });
+    const client = await connectClient(broker.certUrl, { ...certificate, ca: await caOf(broker.caFile), rejectUnauthorized: true });
+    await client.publishAsync(`fleet/${device}/status`, 'online', { qos: 1, retain: true });
+    const [status] = await messages.waitFor(1);
+    expect(status).toMatchObject({ key: device, value: { kind: 'status', subtopic: 'status' } });
   });
 
   it('is refused by the certificate check without MQTT_CA_FILE: never ready, and logs that MQTT_CA_FILE is to be set', async () => {

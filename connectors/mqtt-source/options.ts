@@ -1,9 +1,11 @@
 import { hostname } from 'node:os';
 import { z } from 'zod';
 import { kafkaConnectionOptions, mqttConnectionOptions, registryConnectionOptions } from '../../lib/config';
-import { decimal, duration, integer } from '../../lib/option-types';
+import { decimal, duration, integer, parsedText } from '../../lib/option-types';
 import { mqttCredentialOptions } from '../../lib/mqtt-security';
 import { deviceLimitOptions, producerOptions, readingTimeOptions, readingTopicOptions } from '../../source-kit/source-options';
+import { defaultDeviceTopicRoot, parseDeviceTopicRoot } from '../../schemas/device-topics';
+import { topicNames } from '../../schemas/topics';
 
 /**
  * Options of the MQTT source connector: `MQTT_SOURCE_<OPTION>` in the
@@ -14,8 +16,11 @@ export const mqttSourceOptionsSchema = z.strictObject({
   ...mqttCredentialOptions,
   ...kafkaConnectionOptions,
   ...registryConnectionOptions,
-  topicScheme: z.string().default('fleet/{tenant}/{site}/{device}/up').meta({ description: 'Topics devices publish on.' }),
-  subscription: z.string().optional().meta({ description: 'MQTT subscription filter. Default: the topic scheme with `+` for each placeholder.' }),
+  topicScheme: z.string().default('fleet/{tenant}/{site}/{device}/up').meta({ description: 'Topics devices publish readings on.' }),
+  deviceTopicRoot: parsedText(parseDeviceTopicRoot).default(defaultDeviceTopicRoot).meta({ description: "A device's topic root `{base}`: what devices publish besides readings (command answers, shadow requests, configuration acknowledgements, status) is taken from `{base}/<subtopic>` (schemas/device-topics.ts)." }),
+  subscription: z.string().optional().meta({
+    description: "MQTT subscription filter, alone in place of all: messages on it are told apart by their topic. Default: the topic scheme's, with `+` for each placeholder, and the device subtopics' under deviceTopicRoot.",
+  }),
   shareGroup: z.string().regex(/^[^/+#]+$/).default('fleetstream').meta({ description: 'MQTT 5 shared-subscription group: instances in one group split the load.' }),
   clientIdPrefix: z.string().min(1).default(`fleetstream-mqtt-source-${hostname()}`).meta({
     defaultText: 'fleetstream-mqtt-source-<host name>',
@@ -31,10 +36,13 @@ export const mqttSourceOptionsSchema = z.strictObject({
   }),
   sessionExpiry: duration().prefault('1d').meta({ description: 'How long the broker keeps the session (and queues messages) while the connector is away.' }),
   ...readingTopicOptions,
-  maxPayloadBytes: integer(64).default(65_536).meta({ description: 'Larger payloads are dead-lettered.' }),
+  deviceMessagesTopic: z.string().min(1).default(topicNames.deviceMessages).meta({ description: 'Topic of the device messages (DeviceMessage records, key = <tenant>/<site>/<device>).' }),
+  maxPayloadBytes: integer(64).default(65_536).meta({ description: 'Larger readings payloads are dead-lettered.' }),
+  // a shadow document or a command's answer is larger than a reading; the broker's max_packet_size (1 MiB in the stack) bounds them all
+  maxDeviceMessageBytes: integer(64).default(262_144).meta({ description: 'Larger device messages are dead-lettered (payload_too_large).' }),
   ...readingTimeOptions,
   // a gateway flushing its buffer after an outage sends thousands of messages at once (issue 14's burst: ~1,500 a device in 2-4 s)
-  deviceRate: decimal(0.001).default(100).meta({ description: 'Messages per second each device may send on average; more are dead-lettered (rate_limited). Counted per connector process.' }),
+  deviceRate: decimal(0.001).default(100).meta({ description: 'Messages per second each device may send on average, readings and device messages together; more are dead-lettered (rate_limited). Counted per connector process.' }),
   deviceBurst: integer(1).default(10_000).meta({ description: 'Messages a device may send at once above its rate, after a quiet spell (a buffer flushed after an outage).' }),
   ...deviceLimitOptions,
   ...producerOptions,

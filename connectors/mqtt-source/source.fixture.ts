@@ -9,7 +9,9 @@ export interface SourceFixture {
   options: MqttSourceOptions;
   /** the MQTT topic a device publishes on under this fixture's scheme */
   deviceTopic(tenant: string, site: string, device: string): string;
-  /** an MQTT topic under the fixture's root that is outside its scheme */
+  /** `{base}/<subtopic>` of a device under this fixture's device topic root */
+  deviceSubtopic(tenant: string, site: string, device: string, subtopic: string): string;
+  /** an MQTT topic under the fixture's root that is outside its scheme and its device topic root */
   strayTopic: string;
 }
 
@@ -21,18 +23,21 @@ export async function sourceFixture(overrides: Partial<MqttSourceOptions> = {}):
     kafkaBrokers: settings.kafkaBrokers,
     schemaRegistryUrl: settings.schemaRegistryUrl,
     topicScheme: `${root}/{tenant}/{site}/{device}/up`,
+    deviceTopicRoot: `${root}/{tenant}/{site}/{device}`,
     subscription: `${root}/#`,
     shareGroup: root,
     clientIdPrefix: root,
     connections: 4,
     measurementsTopic: await freshTopic({ prefix: 'test.measurements', partitions: 3 }),
+    deviceMessagesTopic: await freshTopic({ prefix: 'test.device-messages', partitions: 3 }),
     deadLetterTopic: await freshTopic({ prefix: 'test.deadletter' }),
     ...overrides,
   };
   return {
     options,
     deviceTopic: (tenant, site, device) => `${root}/${tenant}/${site}/${device}/up`,
-    strayTopic: `${root}/not/in/the/scheme/at/all`,
+    deviceSubtopic: (tenant, site, device, subtopic) => `${root}/${tenant}/${site}/${device}/${subtopic}`,
+    strayTopic: `${root}/not-in-the-scheme`,
   };
 }
 

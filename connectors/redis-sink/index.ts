@@ -10,7 +10,7 @@ import { sendRejected } from '../../sink-kit/decode-batch';
 import { decodeAndWrite } from '../../sink-kit/write-separating-unwritable';
 import { parseRedisSinkOptions } from './options';
 import { createSinkMetrics } from '../../sink-kit/sink-metrics';
-import { HierarchyCache, loadScripts, measurementCommands, rollupCommands, runPipelined } from './writer';
+import { HierarchyCache, loadScripts, mailboxCommands, measurementCommands, rollupCommands, runPipelined } from './writer';
 
 
 /**
@@ -39,22 +39,31 @@ async function startWith(input: unknown, logger: Logger, opened: OpenedResources
   }
   opened.add('redis', () => redis.quit().catch(() => redis.disconnect()));
 
-  const { kafka, deadLetters, targets } = await connectSinkInputs('redis-sink', options, logger, opened);
+  const { kafka, deadLetters, targets } = await connectSinkInputs('redis-sink', { ...options, downlinkTopic: options.downlinkTopic || undefined }, logger, opened);
 
   const write = async (batch: Batch) => {
     const target = targets.get(batch.topic)!;
-    // two calls, one per record type, so each keeps its type
-    const rejected = target.kind === 'measurements'
-      ? await decodeAndWrite(batch, target.codec, async (values) => {
+    // one call per record type, so each keeps its type
+    const doing = (n: number) => `writing ${n} records of ${batch.topic}`;
+    let rejected;
+    if (target.kind === 'measurements') {
+      rejected = await decodeAndWrite(batch, target.codec, async (values) => {
         const latest = measurementCommands(options.keyPrefix, values, options.readingsPerCall, hierarchy);
-        await runPipelined(redis, latest.commands, options.pipelineDepth, `writing ${values.length} records of ${batch.topic}`);
+        await runPipelined(redis, latest.commands, options.pipelineDepth, doing(values.length));
         latest.written();
         metrics.rowsWritten.inc({ target: 'latest' }, values.length);
-      })
-      : await decodeAndWrite(batch, target.codec, async (values) => {
-        await runPipelined(redis, rollupCommands(options.keyPrefix, target.resolution, options.horizons[target.resolution]!, values), options.pipelineDepth, `writing ${values.length} records of ${batch.topic}`);
+      });
+    } else if (target.kind === 'rollups') {
+      rejected = await decodeAndWrite(batch, target.codec, async (values) => {
+        await runPipelined(redis, rollupCommands(options.keyPrefix, target.resolution, options.horizons[target.resolution]!, values), options.pipelineDepth, doing(values.length));
         metrics.rowsWritten.inc({ target: `rollups:${target.resolution}` }, values.length);
       });
+    } else {
+      rejected = await decodeAndWrite(batch, target.codec, async (values) => {
+        await runPipelined(redis, mailboxCommands(options.keyPrefix, options.mailboxTtl, values), options.pipelineDepth, doing(values.length));
+        metrics.rowsWritten.inc({ target: 'mailbox' }, values.length);
+      });
+    }
     await sendRejected(rejected, deadLetters, metrics);
   };
 

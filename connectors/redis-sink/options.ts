@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { connectionOptions, kafkaConnectionOptions, parseOptions, registryConnectionOptions } from '../../lib/config';
 import { duration, integer, keyValues, list } from '../../lib/option-types';
 import { resolutionName } from '../../schemas/resolution';
-import { defaultResolutions } from '../../schemas/topics';
+import { defaultResolutions, topicNames } from '../../schemas/topics';
 import { sinkConsumerOptions } from '../../sink-kit/sink-options';
 
 /**
@@ -20,6 +20,10 @@ export const redisSinkOptionsSchema = z
     horizons: keyValues(duration({ min: 1 })).prefault({ '1m': '24h', '1h': '30d', '1d': '2y' }).meta({ description: 'How far back recent rollups are kept, per resolution.' }),
     pipelineDepth: integer(1, 100_000).default(1000).meta({ description: 'Commands per pipeline round trip.' }),
     readingsPerCall: integer(1, 10_000).default(100).meta({ description: 'Readings per latest-value script call (one Redis command).' }),
+    downlinkTopic: z.string().default(topicNames.downlink).meta({
+      description: "Messages for devices: each goes into its device's mailbox, which the HTTP ingest answers devices from (empty: keep no mailboxes).",
+    }),
+    mailboxTtl: duration({ min: 1000 }).prefault('7d').meta({ description: "How long a device's mailbox is kept after its last change." }),
   })
   .superRefine((options, ctx) => {
     for (const r of options.resolutions) {

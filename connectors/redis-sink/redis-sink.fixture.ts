@@ -23,6 +23,8 @@ export function sinkOptions(topics: SinkTopics, keyPrefix: string, groupId: stri
   return {
     kafkaBrokers: settings.kafkaBrokers, schemaRegistryUrl: settings.schemaRegistryUrl, redisUrl: settings.redisUrl, keyPrefix, resolutions, groupId,
     measurementsTopic: topics.measurements, rollupTopics: topics.rollups, deadLetterTopic: topics.deadLetter, retryInitial: '100ms', retryMax: '1s',
+    // no mailboxes unless a test gives its own downlink topic: the stack's fleet.downlink.v1 is not theirs
+    downlinkTopic: '',
   };
 }
 

@@ -73,4 +73,24 @@ redis.call('PEXPIRE', KEYS[1], horizon)
 return 1
 `);
 
-export const scripts = [setLatest, putRollup];
+/**
+ * One downlink message into a device's mailbox (schemas/redis-keys.ts).
+ * KEYS: the mailbox hash, the device's http-device marker, its notify channel.
+ * ARGV[1] the subtopic; ARGV[2] the entry, '' to delete the field (an empty
+ * retained payload clears, as on MQTT); ARGV[3] '1' for a command request,
+ * kept only when the device talks HTTP (the marker exists); ARGV[4] the
+ * mailbox's time to live, ms. Returns 1 when the mailbox changed.
+ */
+export const putMailbox = script(`
+if ARGV[3] == '1' and redis.call('EXISTS', KEYS[2]) == 0 then return 0 end
+if ARGV[2] == '' then
+  redis.call('HDEL', KEYS[1], ARGV[1])
+else
+  redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+end
+redis.call('PEXPIRE', KEYS[1], ARGV[4])
+redis.call('PUBLISH', KEYS[3], ARGV[1])
+return 1
+`);
+
+export const scripts = [setLatest, putRollup, putMailbox];

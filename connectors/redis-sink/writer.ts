@@ -1,10 +1,11 @@
 import type Redis from 'ioredis';
 import type { ChainableCommander } from 'ioredis';
-import type { Measurement, Rollup } from '../../schemas/types';
-import { childrenKey, latestKey, liveChannel, liveMessage, rollupMember, rollupsKey } from '../../schemas/redis-keys';
+import type { DownlinkMessage, Measurement, Rollup } from '../../schemas/types';
+import { childrenKey, httpDeviceKey, latestKey, liveChannel, liveMessage, mailboxChannel, mailboxEntry, mailboxKey, rollupMember, rollupsKey } from '../../schemas/redis-keys';
+import { deviceKey } from '../../schemas/device-topics';
 import { hierarchyEdges } from '../../schemas/series-path';
 import { redisError } from './redis-error';
-import { putRollup, scripts, setLatest } from './scripts';
+import { putMailbox, putRollup, scripts, setLatest } from './scripts';
 
 type Command = (pipeline: ChainableCommander) => void;
 
@@ -56,6 +57,16 @@ export function measurementCommands(prefix: string, measurements: readonly Measu
 
 export function rollupCommands(prefix: string, resolution: string, horizonMs: number, rollups: readonly Rollup[]): Command[] {
   return rollups.map((r) => (p: ChainableCommander) => p.evalsha(putRollup.sha, 1, rollupsKey(prefix, resolution, r.path), r.windowStart, r.revision, rollupMember(r), horizonMs));
+}
+
+/** Each downlink message into its device's mailbox, in order; an empty retained payload clears its subtopic. */
+export function mailboxCommands(prefix: string, ttlMs: number, messages: readonly DownlinkMessage[]): Command[] {
+  return messages.map((m) => {
+    const key = deviceKey(m);
+    const entry = m.retain && m.payload.length === 0 ? '' : mailboxEntry(m);
+    const isCommand = m.subtopic.startsWith('cmd/req/') ? '1' : '0';
+    return (p: ChainableCommander) => p.evalsha(putMailbox.sha, 3, mailboxKey(prefix, key), httpDeviceKey(prefix, key), mailboxChannel(prefix, key), m.subtopic, entry, isCommand, ttlMs);
+  });
 }
 
 /**

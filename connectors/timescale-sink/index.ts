@@ -88,7 +88,8 @@ type WriteDeps = { pool: Pool; options: TimescaleSinkOptions; deadLetters: DeadL
 /** A Kafka batch into its tables, but for the records PostgreSQL refuses for their data, which are dead-lettered. */
 async function writeBatch(batch: Batch, target: SinkTarget, deps: WriteDeps): Promise<void> {
   const { schema, writeMethod } = deps.options;
-  // two calls, one per record type, so each keeps its type
+  // two calls, one per record type, so each keeps its type (this sink takes no downlink topic)
+  if (target.kind === 'downlink') throw new Error(`the timescale-sink does not consume ${batch.topic}`);
   const rejected = target.kind === 'measurements'
     ? await writeRecords(batch, target.codec, 'measurements', deps, (client, values) => writeMeasurements(client, schema, values, writeMethod, deps.seriesCache))
     : await writeRecords(batch, target.codec, rollupTable(target.resolution), deps, (client, values) => writeRollups(client, schema, target.resolution, values, deps.rollupWindows.get(target.resolution)));

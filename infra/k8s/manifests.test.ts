@@ -319,7 +319,7 @@ describe('infra/k8s manifests', () => {
     }
     // the components with a DATABASE_URL option, migrate, the hierarchy job, and the backup
     const databaseCommands = ['migrate', 'hierarchy publish', ...deployed.filter((c) => 'databaseUrl' in c.options.shape).map((c) => c.name)];
-    expect(databaseCommands.sort()).toEqual(['broker-auth-sync', 'hierarchy publish', 'http-source', 'migrate', 'query-api', 'rollups', 'timescale-sink']);
+    expect(databaseCommands.sort()).toEqual(['broker-auth-sync', 'configuration', 'hierarchy publish', 'http-source', 'migrate', 'query-api', 'rollups', 'timescale-sink']);
     const databaseClients = containers.filter(({ container }) => databaseCommands.includes(commandOf(container.args ?? [])) || container.image === 'postgres');
     expect(databaseClients).toHaveLength(databaseCommands.length + 1);
     for (const { owner, container } of databaseClients) {
@@ -334,7 +334,7 @@ describe('infra/k8s manifests', () => {
     const optionsOf = (command: string) => (command === 'topics apply' ? topicsApply : components.find((c) => c.name === command)?.options);
     const clients = containers.filter(({ container }) => container.image === 'fleetstream' && optionsOf(commandOf(container.args ?? [])));
     const kafkaClients = clients.filter(({ container }) => 'kafkaSaslPassword' in optionsOf(commandOf(container.args ?? []))!.shape);
-    expect(kafkaClients.map(({ container }) => commandOf(container.args ?? [])).sort()).toEqual(['commands', 'http-source', 'mqtt-source', 'query-api', 'redis-sink', 'rollups', 'timescale-sink', 'topics apply']);
+    expect(kafkaClients.map(({ container }) => commandOf(container.args ?? [])).sort()).toEqual(['commands', 'configuration', 'http-source', 'mqtt-downlink', 'mqtt-source', 'query-api', 'redis-sink', 'rollups', 'shadow', 'timescale-sink', 'topics apply']);
     const secretOf = (container: Container, name: string) => env(container, name)?.valueFrom?.secretKeyRef?.name;
     for (const { owner, container } of kafkaClients) {
       expect({ owner, kafka: secretOf(container, 'KAFKA_SASL_PASSWORD'), registry: secretOf(container, 'SCHEMA_REGISTRY_PASSWORD') })
@@ -491,8 +491,11 @@ describe('the broker (mosquitto.yaml, broker/mosquitto.conf, broker/Dockerfile)'
     }
   });
 
-  it("gets mqtt-source in over TLS to the client Service's password listener, with the account the rules file names, from Secrets", () => {
-    const sourceSet = find('StatefulSet', 'mqtt-source')!;
+  it.each([
+    ['StatefulSet', 'mqtt-source'],
+    ['Deployment', 'mqtt-downlink'],
+  ])("gets %s %s in over TLS to the client Service's password listener, with the account the rules file names, from Secrets", (kind, name) => {
+    const sourceSet = find(kind, name)!;
     const source = sourceSet.spec!.template!.spec.containers[0]!;
     const connections = find('ConfigMap', 'fleetstream-connections')!.data!;
     // connections.yaml's broker, without an account: mqtt-source takes its own as MQTT_USERNAME and MQTT_PASSWORD
@@ -503,9 +506,12 @@ describe('the broker (mosquitto.yaml, broker/mosquitto.conf, broker/Dockerfile)'
       .toEqual({ protocol: 'mqtts:', host: `mosquitto.${kustomization.namespace}.svc`, port: passwordListener, username: '' });
     expect(find('Service', 'mosquitto')!.spec!.ports!.map((p) => p.port)).toContain(passwordListener);
     for (const variable of ['MQTT_USERNAME', 'MQTT_PASSWORD']) {
-      expect(env(source, variable)?.valueFrom?.secretKeyRef).toEqual({ name: 'fleetstream-mqtt-source', key: variable });
+      expect(env(source, variable)?.valueFrom?.secretKeyRef).toEqual({ name: `fleetstream-${name}`, key: variable });
     }
-    const account = exampleSecrets.find((s) => s.metadata.name === 'fleetstream-mqtt-source')!.stringData!.MQTT_USERNAME;
+    const account = exampleSecrets.find((s) => s.metadata.name === `fleetstream-${name}`)!.stringData!.MQTT_USERNAME;
+    expect(account).toBe(`fleetstream-${name}`);
+    // its hash is among the service accounts the sidecar writes into the auth file
+    expect(exampleSecrets.find((s) => s.metadata.name === 'fleetstream-broker-accounts')!.stringData!['service-accounts']).toMatch(new RegExp(`^${account}:`, 'm'));
     expect(mosquittoSettings(configFiles.get('access.rules')!).filter((s) => s.key === 'service').map((s) => s.value.split(' ')[0])).toEqual(expect.arrayContaining([account]));
     expect(volumeAt(source, connections.MQTT_CA_FILE!, sourceSet)).toEqual({ volume: 'broker-ca', from: 'secret fleetstream-broker-tls', inside: 'ca.crt' });
     // the CA, not the broker's key
@@ -526,9 +532,12 @@ describe('the broker (mosquitto.yaml, broker/mosquitto.conf, broker/Dockerfile)'
     const limit = quantityBytes(broker.resources!.limits!.memory!);
     expect(fullQueues + 10_000 * 18_000).toBeLessThan(limit);
     expect(broker.resources!.requests!.memory).toBe(broker.resources!.limits!.memory);
-    // a 256 MB publish is refused at its header; the connector's own payload limit stays reachable below it
+    // a 256 MB publish is refused at its header; the connector's own payload limits stay reachable below it, and the downlink's
     const maxPacket = Number(setting('max_packet_size'));
     expect(maxPacket).toBeLessThanOrEqual(2 ** 20);
     expect(maxPacket).toBeGreaterThan(Number(sourceOptions.MQTT_SOURCE_MAX_PAYLOAD_BYTES));
+    expect(maxPacket).toBeGreaterThan(Number(sourceOptions.MQTT_SOURCE_MAX_DEVICE_MESSAGE_BYTES));
+    // a publish over it would drop the downlink's connection, again at every retry
+    expect(maxPacket).toBeGreaterThan(Number(envFileEntries('config/mqtt-downlink.env').set.MQTT_DOWNLINK_MAX_PAYLOAD_BYTES) + 1024);
   });
 });

@@ -10,8 +10,15 @@ describe('the local pipeline', () => {
   });
 
   it("passes the caller's options to their component only", () => {
-    const specs = pipelineComponents({ rollups: { ROLLUPS_IDLE_TIMEOUT: '5s' } });
+    const specs = pipelineComponents({ rollups: { ROLLUPS_IDLE_TIMEOUT: '5s' } }, {});
     expect(specs.find((s) => s.name === 'rollups')!.env).toEqual({ ROLLUPS_IDLE_TIMEOUT: '5s' });
     expect(specs.find((s) => s.name === 'redis-sink')!.env).toBeUndefined();
+  });
+
+  it("gives the downlink its own broker account, which `make env` exports apart from the connector's", () => {
+    const stackEnv = { MQTT_USERNAME: 'fleetstream-mqtt-source', MQTT_PASSWORD: 'p1', DOWNLINK_MQTT_USERNAME: 'fleetstream-mqtt-downlink', DOWNLINK_MQTT_PASSWORD: 'p2' };
+    const specs = pipelineComponents({ 'mqtt-downlink': { MQTT_DOWNLINK_CONNECTIONS: '2' } }, stackEnv);
+    expect(specs.find((s) => s.name === 'mqtt-downlink')!.env).toEqual({ MQTT_USERNAME: 'fleetstream-mqtt-downlink', MQTT_PASSWORD: 'p2', MQTT_DOWNLINK_CONNECTIONS: '2' });
+    expect(specs.find((s) => s.name === 'mqtt-source')!.env).toBeUndefined();
   });
 });

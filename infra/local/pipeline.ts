@@ -33,8 +33,23 @@ export interface RunningProcess {
  * environment, so any option (`ROLLUPS_ALLOWED_LATENESS=5m make demo`) reaches it; `env` adds to
  * it per component.
  */
-export function pipelineComponents(env: Record<string, Record<string, string>> = {}): ComponentSpec[] {
-  return components.filter((c) => !stackComponents.includes(c.name)).map((c) => ({ name: c.name, args: [c.name], opsPort: c.opsPort, env: env[c.name] }));
+export function pipelineComponents(env: Record<string, Record<string, string>> = {}, stackEnv: NodeJS.ProcessEnv = process.env): ComponentSpec[] {
+  return components
+    .filter((c) => !stackComponents.includes(c.name))
+    .map((c) => {
+      const own = { ...stackAccount(c.name, stackEnv), ...env[c.name] };
+      return { name: c.name, args: [c.name], opsPort: c.opsPort, env: Object.keys(own).length > 0 ? own : undefined };
+    });
+}
+
+/**
+ * A component's broker account where it is not the one `make env` exports as MQTT_USERNAME and
+ * MQTT_PASSWORD (the connector's): the downlink's, exported as DOWNLINK_MQTT_USERNAME and
+ * DOWNLINK_MQTT_PASSWORD (infra/local/stack.sh), handed to it under the names it reads.
+ */
+function stackAccount(component: string, stackEnv: NodeJS.ProcessEnv): Record<string, string> {
+  const { DOWNLINK_MQTT_USERNAME: username, DOWNLINK_MQTT_PASSWORD: password } = stackEnv;
+  return component === 'mqtt-downlink' && username && password ? { MQTT_USERNAME: username, MQTT_PASSWORD: password } : {};
 }
 
 /**

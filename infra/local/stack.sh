@@ -409,27 +409,41 @@ mosquitto_tls_files() { server_certificate "$mosquitto_tls"; }
 mosquitto_password() { openssl rand -base64 24 | tr '+/' '-_'; }
 
 mosquitto_credentials_file() {
-  [ -f "$mosquitto_credentials" ] && return
-  (
-    printf 'MQTT_USERNAME=fleetstream-mqtt-source\nMQTT_PASSWORD=%s\n' "$(mosquitto_password)"
-    printf 'MQTT_DEV_USERNAME=fleetstream-dev\nMQTT_DEV_PASSWORD=%s\n' "$(mosquitto_password)"
-  ) | (umask 077; cat > "$mosquitto_credentials.new") && mv "$mosquitto_credentials.new" "$mosquitto_credentials"
+  if [ ! -f "$mosquitto_credentials" ]; then
+    (
+      printf 'MQTT_USERNAME=fleetstream-mqtt-source\nMQTT_PASSWORD=%s\n' "$(mosquitto_password)"
+      printf 'MQTT_DEV_USERNAME=fleetstream-dev\nMQTT_DEV_PASSWORD=%s\n' "$(mosquitto_password)"
+    ) | (umask 077; cat > "$mosquitto_credentials.new") && mv "$mosquitto_credentials.new" "$mosquitto_credentials"
+  fi
+  # the downlink's account came later: a state made before it gets one, the others kept
+  if ! grep -q '^DOWNLINK_MQTT_USERNAME=' "$mosquitto_credentials"; then
+    (cat "$mosquitto_credentials"; printf 'DOWNLINK_MQTT_USERNAME=fleetstream-mqtt-downlink\nDOWNLINK_MQTT_PASSWORD=%s\n' "$(mosquitto_password)") \
+      | (umask 077; cat > "$mosquitto_credentials.new") && mv "$mosquitto_credentials.new" "$mosquitto_credentials"
+  fi
 }
 
-# The platform's accounts, hashed once: the connector's (its shared subscription to the
-# uplinks), and fleetstream-dev, every right on every topic, for the clients that do not
-# provision devices yet (MQTT_URL carries it). Their rights: infra/local/broker-access.rules.
+# Hashes an account into a service accounts file unless it is there already.
+mosquitto_account() { grep -q "^$2:" "$1" || mosquitto_passwd -b "$1" "$2" "$3"; }
+
+# The platform's accounts, each hashed once: the connector's (its shared subscription to the
+# uplinks), the downlink's (it publishes the platform's subtopics), and fleetstream-dev, every
+# right on every topic, for the clients that do not provision devices yet (MQTT_URL carries it).
+# Their rights: infra/local/broker-access.rules.
 mosquitto_accounts() {
-  if [ ! -f "$mosquitto_service_accounts" ]; then
-    local draft="$mosquitto_service_accounts.new"
+  local draft="$mosquitto_service_accounts.new"
+  rm -f "$draft"
+  # shellcheck disable=SC1090
+  (source "$mosquitto_credentials" && umask 077 \
+    && if [ -f "$mosquitto_service_accounts" ]; then cp "$mosquitto_service_accounts" "$draft"; else : > "$draft"; fi \
+    && mosquitto_account "$draft" "$MQTT_USERNAME" "$MQTT_PASSWORD" \
+    && mosquitto_account "$draft" "$MQTT_DEV_USERNAME" "$MQTT_DEV_PASSWORD" \
+    && mosquitto_account "$draft" "$DOWNLINK_MQTT_USERNAME" "$DOWNLINK_MQTT_PASSWORD") \
+    || fail "mosquitto_passwd could not hash the service accounts' passwords into $draft"
+  if [ -f "$mosquitto_service_accounts" ] && cmp -s "$draft" "$mosquitto_service_accounts"; then
     rm -f "$draft"
-    # shellcheck disable=SC1090
-    (source "$mosquitto_credentials" && umask 077 && : > "$draft" \
-      && mosquitto_passwd -b "$draft" "$MQTT_USERNAME" "$MQTT_PASSWORD" \
-      && mosquitto_passwd -b "$draft" "$MQTT_DEV_USERNAME" "$MQTT_DEV_PASSWORD") \
-      || fail "mosquitto_passwd could not hash the service accounts' passwords into $draft"
+  else
     mv "$draft" "$mosquitto_service_accounts"
-    say "  mosquitto: made the accounts fleetstream-mqtt-source and fleetstream-dev (passwords in $mosquitto_credentials)"
+    say "  mosquitto: made the service accounts $(cut -d: -f1 "$mosquitto_service_accounts" | paste -sd' ') (passwords in $mosquitto_credentials)"
   fi
   # renamed into place: the plugin never reads half a file
   if [ ! -f "$mosquitto_auth_file" ]; then
@@ -480,6 +494,8 @@ broker_sync_up() {
 
 # The broker's settings as shell exports (`make env`); MQTT_URL carries fleetstream-dev
 # for the clients that take no credentials of their own yet, unless set already.
+# DOWNLINK_MQTT_* are the downlink's account, which the pipeline hands it as MQTT_USERNAME
+# and MQTT_PASSWORD (infra/local/pipeline.ts).
 # MQTT_AUTH_FILE and MQTT_SERVICE_ACCOUNTS_FILE are for what writes the devices into the auth file.
 mosquitto_env() {
   [ -f "$mosquitto_credentials" ] || return 0
@@ -487,7 +503,7 @@ mosquitto_env() {
   source "$mosquitto_credentials"
   local name
   printf 'export MQTT_URL=%s\n' "${MQTT_URL:-mqtt://$MQTT_DEV_USERNAME:$MQTT_DEV_PASSWORD@127.0.0.1:$MQTT_PORT}"
-  for name in MQTT_USERNAME MQTT_PASSWORD; do printf 'export %s=%s\n' "$name" "${!name}"; done
+  for name in MQTT_USERNAME MQTT_PASSWORD DOWNLINK_MQTT_USERNAME DOWNLINK_MQTT_PASSWORD; do printf 'export %s=%s\n' "$name" "${!name}"; done
   printf 'export MQTT_TLS_URL=mqtts://127.0.0.1:%s\nexport MQTT_CERT_URL=mqtts://127.0.0.1:%s\n' "$MQTT_TLS_PORT" "$MQTT_CERT_PORT"
   printf 'export MQTT_CA_FILE=%s\nexport MQTT_CA_KEY_FILE=%s\n' "$mosquitto_tls/ca.crt" "$mosquitto_tls/ca.key"
   printf 'export MQTT_AUTH_FILE=%s\nexport MQTT_SERVICE_ACCOUNTS_FILE=%s\n' "$mosquitto_auth_file" "$mosquitto_service_accounts"

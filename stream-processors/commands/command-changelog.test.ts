@@ -69,7 +69,7 @@ describe('the commands changelog', () => {
   });
 
   it('skips restore markers', () => {
-    expect(restored([{ key: '\u0000restore:1', value: null }]).deviceCount).toBe(0);
+    expect(restored([{ key: '\u0000restore:1', value: 'a read' }]).deviceCount).toBe(0);
   });
 });
 

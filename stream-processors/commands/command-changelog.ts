@@ -5,7 +5,7 @@
  *
  * - `<tenant>/<site>/<device>`: the device (presence, arrival counter, last finished ids);
  * - `<tenant>/<site>/<device>\0<command id>`: an open command, tombstoned when it finishes;
- * - `\0...`: markers a restore writes to know where the log ended (lib/changelog-restore.ts).
+ * - `\0restore:<partition>`: the marker a restore writes to know where the log ended, with the read's id as value (lib/read-to-markers.ts).
  *
  * A command is a record of its own, so a transition writes one command, not
  * the device's whole queue. Pure: no I/O.
@@ -16,6 +16,9 @@ import type { DeviceChanges, PartitionCommands } from './partition-commands';
 
 /** Neither device keys nor UUIDs hold U+0000. */
 const SEPARATOR = '\u0000';
+
+/** The key prefix of restore markers. */
+export const RESTORE_MARKER = '\u0000restore:';
 
 export interface ChangelogRecord {
   key: string;

@@ -13,7 +13,8 @@ import { consumedRecordRejection, deadLetterMessage } from '../../schemas/dead-l
 import type { DeadLetterReason } from '../../schemas/dead-letter-reason';
 import { deviceKey, downlinkSubtopics } from '../../schemas/device-topics';
 import type { CommandStatus, DeadLetter, DownlinkMessage } from '../../schemas/types';
-import { changelogRecords } from './command-changelog';
+import { markerKey } from '../../lib/read-to-markers';
+import { changelogRecords, RESTORE_MARKER } from './command-changelog';
 import type { CommandSend } from './device-commands';
 import type { DeviceChanges } from './partition-commands';
 
@@ -62,9 +63,9 @@ export class CommandRecords {
     pushOutputs(outputs, this.config.changelogTopic, changelogRecords(changes).map((record) => ({ ...record, partition })));
   }
 
-  /** Restore markers (value null), one per partition: see lib/changelog-restore.ts. */
-  restoreMarkers(outputs: TopicOutputs, marker: string, partitions: readonly number[]): void {
-    pushOutputs(outputs, this.config.changelogTopic, partitions.map((partition) => ({ key: marker, value: null, partition })));
+  /** A restore's markers, one per partition, with the read's id as value: see lib/read-to-markers.ts. */
+  restoreMarkers(outputs: TopicOutputs, id: string, partitions: readonly number[]): void {
+    pushOutputs(outputs, this.config.changelogTopic, partitions.map((partition) => ({ key: markerKey(RESTORE_MARKER, partition), value: id, partition })));
   }
 
   /** An input record rejected, with its original bytes and where it was read. */

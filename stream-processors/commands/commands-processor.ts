@@ -30,7 +30,9 @@
  */
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Admin, Consumer, Kafka, KafkaMessage, Producer } from 'kafkajs';
-import { readChangelog } from '../../lib/changelog-restore';
+import { formatDuration } from '../../lib/duration';
+import { FleetstreamError } from '../../lib/errors';
+import { readToMarkers } from '../../lib/read-to-markers';
 import { stoppedForGood } from '../../lib/consumer-stopped';
 import { CopartitionedAssigner } from '../../lib/copartitioned-assigner';
 import { transactionalProducer } from '../../lib/kafka';
@@ -41,7 +43,7 @@ import { ensureChangelog, partitionCount } from '../../lib/processor-topics';
 import { SerialSteps } from '../../lib/serial-steps';
 import { commandStateTopic } from '../../schemas/topics';
 import type { CommandRequest, DeviceMessage } from '../../schemas/types';
-import { CommandStateReader } from './command-changelog';
+import { CommandStateReader, RESTORE_MARKER } from './command-changelog';
 import { deviceMessageInput, requestInput, type CommandInput } from './command-input';
 import type { CommandRecords } from './command-records';
 import type { CommandsMetrics } from './commands-metrics';
@@ -320,18 +322,22 @@ export class CommandsProcessor {
     const { config } = this;
     const readers = new Map(partitions.map((p) => [p, new CommandStateReader()]));
     try {
-      await readChangelog(
+      await readToMarkers(
         {
           kafka: config.kafka,
           admin: this.admin!,
-          changelogTopic: config.changelogTopic,
+          topic: config.changelogTopic,
           groupId: config.groupId,
-          name: config.name,
+          markerPrefix: RESTORE_MARKER,
           timeoutMs: config.restoreTimeoutMs,
-          timeoutOption: 'COMMANDS_RESTORE_TIMEOUT',
-          writeMarkers: async (marker, markerPartitions) => {
+          timeout: () =>
+            new FleetstreamError(
+              'STATE_RESTORE_TIMEOUT',
+              `${config.name}: reading partitions ${partitions.join(',')} of ${config.changelogTopic} back took longer than ${formatDuration(config.restoreTimeoutMs)}; check that the topic's partitions have leaders, or raise COMMANDS_RESTORE_TIMEOUT`,
+            ),
+          writeMarkers: async (id, markerPartitions) => {
             const outputs: TopicOutputs = new Map();
-            config.records.restoreMarkers(outputs, marker, markerPartitions);
+            config.records.restoreMarkers(outputs, id, markerPartitions);
             await this.commits.add({ outputs });
           },
         },

@@ -6,7 +6,8 @@ import type { DeadLetter, Rollup } from '../../schemas/types';
 import { parseInvalidation } from './invalidation';
 import { partitionForPath } from './key-partition';
 import type { Emission, SeriesMeta } from './partition-windows';
-import { StageRecords, type TopicOutputs } from './stage-records';
+import type { TopicOutputs } from '../../lib/kafka-transaction';
+import { StageRecords } from './stage-records';
 import { summarizeReadings } from './window-aggregate';
 
 const minute = 60_000;

@@ -7,7 +7,7 @@
 import type { KafkaMessage, Message } from 'kafkajs';
 import { pushOutputs, type TopicOutputs } from '../../lib/kafka-transaction';
 import type { AvroCodec } from '../../schemas/avro-codec';
-import { consumedRecordRejection, deadLetterMessage } from '../../schemas/dead-letter';
+import { deadLetterMessage } from '../../schemas/dead-letter';
 import type { DeadLetterReason } from '../../schemas/dead-letter-reason';
 import type { DeadLetter, Rollup } from '../../schemas/types';
 import { partitionForPath } from './key-partition';
@@ -15,8 +15,6 @@ import type { Emission, StateChanges } from './partition-windows';
 import { invalidationMessage, type Invalidation } from './invalidation';
 import { changelogRecords } from './state-changelog';
 import { revisionOf } from './window-aggregate';
-
-export type { TopicOutputs };
 
 export interface StageRecordsConfig {
   /** the stage's name, the source of its dead letters */
@@ -80,6 +78,16 @@ export class StageRecords {
   /** An input record rejected, with its original bytes and where it was read. */
   deadLetter(outputs: TopicOutputs, message: KafkaMessage, partition: number, reason: Extract<DeadLetterReason, 'too_old' | 'undecodable'>, text: string): void {
     const { config } = this;
-    pushOutputs(outputs, config.deadLetterTopic, [deadLetterMessage(config.deadLetterCodec, consumedRecordRejection(config.name, reason, text, { topic: config.inputTopic, partition, message }, config.now()))]);
+    pushOutputs(outputs, config.deadLetterTopic, [
+      deadLetterMessage(config.deadLetterCodec, {
+        source: config.name,
+        reason,
+        message: text,
+        payload: message.value ?? Buffer.alloc(0),
+        sourceTopic: config.inputTopic,
+        headers: { partition: String(partition), offset: message.offset },
+        time: config.now(),
+      }),
+    ]);
   }
 }

@@ -20,6 +20,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import type { Admin, Consumer, Kafka, KafkaMessage } from 'kafkajs';
 import type { Logger } from '../../lib/logger';
 import { transactionalProducer } from '../../lib/kafka';
+import { SerialSteps } from '../../lib/serial-steps';
 import type { AvroCodec } from '../../schemas/avro-codec';
 import type { DeadLetter, Rollup } from '../../schemas/types';
 import { stoppedForGood } from '../../lib/consumer-stopped';
@@ -27,11 +28,11 @@ import { restoreState, type RestoreSource } from './changelog-restore';
 import { PartitionFailures } from './partition-failures';
 import { PartitionWindows, type Emission, type SeriesMeta, type WindowTiming } from './partition-windows';
 import type { StageMetrics } from './stage-metrics';
-import { StageRecords, type TopicOutputs } from './stage-records';
+import { StageRecords } from './stage-records';
 import type { Invalidation } from './invalidation';
 import { ensureChangelog, ensureInvalidations, partitionCount } from './stage-topics';
-import { commitTransaction } from '../../lib/kafka-transaction';
-import { UncommittedWork, type PartitionOffset } from './uncommitted-work';
+import { commitTransaction, type PartitionOffset, type TopicOutputs } from '../../lib/kafka-transaction';
+import { UncommittedWork } from './uncommitted-work';
 import type { WindowLogic } from './window-logic';
 import { windowStartOf } from '../../schemas/resolution';
 
@@ -85,7 +86,8 @@ export interface StageConfig<I, W> {
 export class RollupStage<I, W> {
   private readonly partitions = new Map<number, PartitionWindows<I, W>>();
   private assigned = new Set<number>();
-  private queue: Promise<unknown> = Promise.resolve();
+  /** Batches, ticks and restores, one at a time: they share the state and the transactional producer. */
+  private readonly steps = new SerialSteps();
   private consumer: Consumer | undefined;
   private producer: ReturnType<Kafka['producer']> | undefined;
   private admin: Admin | undefined;
@@ -141,14 +143,14 @@ export class RollupStage<I, W> {
     void stoppedForGood(this.consumer).then((error) => this.fail(error));
     this.consumer.on(this.consumer.events.GROUP_JOIN, (event) => {
       const assignment = event.payload.memberAssignment[config.inputTopic] ?? [];
-      void this.serial(() => this.reassign(assignment)).catch((error: unknown) => this.log.error({ event: 'reassign_failed', err: error }, 'restoring state failed'));
+      void this.steps.run(() => this.reassign(assignment)).catch((error: unknown) => this.log.error({ event: 'reassign_failed', err: error }, 'restoring state failed'));
     });
     await this.consumer.subscribe({ topic: config.inputTopic, fromBeginning: true });
     await this.consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
       eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
-        const retryInMs = await this.serial(async () => {
+        const retryInMs = await this.steps.run(async () => {
           if (this.halted || this.stopping || !isRunning() || isStale() || batch.messages.length === 0) return undefined;
           const retry = await this.processBatch(batch.partition, batch.messages);
           if (retry !== undefined) return retry;
@@ -162,7 +164,7 @@ export class RollupStage<I, W> {
           }
           return undefined;
         });
-        // outside `serial`: commits and the other partitions' batches go on meanwhile
+        // outside the steps: commits and the other partitions' batches go on meanwhile
         if (retryInMs !== undefined) await delay(retryInMs, undefined, { signal: this.stopped.signal }).catch(() => undefined);
         await heartbeat();
       },
@@ -172,7 +174,7 @@ export class RollupStage<I, W> {
     // commits when no batch comes to do it: provisional rollups, and windows closed by the wall clock
     this.committer = setInterval(
       () =>
-        void this.serial(async () => (this.commitDue() ? this.commit() : undefined)).catch((error: unknown) =>
+        void this.steps.run(async () => (this.commitDue() ? this.commit() : undefined)).catch((error: unknown) =>
           this.log.warn({ event: 'commit_failed', err: error }, 'timed commit failed'),
         ),
       config.commitIntervalMs,
@@ -186,18 +188,11 @@ export class RollupStage<I, W> {
     this.stopped.abort();
     clearInterval(this.committer);
     // commit what is pending while still a member of the group, so the partitions' next owner resumes after it
-    await this.serial(() => this.commit()).catch(() => undefined);
+    await this.steps.run(() => this.commit()).catch(() => undefined);
     await this.consumer?.disconnect();
-    await this.queue.catch(() => undefined);
+    await this.steps.idle();
     await this.producer?.disconnect();
     await this.admin?.disconnect();
-  }
-
-  /** Runs one step at a time: batches, ticks and restores share the state and the transactional producer. */
-  private serial<T>(step: () => Promise<T>): Promise<T> {
-    const next = this.queue.then(step, step);
-    this.queue = next.catch(() => undefined);
-    return next;
   }
 
   /**
@@ -404,7 +399,7 @@ export class RollupStage<I, W> {
       admin: this.admin!,
       changelogTopic: config.changelogTopic,
       groupId: config.groupId,
-      name: config.name,
+      stage: config.name,
       timeoutMs: config.restoreTimeoutMs,
       writeMarkers: async (marker, partitions) => {
         const outputs: TopicOutputs = new Map();

@@ -16,11 +16,10 @@
  * one event time per partition, in `\0partition` (its watermark and
  * progress), and tombstoned a series with nothing left to keep. Pure: no I/O.
  */
-import { RESTORE_MARKER } from '../../lib/changelog-restore';
 import type { PartitionSnapshot, PartitionWindows, SavedWindow, SeriesSnapshot, StateChanges } from './partition-windows';
 
 export const PARTITION_KEY = '\u0000partition';
-export { RESTORE_MARKER };
+export const RESTORE_MARKER = '\u0000restore:';
 /** MQTT topic names, and so paths, cannot hold U+0000. */
 const SEPARATOR = '\u0000';
 

@@ -7,8 +7,6 @@
  */
 import type { PartitionOffset, TopicOutputs } from '../../lib/kafka-transaction';
 
-export type { PartitionOffset };
-
 export class UncommittedWork {
   /** Outputs of the batches consumed since the last commit. */
   outputs: TopicOutputs = new Map();

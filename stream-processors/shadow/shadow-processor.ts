@@ -1,0 +1,328 @@
+/**
+ * The one writer of every device's shadow. A consumer group reads the
+ * devices' shadow requests (fleet.device-messages.v1) and the API's
+ * (fleet.shadow-requests.v1), both keyed by device; the co-partitioned
+ * assignor gives partition p of both to one member, so one member owns a
+ * device. Exactly once: the shadows a batch changed (to the compacted
+ * shadows topic, partition for partition with the input), the messages for
+ * the devices, the answers to the API, the dead letters and the batch's
+ * offset go in one Kafka transaction; a request is applied in the
+ * transaction that consumes it, or not at all. After a crash, or when a
+ * partition is assigned, its shadows are read back from the shadows topic
+ * before its next batch, and consumption resumes at the committed offsets.
+ *
+ * One transaction per batch, not per record: a batch holds what one fetch
+ * brought of one partition, so a quiet device's request is answered without
+ * waiting (no commit interval), and a busy partition's requests share a
+ * transaction's round trips.
+ */
+import { setTimeout as delay } from 'node:timers/promises';
+import type { Admin, Consumer, Kafka, KafkaMessage, Producer } from 'kafkajs';
+import { CopartitionedAssigner } from '../../lib/copartitioned-assigner';
+import { stoppedForGood } from '../../lib/consumer-stopped';
+import { FleetstreamError } from '../../lib/errors';
+import { formatDuration } from '../../lib/duration';
+import { transactionalProducer } from '../../lib/kafka';
+import { SerialSteps } from '../../lib/serial-steps';
+import { commitTransaction, type TopicOutputs } from '../../lib/kafka-transaction';
+import type { Logger } from '../../lib/logger';
+import { readToMarkers } from '../../lib/read-to-markers';
+import type { DeviceMessage, ShadowRequest, ShadowState } from '../../schemas/types';
+import { PartitionShadows } from './partition-shadows';
+import { shadowFromDocument } from './shadow-document';
+import { deviceMessageInput, shadowRequestInput, type ProcessorInput, type ReadFrom } from './shadow-inputs';
+import type { ShadowLimits } from './shadow-limits';
+import type { ShadowMetrics } from './shadow-metrics';
+import { SHADOW_RESTORE_MARKER, type ShadowRecords } from './shadow-records';
+import { shadowStep } from './shadow-step';
+
+export interface ShadowProcessorConfig {
+  kafka: Kafka;
+  logger: Logger;
+  metrics: ShadowMetrics;
+  now: () => number;
+  limits: ShadowLimits;
+  deviceMessagesTopic: string;
+  requestsTopic: string;
+  shadowsTopic: string;
+  groupId: string;
+  transactionalId: string;
+  restoreTimeoutMs: number;
+  records: ShadowRecords;
+  decodeDeviceMessage(value: Buffer): Promise<DeviceMessage>;
+  decodeShadowRequest(value: Buffer): Promise<ShadowRequest>;
+  decodeState(value: Buffer): Promise<ShadowState>;
+}
+
+/** Wait before a batch that could not be decoded for now (the schema registry away), or whose transaction failed, is consumed again. */
+const retryDelayMs = 1000;
+
+export class ShadowProcessor {
+  private readonly partitions = new Map<number, PartitionShadows>();
+  private assigned = new Set<number>();
+  /** `topic:partition` whose position must be taken anew from the group's committed offset: its last transaction failed, and may have committed. */
+  private readonly resync = new Set<string>();
+  /** Partitions waiting to decode their input again: the processor is unready while there are any. */
+  private readonly failing = new Set<string>();
+  private inputPartitions = 0;
+  /** Batches and restores, one at a time: they share the shadows and the transactional producer. */
+  private readonly steps = new SerialSteps();
+  private consumer: Consumer | undefined;
+  private producer: Producer | undefined;
+  private admin: Admin | undefined;
+  private running = false;
+  private stopping = false;
+  private readonly stopped = new AbortController();
+  private fail: (error: Error) => void = () => undefined;
+  /** Settles when the processor stopped working for good: its consumer stopped, or a restore did not finish in time. */
+  readonly failed: Promise<Error>;
+
+  constructor(private readonly config: ShadowProcessorConfig) {
+    this.failed = new Promise((resolve) => (this.fail = resolve));
+    void this.failed.then((error) => {
+      this.running = false;
+      config.logger.error({ event: 'shadow_stopped', err: error }, 'the shadow processor stopped working after an error it cannot retry');
+    });
+  }
+
+  get ready(): boolean {
+    return this.running && this.failing.size === 0;
+  }
+
+  async start(): Promise<void> {
+    const { config } = this;
+    this.admin = config.kafka.admin();
+    await this.admin.connect();
+    this.inputPartitions = await this.checkPartitions();
+    this.producer = transactionalProducer(config.kafka, config.transactionalId, 30_000);
+    await this.producer.connect();
+    const consumer = config.kafka.consumer({
+      groupId: config.groupId,
+      partitionAssigners: [CopartitionedAssigner],
+      maxWaitTimeInMs: 100,
+      sessionTimeout: 10_000,
+      heartbeatInterval: 1000,
+      readUncommitted: false,
+    });
+    this.consumer = consumer;
+    await consumer.connect();
+    void stoppedForGood(consumer).then((error) => this.fail(error));
+    consumer.on(consumer.events.GROUP_JOIN, (event) => {
+      const assignment = event.payload.memberAssignment;
+      const partitions = [...new Set([...(assignment[config.deviceMessagesTopic] ?? []), ...(assignment[config.requestsTopic] ?? [])])].sort((a, b) => a - b);
+      void this.steps.run(() => this.reassign(partitions)).catch((error: unknown) => config.logger.error({ event: 'reassign_failed', err: error }, 'reading the shadows of assigned partitions back failed'));
+    });
+    await consumer.subscribe({ topics: [config.deviceMessagesTopic, config.requestsTopic], fromBeginning: true });
+    await consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
+        const retry = await this.steps.run(async () => {
+          if (this.stopping || !isRunning() || isStale() || batch.messages.length === 0) return false;
+          const outcome = await this.processBatch(batch.topic, batch.partition, batch.messages);
+          if (outcome === 'done') resolveOffset(batch.lastOffset());
+          return outcome === 'retry';
+        });
+        // outside the steps: the other partitions' batches go on meanwhile
+        if (retry) await delay(retryDelayMs, undefined, { signal: this.stopped.signal }).catch(() => undefined);
+        await heartbeat();
+      },
+    });
+    this.running = true;
+    config.logger.info({ event: 'shadow_started', inputs: [config.deviceMessagesTopic, config.requestsTopic], shadows: config.shadowsTopic, partitions: this.inputPartitions }, 'shadow processor started');
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    this.stopping = true;
+    this.stopped.abort();
+    await this.consumer?.disconnect();
+    await this.steps.idle();
+    await this.producer?.disconnect();
+    await this.admin?.disconnect();
+  }
+
+  /**
+   * The inputs and the shadows topic must have as many partitions: partition p
+   * of each holds the same devices, and the shadows of input partition p are
+   * in partition p of the shadows topic.
+   */
+  private async checkPartitions(): Promise<number> {
+    const { config } = this;
+    const topics = [config.deviceMessagesTopic, config.requestsTopic, config.shadowsTopic];
+    const counts = await Promise.all(topics.map((topic) => partitionCount(this.admin!, topic)));
+    if (new Set(counts).size > 1) {
+      throw new FleetstreamError(
+        'CONFIG_INVALID',
+        `shadow: ${topics.map((t, i) => `${t} has ${counts[i]} partitions`).join(', ')}; they must have as many (one device, one partition of each): \`fleetstream topics apply --partitions N\` grows them together`,
+      );
+    }
+    return counts[0]!;
+  }
+
+  /**
+   * Applies a batch and commits it, with its offset, in one transaction.
+   * `retry`: it could not be applied for now and is consumed again later;
+   * `skip`: the partition was sought elsewhere.
+   */
+  private async processBatch(topic: string, partition: number, messages: KafkaMessage[]): Promise<'done' | 'retry' | 'skip'> {
+    const { config } = this;
+    const shadows = this.partitions.get(partition) ?? (await this.restore([partition])).get(partition)!;
+    const where = `${topic}:${partition}`;
+    if (this.resync.delete(where)) {
+      await this.seekToCommitted(topic, partition);
+      return 'skip';
+    }
+    let inputs: ProcessorInput[];
+    try {
+      inputs = await this.decodeAll(topic, partition, messages);
+    } catch (error) {
+      if ((error as { retriable?: boolean }).retriable !== true) throw error;
+      this.failing.add(where);
+      this.consumer!.seek({ topic, partition, offset: messages[0]!.offset });
+      config.logger.warn({ event: 'input_retried', topic, partition, offset: messages[0]!.offset, err: error }, 'input cannot be decoded for now: consuming it again');
+      return 'retry';
+    }
+    if (this.failing.delete(where)) config.logger.info({ event: 'input_recovered', topic, partition }, 'input decodes again');
+
+    const outputs: TopicOutputs = new Map();
+    const now = config.now();
+    inputs.forEach((input, i) => this.apply(outputs, shadows, { topic, partition, message: messages[i]! }, input, now));
+    const next = (BigInt(messages[messages.length - 1]!.offset) + 1n).toString();
+    const timer = config.metrics.transaction.startTimer();
+    try {
+      await commitTransaction({ producer: this.producer!, groupId: config.groupId, inputTopic: topic, log: config.logger }, outputs, [{ partition, offset: next }]);
+    } catch (error) {
+      shadows.discard();
+      config.metrics.transactionsFailed.inc();
+      // the commit may have gone through before it failed: read the shadows back, resume from the committed offset
+      this.partitions.delete(partition);
+      this.resync.add(where);
+      config.logger.error({ event: 'transaction_failed', topic, partition, err: error }, 'transaction failed: consuming again from the committed offset');
+      if ((error as { retriable?: boolean }).retriable === false) throw error;
+      return 'retry';
+    } finally {
+      timer();
+    }
+    shadows.commit();
+    config.metrics.devices.set([...this.partitions.values()].reduce((n, p) => n + p.size, 0));
+    return 'done';
+  }
+
+  private async decodeAll(topic: string, partition: number, messages: KafkaMessage[]): Promise<ProcessorInput[]> {
+    const from: ReadFrom = { partition, partitions: this.inputPartitions };
+    const inputs: ProcessorInput[] = [];
+    for (const message of messages) {
+      try {
+        const value = message.value ?? Buffer.alloc(0);
+        inputs.push(topic === this.config.requestsTopic ? shadowRequestInput(await this.config.decodeShadowRequest(value), from) : deviceMessageInput(await this.config.decodeDeviceMessage(value), from));
+      } catch (error) {
+        if ((error as { retriable?: boolean }).retriable === true) throw error;
+        inputs.push({ kind: 'rejected', reason: 'undecodable', message: (error as Error).message });
+      }
+    }
+    return inputs;
+  }
+
+  private apply(outputs: TopicOutputs, shadows: PartitionShadows, source: { topic: string; partition: number; message: KafkaMessage }, input: ProcessorInput, now: number): void {
+    const { records, metrics, limits } = this.config;
+    if (input.kind === 'skip') {
+      metrics.requests.inc({ from: 'device', operation: 'none', outcome: 'skipped' });
+      return;
+    }
+    if (input.kind === 'rejected') {
+      metrics.requests.inc({ from: source.topic === this.config.requestsTopic ? 'api' : 'device', operation: 'none', outcome: 'dead_lettered' });
+      records.deadLetter(outputs, source, input.reason, input.message, now);
+      return;
+    }
+    const { device, key } = input;
+    const step = shadowStep(shadows.get(key), input.input, now, limits);
+    if (step.changed) {
+      shadows.stage(key, step.changed);
+      records.state(outputs, source.partition, device, key, step.changed, now);
+    }
+    records.downlinks(outputs, device, key, step.downlinks, now);
+    if (input.requestId !== undefined) records.result(outputs, device, key, input.requestId, input.input.operation, step.answer, now);
+    if (step.deadLetter) records.deadLetter(outputs, source, step.deadLetter.reason, step.deadLetter.message, now);
+    metrics.requests.inc({ from: input.input.from, operation: input.input.operation, outcome: step.answer.accepted ? 'accepted' : 'rejected' });
+    for (const d of step.downlinks) if (d.retain) metrics.deltas.inc({ cleared: String(d.payload.length === 0) });
+  }
+
+  private async seekToCommitted(topic: string, partition: number): Promise<void> {
+    const [committed] = await this.admin!.fetchOffsets({ groupId: this.config.groupId, topics: [topic] });
+    let offset = committed?.partitions.find((p) => p.partition === partition)?.offset ?? '-1';
+    if (Number(offset) < 0) offset = (await this.admin!.fetchTopicOffsets(topic)).find((p) => p.partition === partition)?.low ?? '0';
+    this.consumer!.seek({ topic, partition, offset });
+    this.config.logger.info({ event: 'resumed_at_committed', topic, partition, offset }, 'resuming from the committed offset');
+  }
+
+  private async reassign(assignment: number[]): Promise<void> {
+    this.assigned = new Set(assignment);
+    for (const partition of [...this.partitions.keys()]) if (!this.assigned.has(partition)) this.partitions.delete(partition);
+    for (const where of [...this.failing]) if (!this.assigned.has(Number(where.slice(where.lastIndexOf(':') + 1)))) this.failing.delete(where);
+    const missing = assignment.filter((p) => !this.partitions.has(p));
+    if (missing.length > 0) await this.restore(missing);
+    this.config.logger.info({ event: 'partitions_assigned', partitions: assignment }, 'partitions assigned');
+  }
+
+  /** Reads the shadows of `partitions` back from the shadows topic; past the restore timeout the processor fails. */
+  private async restore(partitions: number[]): Promise<Map<number, PartitionShadows>> {
+    const { config } = this;
+    const restored = new Map(partitions.map((p) => [p, new PartitionShadows()]));
+    let unreadable = 0;
+    const timeout = () =>
+      new FleetstreamError(
+        'STATE_RESTORE_TIMEOUT',
+        `shadow: reading partitions ${partitions.join(',')} of ${config.shadowsTopic} back took longer than ${formatDuration(config.restoreTimeoutMs)}; check that the topic's partitions have leaders, or raise SHADOW_RESTORE_TIMEOUT`,
+      );
+    try {
+      await readToMarkers(
+        {
+          kafka: config.kafka,
+          admin: this.admin!,
+          topic: config.shadowsTopic,
+          groupId: config.groupId,
+          markerPrefix: SHADOW_RESTORE_MARKER,
+          timeoutMs: config.restoreTimeoutMs,
+          timeout,
+          writeMarkers: async (id, markerPartitions) => {
+            const outputs: TopicOutputs = new Map();
+            config.records.markers(outputs, id, markerPartitions);
+            await commitTransaction({ producer: this.producer!, groupId: config.groupId, inputTopic: config.shadowsTopic, log: config.logger }, outputs);
+          },
+        },
+        partitions,
+        async (partition, key, value) => {
+          const shadows = restored.get(partition)!;
+          // the processor writes no tombstones; one written by hand removes the device's shadow
+          if (value === null) return shadows.restore(key, undefined);
+          try {
+            const state = await config.decodeState(value);
+            shadows.restore(key, shadowFromDocument(JSON.parse(state.document), state.deleted));
+          } catch (error) {
+            if ((error as { retriable?: boolean }).retriable === true) throw error;
+            // one record that does not read must not stop every device of the partition; its device starts again from version 0
+            unreadable++;
+            config.logger.error({ event: 'shadow_unreadable', partition, device: key, err: error }, 'a stored shadow does not read; its device starts afresh');
+          }
+        },
+      );
+    } catch (error) {
+      if ((error as { code?: string }).code === 'STATE_RESTORE_TIMEOUT') this.fail(error as Error);
+      throw error;
+    }
+    for (const [partition, shadows] of restored) {
+      this.partitions.set(partition, shadows);
+      config.metrics.restores.inc();
+    }
+    config.logger.info({ event: 'shadows_restored', partitions, devices: [...restored.values()].reduce((n, s) => n + s.size, 0), unreadable }, 'shadows read back from the shadows topic');
+    return restored;
+  }
+}
+
+async function partitionCount(admin: Admin, topic: string): Promise<number> {
+  const metadata = await admin.fetchTopicMetadata({ topics: [topic] }).catch(() => undefined);
+  const count = metadata?.topics[0]?.partitions.length ?? 0;
+  if (count === 0) throw new FleetstreamError('CONFIG_INVALID', `shadow: topic ${topic} does not exist: run \`fleetstream topics apply\``);
+  return count;
+}
