@@ -13,6 +13,8 @@ import { rootLogger } from '../../lib/logger';
 import { currentHierarchyFromHash, hierarchyCurrentKey } from '../../schemas/redis-hierarchy';
 import { publish as publishHierarchy } from '../../republishers/device-hierarchy';
 import { ComponentFailure, metricSum, pipelineComponents, startPipeline, type RunningProcess } from './pipeline';
+import { showTalkingBack, type TalkingBack } from './demo-talking-back';
+import { deviceAddress } from '../../simulator/fleet';
 
 const seconds = Number(process.env.DEMO_SECONDS ?? 60);
 const tenantPrefix = 'demo';
@@ -53,14 +55,28 @@ async function main(): Promise<void> {
   const byName = (name: string) => processes.find((p) => p.spec.name === name)!;
   const rawBefore = await count(`select count(*) as n from measurements where path like '/${tenantPrefix}-%'`);
 
-  console.log(`demo: a simulated fleet of 200 devices publishes for ${seconds} s (DEMO_SECONDS), each device with its own credentials from the registry (kept in .local/simulator/credentials)`);
+  console.log(`demo: a simulated fleet of 200 devices publishes for ${seconds} s (DEMO_SECONDS), each device with its own credentials from the registry (kept in .local/simulator/credentials), answering commands and following its shadow`);
   const progress = createProgressReporter();
-  const stats = await runSimulation(
-    { devices: 200, tenants: 2, sitesPerTenant: 2, tenantPrefix, rate: 1500, duration: `${seconds}s`, duplicateFraction: 0.005, outOfOrderFraction: 0.005, malformedFraction: 0.001, mqttUrl: settings.mqttUrl, provision: true },
-    { onProgress: (p) => progress.update(p), logger: rootLogger.child({ component: 'simulator' }, { level: 'warn' }) },
+  const fleet = { devices: 200, tenants: 2, sitesPerTenant: 2, tenantPrefix };
+  let publishing!: () => void;
+  const published = new Promise<void>((resolve) => (publishing = resolve));
+  const simulation = runSimulation(
+    { ...fleet, rate: 1500, duration: `${seconds}s`, duplicateFraction: 0.005, outOfOrderFraction: 0.005, malformedFraction: 0.001, mqttUrl: settings.mqttUrl, provision: true, respond: true },
+    {
+      onProgress: (p) => {
+        progress.update(p);
+        publishing(); // every device is connected and subscribed once the first progress comes
+      },
+      logger: rootLogger.child({ component: 'simulator' }, { level: 'warn' }),
+    },
   );
+  // while the fleet runs: a command answered and a shadow converging, through the query API
+  const talkingBack = published.then(() => showTalkingBack({ apiUrl: `http://127.0.0.1:${queryApiPort}`, databaseUrl: settings.databaseUrl, device: deviceAddress(0, fleet), timeoutMs: 30_000 }));
+  const [stats, talked] = await Promise.all([simulation, talkingBack.then((t): TalkingBack | Error => t, (error: unknown) => (error instanceof Error ? error : new Error(String(error))))]);
   progress.stop();
   for (const line of summaryLines(stats)) console.log(`  ${line}`);
+  if (talked instanceof Error) throw new ComponentFailure(byName('shadow'), talked.message);
+  if (talked.command.status !== 200) throw new ComponentFailure(byName('commands'), `a command to ${deviceAddress(0, fleet).device} was answered ${talked.command.status}: ${JSON.stringify(talked.command.answer)}`);
 
   const check = async (process_: RunningProcess, what: string, value: () => Promise<number>, timeoutMs = 60_000): Promise<number> => {
     const got = await eventually(async () => ((await value()) > 0 ? value() : undefined), timeoutMs);
@@ -107,6 +123,12 @@ async function main(): Promise<void> {
         [series],
       )
     ).rows.map((r) => ({ series: r.path, window: r.bucket.toISOString(), count: r.count, mean: r.mean.toFixed(3), delta: r.delta === null ? '-' : r.delta.toFixed(3), final: r.final ? 'final' : 'provisional' }));
+  const talkedTo = deviceAddress(0, fleet);
+  console.log(`\ntalking back to ${talkedTo.tenant}/${talkedTo.site}/${talkedTo.device} while the fleet ran`);
+  console.log(table([
+    { what: `command ${talked.command.name} {"seconds": 30} (POST .../commands)`, result: `${talked.command.state}, answer ${JSON.stringify(talked.command.answer)}, in ${talked.command.roundTripMs} ms` },
+    { what: `shadow desired ${JSON.stringify(talked.shadow.desired)} (PATCH .../shadow)`, result: `reported back by the device, delta empty, version ${talked.shadow.version}, in ${talked.shadow.convergedMs} ms` },
+  ]));
   console.log('\nlatest 1m rollups\n' + table(await rollupTable('1m')));
   console.log('\nlatest 1h rollups\n' + table(await rollupTable('1h')));
 
@@ -123,7 +145,7 @@ async function main(): Promise<void> {
 
   console.log(`\nstill running (make down stops everything):
   query API   http://127.0.0.1:${queryApiPort}  (OpenAPI: /openapi.json; token "${token}" reads tenant ${tenantPrefix}-01)
-  metrics     http://127.0.0.1:9101/metrics (mqtt-source), :9105 (rollups), :9102 (timescale-sink), :9103 (redis-sink), :9104 (query-api), :9106 (broker-auth-sync), :9107 (http-source), :9108 (scheduler), :9109 (mqtt-downlink), :9111 (commands), :9112 (configuration)
+  metrics     http://127.0.0.1:9101/metrics (mqtt-source), :9105 (rollups), :9102 (timescale-sink), :9103 (redis-sink), :9104 (query-api), :9106 (broker-auth-sync), :9107 (http-source), :9108 (scheduler), :9109 (mqtt-downlink), :9110 (shadow), :9111 (commands), :9112 (configuration)
   MQTT        ${redactUrl(settings.mqttUrl)}  (a device publishes to fleet/<tenant>/<site>/<device>/up with its own credentials: fleetstream devices add <tenant>/<site>/<device>)
   HTTP ingest ${process.env.HTTP_INGEST_URL ?? 'http://127.0.0.1:8090/v1/ingest'}  (a device POSTs with its own credentials, HTTP Basic)
   PostgreSQL  ${settings.databaseUrl}
