@@ -1,3 +1,4 @@
+import { idleFetchWaitMs } from '../../lib/kafka';
 import { hostname } from 'node:os';
 import { z } from 'zod';
 import { kafkaConnectionOptions, mqttConnectionOptions, parseOptions, registryConnectionOptions } from '../../lib/config';
@@ -20,7 +21,7 @@ export const mqttDownlinkOptionsSchema = z.strictObject({
   deadLetterTopic: z.string().min(1).default(topicNames.deadLetter).meta({ description: 'Where records that cannot be decoded or published go, with the reason.' }),
   deviceTopicRoot: parsedText(parseDeviceTopicRoot).default(defaultDeviceTopicRoot).meta({ description: "A device's topic root `{base}`: a message goes to `{base}/<subtopic>` (schemas/device-topics.ts)." }),
   // a command waits on this consumer: fetch as soon as one record is there
-  ...consumerLoopOptions({ groupId: 'fleetstream-mqtt-downlink', fetchMinBytes: 1, fetchMaxWaitMs: 100 }),
+  ...consumerLoopOptions({ groupId: 'fleetstream-mqtt-downlink', fetchMinBytes: 1, fetchMaxWaitMs: idleFetchWaitMs }),
   partitionsConsumedConcurrently: integer(1, 64).default(6).meta({
     description: "Partitions published in parallel; a partition's batch goes out whole (one device's messages one after another) before its next. The topic's partitions (6), so none waits for another.",
   }),

@@ -1,3 +1,4 @@
+import { idleFetchWaitMs } from '../../lib/kafka';
 /**
  * Reads fleet.command-status.v1 whole into a replica's view, from the
  * beginning and then as it grows. Every replica reads every partition, so
@@ -68,7 +69,7 @@ export class CommandStatusFollower {
     await this.admin.connect();
     if (!(await this.admin.listTopics()).includes(config.topic)) throw new Error(`topic ${config.topic} does not exist: run \`fleetstream topics apply\``);
     this.catchUp = new CatchUp(await this.admin.fetchTopicOffsets(config.topic));
-    this.consumer = config.kafka.consumer({ groupId: this.groupId, maxWaitTimeInMs: 100, readUncommitted: false, allowAutoTopicCreation: false });
+    this.consumer = config.kafka.consumer({ groupId: this.groupId, maxWaitTimeInMs: idleFetchWaitMs, readUncommitted: false, allowAutoTopicCreation: false });
     this.consumer.on(this.consumer.events.END_BATCH_PROCESS, (event) => {
       const wasDone = this.catchUp!.done;
       if (this.catchUp!.read(event.payload.partition, event.payload.lastOffset) && !wasDone) config.logger.info({ event: 'command_statuses_read', commands: config.view.size }, 'command statuses read back');

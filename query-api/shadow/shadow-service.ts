@@ -15,7 +15,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Admin, Consumer, Kafka, Producer } from 'kafkajs';
 import { FleetstreamError } from '../../lib/errors';
-import { producerDefaults } from '../../lib/kafka';
+import { producerDefaults, idleFetchWaitMs } from '../../lib/kafka';
 import { partitionForKey } from '../../lib/key-partition';
 import type { Logger } from '../../lib/logger';
 import { retryUntilDone } from '../../lib/retry';
@@ -71,7 +71,7 @@ export function startShadowService(config: ShadowServiceConfig): ShadowService {
   async function connect(): Promise<void> {
     const admin = kafka.admin();
     const producer = kafka.producer({ ...producerDefaults, idempotent: true });
-    const consumer = kafka.consumer({ groupId, maxWaitTimeInMs: 100, readUncommitted: false });
+    const consumer = kafka.consumer({ groupId, maxWaitTimeInMs: idleFetchWaitMs, readUncommitted: false });
     try {
       await admin.connect();
       // asked first: a metadata request for a topic that does not exist is retried for half a minute before it fails

@@ -35,7 +35,7 @@ import { FleetstreamError } from '../../lib/errors';
 import { readToMarkers } from '../../lib/read-to-markers';
 import { stoppedForGood } from '../../lib/consumer-stopped';
 import { CopartitionedAssigner } from '../../lib/copartitioned-assigner';
-import { transactionalProducer } from '../../lib/kafka';
+import { transactionalProducer, idleFetchWaitMs } from '../../lib/kafka';
 import { GroupCommit } from '../../lib/group-commit';
 import { commitTopicsTransaction, type TopicOffsets, type TopicOutputs } from '../../lib/kafka-transaction';
 import type { Logger } from '../../lib/logger';
@@ -129,7 +129,7 @@ export class CommandsProcessor {
     this.consumer = config.kafka.consumer({
       groupId: config.groupId,
       partitionAssigners: [CopartitionedAssigner],
-      maxWaitTimeInMs: 100,
+      maxWaitTimeInMs: idleFetchWaitMs,
       sessionTimeout: 10_000,
       heartbeatInterval: 1000,
       readUncommitted: false,

@@ -1,3 +1,4 @@
+import { idleFetchWaitMs } from '../../lib/kafka';
 /**
  * The processor's consumer: one group over the assignments and the device
  * messages, partition p of both to one member (lib/copartitioned-assigner.ts),
@@ -41,7 +42,7 @@ export interface RunningConfigurationConsumer {
 export async function startConfigurationConsumer(options: ConfigurationConsumerOptions): Promise<RunningConfigurationConsumer> {
   const { logger, metrics } = options;
   // a 10 s session: a crashed member's devices move on within seconds
-  const consumer: Consumer = options.kafka.consumer({ groupId: options.groupId, partitionAssigners: [CopartitionedAssigner], sessionTimeout: 10_000, heartbeatInterval: 1000, maxWaitTimeInMs: 100 });
+  const consumer: Consumer = options.kafka.consumer({ groupId: options.groupId, partitionAssigners: [CopartitionedAssigner], sessionTimeout: 10_000, heartbeatInterval: 1000, maxWaitTimeInMs: idleFetchWaitMs });
   const stopping = new AbortController();
   let joined = false;
   let refuse!: (error: Error) => void;

@@ -22,7 +22,7 @@ import { CopartitionedAssigner } from '../../lib/copartitioned-assigner';
 import { stoppedForGood } from '../../lib/consumer-stopped';
 import { FleetstreamError } from '../../lib/errors';
 import { formatDuration } from '../../lib/duration';
-import { transactionalProducer } from '../../lib/kafka';
+import { transactionalProducer, idleFetchWaitMs } from '../../lib/kafka';
 import { SerialSteps } from '../../lib/serial-steps';
 import { commitTransaction, type TopicOutputs } from '../../lib/kafka-transaction';
 import type { Logger } from '../../lib/logger';
@@ -99,7 +99,7 @@ export class ShadowProcessor {
     const consumer = config.kafka.consumer({
       groupId: config.groupId,
       partitionAssigners: [CopartitionedAssigner],
-      maxWaitTimeInMs: 100,
+      maxWaitTimeInMs: idleFetchWaitMs,
       sessionTimeout: 10_000,
       heartbeatInterval: 1000,
       readUncommitted: false,
