@@ -122,10 +122,10 @@ export const rememberingPartitioner: ICustomPartitioner = () => {
  * How long an idle consumer's fetch waits at the broker for data, for the
  * consumers that see little traffic (commands, shadows, configuration, the
  * downlink, the API's views). With minBytes 1 a fetch returns as soon as a
- * record is there, so this bounds only the polling of an idle partition: at
- * 100 ms, seven such consumers tripled Kafka's CPU in the end-to-end
- * benchmark at 1,000 readings/s (640 CPU-s per million readings, 202 before
- * they existed; 348 with 1 s).
+ * record is there, so this bounds only the polling of an idle partition. In
+ * the end-to-end benchmark at 1,000 readings/s Kafka spent 640 CPU-s per
+ * million readings with these consumers at 100 ms, 348 at 1 s (202 on
+ * 2026-12-01, before they existed; single runs on a busy stack).
  */
 export const idleFetchWaitMs = 1000;
 
