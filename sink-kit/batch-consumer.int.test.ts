@@ -52,7 +52,9 @@ describe('batch consumer', () => {
 
     partitionOneDown = false;
     await eventually(() => (consumer.ready() ? true : undefined), 'ready once partition 1 writes');
-    expect(written.sort()).toEqual(['p0-1', 'p0-2', 'p0-3', 'p1-1', 'p1-2', 'p1-3']);
+    // at least once: a rebalance between a write and its offset commit (every `commitInterval`) replays the batch,
+    // which the idempotent writes absorb (CI saw partition 1 written twice once)
+    expect([...new Set(written)].sort()).toEqual(['p0-1', 'p0-2', 'p0-3', 'p1-1', 'p1-2', 'p1-3']);
     expect(await readyz()).toEqual({ code: 200, body: { status: 'ready', failingPartitions: [] } });
     expect(await metrics.registry.metrics()).toContain(`fleetstream_test_sink_partition_failing{topic="${topic}",partition="1",component="batch-consumer-test"} 0`);
   });
