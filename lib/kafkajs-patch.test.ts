@@ -1,7 +1,8 @@
 /**
  * kafkajs as patched by patches/kafkajs+2.2.4.patch (applied by patch-package
  * on install): the patched encoding and decoding must give the bytes and values
- * of the Kafka protocol, which a BigInt reference and round trips check here.
+ * of the Kafka protocol, which a BigInt reference and round trips check here;
+ * an idle connection's request queue must run no timer.
  */
 /* eslint-disable @typescript-eslint/no-require-imports -- kafkajs's internals are CommonJS modules without types */
 interface EncoderInstance {
@@ -20,6 +21,13 @@ const Record = require('kafkajs/src/protocol/recordBatch/record/v0') as (args: o
 const decodeRecordBatch = require('kafkajs/src/protocol/recordBatch/v0/decoder') as (decoder: unknown) => Promise<{
   records: { offset: string; timestamp: string; key: Buffer; value: Buffer; headers: Record<string, Buffer> }[];
 }>;
+interface RequestQueueInstance {
+  push(request: { entry: { correlationId: number; resolve(response: unknown): void; reject(error: unknown): void }; expectResponse: boolean; sendRequest(): void }): void;
+  fulfillRequest(response: { correlationId: number; payload: Buffer; size: number }): void;
+  maybeThrottle(ms: number): void;
+  destroy(): void;
+}
+const RequestQueue = require('kafkajs/src/network/requestQueue') as new (options: object) => RequestQueueInstance;
 const groupMessagesPerPartition = require('kafkajs/src/producer/groupMessagesPerPartition') as (args: object) => Record<string, { key: string }[]>;
 /* eslint-enable @typescript-eslint/no-require-imports */
 
@@ -84,5 +92,35 @@ describe('patched kafkajs record batches', () => {
     for (const [partition, inPartition] of Object.entries(grouped)) {
       expect(inPartition).toEqual(messages.filter((m) => Number(m.key) % 3 === Number(partition)));
     }
+  });
+});
+
+describe('patched kafkajs request queue', () => {
+  afterEach(() => jest.useRealTimers());
+  const silent = { debug: () => undefined, warn: () => undefined, info: () => undefined, error: () => undefined };
+  const queue = () => new RequestQueue({ maxInFlightRequests: null, requestTimeout: 30_000, enforceRequestTimeout: false, clientId: 'test', broker: 'b:9092', logger: silent });
+
+  it('runs no timer once its requests are answered (kafkajs#1556: a 1 ms timer per idle connection)', () => {
+    jest.useFakeTimers();
+    const requests = queue();
+    const sent: number[] = [];
+    requests.push({ entry: { correlationId: 1, resolve: () => undefined, reject: () => undefined }, expectResponse: true, sendRequest: () => sent.push(1) });
+    requests.fulfillRequest({ correlationId: 1, payload: Buffer.alloc(0), size: 0 });
+    expect(sent).toEqual([1]);
+    expect(jest.getTimerCount()).toBe(0);
+  });
+
+  it('still sends a request held back by throttling once the throttle ends', () => {
+    jest.useFakeTimers();
+    const requests = queue();
+    const sent: number[] = [];
+    requests.maybeThrottle(50);
+    requests.push({ entry: { correlationId: 2, resolve: () => undefined, reject: () => undefined }, expectResponse: true, sendRequest: () => sent.push(2) });
+    expect(sent).toEqual([]);
+    jest.advanceTimersByTime(60);
+    expect(sent).toEqual([2]);
+    requests.fulfillRequest({ correlationId: 2, payload: Buffer.alloc(0), size: 0 });
+    expect(jest.getTimerCount()).toBe(0);
+    requests.destroy();
   });
 });
