@@ -29,6 +29,7 @@
  * exactly partition p's devices in partition p.
  */
 import { setTimeout as delay } from 'node:timers/promises';
+import { HEARTBEAT_INTERVAL_MS, heartbeatWhile } from '../../lib/heartbeat-while';
 import type { Admin, Consumer, Kafka, KafkaMessage, Producer } from 'kafkajs';
 import { formatDuration } from '../../lib/duration';
 import { FleetstreamError } from '../../lib/errors';
@@ -131,7 +132,7 @@ export class CommandsProcessor {
       partitionAssigners: [CopartitionedAssigner],
       maxWaitTimeInMs: idleFetchWaitMs,
       sessionTimeout: 10_000,
-      heartbeatInterval: 1000,
+      heartbeatInterval: HEARTBEAT_INTERVAL_MS,
       readUncommitted: false,
     });
     await this.consumer.connect();
@@ -148,7 +149,8 @@ export class CommandsProcessor {
       partitionsConsumedConcurrently: 2 * partitions,
       eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
         if (this.stopping || !isRunning() || isStale() || batch.messages.length === 0) return;
-        if (await this.processBatch(batch.topic, batch.partition, batch.messages)) resolveOffset(batch.lastOffset());
+        // waiting its turn behind a commit or a restore, the member still heartbeats
+        if (await heartbeatWhile(heartbeat, HEARTBEAT_INTERVAL_MS, () => this.processBatch(batch.topic, batch.partition, batch.messages))) resolveOffset(batch.lastOffset());
         else await delay(retryDelayMs, undefined, { signal: this.stopped.signal }).catch(() => undefined);
         await heartbeat();
       },

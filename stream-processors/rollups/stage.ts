@@ -17,6 +17,7 @@
  * default), not once per partition batch.
  */
 import { setTimeout as delay } from 'node:timers/promises';
+import { HEARTBEAT_INTERVAL_MS, heartbeatWhile } from '../../lib/heartbeat-while';
 import type { Admin, Consumer, Kafka, KafkaMessage } from 'kafkajs';
 import type { Logger } from '../../lib/logger';
 import { transactionalProducer } from '../../lib/kafka';
@@ -138,7 +139,7 @@ export class RollupStage<I, W> {
     this.producer = transactionalProducer(kafka, config.transactionalId, 30_000);
     await this.producer.connect();
 
-    this.consumer = kafka.consumer({ groupId: config.groupId, maxWaitTimeInMs: 100, sessionTimeout: 10_000, heartbeatInterval: 1000, readUncommitted: false });
+    this.consumer = kafka.consumer({ groupId: config.groupId, maxWaitTimeInMs: 100, sessionTimeout: 10_000, heartbeatInterval: HEARTBEAT_INTERVAL_MS, readUncommitted: false });
     await this.consumer.connect();
     void stoppedForGood(this.consumer).then((error) => this.fail(error));
     this.consumer.on(this.consumer.events.GROUP_JOIN, (event) => {
@@ -150,7 +151,8 @@ export class RollupStage<I, W> {
       autoCommit: false,
       eachBatchAutoResolve: false,
       eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
-        const retryInMs = await this.steps.run(async () => {
+        // waiting its turn behind a commit or a restore, the member still heartbeats
+        const retryInMs = await heartbeatWhile(heartbeat, HEARTBEAT_INTERVAL_MS, () => this.steps.run(async () => {
           if (this.halted || this.stopping || !isRunning() || isStale() || batch.messages.length === 0) return undefined;
           const retry = await this.processBatch(batch.partition, batch.messages);
           if (retry !== undefined) return retry;
@@ -163,7 +165,7 @@ export class RollupStage<I, W> {
             });
           }
           return undefined;
-        });
+        }));
         // outside the steps: commits and the other partitions' batches go on meanwhile
         if (retryInMs !== undefined) await delay(retryInMs, undefined, { signal: this.stopped.signal }).catch(() => undefined);
         await heartbeat();

@@ -17,6 +17,7 @@
  * transaction's round trips.
  */
 import { setTimeout as delay } from 'node:timers/promises';
+import { HEARTBEAT_INTERVAL_MS, heartbeatWhile } from '../../lib/heartbeat-while';
 import type { Admin, Consumer, Kafka, KafkaMessage, Producer } from 'kafkajs';
 import { CopartitionedAssigner } from '../../lib/copartitioned-assigner';
 import { stoppedForGood } from '../../lib/consumer-stopped';
@@ -101,7 +102,7 @@ export class ShadowProcessor {
       partitionAssigners: [CopartitionedAssigner],
       maxWaitTimeInMs: idleFetchWaitMs,
       sessionTimeout: 10_000,
-      heartbeatInterval: 1000,
+      heartbeatInterval: HEARTBEAT_INTERVAL_MS,
       readUncommitted: false,
     });
     this.consumer = consumer;
@@ -117,12 +118,15 @@ export class ShadowProcessor {
       autoCommit: false,
       eachBatchAutoResolve: false,
       eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
-        const retry = await this.steps.run(async () => {
-          if (this.stopping || !isRunning() || isStale() || batch.messages.length === 0) return false;
-          const outcome = await this.processBatch(batch.topic, batch.partition, batch.messages);
-          if (outcome === 'done') resolveOffset(batch.lastOffset());
-          return outcome === 'retry';
-        });
+        // waiting its turn behind a commit or a restore, the member still heartbeats
+        const retry = await heartbeatWhile(heartbeat, HEARTBEAT_INTERVAL_MS, () =>
+          this.steps.run(async () => {
+            if (this.stopping || !isRunning() || isStale() || batch.messages.length === 0) return false;
+            const outcome = await this.processBatch(batch.topic, batch.partition, batch.messages);
+            if (outcome === 'done') resolveOffset(batch.lastOffset());
+            return outcome === 'retry';
+          }),
+        );
         // outside the steps: the other partitions' batches go on meanwhile
         if (retry) await delay(retryDelayMs, undefined, { signal: this.stopped.signal }).catch(() => undefined);
         await heartbeat();
