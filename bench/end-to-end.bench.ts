@@ -35,6 +35,8 @@ interface StepResult {
   publishRate: number;
   stored: number;
   lost: number;
+  /** Readings in publishes the broker never acknowledged (failed, or still unacknowledged when the simulator stopped): part of `lost` if they are missing, and then the publisher's loss, not the pipeline's. */
+  unacknowledged: number;
   /** stored readings per second, from the first publish to the last row stored */
   throughput: number;
   /** how long after the publisher stopped the last reading was stored */
@@ -79,6 +81,7 @@ async function runStep(offered: number, processes: RunningProcess[], pool: Pool,
     publishRate: stats.ratePerSecond,
     stored,
     lost: stats.readings - stored,
+    unacknowledged: (stats.messages - stats.acked) * stats.readingsPerMessage,
     throughput: stored / ((at - started) / 1000),
     catchUpSeconds: Math.max(0, (at - publisherDone) / 1000),
     latencyMs: latencyPercentiles(latencies),
@@ -103,7 +106,7 @@ export async function run(): Promise<object> {
       log(`step: ${offered} readings/s for ${stepSeconds} s`);
       const step = await runStep(offered, processes, pool, log);
       results.push(step);
-      log(`  stored ${step.stored} of ${step.published} (lost ${step.lost}), ${Math.round(step.throughput)} readings/s, p50 ${step.latencyMs.p50.toFixed(0)} ms, p99 ${step.latencyMs.p99.toFixed(0)} ms`);
+      log(`  stored ${step.stored} of ${step.published} (lost ${step.lost}${step.unacknowledged > 0 ? `, ${step.unacknowledged} never acknowledged by the broker` : ''}), ${Math.round(step.throughput)} readings/s, p50 ${step.latencyMs.p50.toFixed(0)} ms, p99 ${step.latencyMs.p99.toFixed(0)} ms`);
       // saturated: the publisher could not offer the rate, the stores fell behind, or something was lost
       if (!keptUp(step)) break;
     }
