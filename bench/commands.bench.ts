@@ -20,7 +20,7 @@ import { readConnectionSettings } from '../lib/config';
 import { createKafka, producerDefaults } from '../lib/kafka';
 import { createTopicsAndWait } from '../lib/create-topics';
 import { componentLogger } from '../lib/logger';
-import { createToken, registryOn } from '../registry';
+import { addDevice, createToken, registryOn } from '../registry';
 import { applyMigrations } from '../schemas/apply-migrations';
 import { AvroCodec } from '../schemas/avro-codec';
 import { avroSchemas, valueSubject } from '../schemas/avro-schemas';
@@ -140,6 +140,7 @@ export async function run(): Promise<object> {
     await messageCodec.register();
     await producer.connect();
     const devices = Array.from({ length: deviceCount }, (_, i) => `dev${i}`);
+    for (const device of devices) await addDevice(registryOn(pool, schema), { tenant: 'bench', site: 'site1', device });
     const message = (device: string, kind: DeviceMessage['kind'], subtopic: string, payload: string) => {
       const address = { tenant: 'bench', site: 'site1', device };
       const record: DeviceMessage = { ...address, kind, subtopic, payload: Buffer.from(payload), receivedAt: Date.now(), transport: 'mqtt', sourceTopic: null };

@@ -7,7 +7,7 @@
  * DeviceMessages, as the mqtt-source would forward them.
  */
 import { componentLogger } from '../../lib/logger';
-import { createToken } from '../../registry';
+import { addDevice, createToken } from '../../registry';
 import { freshRegistry } from '../../registry/registry.fixture';
 import { start as startProcessor } from '../../stream-processors/commands';
 import { commandTopics, DevicePlayer, StatusReader, type DeviceBehaviour, type ReceivedCommand } from '../../test/commands-fixture';
@@ -56,6 +56,7 @@ beforeAll(async () => {
   acmeRead = (await createToken(registry, { tenant: 'acme', role: 'read' })).token;
   globexAdmin = (await createToken(registry, { tenant: 'globex', role: 'admin' })).token;
   limited = (await createToken(registry, { tenant: 'acme', role: 'admin', description: 'at its in-flight limit' })).token;
+  for (const name of ['pump1', 'meter1', 'valve1', 'silent1', 'slow1', 'busy1', 'sleepy1']) await addDevice(registry, device(name));
   const topics = await commandTopics(2);
   const processor = await startProcessor({ ...topics, instanceId: 'api-test', logger: componentLogger('commands-test'), timerInterval: '20ms' });
   onCleanup(() => processor.stop());
@@ -193,6 +194,15 @@ describe('commands', () => {
     expect(refused.status).toBe(409);
     expect(refused.body).toMatchObject({ code: 'COMMAND_NOT_CANCELABLE' });
     expect(devices.requestsOf(queued.body.id)).toEqual([]);
+  });
+
+  it('a command to a device the registry does not hold: 404, and no command', async () => {
+    const answer = await api('POST', commandsOf('pummp1'), { body: { name: 'reboot', timeoutMs: 500 } });
+    expect(answer.status).toBe(404);
+    expect(answer.body).toMatchObject({ code: 'DEVICE_NOT_FOUND' });
+    expect(answer.headers.get('location')).toBeNull();
+    // another tenant's token learns nothing about acme's devices
+    expect((await api('POST', commandsOf('pummp1'), { token: globexAdmin, body: { name: 'reboot' } })).body.code).toBe('TENANT_FORBIDDEN');
   });
 
   it('takes registry tokens only, with the admin role of the tenant to send and the read role to look', async () => {

@@ -63,7 +63,7 @@ export function registerCommandRoutes(app: FastifyInstance, context: ApiContext)
         summary: 'Send a command to a device',
         description: [
           'The device receives `{"params": ..., "expiresAt": <epoch ms>}` on `{base}/cmd/req/<id>/<name>` (QoS 1) and answers on `{base}/cmd/res/<id>/succeeded|failed`.',
-          'Synchronous by default: answers once the command is final, 200 with the device\'s answer (state SUCCEEDED, or FAILED when the device answered so), 504 when it did not answer within timeoutMs (or the call waited QUERY_API_COMMAND_MAX_WAIT), 503 when the device is offline and the command not persistent, 409 when canceled.',
+          'Synchronous by default: answers once the command is final, 200 with the device\'s answer (state SUCCEEDED, or FAILED when the device answered so), 504 when it did not answer within timeoutMs (or the call waited QUERY_API_COMMAND_MAX_WAIT), 503 when the device is offline and the command not persistent, 409 when canceled; 404 DEVICE_NOT_FOUND for a device the registry does not hold.',
           'With `Prefer: respond-async`: 202 with a Location `/v1/commands/<id>` once the commands processor took it (or after QUERY_API_COMMAND_ACCEPT_WAIT, as SUBMITTED).',
           'Limits per device and per API token: commands unfinished and commands per second; over them, 429 with Retry-After. Needs an admin token of the tenant.',
         ].join(' '),
@@ -77,6 +77,8 @@ export function registerCommandRoutes(app: FastifyInstance, context: ApiContext)
     async (request, reply) => {
       const device = request.params;
       authorize(request.caller, 'admin', device.tenant);
+      // a command goes to a device of the registry: a mistyped name is a 404, not a 503 for a device that never comes online
+      await context.admin.devices.show(request.caller, device);
       const submission = await commands.submit(device, request.body, request.caller.tokenId);
       if ('refused' in submission) {
         const { refused } = submission;
