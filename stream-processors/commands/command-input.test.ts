@@ -14,8 +14,8 @@ describe('device messages', () => {
     expect(deviceMessageInput(message('command_result', `cmd/res/${id}/failed`, '{"error":"busy"}'))).toEqual({ kind: 'result', device, id, status: 'failed', body: Buffer.from('{"error":"busy"}') });
   });
 
-  it('reads presence with the time the device said it', () => {
-    expect(deviceMessageInput(message('status', 'status', 'online'))).toEqual({ kind: 'presence', device, online: true, at: 1_700_000_000_000 });
+  it('reads presence with the time the device said it and how it talks', () => {
+    expect(deviceMessageInput(message('status', 'status', 'online'))).toEqual({ kind: 'presence', device, online: true, at: 1_700_000_000_000, transport: 'mqtt' });
   });
 
   it('leaves shadow and configuration messages to others, and a subtopic that is no command answer', () => {

@@ -12,7 +12,7 @@ import type { CommandRequest, DeviceMessage } from '../../schemas/types';
 export type CommandInput =
   | { kind: 'request'; device: DeviceAddress; request: CommandRequest }
   | { kind: 'cancel'; device: DeviceAddress; id: string; by: string }
-  | { kind: 'presence'; device: DeviceAddress; online: boolean; at: number }
+  | { kind: 'presence'; device: DeviceAddress; online: boolean; at: number; transport: DeviceMessage['transport'] }
   | { kind: 'ack'; device: DeviceAddress; id: string }
   | { kind: 'result'; device: DeviceAddress; id: string; status: CommandResultStatus; body: Buffer }
   /** a device message the processor has nothing to do with */
@@ -32,7 +32,7 @@ export function deviceMessageInput(message: DeviceMessage): CommandInput {
   if (message.kind === 'status') {
     const online = presenceOf(message.payload);
     if (online === undefined) return { kind: 'invalid', reason: 'invalid_presence', message: `status of ${message.tenant}/${message.site}/${message.device} is ${JSON.stringify(message.payload.toString().slice(0, 64))}, not online or offline` };
-    return { kind: 'presence', device, online, at: message.receivedAt };
+    return { kind: 'presence', device, online, at: message.receivedAt, transport: message.transport };
   }
   if (message.kind === 'command_ack' && subtopic?.kind === 'command_ack') return { kind: 'ack', device, id: subtopic.commandId };
   if (message.kind === 'command_result' && subtopic?.kind === 'command_result') return { kind: 'result', device, id: subtopic.commandId, status: subtopic.status, body: message.payload };

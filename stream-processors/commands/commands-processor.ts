@@ -60,6 +60,8 @@ export interface ProcessorConfig {
   transactionalId: string;
   limits: DeviceLimits;
   timerIntervalMs: number;
+  /** How long an `online` of a device on HTTP lasts. */
+  httpPresenceMs: number;
   restoreTimeoutMs: number;
   records: CommandRecords;
   /** Decoders of the two inputs; an error with `retriable: true` (the schema registry away) has the batch consumed again later. */
@@ -241,7 +243,7 @@ export class CommandsProcessor {
       case 'cancel':
         return state.apply(input.device, (c) => c.cancel(input.id, input.by, now, effects));
       case 'presence':
-        return state.apply(input.device, (c) => c.presenceChanged(input.online, input.at, now, effects));
+        return state.apply(input.device, (c) => c.presenceChanged(input.online, input.at, now, effects, input.transport === 'http' ? this.config.httpPresenceMs : undefined));
       case 'ack':
         return state.apply(input.device, (c) => c.ack(input.id, now, effects));
       case 'result':

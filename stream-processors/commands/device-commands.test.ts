@@ -242,3 +242,29 @@ describe('changes for the changelog', () => {
     expect(c.takeChanges()).toEqual({ written: [], removed: [] });
   });
 });
+
+describe('a device on HTTP', () => {
+  const lastsMs = 60_000;
+
+  it('counts as online for a while after its last request, then a command that may not wait fails offline and a persistent one waits for the next request', () => {
+    const c = commands();
+    c.presenceChanged(true, t0, t0, noEffects(), lastsMs);
+    const early = request({ createdAt: t0 + 1000 });
+    expect(states(step((e) => c.request(early, t0 + 1000, e)))).toEqual([[early.id.slice(-2), 'SENT', null]]);
+    const late = request({ createdAt: t0 + lastsMs });
+    expect(states(step((e) => c.request(late, t0 + lastsMs, e)))).toEqual([[late.id.slice(-2), 'FAILED', 'offline']]);
+    const waiting = request({ createdAt: t0 + lastsMs, persistent: true, ttlSeconds: 600 });
+    expect(states(step((e) => c.request(waiting, t0 + lastsMs, e)))).toEqual([[waiting.id.slice(-2), 'QUEUED', null]]);
+    // its next request on /v1/ingest/messages says it is there again
+    const back = step((e) => c.presenceChanged(true, t0 + 2 * lastsMs, t0 + 2 * lastsMs, e, lastsMs));
+    expect(states(back)).toEqual([[waiting.id.slice(-2), 'SENT', null]]);
+  });
+
+  it('an MQTT device stays online until it says otherwise, and an online over MQTT lifts an earlier HTTP limit', () => {
+    const c = commands();
+    c.presenceChanged(true, t0, t0, noEffects(), lastsMs);
+    c.presenceChanged(true, t0 + 10, t0 + 10, noEffects());
+    const r = request({ createdAt: t0 + 10 * lastsMs });
+    expect(states(step((e) => c.request(r, t0 + 10 * lastsMs, e)))).toEqual([[r.id.slice(-2), 'SENT', null]]);
+  });
+});

@@ -37,6 +37,12 @@ export interface DeviceRecord {
   presence: Presence;
   /** when the device said so (its message's receive time) */
   presenceAt: number | null;
+  /**
+   * Online only until then (epoch ms): a device that talks HTTP has no session whose end says it
+   * left, so its `online` lasts a while after its last request. Null (or absent, in records
+   * written before it existed) for MQTT devices, whose last will says `offline`.
+   */
+  onlineUntil?: number | null;
   nextSeq: number;
   /** the ids of its last finished commands, oldest first: a late answer or a repeated request is told from an unknown id */
   finished: string[];
@@ -73,7 +79,7 @@ export function noEffects(): Effects {
 const finishedRemembered = 32;
 
 export function newDeviceRecord(): DeviceRecord {
-  return { presence: 'unknown', presenceAt: null, nextSeq: 0, finished: [] };
+  return { presence: 'unknown', presenceAt: null, onlineUntil: null, nextSeq: 0, finished: [] };
 }
 
 /** When an open command stops waiting: its answer's deadline once sent, else the end of its ttl (persistent) or of its timeout. */
@@ -142,8 +148,8 @@ export class DeviceCommands {
     this.recordChanged = true;
     // a request read long after it was made (a processor down, a group new to the topic) is never sent
     if (now >= deadlineOf(command)) return this.finish(command, now, effects, { state: 'EXPIRED', reason: 'expired' });
-    if (this.record.presence !== 'online' && !command.persistent) return this.finish(command, now, effects, { state: 'FAILED', reason: 'offline' });
-    if (this.record.presence === 'online' && this.inFlight() < this.limits.maxInFlight && this.queued().length === 0) {
+    if (!this.online(now) && !command.persistent) return this.finish(command, now, effects, { state: 'FAILED', reason: 'offline' });
+    if (this.online(now) && this.inFlight() < this.limits.maxInFlight && this.queued().length === 0) {
       this.open.set(command.id, command);
       return this.send(command, now, effects);
     }
@@ -163,10 +169,14 @@ export class DeviceCommands {
     this.finish(command, now, effects, { state: 'CANCELED', reason: 'canceled', canceledBy: by });
   }
 
-  /** The device's retained status changed (or was delivered again). */
-  presenceChanged(online: boolean, at: number, now: number, effects: Effects): void {
+  /**
+   * The device's retained status changed (or was delivered again). `lastsMs`: an `online` that
+   * no `offline` will follow (a device on HTTP) counts for that long after `at`.
+   */
+  presenceChanged(online: boolean, at: number, now: number, effects: Effects, lastsMs?: number): void {
     this.record.presence = online ? 'online' : 'offline';
     this.record.presenceAt = at;
+    this.record.onlineUntil = online && lastsMs !== undefined ? at + lastsMs : null;
     this.recordChanged = true;
     if (online) {
       this.fillSlots(now, effects);
@@ -259,8 +269,13 @@ export class DeviceCommands {
     return [...this.open.values()].filter((c) => c.state === 'QUEUED');
   }
 
+  /** Online now: said so, and (a device on HTTP) not longer ago than its presence lasts. */
+  private online(now: number): boolean {
+    return this.record.presence === 'online' && (this.record.onlineUntil == null || now < this.record.onlineUntil);
+  }
+
   private fillSlots(now: number, effects: Effects): void {
-    if (this.record.presence !== 'online') return;
+    if (!this.online(now)) return;
     let free = this.limits.maxInFlight - this.inFlight();
     for (const command of this.queued()) {
       if (free <= 0) break;

@@ -55,6 +55,7 @@ async function startWith(input: CommandsInput, opened: OpenedResources): Promise
     transactionalId: `${options.groupId}-${options.instanceId}`,
     limits: { maxInFlight: options.maxInFlightPerDevice, maxQueued: options.maxQueuedPerDevice },
     timerIntervalMs: options.timerInterval,
+    httpPresenceMs: options.httpPresence,
     restoreTimeoutMs: options.restoreTimeout,
     records: new CommandRecords({
       name: 'commands',

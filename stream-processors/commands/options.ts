@@ -22,6 +22,10 @@ export const commandsOptionsSchema = z.strictObject({
   instanceId: z.string().min(1).default(hostname()).meta({ defaultText: 'the host name', description: 'Distinguishes instances (their transactional ids): keep it stable per instance.' }),
   maxInFlightPerDevice: integer(1, 1000).default(4).meta({ description: 'Commands a device may have sent and unanswered at once; more wait QUEUED, in order, and go out as answers (or timeouts) free a slot.' }),
   maxQueuedPerDevice: integer(1, 10_000).default(100).meta({ description: 'Commands a device may have waiting (offline, or at its in-flight limit); more fail with reason queue_full.' }),
+  httpPresence: duration({ min: 1000 }).prefault('15m').meta({
+    description:
+      "How long a device on HTTP counts as online after its last request on /v1/ingest/messages: it has no MQTT session whose last will says it left. Keep it above the HTTP source's HTTP_SOURCE_PRESENCE_INTERVAL (5m), which is how often a device's requests are reported; once it lapses, a command that is not persistent fails offline (503) rather than wait for its timeout.",
+  }),
   timerInterval: duration({ min: 10, max: 10_000 }).prefault('100ms').meta({ description: 'How often timeouts and expiries are checked: a command times out at most this late.' }),
   restoreTimeout: duration({ min: 1 }).prefault('5m').meta({
     description: 'How long reading the state back from its changelog (at start and when partitions are assigned) may take before the processor fails, and the process exits 1, rather than hang.',
