@@ -25,7 +25,7 @@ function finals(records: { value: Rollup }[]): Map<string, Rollup> {
 describe('rollups', () => {
   it('emits provisional then final 1m rollups, 1h from 1m; invalidates a window that takes a reading after it closed, dead-letters one older than the horizon', async () => {
     const fixture = await rollupsFixture({ allowedLateness: '30s', correctionHorizon: '7d' });
-    await startRollups(fixture.options);
+    const rollups = await startRollups(fixture.options);
     const oneMinute = await TopicReader.start<Rollup>(fixture.rollupTopic('1m'));
     const oneHour = await TopicReader.start<Rollup>(fixture.rollupTopic('1h'));
     const deadLetters = await TopicReader.start<{ reason: string; source: string }>(fixture.options.deadLetterTopic);
@@ -88,6 +88,12 @@ describe('rollups', () => {
     // 100 -> 103 (+3) -> 110 (+7) -> reset to 2 (+2)
     expect(h.get(`${energy}@${T0}`)).toMatchObject({ count: 4, delta: 12, resets: 1, first: 100, last: 2, resolution: '1h', windowEnd: T0 + 60 * minute });
     expect(h.get(`${temp}@${T0}`)).toMatchObject({ count: 1, sum: 20 });
+    // each commit tells how long after Kafka got its newest input it went out: observed, and within seconds here
+    const delays = (await rollups.metrics.getSingleMetric('rollups_input_delay_seconds')!.get()).values as { metricName?: string; labels: Record<string, unknown>; value: number }[];
+    const ofOneMinute = delays.filter((v) => v.labels.stage === 'rollups-1m');
+    const count = ofOneMinute.find((v) => v.metricName === 'rollups_input_delay_seconds_count')?.value ?? 0;
+    expect(count).toBeGreaterThan(0);
+    expect(ofOneMinute.find((v) => v.metricName === 'rollups_input_delay_seconds_bucket' && v.labels.le === 10)?.value).toBe(count);
   }, 90_000);
 
   it('keeps working when one batch changes the state of more series than one Kafka record batch may hold', async () => {

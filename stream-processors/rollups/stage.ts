@@ -227,7 +227,7 @@ export class RollupStage<I, W> {
       this.discardUncommitted();
       throw error;
     }
-    this.work.batchApplied(partition, messages[messages.length - 1]!.offset);
+    this.work.batchApplied(partition, messages[messages.length - 1]!.offset, messages.reduce((newest, m) => Math.max(newest, Number(m.timestamp)), 0));
     return undefined;
   }
 
@@ -294,7 +294,7 @@ export class RollupStage<I, W> {
    */
   private async commit(): Promise<void> {
     const { config } = this;
-    const { outputs, consumed } = this.work.take();
+    const { outputs, consumed, newestInputAt } = this.work.take();
     const wallNow = config.now();
     this.lastCommitAt = wallNow;
     const slice = this.commits++ % this.provisionalSlices;
@@ -314,6 +314,7 @@ export class RollupStage<I, W> {
       throw error;
     }
     this.work.committed(consumed);
+    if (newestInputAt !== undefined) config.metrics.inputDelay.observe({ stage: config.name }, Math.max(0, config.now() - newestInputAt) / 1000);
     this.observe();
   }
 

@@ -3,32 +3,32 @@ import { UncommittedWork } from './uncommitted-work';
 const output = (key: string) => ({ key, value: key });
 
 describe('uncommitted work', () => {
-  it('hands a commit the outputs and the offsets after the last batch of each partition, then starts anew', () => {
+  it('hands a commit the outputs, the offsets after the last batch of each partition and when its newest input was produced, then starts anew', () => {
     const work = new UncommittedWork();
     work.batchStarted(0, '10');
     work.outputs.set('out', [output('a')]);
-    work.batchApplied(0, '14');
+    work.batchApplied(0, '14', 1000);
     work.batchStarted(0, '15');
-    work.batchApplied(0, '19');
+    work.batchApplied(0, '19', 3000);
     work.batchStarted(2, '7');
-    work.batchApplied(2, '7');
-    expect(work.take()).toEqual({ outputs: new Map([['out', [output('a')]]]), consumed: [{ partition: 0, offset: '20' }, { partition: 2, offset: '8' }] });
-    expect(work.take()).toEqual({ outputs: new Map(), consumed: [] });
+    work.batchApplied(2, '7', 2000);
+    expect(work.take()).toEqual({ outputs: new Map([['out', [output('a')]]]), consumed: [{ partition: 0, offset: '20' }, { partition: 2, offset: '8' }], newestInputAt: 3000 });
+    expect(work.take()).toEqual({ outputs: new Map(), consumed: [], newestInputAt: undefined });
     expect(work.partitions).toEqual([]);
   });
 
   it('sends a partition thrown away back to its first batch when it has no commit yet, and to its committed offset after one', () => {
     const work = new UncommittedWork();
     work.batchStarted(1, '100');
-    work.batchApplied(1, '149');
+    work.batchApplied(1, '149', 1000);
     expect(work.discard()).toEqual([{ partition: 1, offset: '100' }]);
 
     work.batchStarted(1, '100');
-    work.batchApplied(1, '149');
+    work.batchApplied(1, '149', 1000);
     work.committed(work.take().consumed);
     work.batchStarted(1, '150');
     work.outputs.set('out', [output('b')]);
-    work.batchApplied(1, '199');
+    work.batchApplied(1, '199', 1000);
     expect(work.discard()).toEqual([{ partition: 1, offset: '150' }]);
     expect(work.outputs.size).toBe(0);
     expect(work.partitions).toEqual([]);
@@ -37,7 +37,7 @@ describe('uncommitted work', () => {
   it('sends back a failed commit\'s partitions even though it took their offsets already', () => {
     const work = new UncommittedWork();
     work.batchStarted(0, '5');
-    work.batchApplied(0, '9');
+    work.batchApplied(0, '9', 1000);
     const { consumed } = work.take();
     expect(work.discard(consumed.map((c) => c.partition))).toEqual([{ partition: 0, offset: '5' }]);
   });
@@ -45,7 +45,7 @@ describe('uncommitted work', () => {
   it('offsets are Kafka\'s strings, past 2^53', () => {
     const work = new UncommittedWork();
     work.batchStarted(0, '9007199254740993');
-    work.batchApplied(0, '9007199254740993');
+    work.batchApplied(0, '9007199254740993', 1000);
     expect(work.take().consumed).toEqual([{ partition: 0, offset: '9007199254740994' }]);
   });
 
@@ -53,7 +53,7 @@ describe('uncommitted work', () => {
     const work = new UncommittedWork();
     for (const partition of [0, 1]) {
       work.batchStarted(partition, '3');
-      work.batchApplied(partition, '4');
+      work.batchApplied(partition, '4', 1000);
     }
     work.committed(work.take().consumed);
     work.retain(new Set([1]));

@@ -14,15 +14,18 @@ export class UncommittedWork {
   private consumed = new Map<number, string>();
   /** Partition -> where its consumption resumes when the work is thrown away: its committed offset, or its first batch's. */
   private readonly resumeAt = new Map<number, string>();
+  /** When the newest input record applied since the last commit was produced to Kafka (its timestamp, epoch ms). */
+  private newestInputAt: number | undefined;
 
   /** Call before a batch of `partition` that starts at `firstOffset` changes anything. */
   batchStarted(partition: number, firstOffset: string): void {
     if (!this.resumeAt.has(partition)) this.resumeAt.set(partition, firstOffset);
   }
 
-  /** The batch of `partition` ending at `lastOffset` was applied; its outputs are in `outputs`. */
-  batchApplied(partition: number, lastOffset: string): void {
+  /** The batch of `partition` ending at `lastOffset`, its newest record produced at `newestAt`, was applied; its outputs are in `outputs`. */
+  batchApplied(partition: number, lastOffset: string, newestAt: number): void {
     this.consumed.set(partition, (BigInt(lastOffset) + 1n).toString());
+    if (this.newestInputAt === undefined || newestAt > this.newestInputAt) this.newestInputAt = newestAt;
   }
 
   /** Partitions with batches consumed since the last commit. */
@@ -31,10 +34,11 @@ export class UncommittedWork {
   }
 
   /** Hands over the outputs and the consumed offsets for a commit, and starts collecting anew. */
-  take(): { outputs: TopicOutputs; consumed: PartitionOffset[] } {
-    const taken = { outputs: this.outputs, consumed: [...this.consumed].map(([partition, offset]) => ({ partition, offset })) };
+  take(): { outputs: TopicOutputs; consumed: PartitionOffset[]; newestInputAt: number | undefined } {
+    const taken = { outputs: this.outputs, consumed: [...this.consumed].map(([partition, offset]) => ({ partition, offset })), newestInputAt: this.newestInputAt };
     this.outputs = new Map();
     this.consumed = new Map();
+    this.newestInputAt = undefined;
     return taken;
   }
 
@@ -55,6 +59,7 @@ export class UncommittedWork {
     });
     this.outputs = new Map();
     this.consumed = new Map();
+    this.newestInputAt = undefined;
     return seekTo;
   }
 
