@@ -48,9 +48,7 @@ import { defaultResolutions, rollupsGroupIdPrefix, topicNames } from '../schemas
 import { createKafka } from '../lib/kafka';
 import { groupLag } from './lib/group-lag';
 import { runSimulation, type SimulationStats } from '../simulator';
-import { deviceAddress } from '../simulator/fleet';
 import { defaultMetrics, type MetricName } from '../simulator/metrics';
-import { seriesPath } from '../simulator/payload';
 import { createBacklogPlan } from './lib/backlog-plan';
 import { lineChartSvg, writeChart } from './lib/chart';
 import { startLatencyProbe, type LatencySamples } from './lib/live-latency-probe';
@@ -63,7 +61,7 @@ import { benchProgress } from './lib/progress';
 import { writeResult } from './lib/results';
 import { compareRollups, type RollupComparison } from './lib/rollup-mismatches';
 import { latencyPercentiles, quantilePerSecond } from './lib/stats';
-import { storedReadingsOf, waitStored } from './lib/stored-readings';
+import { fleetSeriesPaths, storedReadingsOf, waitStored } from './lib/stored-readings';
 
 const parameters = {
   backlogDevices: Number(process.env.BENCH_BACKLOG_DEVICES ?? 1000),
@@ -94,27 +92,42 @@ interface Check {
   corrections: Record<string, number>;
   /** invalidations the corrector has not committed yet */
   correctorLag: number;
+  /** readings the rollups' 1m stage has not committed yet: its provisional rollups are that far behind */
+  oneMinuteLag: number;
   oldestUncorrectedSeconds: number;
   /** the sample's comparison with SQL over its raw rows, when the corrector had caught up */
   comparisons?: RollupComparison[];
   compareSeconds?: number;
 }
 
-function liveSeriesPaths(prefix: string, devices: number): string[] {
-  const shape = { devices, tenants: 1, sitesPerTenant: 4, tenantPrefix: prefix };
-  return Array.from({ length: devices }, (_, i) => deviceAddress(i, shape)).flatMap((address) => defaultMetrics.map((metric) => seriesPath(address, metric)));
-}
-
 /** From one look at the rollup processor's metrics: late inputs per stage, corrections emitted per resolution, and how long the oldest waiting correction has waited. */
-async function correctionCounters(opsPort: number): Promise<{ late: Record<string, number>; corrections: Record<string, number>; oldestUncorrectedSeconds: number }> {
+async function correctionCounters(opsPort: number): Promise<{ late: Record<string, number>; corrections: Record<string, number>; oldestUncorrectedSeconds: number; oneMinuteDelays: Record<string, number> }> {
   const text = await fetchMetrics(opsPort);
+  // the 1m stage's commits by how long after Kafka got their newest input they went out (cumulative, by bucket bound)
+  const oneMinuteDelays = Object.fromEntries(delayBounds.map((le) => [le, sumMetric(text, 'rollups_input_delay_seconds_bucket', { stage: 'rollups-1m', le })]));
   const late: Record<string, number> = {};
   const corrections: Record<string, number> = {};
   for (const resolution of defaultResolutions) {
     late[resolution] = sumMetric(text, 'rollups_inputs_total', { stage: `rollups-${resolution}`, outcome: 'late' });
     corrections[resolution] = sumMetric(text, 'rollups_corrections_total', { resolution });
   }
-  return { late, corrections, oldestUncorrectedSeconds: sumMetric(text, 'rollups_oldest_uncorrected_seconds') };
+  return { late, corrections, oldestUncorrectedSeconds: sumMetric(text, 'rollups_oldest_uncorrected_seconds'), oneMinuteDelays };
+}
+
+/** The bucket bounds of `rollups_input_delay_seconds`, as the metrics text writes them. */
+const delayBounds = ['0.1', '0.25', '0.5', '1', '2', '5', '10', '30', '60', '300', '900', '+Inf'];
+
+/**
+ * The 1m stage's commits during the run, from the histogram's buckets: how many, the share that went
+ * out within 5 s of their newest input reaching Kafka (issue 14: provisional rollups p99 under 5 s),
+ * and the bucket bound under which 99 % of them went out.
+ */
+function oneMinuteDelay(after: Record<string, number>, before: Record<string, number>): { commits: number; within5sShare: number | null; p99AtMostSeconds: string | null } {
+  const cumulative = delayBounds.map((le) => (after[le] ?? 0) - (before[le] ?? 0));
+  const commits = cumulative[cumulative.length - 1] ?? 0;
+  if (commits === 0) return { commits, within5sShare: null, p99AtMostSeconds: null };
+  const p99 = delayBounds.find((_, i) => cumulative[i]! >= 0.99 * commits) ?? '+Inf';
+  return { commits, within5sShare: cumulative[delayBounds.indexOf('5')]! / commits, p99AtMostSeconds: p99 };
 }
 
 function difference(after: Record<string, number>, before: Record<string, number>): Record<string, number> {
@@ -127,7 +140,7 @@ export async function run(): Promise<object> {
   const pool = new Pool({ connectionString: settings.databaseUrl, max: 2, options: '-c jit=off' });
   const run36 = Date.now().toString(36);
   const livePrefix = `bklive${run36}`;
-  const livePaths = liveSeriesPaths(livePrefix, parameters.liveDevices);
+  const livePaths = fleetSeriesPaths(livePrefix, parameters.liveDevices);
   const messagesPerDevice = Math.max(1, Math.round(parameters.readingsPerDevice / backlogMetrics.length));
   const quiet = rootLogger.child({ component: 'simulator' }, { level: 'warn' });
 
@@ -190,6 +203,8 @@ interface BacklogMeasurement {
   /** late inputs per stage, and corrections emitted per resolution, during the backlog */
   late: Record<string, number>;
   corrections: Record<string, number>;
+  /** the 1m stage's commits during the run, by how late they followed their inputs */
+  oneMinuteDelay: ReturnType<typeof oneMinuteDelay>;
   /** every backlog series compared at the end */
   final: { comparisons: RollupComparison[]; seconds: number };
   samplePaths: number;
@@ -269,6 +284,7 @@ async function measureBacklog({ processes, pool, rollupsPort, livePaths, message
     if (backlogStored !== lastStored) [lastStored, storedGrewAt] = [backlogStored, checkStart];
     const counters = await correctionCounters(rollupsPort);
     const correctorLag = await groupLag(admin, correctorGroup, [invalidationsTopic]);
+    const oneMinuteLag = await groupLag(admin, `${rollupsGroupIdPrefix}-1m`, [topicNames.measurements]);
     const { oldestUncorrectedSeconds } = counters;
     // everything that will be stored is: all of it, or nothing more for 30 s after the last publish (readings lost on the way)
     const allStored = publishedStats !== undefined && (backlogStored >= expectedStored || checkStart - Math.max(storedGrewAt, publishedStats.finishedAt) > 30_000);
@@ -279,6 +295,7 @@ async function measureBacklog({ processes, pool, rollupsPort, livePaths, message
       corrections: difference(counters.corrections, countersBefore.corrections),
       late: difference(counters.late, countersBefore.late),
       correctorLag,
+      oneMinuteLag,
       oldestUncorrectedSeconds,
     };
     // the comparison reads every raw reading of the sample's series: only once the corrector has caught up, when it can hold
@@ -299,7 +316,7 @@ async function measureBacklog({ processes, pool, rollupsPort, livePaths, message
     }
     checks.push(check);
     log(
-      `  ${check.backlogPublished} published, ${backlogStored} of ${expectedStored} stored; late ${check.late['1m']}/${check.late['1h']}/${check.late['1d']}, corrections ${defaultResolutions.map((r) => `${r} ${check.corrections[r]}`).join(', ')}; corrector ${correctorLag} behind, oldest ${oldestUncorrectedSeconds.toFixed(0)} s` +
+      `  ${check.backlogPublished} published, ${backlogStored} of ${expectedStored} stored; late ${check.late['1m']}/${check.late['1h']}/${check.late['1d']}, corrections ${defaultResolutions.map((r) => `${r} ${check.corrections[r]}`).join(', ')}; corrector ${correctorLag} behind, oldest ${oldestUncorrectedSeconds.toFixed(0)} s; 1m stage ${oneMinuteLag} behind` +
         (check.comparisons ? `; sample mismatching ${check.comparisons.map((c) => `${c.resolution} ${c.mismatching}/${c.windows}`).join(', ')} (compared in ${check.compareSeconds!.toFixed(1)} s)` : ''),
     );
     if (Object.values(exactAt).every((t) => t !== null)) break;
@@ -336,6 +353,7 @@ async function measureBacklog({ processes, pool, rollupsPort, livePaths, message
     liveThroughputDuring: (liveAtEnd - liveAtStart) / ((end - backlogStart) / 1000),
     late: difference(countersAfter.late, countersBefore.late),
     corrections: difference(countersAfter.corrections, countersBefore.corrections),
+    oneMinuteDelay: oneMinuteDelay(countersAfter.oneMinuteDelays, countersBefore.oneMinuteDelays),
     final,
     samplePaths: samplePaths.length,
     lost: expectedStored - lastStored,
@@ -375,7 +393,11 @@ async function report(m: BacklogMeasurement, live: LatencySamples, liveStats: Si
     liveP99WithinLimit: latencyDuring.p99 < p99LimitMs,
     liveStoredPerSecondBefore: m.baselineLiveThroughput,
     liveStoredPerSecondDuring: m.liveThroughputDuring,
-    targets: { liveP99LatencyMs: p99LimitMs },
+    /** the rollups' 1m stage during the run: its commits, and how late after their newest input reached Kafka they went out */
+    oneMinuteStageDelay: m.oneMinuteDelay,
+    /** the most readings the 1m stage was behind at a check */
+    oneMinuteStageMaxLag: Math.max(0, ...m.checks.map((c) => c.oneMinuteLag)),
+    targets: { liveP99LatencyMs: p99LimitMs, provisionalDelayP99Seconds: 5 },
   };
   const chartEnd = duringEnd + 5000;
   const p99 = quantilePerSecond(live.latencies, live.arrivedAt, 0.99, m.baselineFrom, chartEnd).map((p) => ({ x: p.second + (m.baselineFrom - m.backlogStart) / 1000, y: p.value }));
@@ -384,10 +406,11 @@ async function report(m: BacklogMeasurement, live: LatencySamples, liveStats: Si
     lineChartSvg({
       title: `fleetstream: a ${m.plan.readings.toLocaleString('en')}-reading backlog, ${parameters.backlogAgeMs / 3_600_000} h old, under ${parameters.liveRate} live readings/s (2 cores)`,
       xLabel: "seconds from the backlog's first publish",
-      yLabel: 'backlog readings stored, corrections emitted',
+      yLabel: 'backlog readings stored, corrections emitted, 1m stage lag',
       rightLabel: 'live publish -> Redis p99 per second (ms)',
       series: [
         { name: 'backlog readings stored', points: m.checks.map((c) => ({ x: c.atSeconds, y: c.backlogStored })) },
+        { name: 'readings the 1m stage is behind', points: m.checks.map((c) => ({ x: c.atSeconds, y: c.oneMinuteLag })) },
         ...defaultResolutions.map((resolution) => ({ name: `${resolution} corrections emitted`, points: m.checks.map((c) => ({ x: c.atSeconds, y: c.corrections[resolution] ?? 0 })) })),
         { name: 'live p99 (ms)', axis: 'right' as const, points: p99 },
         { name: '1 s limit', axis: 'right' as const, dashed: true, points: p99.length > 0 ? [{ x: p99[0]!.x, y: p99LimitMs }, { x: p99[p99.length - 1]!.x, y: p99LimitMs }] : [] },
@@ -407,6 +430,8 @@ async function report(m: BacklogMeasurement, live: LatencySamples, liveStats: Si
   console.log(`every rollup exact after ${f(exactSeconds, 1)} s (1m ${f(summary.secondsUntilExactByResolution['1m'], 1)}, 1h ${f(summary.secondsUntilExactByResolution['1h'], 1)}, 1d ${f(summary.secondsUntilExactByResolution['1d'], 1)}; ${m.samplePaths} sample series compared once the corrector had caught up)`);
   console.log(`all ${m.plan.series} backlog series at the end: mismatching windows ${m.final.comparisons.map((c) => `${c.resolution} ${c.mismatching}/${c.windows}`).join(', ')}: ${summary.allExactAtEnd ? 'EXACT' : 'NOT EXACT'}; ${m.lost} readings never stored`);
   console.log(`late readings: ${lateReadings} (1h stage ${m.late['1h'] ?? 0}, 1d ${m.late['1d'] ?? 0}), ${f(summary.lateReadingsCorrectedPerSecond)} corrected/s; corrections emitted ${Object.entries(m.corrections).map(([r, n]) => `${r} ${n}`).join(', ')} (${f(summary.correctionsPerSecond)}/s)`);
+  const delay = m.oneMinuteDelay;
+  console.log(`the 1m stage's commits: ${delay.commits}, ${f(delay.within5sShare === null ? null : delay.within5sShare * 100, 1)} % within 5 s of their newest input reaching Kafka, 99 % within ${delay.p99AtMostSeconds ?? 'n/a'} s; at most ${summary.oneMinuteStageMaxLag} readings behind`);
   console.log(`live latency during the backlog: p50 ${f(latencyDuring.p50)} ms, p99 ${f(latencyDuring.p99)} ms, p99.9 ${f(latencyDuring.p999)} ms, max ${f(latencyDuring.max)} ms (${latencyDuring.n} samples): ${summary.liveP99WithinLimit ? 'PASS' : 'FAIL'} against the ${p99LimitMs} ms p99 limit; in the baseline (live traffic alone, after a warm-up) p50 ${f(latencyBefore.p50)}, p99 ${f(latencyBefore.p99)} ms`);
   console.log(`live stored throughput: ${f(m.liveThroughputDuring)} readings/s during the backlog, ${f(m.baselineLiveThroughput)} before it (offered ${parameters.liveRate})`);
   console.log('cpu s, peak RSS MiB:');
