@@ -98,8 +98,6 @@ export class RollupStage<I, W> {
   private readonly failing = new PartitionFailures();
   private committer: NodeJS.Timeout | undefined;
   private lastCommitAt = 0;
-  /** When a batch was last applied: while batches come, they commit, and the timer stays out of their way. */
-  private lastAppliedAt = 0;
   /** Commits so far: which slice of the series' provisional rollups the next one emits. */
   private commits = 0;
   /** Each commit emits the provisional rollups of one slice of the series; a series' come round every provisional interval. */
@@ -141,8 +139,7 @@ export class RollupStage<I, W> {
     this.producer = transactionalProducer(kafka, config.transactionalId, 30_000);
     await this.producer.connect();
 
-    // 4 MiB a partition (kafkajs's default is 1): a backlog comes in fewer, larger batches, and so in fewer transactions
-    this.consumer = kafka.consumer({ groupId: config.groupId, maxWaitTimeInMs: 100, maxBytesPerPartition: 4 * 1024 * 1024, sessionTimeout: 10_000, heartbeatInterval: HEARTBEAT_INTERVAL_MS, readUncommitted: false });
+    this.consumer = kafka.consumer({ groupId: config.groupId, maxWaitTimeInMs: 100, sessionTimeout: 10_000, heartbeatInterval: HEARTBEAT_INTERVAL_MS, readUncommitted: false });
     await this.consumer.connect();
     void stoppedForGood(this.consumer).then((error) => this.fail(error));
     this.consumer.on(this.consumer.events.GROUP_JOIN, (event) => {
@@ -176,12 +173,10 @@ export class RollupStage<I, W> {
     });
     this.running = true;
     this.lastCommitAt = config.now();
-    // commits when no batch comes to do it: provisional rollups, and windows closed by the wall clock. Not while
-    // batches come: a commit takes the steps for a transaction's time (about 0.4 s on a loaded broker), and timed
-    // commits between the batches of a backlog, carrying no input, held the 1m stage to about 3,000 readings/s
+    // commits when no batch comes to do it: provisional rollups, and windows closed by the wall clock
     this.committer = setInterval(
       () =>
-        void this.steps.run(async () => (this.commitDue() && this.inputIdle() ? this.commit() : undefined)).catch((error: unknown) =>
+        void this.steps.run(async () => (this.commitDue() ? this.commit() : undefined)).catch((error: unknown) =>
           this.log.warn({ event: 'commit_failed', err: error }, 'timed commit failed'),
         ),
       config.commitIntervalMs,
@@ -232,7 +227,6 @@ export class RollupStage<I, W> {
       this.discardUncommitted();
       throw error;
     }
-    this.lastAppliedAt = this.config.now();
     this.work.batchApplied(partition, messages[messages.length - 1]!.offset, messages.reduce((newest, m) => Math.max(newest, Number(m.timestamp)), 0));
     return undefined;
   }
@@ -326,11 +320,6 @@ export class RollupStage<I, W> {
 
   private commitDue(): boolean {
     return this.config.now() - this.lastCommitAt >= this.config.commitIntervalMs;
-  }
-
-  /** No batch applied for a commit interval: nothing will come to commit, so the timer does. */
-  private inputIdle(): boolean {
-    return this.config.now() - this.lastAppliedAt >= this.config.commitIntervalMs;
   }
 
   /**
