@@ -45,10 +45,13 @@ import { parseDuration } from '../lib/duration';
 import { rootLogger } from '../lib/logger';
 import { fetchMetrics, pipelineComponents, sumMetric, startPipeline, stopPipeline, type RunningProcess } from '../infra/local/pipeline';
 import { defaultResolutions, rollupsGroupIdPrefix, topicNames } from '../schemas/topics';
+import { inputDelayBuckets } from '../stream-processors/rollups/stage-metrics';
 import { createKafka } from '../lib/kafka';
 import { groupLag } from './lib/group-lag';
 import { runSimulation, type SimulationStats } from '../simulator';
+import { deviceAddress } from '../simulator/fleet';
 import { defaultMetrics, type MetricName } from '../simulator/metrics';
+import { seriesPath } from '../simulator/payload';
 import { createBacklogPlan } from './lib/backlog-plan';
 import { lineChartSvg, writeChart } from './lib/chart';
 import { startLatencyProbe, type LatencySamples } from './lib/live-latency-probe';
@@ -61,7 +64,7 @@ import { benchProgress } from './lib/progress';
 import { writeResult } from './lib/results';
 import { compareRollups, type RollupComparison } from './lib/rollup-mismatches';
 import { latencyPercentiles, quantilePerSecond } from './lib/stats';
-import { fleetSeriesPaths, storedReadingsOf, waitStored } from './lib/stored-readings';
+import { storedReadingsOf, waitStored } from './lib/stored-readings';
 
 const parameters = {
   backlogDevices: Number(process.env.BENCH_BACKLOG_DEVICES ?? 1000),
@@ -100,6 +103,11 @@ interface Check {
   compareSeconds?: number;
 }
 
+function liveSeriesPaths(prefix: string, devices: number): string[] {
+  const shape = { devices, tenants: 1, sitesPerTenant: 4, tenantPrefix: prefix };
+  return Array.from({ length: devices }, (_, i) => deviceAddress(i, shape)).flatMap((address) => defaultMetrics.map((metric) => seriesPath(address, metric)));
+}
+
 /** From one look at the rollup processor's metrics: late inputs per stage, corrections emitted per resolution, and how long the oldest waiting correction has waited. */
 async function correctionCounters(opsPort: number): Promise<{ late: Record<string, number>; corrections: Record<string, number>; oldestUncorrectedSeconds: number; oneMinuteDelays: Record<string, number> }> {
   const text = await fetchMetrics(opsPort);
@@ -115,7 +123,7 @@ async function correctionCounters(opsPort: number): Promise<{ late: Record<strin
 }
 
 /** The bucket bounds of `rollups_input_delay_seconds`, as the metrics text writes them. */
-const delayBounds = ['0.1', '0.25', '0.5', '1', '2', '5', '10', '30', '60', '300', '900', '+Inf'];
+const delayBounds = [...inputDelayBuckets.map(String), '+Inf'];
 
 /**
  * The 1m stage's commits during the run, from the histogram's buckets: how many, the share that went
@@ -140,7 +148,7 @@ export async function run(): Promise<object> {
   const pool = new Pool({ connectionString: settings.databaseUrl, max: 2, options: '-c jit=off' });
   const run36 = Date.now().toString(36);
   const livePrefix = `bklive${run36}`;
-  const livePaths = fleetSeriesPaths(livePrefix, parameters.liveDevices);
+  const livePaths = liveSeriesPaths(livePrefix, parameters.liveDevices);
   const messagesPerDevice = Math.max(1, Math.round(parameters.readingsPerDevice / backlogMetrics.length));
   const quiet = rootLogger.child({ component: 'simulator' }, { level: 'warn' });
 

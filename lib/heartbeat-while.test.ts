@@ -12,7 +12,7 @@ describe('heartbeatWhile', () => {
     };
     let release!: () => void;
     const released = new Promise<void>((resolve) => (release = resolve));
-    const running = heartbeatWhile(heartbeat, 1000, async () => (await released, 'done'));
+    const running = heartbeatWhile(heartbeat, async () => (await released, 'done'), 1000);
     await jest.advanceTimersByTimeAsync(3500);
     expect(beats).toBe(3);
     release();
@@ -22,6 +22,6 @@ describe('heartbeatWhile', () => {
   });
 
   it("passes the work's failure on", async () => {
-    await expect(heartbeatWhile(async () => undefined, 1000, async () => { throw new Error('commit failed'); })).rejects.toThrow('commit failed');
+    await expect(heartbeatWhile(async () => undefined, async () => { throw new Error('commit failed'); })).rejects.toThrow('commit failed');
   });
 });

@@ -15,7 +15,7 @@ export const HEARTBEAT_INTERVAL_MS = 1000;
  * A failed heartbeat is ignored here: a rebalance in progress is what the
  * runner's own heartbeat after the batch reports, and acts on.
  */
-export async function heartbeatWhile<T>(heartbeat: () => Promise<void>, intervalMs: number, work: () => Promise<T>): Promise<T> {
+export async function heartbeatWhile<T>(heartbeat: () => Promise<void>, work: () => Promise<T>, intervalMs = HEARTBEAT_INTERVAL_MS): Promise<T> {
   const timer = setInterval(() => void heartbeat().catch(() => undefined), intervalMs);
   try {
     return await work();

@@ -115,6 +115,13 @@ export async function listDevices(registry: Registry, scope?: RegistryScope, fil
   return rows.map(deviceFromRow);
 }
 
+/** DEVICE_NOT_FOUND unless the registry holds the device (in any state): one indexed lookup, for the routes that act on a device. */
+export async function requireDevice(registry: Registry, address: DeviceAddress): Promise<void> {
+  const checked = checkedAddress(address);
+  const rows = await registryQuery(registry, `reading device ${deviceName(checked)}`, `select 1 from ${registry.tables.devices} where tenant = $1 and site = $2 and name = $3`, [checked.tenant, checked.site, checked.device]);
+  if (rows.length === 0) throw notFound(checked);
+}
+
 /** One device with its children and when its password was issued; DEVICE_NOT_FOUND when there is none. */
 export async function showDevice(registry: Registry, address: DeviceAddress): Promise<DeviceDetails> {
   const checked = checkedAddress(address);

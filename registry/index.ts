@@ -13,7 +13,7 @@ export type { IssuedCredentials } from './device-credentials';
 export { parseDeviceLocation, type DeviceLocation } from './device-location';
 export type { DeviceRecord, DeviceState } from './device-record';
 export { parseDeviceTags, type DeviceTags } from './device-tags';
-export { addDevice, listDevices, removeDevice, revokeDevice, setDeviceEnabled, showDevice, updateDevice, type DeviceDetails, type DeviceFilter, type NewDevice } from './devices';
+export { addDevice, listDevices, removeDevice, requireDevice, revokeDevice, setDeviceEnabled, showDevice, updateDevice, type DeviceDetails, type DeviceFilter, type NewDevice } from './devices';
 export { hierarchyOf, readHierarchy, type Hierarchy, type HierarchyDevice, type HierarchySite, type HierarchyTenant } from './hierarchy';
 export { registryOptions, registryOptionsSchema, type RegistryOptions } from './options';
 export { followRegistry, type RegistryFollower } from './registry-follower';

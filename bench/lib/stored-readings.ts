@@ -1,7 +1,4 @@
 import type { Pool } from 'pg';
-import { deviceAddress } from '../../simulator/fleet';
-import { defaultMetrics } from '../../simulator/metrics';
-import { seriesPath } from '../../simulator/payload';
 
 /**
  * Raw readings in PostgreSQL's `measurements` stamped from `since` (epoch ms) on, of the series of
@@ -18,15 +15,6 @@ export async function storedReadingsSince(pool: Pool, prefix: string, since: num
 /** Statistics for the planner of the counts above, which a PostgreSQL without autovacuum never gathers. */
 export async function analyzeMeasurements(pool: Pool): Promise<void> {
   await pool.query('analyze measurements');
-}
-
-/**
- * The series of a simulated fleet of `devices` under `tenantPrefix` (one tenant, four sites, the
- * default metrics), as the simulator names them.
- */
-export function fleetSeriesPaths(tenantPrefix: string, devices: number): string[] {
-  const shape = { devices, tenants: 1, sitesPerTenant: 4, tenantPrefix };
-  return Array.from({ length: devices }, (_, i) => deviceAddress(i, shape)).flatMap((address) => defaultMetrics.map((metric) => seriesPath(address, metric)));
 }
 
 /**

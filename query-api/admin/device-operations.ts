@@ -4,6 +4,7 @@ import {
   addDevice,
   listDevices,
   removeDevice,
+  requireDevice,
   revokeDevice,
   rotateCredentials,
   setDeviceEnabled,
@@ -31,6 +32,8 @@ export interface DeviceQuery extends Omit<DeviceFilter, 'limit'> {
 export interface DeviceOperations {
   list(caller: Caller, query: DeviceQuery): Promise<DeviceRecord[]>;
   show(caller: Caller, device: DeviceAddress): Promise<DeviceDetails>;
+  /** DEVICE_NOT_FOUND unless the registry holds the device: for the routes that act on one (commands, shadows). */
+  require(caller: Caller, device: DeviceAddress): Promise<void>;
   /** The credentials are in this answer and nowhere else. */
   add(caller: Caller, device: DeviceAddress, details: NewDevice): Promise<{ device: DeviceRecord; credentials: IssuedCredentials }>;
   update(caller: Caller, device: DeviceAddress, changes: NewDevice): Promise<DeviceRecord>;
@@ -57,6 +60,10 @@ export function deviceOperations(registry: Registry): DeviceOperations {
     show(caller, device) {
       authorize(caller, 'read', device.tenant);
       return showDevice(registry, device);
+    },
+    require(caller, device) {
+      authorize(caller, 'read', device.tenant);
+      return requireDevice(registry, device);
     },
     add(caller, device, details) {
       writing(caller, device);

@@ -78,7 +78,7 @@ export function registerCommandRoutes(app: FastifyInstance, context: ApiContext)
       const device = request.params;
       authorize(request.caller, 'admin', device.tenant);
       // a command goes to a device of the registry: a mistyped name is a 404, not a 503 for a device that never comes online
-      await context.admin.devices.show(request.caller, device);
+      await context.admin.devices.require(request.caller, device);
       const submission = await commands.submit(device, request.body, request.caller.tokenId);
       if ('refused' in submission) {
         const { refused } = submission;

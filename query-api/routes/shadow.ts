@@ -71,7 +71,7 @@ export function registerShadowRoutes(app: FastifyInstance, context: ApiContext):
       const desired = desiredPatch(request.body);
       const version = ifMatchVersion(request.headers['if-match']);
       // a shadow belongs to a device of the registry
-      await context.admin.devices.show(caller, device);
+      await context.admin.devices.require(caller, device);
       const result = await context.shadows.request(device, 'update', { state: { desired }, ...(version === undefined ? {} : { version }) }, caller.tokenId);
       try {
         const { etag, document } = shadowAnswer(result);

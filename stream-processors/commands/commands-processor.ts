@@ -152,7 +152,7 @@ export class CommandsProcessor {
       eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
         if (this.stopping || !isRunning() || isStale() || batch.messages.length === 0) return;
         // waiting its turn behind a commit or a restore, the member still heartbeats
-        if (await heartbeatWhile(heartbeat, HEARTBEAT_INTERVAL_MS, () => this.processBatch(batch.topic, batch.partition, batch.messages))) resolveOffset(batch.lastOffset());
+        if (await heartbeatWhile(heartbeat, () => this.processBatch(batch.topic, batch.partition, batch.messages))) resolveOffset(batch.lastOffset());
         else await delay(retryDelayMs, undefined, { signal: this.stopped.signal }).catch(() => undefined);
         await heartbeat();
       },

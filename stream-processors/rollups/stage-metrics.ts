@@ -2,6 +2,9 @@ import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 
 export type StageMetrics = ReturnType<typeof createStageMetrics>;
 
+/** The bucket bounds of `rollups_input_delay_seconds`, seconds. */
+export const inputDelayBuckets = [0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300, 900];
+
 /** One set of metrics for every stage, told apart by the `stage` label (rollups-1m, rollups-1h, ...). */
 export function createStageMetrics(registry: Registry) {
   return {
@@ -15,7 +18,7 @@ export function createStageMetrics(registry: Registry) {
       name: 'rollups_input_delay_seconds',
       help: 'At each commit, how long before it the newest input record it commits was produced to Kafka: how late the rollups it emits (provisional ones included) follow their inputs',
       labelNames: ['stage'],
-      buckets: [0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300, 900],
+      buckets: inputDelayBuckets,
       registers: [registry],
     }),
     restores: new Counter({ name: 'rollups_state_restores_total', help: 'Partition state restored from the changelog', labelNames: ['stage'], registers: [registry] }),

@@ -152,7 +152,7 @@ export class RollupStage<I, W> {
       eachBatchAutoResolve: false,
       eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
         // waiting its turn behind a commit or a restore, the member still heartbeats
-        const retryInMs = await heartbeatWhile(heartbeat, HEARTBEAT_INTERVAL_MS, () => this.steps.run(async () => {
+        const retryInMs = await heartbeatWhile(heartbeat, () => this.steps.run(async () => {
           if (this.halted || this.stopping || !isRunning() || isStale() || batch.messages.length === 0) return undefined;
           const retry = await this.processBatch(batch.partition, batch.messages);
           if (retry !== undefined) return retry;

@@ -119,7 +119,7 @@ export class ShadowProcessor {
       eachBatchAutoResolve: false,
       eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
         // waiting its turn behind a commit or a restore, the member still heartbeats
-        const retry = await heartbeatWhile(heartbeat, HEARTBEAT_INTERVAL_MS, () =>
+        const retry = await heartbeatWhile(heartbeat, () =>
           this.steps.run(async () => {
             if (this.stopping || !isRunning() || isStale() || batch.messages.length === 0) return false;
             const outcome = await this.processBatch(batch.topic, batch.partition, batch.messages);
