@@ -5,7 +5,9 @@
  * into a real Kafka client: the transaction is aborted at the broker, then the
  * commit reports a retriable error, five times running (all the attempts one
  * commit makes), at two points of each stage's run of commits (the 1m stage
- * surely gets there). Everything else is the real stack.
+ * surely gets there). Each failing attempt is in flight for 300 ms first:
+ * commits are pipelined, so batches applied meanwhile, built on the failing
+ * work, must be thrown away with it. Everything else is the real stack.
  */
 import { KafkaJSError, type Kafka, type Producer, type ProducerConfig, type Transaction } from 'kafkajs';
 import { testKafka } from '../../test/factories';
@@ -30,6 +32,8 @@ function failingCommits(kafka: Kafka, failing: Set<number>): { kafka: Kafka; fai
       tx.commit = async () => {
         if (!failing.has(++commits)) return commit();
         failed++;
+        // in flight a while first, so the stage applies batches on the work about to fail
+        await new Promise((resolve) => setTimeout(resolve, 300));
         await tx.abort();
         throw new KafkaJSError('injected: the commit failed', { retriable: true });
       };

@@ -42,6 +42,33 @@ describe('uncommitted work', () => {
     expect(work.discard(consumed.map((c) => c.partition))).toEqual([{ partition: 0, offset: '5' }]);
   });
 
+  it('with a commit in flight and batches applied after it: its failure sends the partitions back to before it, its success to after it', () => {
+    const work = new UncommittedWork();
+    work.batchStarted(0, '0');
+    work.batchApplied(0, '9', 1000);
+    work.committed(work.take().consumed);
+    work.batchStarted(0, '10');
+    work.batchApplied(0, '19', 1000);
+    const inFlight = work.take().consumed;
+    // applied while the commit of 10..19 is in flight
+    work.batchStarted(0, '20');
+    work.batchStarted(1, '5');
+    work.batchApplied(0, '29', 1000);
+    work.batchApplied(1, '5', 1000);
+    expect(work.discard([...new Set([...inFlight.map((c) => c.partition), ...work.partitions])])).toEqual([
+      { partition: 0, offset: '10' },
+      { partition: 1, offset: '5' },
+    ]);
+
+    work.batchStarted(0, '10');
+    work.batchApplied(0, '19', 1000);
+    const next = work.take().consumed;
+    work.batchStarted(0, '20');
+    work.batchApplied(0, '29', 1000);
+    work.committed(next);
+    expect(work.discard()).toEqual([{ partition: 0, offset: '20' }]);
+  });
+
   it('offsets are Kafka\'s strings, past 2^53', () => {
     const work = new UncommittedWork();
     work.batchStarted(0, '9007199254740993');
