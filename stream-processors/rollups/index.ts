@@ -66,6 +66,7 @@ async function startWith(input: RollupsInput, opened: OpenedResources): Promise<
     transactionalId: `${options.groupIdPrefix}-${options.instanceId}-${resolution}`,
     provisionalIntervalMs: options.provisionalInterval,
     commitIntervalMs: options.commitInterval,
+    maxRecordsPerCommit: options.maxRecordsPerCommit,
     restoreTimeoutMs: options.restoreTimeout,
     rollupCodec: rollupCodecs.get(resolution)!,
     deadLetterCodec,

@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import { z } from 'zod';
 import { connectionOptions, kafkaConnectionOptions, registryConnectionOptions } from '../../lib/config';
-import { duration, list, sqlIdentifier } from '../../lib/option-types';
+import { duration, integer, list, sqlIdentifier } from '../../lib/option-types';
 import { cascadeProblem, resolutionName } from '../../schemas/resolution';
 import { defaultResolutions, rollupsGroupIdPrefix, timescaleSinkGroupId, topicNames } from '../../schemas/topics';
 
@@ -38,6 +38,10 @@ export const rollupsOptionsSchema = z.strictObject({
   commitInterval: duration({ min: 10 }).prefault('200ms').meta({
     description:
       'How often the rollups, window state and offsets of what was consumed since are committed, in one Kafka transaction per stage; rollups become visible then. Each commit also emits a share of the provisional rollups (this interval over the provisional interval of the series).',
+  }),
+  maxRecordsPerCommit: integer(1).default(20_000).meta({
+    description:
+      "Input records a stage's commit takes at most (give or take a batch). A stage goes on applying batches while its last commit's transaction is in flight; past this many, a batch waits for it and commits, so a lagging stage's transactions stay small enough to finish within the transaction timeout.",
   }),
   restoreTimeout: duration({ min: 1 }).prefault('5m').meta({
     description:

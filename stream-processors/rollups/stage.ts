@@ -19,7 +19,8 @@
  * A commit's transaction is pipelined: once its outputs are built, batches
  * go on being applied while it is in flight (the next commit waits for it),
  * so the stage is not idle for the transaction's round trips, which took
- * three quarters of its time when a backlog arrived. Work applied meanwhile
+ * three quarters of its time when a backlog arrived; up to
+ * `maxRecordsPerCommit` input records, then a batch waits for it. Work applied meanwhile
  * is built on the in-flight work's state: when that transaction fails, both
  * are thrown away together before anything else is applied or committed.
  */
@@ -75,6 +76,15 @@ export interface StageConfig<I, W> {
   provisionalIntervalMs: number;
   /** How often the outputs, state and offsets of the batches consumed since the last commit are committed. */
   commitIntervalMs: number;
+  /**
+   * Input records a commit takes at most, give or take a batch: past that, a
+   * batch waits for the transaction in flight and commits. Without a bound, a
+   * lagging stage's commits grow without end (each takes what was applied
+   * while the one before was in flight, and takes longer for it) until one
+   * outlives the transaction timeout and the broker fences the producer: seen
+   * with a backlog on two busy cores.
+   */
+  maxRecordsPerCommit: number;
   /** How long a restore of window state from the changelog may take before the stage fails. */
   restoreTimeoutMs: number;
   /**
@@ -172,7 +182,8 @@ export class RollupStage<I, W> {
           if (outcome !== 'applied') return outcome === 'stale' ? undefined : outcome.retryInMs;
           resolveOffset(batch.lastOffset());
           // before the batch returns, so a commit due goes out before kafkajs could rejoin a rebalancing group
-          if (this.commitDue()) await this.commit();
+          // a full commit's worth waits for the transaction in flight and goes out next (commit() waits for it)
+          if (this.commitDue() || this.work.records >= this.config.maxRecordsPerCommit) await this.commit();
           return undefined;
         }));
         // outside the steps: commits and the other partitions' batches go on meanwhile
@@ -244,7 +255,7 @@ export class RollupStage<I, W> {
       this.discardUncommitted();
       throw error;
     }
-    this.work.batchApplied(partition, messages[messages.length - 1]!.offset, messages.reduce((newest, m) => Math.max(newest, Number(m.timestamp)), 0));
+    this.work.batchApplied(partition, messages[messages.length - 1]!.offset, messages.reduce((newest, m) => Math.max(newest, Number(m.timestamp)), 0), messages.length);
     return 'applied';
   }
 

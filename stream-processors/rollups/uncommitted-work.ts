@@ -16,16 +16,24 @@ export class UncommittedWork {
   private readonly resumeAt = new Map<number, string>();
   /** When the newest input record applied since the last commit was produced to Kafka (its timestamp, epoch ms). */
   private newestInputAt: number | undefined;
+  /** Input records applied since the last commit. */
+  private applied = 0;
 
   /** Call before a batch of `partition` that starts at `firstOffset` changes anything. */
   batchStarted(partition: number, firstOffset: string): void {
     if (!this.resumeAt.has(partition)) this.resumeAt.set(partition, firstOffset);
   }
 
-  /** The batch of `partition` ending at `lastOffset`, its newest record produced at `newestAt`, was applied; its outputs are in `outputs`. */
-  batchApplied(partition: number, lastOffset: string, newestAt: number): void {
+  /** The batch of `partition` ending at `lastOffset`, `records` long, its newest record produced at `newestAt`, was applied; its outputs are in `outputs`. */
+  batchApplied(partition: number, lastOffset: string, newestAt: number, records: number): void {
     this.consumed.set(partition, (BigInt(lastOffset) + 1n).toString());
+    this.applied += records;
     if (this.newestInputAt === undefined || newestAt > this.newestInputAt) this.newestInputAt = newestAt;
+  }
+
+  /** Input records applied since the last commit. */
+  get records(): number {
+    return this.applied;
   }
 
   /** Partitions with batches consumed since the last commit. */
@@ -39,6 +47,7 @@ export class UncommittedWork {
     this.outputs = new Map();
     this.consumed = new Map();
     this.newestInputAt = undefined;
+    this.applied = 0;
     return taken;
   }
 
@@ -60,6 +69,7 @@ export class UncommittedWork {
     this.outputs = new Map();
     this.consumed = new Map();
     this.newestInputAt = undefined;
+    this.applied = 0;
     return seekTo;
   }
 
