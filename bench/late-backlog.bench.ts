@@ -62,7 +62,7 @@ import { waitPipelineIdle } from './lib/pipeline-idle';
 import { measurePipelineReferences, referencesLine, type PipelineReferences } from './lib/pipeline-references';
 import { benchProgress } from './lib/progress';
 import { writeResult } from './lib/results';
-import { compareRollups, type RollupComparison } from './lib/rollup-mismatches';
+import { compareRollups, mismatchingRollups, type RollupComparison, type RollupMismatch } from './lib/rollup-mismatches';
 import { latencyPercentiles, quantilePerSecond } from './lib/stats';
 import { storedReadingsOf, waitStored } from './lib/stored-readings';
 
@@ -84,6 +84,14 @@ const parameters = {
 };
 const backlogMetrics: MetricName[] = ['temperature', 'energy_kwh'];
 const p99LimitMs = 1000;
+
+/** Every backlog series compared at the end: the first comparison, its mismatching windows, and when all were exact (compared again until they were). */
+interface FinalComparison {
+  comparisons: RollupComparison[];
+  seconds: number;
+  examples: Record<string, RollupMismatch[]>;
+  exactAt: number | null;
+}
 
 /** One look at the backlog's progress, seconds from its first publish. */
 interface Check {
@@ -214,7 +222,7 @@ interface BacklogMeasurement {
   /** the 1m stage's commits during the run, by how late they followed their inputs */
   oneMinuteDelay: ReturnType<typeof oneMinuteDelay>;
   /** every backlog series compared at the end */
-  final: { comparisons: RollupComparison[]; seconds: number };
+  final: FinalComparison;
   samplePaths: number;
   lost: number;
   costs: Record<string, ComponentCost>;
@@ -340,12 +348,7 @@ async function measureBacklog({ processes, pool, rollupsPort, livePaths, message
   const liveAtEnd = await storedReadingsOf(pool, livePaths);
   const countersAfter = await correctionCounters(rollupsPort);
   const costs = await meter.stop();
-  log(`comparing all ${plan.paths.length} backlog series with SQL over their raw rows`);
-  const finalStart = Date.now();
-  const finalComparisons: RollupComparison[] = [];
-  for (const [i, resolution] of defaultResolutions.entries()) finalComparisons.push(await compareRollups(pool, resolution, defaultResolutions[i - 1], plan.paths));
-  const final = { comparisons: finalComparisons, seconds: (Date.now() - finalStart) / 1000 };
-  log(`  mismatching windows ${finalComparisons.map((c) => `${c.resolution} ${c.mismatching}/${c.windows}`).join(', ')} (compared in ${final.seconds.toFixed(1)} s)`);
+  const final = await compareAll(pool, plan.paths, backlogStart, log);
   const exact = Object.values(exactAt).every((t) => t !== null) ? Math.max(...Object.values(exactAt).map(Number)) : null;
   return {
     plan: { readings: plan.readings, messages: plan.messages, series: plan.paths.length },
@@ -369,6 +372,44 @@ async function measureBacklog({ processes, pool, rollupsPort, livePaths, message
   };
 }
 
+/**
+ * Every backlog series compared with SQL over its raw rows, again every
+ * check interval until all are exact (or the timeout): the sample can be
+ * exact while other series' corrections are still on their way. The first
+ * comparison's mismatching windows (a few per resolution, both sides) are
+ * kept to look at.
+ */
+async function compareAll(pool: Pool, paths: readonly string[], backlogStart: number, log: (line: string) => void): Promise<FinalComparison> {
+  const compareOnce = async (): Promise<RollupComparison[]> => {
+    const comparisons: RollupComparison[] = [];
+    for (const [i, resolution] of defaultResolutions.entries()) comparisons.push(await compareRollups(pool, resolution, defaultResolutions[i - 1], paths));
+    return comparisons;
+  };
+  const describe = (comparisons: RollupComparison[]) => comparisons.map((c) => `${c.resolution} ${c.mismatching}/${c.windows}`).join(', ');
+  log(`comparing all ${paths.length} backlog series with SQL over their raw rows`);
+  const start = Date.now();
+  const first = await compareOnce();
+  const seconds = (Date.now() - start) / 1000;
+  log(`  mismatching windows ${describe(first)} (compared in ${seconds.toFixed(1)} s)`);
+  const exact = (comparisons: RollupComparison[]) => comparisons.every((c) => c.mismatching === 0);
+  if (exact(first)) return { comparisons: first, seconds, examples: {}, exactAt: Date.now() };
+  const examples: FinalComparison['examples'] = {};
+  for (const [i, resolution] of defaultResolutions.entries()) {
+    if (first[i]!.mismatching > 0) examples[resolution] = await mismatchingRollups(pool, resolution, defaultResolutions[i - 1], paths, 10);
+  }
+  log(`  for instance: ${JSON.stringify(Object.values(examples)[0]?.[0])}`);
+  for (;;) {
+    if (Date.now() - backlogStart > parameters.timeoutMs) {
+      log(`  not all exact within ${parameters.timeoutMs / 60_000} min of the backlog's start`);
+      return { comparisons: first, seconds, examples, exactAt: null };
+    }
+    await new Promise((resolve) => setTimeout(resolve, parameters.checkSeconds * 1000));
+    const again = await compareOnce();
+    log(`  again: mismatching windows ${describe(again)}`);
+    if (exact(again)) return { comparisons: first, seconds, examples, exactAt: Date.now() };
+  }
+}
+
 async function report(m: BacklogMeasurement, live: LatencySamples, liveStats: SimulationStats | undefined, references: PipelineReferences | null): Promise<object> {
   const exactSeconds = m.exact === null ? null : (m.exact - m.backlogStart) / 1000;
   const duringEnd = m.exact ?? m.end;
@@ -389,6 +430,10 @@ async function report(m: BacklogMeasurement, live: LatencySamples, liveStats: Si
     finalMismatching: Object.fromEntries(m.final.comparisons.map((c) => [c.resolution, c.mismatching])),
     finalWindows: Object.fromEntries(m.final.comparisons.map((c) => [c.resolution, c.windows])),
     allExactAtEnd: m.final.comparisons.every((c) => c.mismatching === 0),
+    /** from the backlog's first publish until every backlog series' rollups were exact, compared again until they were (null: not within the timeout) */
+    secondsUntilAllExact: m.final.exactAt === null ? null : (m.final.exactAt - m.backlogStart) / 1000,
+    /** when the first comparison of all series was not exact: a few of its mismatching windows per resolution, stored and expected */
+    finalMismatchExamples: m.final.examples,
     /** readings published but never stored (lost on the way, e.g. by a broker's queue limit) */
     lostReadings: m.lost,
     secondsUntilExactByResolution: Object.fromEntries(Object.entries(m.exactAt).map(([r, t]) => [r, t === null ? null : (t - m.backlogStart) / 1000])),
@@ -436,7 +481,7 @@ async function report(m: BacklogMeasurement, live: LatencySamples, liveStats: Si
   const f = (n: number | null | undefined, digits = 0) => (n === null || n === undefined || Number.isNaN(n) ? 'n/a' : n.toFixed(digits));
   console.log(`\nbacklog: ${m.plan.readings} readings of ${m.plan.series} series, published in ${f(publishSeconds, 1)} s (${f(m.plan.readings / publishSeconds)} readings/s)`);
   console.log(`every rollup exact after ${f(exactSeconds, 1)} s (1m ${f(summary.secondsUntilExactByResolution['1m'], 1)}, 1h ${f(summary.secondsUntilExactByResolution['1h'], 1)}, 1d ${f(summary.secondsUntilExactByResolution['1d'], 1)}; ${m.samplePaths} sample series compared once the corrector had caught up)`);
-  console.log(`all ${m.plan.series} backlog series at the end: mismatching windows ${m.final.comparisons.map((c) => `${c.resolution} ${c.mismatching}/${c.windows}`).join(', ')}: ${summary.allExactAtEnd ? 'EXACT' : 'NOT EXACT'}; ${m.lost} readings never stored`);
+  console.log(`all ${m.plan.series} backlog series at the end: mismatching windows ${m.final.comparisons.map((c) => `${c.resolution} ${c.mismatching}/${c.windows}`).join(', ')}: ${summary.allExactAtEnd ? 'EXACT' : `NOT EXACT; all exact after ${f(summary.secondsUntilAllExact, 1)} s`}; ${m.lost} readings never stored`);
   console.log(`late readings: ${lateReadings} (1h stage ${m.late['1h'] ?? 0}, 1d ${m.late['1d'] ?? 0}), ${f(summary.lateReadingsCorrectedPerSecond)} corrected/s; corrections emitted ${Object.entries(m.corrections).map(([r, n]) => `${r} ${n}`).join(', ')} (${f(summary.correctionsPerSecond)}/s)`);
   const delay = m.oneMinuteDelay;
   console.log(`the 1m stage's commits: ${delay.commits}, ${f(delay.within5sShare === null ? null : delay.within5sShare * 100, 1)} % within 5 s of their newest input reaching Kafka, 99 % within ${delay.p99AtMostSeconds ?? 'n/a'} s; at most ${summary.oneMinuteStageMaxLag} readings behind`);

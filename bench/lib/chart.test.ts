@@ -32,6 +32,15 @@ describe('charts', () => {
     expect(svg).not.toContain('NaN');
   });
 
+  test('a line chart grows to hold its legend: every series named inside the picture', () => {
+    const series = Array.from({ length: 7 }, (_, i) => ({ name: `series ${i}`, points: [{ x: 0, y: i }, { x: 10, y: i + 1 }] }));
+    const svg = lineChartSvg({ title: 'seven series', xLabel: 'x', yLabel: 'y', series });
+    const height = Number(/height="(\d+)"/.exec(svg)![1]);
+    const lastLabelY = Math.max(...[...svg.matchAll(/<text x="[\d.]+" y="([\d.]+)" font-size="12"[^>]*>series /g)].map((m) => Number(m[1])));
+    expect(lastLabelY).toBeLessThan(height);
+    expect(lineChartSvg({ title: 'two series', xLabel: 'x', yLabel: 'y', series: series.slice(0, 2) })).toContain('height="520"');
+  });
+
   test('a bar chart has one bar per value, on a log scale when asked', () => {
     const svg = barChartSvg({ title: 'references', valueLabel: 'records/s', log: true, bars: [{ label: 'redis', value: 1_000_000 }, { label: 'mosquitto', value: 20_000, note: 'msgs/s' }] });
     expect(svg.match(/<rect x=/g)).toHaveLength(2);

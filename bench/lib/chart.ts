@@ -74,9 +74,12 @@ export function formatNumber(value: number): string {
 
 export function lineChartSvg(spec: LineChartSpec): string {
   const width = spec.width ?? 900;
-  const height = spec.height ?? 520;
+  // the legend: three series a row under the plot; past two rows the picture grows, the plot keeps its size
+  const legendRows = Math.ceil(spec.series.length / 3);
+  const extraRows = Math.max(0, legendRows - 2) * 16;
+  const height = (spec.height ?? 520) + extraRows;
   const hasRight = spec.series.some((s) => s.axis === 'right');
-  const margin = { top: 50, right: hasRight ? 80 : 30, bottom: 90, left: 80 };
+  const margin = { top: 50, right: hasRight ? 80 : 30, bottom: 90 + extraRows, left: 80 };
   const plotW = width - margin.left - margin.right;
   const plotH = height - margin.top - margin.bottom;
   const all = spec.series.flatMap((s) => s.points);

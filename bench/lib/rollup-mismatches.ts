@@ -28,8 +28,12 @@ export interface RollupComparison {
  * closes. Its expected value is SQL over the readings of the finer windows
  * whose stored row is final; a final window's is SQL over all its readings.
  */
-function comparisonStatement(tables: { series: string; measurements: string; rollups: string; finer?: string }, finerSize?: string): string {
+function comparisonStatement(tables: { series: string; measurements: string; rollups: string; finer?: string }, finerSize: string | undefined, select: 'counts' | 'examples'): string {
   const differs = (field: string) => `abs(s.${field} - e.${field}) > 1e-9 * greatest(abs(s.${field}), abs(e.${field})) + 1e-9`;
+  const mismatch = `s.path is null or e.path is null
+             or s.count <> e.count or s.min <> e.min or s.max <> e.max or s.first <> e.first or s.last <> e.last
+             or s.first_time <> e.first_time or s.last_time <> e.last_time or s.resets <> e.resets
+             or (s.delta is null) <> (e.delta is null) or ${differs('sum')} or ${differs('delta')}`;
   return `
     with raw as (
       select m.path, sr.kind, m.time, m.value,
@@ -61,13 +65,27 @@ function comparisonStatement(tables: { series: string; measurements: string; rol
              sum(increment) as delta, sum(reset)::int as resets
       from included group by path, bucket
     )
-    select count(*)::int as windows,
-           count(*) filter (where s.path is null or e.path is null
-             or s.count <> e.count or s.min <> e.min or s.max <> e.max or s.first <> e.first or s.last <> e.last
-             or s.first_time <> e.first_time or s.last_time <> e.last_time or s.resets <> e.resets
-             or (s.delta is null) <> (e.delta is null) or ${differs('sum')} or ${differs('delta')})::int as mismatching,
-           count(*) filter (where s.revision >= $3)::int as corrected
-    from expected e full join stored s on s.path = e.path and s.bucket = e.bucket`;
+    ${
+      select === 'counts'
+        ? `select count(*)::int as windows,
+           count(*) filter (where ${mismatch})::int as mismatching,
+           count(*) filter (where s.revision >= $3)::int as corrected`
+        : `select coalesce(e.path, s.path) as path, coalesce(e.bucket, s.bucket) as bucket,
+           to_jsonb(e) - 'path' - 'bucket' as expected,
+           case when s.path is null then null else jsonb_build_object('count', s.count, 'sum', s.sum, 'min', s.min, 'max', s.max, 'first', s.first, 'first_time', s.first_time,
+             'last', s.last, 'last_time', s.last_time, 'delta', s.delta, 'resets', s.resets, 'final', s.final, 'revision', s.revision) end as stored`
+    }
+    from expected e full join stored s on s.path = e.path and s.bucket = e.bucket
+    ${select === 'counts' ? '' : `where ${mismatch} order by 1, 2 limit $3`}`;
+}
+
+function statementFor(resolution: string, finer: string | undefined, select: 'counts' | 'examples'): string {
+  const tables = tableNames('public', finer === undefined ? [resolution] : [resolution, finer]);
+  return comparisonStatement(
+    { series: tables.series, measurements: tables.measurements, rollups: tables.rollups.get(resolution)!, finer: finer === undefined ? undefined : tables.rollups.get(finer)! },
+    finer === undefined ? undefined : `${resolutionMs(finer)} milliseconds`,
+    select,
+  );
 }
 
 /**
@@ -76,12 +94,21 @@ function comparisonStatement(tables: { series: string; measurements: string; rol
  * resolution it is computed from, none for the finest.
  */
 export async function compareRollups(pool: Pool, resolution: string, finer: string | undefined, paths: readonly string[]): Promise<RollupComparison> {
-  const tables = tableNames('public', finer === undefined ? [resolution] : [resolution, finer]);
-  const statement = comparisonStatement(
-    { series: tables.series, measurements: tables.measurements, rollups: tables.rollups.get(resolution)!, finer: finer === undefined ? undefined : tables.rollups.get(finer)! },
-    finer === undefined ? undefined : `${resolutionMs(finer)} milliseconds`,
-  );
-  const { rows } = await pool.query<{ windows: number; mismatching: number; corrected: number }>(statement, [`${resolutionMs(resolution)} milliseconds`, paths, correctionRevision(0)]);
+  const { rows } = await pool.query<{ windows: number; mismatching: number; corrected: number }>(statementFor(resolution, finer, 'counts'), [`${resolutionMs(resolution)} milliseconds`, paths, correctionRevision(0)]);
   const row = rows[0]!;
   return { resolution, windows: row.windows, mismatching: row.mismatching, corrected: row.corrected };
+}
+
+/** A window whose stored rollup differs from SQL over its raw readings: both sides, `null` where a side has no row. */
+export interface RollupMismatch {
+  path: string;
+  bucket: Date;
+  expected: Record<string, unknown> | null;
+  stored: Record<string, unknown> | null;
+}
+
+/** Up to `limit` of the windows `compareRollups` counts as mismatching, in path and window order: what to look at when a run is not exact. */
+export async function mismatchingRollups(pool: Pool, resolution: string, finer: string | undefined, paths: readonly string[], limit: number): Promise<RollupMismatch[]> {
+  const { rows } = await pool.query<RollupMismatch>(statementFor(resolution, finer, 'examples'), [`${resolutionMs(resolution)} milliseconds`, paths, limit]);
+  return rows;
 }
