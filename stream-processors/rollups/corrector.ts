@@ -320,10 +320,12 @@ function collect(messages: KafkaMessage[]): { windows: Pending[]; tooOld: { path
       tooOld.push({ path: invalidation.path, time: invalidation.time });
       continue;
     }
-    const { meta, resolution, windowStart, closedThrough } = invalidation;
-    const key = `${resolution}\u0000${meta.path}\u0000${windowStart}`;
-    const kept = windows.get(key);
-    windows.set(key, { meta, resolution, windowStart, closedThrough: Math.max(closedThrough, kept?.closedThrough ?? -Infinity), offset: Number(message.offset) });
+    const { meta, resolution, windowStarts, closedThrough } = invalidation;
+    for (const windowStart of windowStarts) {
+      const key = `${resolution}\u0000${meta.path}\u0000${windowStart}`;
+      const kept = windows.get(key);
+      windows.set(key, { meta, resolution, windowStart, closedThrough: Math.max(closedThrough, kept?.closedThrough ?? -Infinity), offset: Number(message.offset) });
+    }
   }
   return { windows: [...windows.values()], tooOld };
 }

@@ -68,6 +68,9 @@ describe('late data: a backlog uploaded while the fleet stays live', () => {
     // (where Kafka cut the batches decides whether the buffer's first minutes went into windows still held, before their finals)
     const correctedBacklog = pipeline.corrections('1m').filter((r) => backlogPaths.has(r.path) && r.windowStart >= current - 3 * hour && r.windowEnd <= current);
     expect(correctedBacklog.length).toBeGreaterThan(0);
+    // a batch's invalidations of one series are one record listing its windows: the buffer's run of minutes in few records
+    const invalidatedWindows = invalidated.flatMap((i) => (i.type === 'window' ? i.windowStarts : []));
+    expect(invalidatedWindows.length).toBeGreaterThan(2 * invalidated.length);
 
     // each correction once: the corrector commits the invalidations it answered and never fetches them again
     const emitted = pipeline.corrections('1m').map((r) => `${rollupKey(r)}#${r.revision}`);

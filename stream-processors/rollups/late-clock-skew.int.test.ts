@@ -36,7 +36,7 @@ describe('late data: a device with its clock ahead', () => {
     // by design: a new energy series' first minute is recomputed, and so, where they had closed by then, the hour and day holding it
     const sizes: Record<string, number> = { '1m': minute, '1h': hour, '1d': day };
     const windowOfFirst = (path: string, resolution: string) => Math.floor(Math.min(...readings.filter((r) => r.path === path).map((r) => r.ts)) / sizes[resolution]!) * sizes[resolution]!;
-    const invalidatedOthers = pipeline.invalidations().flatMap((i) => (i.type === 'window' && others.has(i.meta.path) ? [i] : []));
+    const invalidatedOthers = pipeline.invalidations().flatMap((i) => (i.type === 'window' && others.has(i.meta.path) ? i.windowStarts.map((windowStart) => ({ ...i, windowStart })) : []));
     expect(invalidatedOthers.filter((i) => !(i.meta.kind === 'energy' && i.windowStart === windowOfFirst(i.meta.path, i.resolution)))).toEqual([]);
     expect(pipeline.corrections('1m').filter((r) => others.has(r.path) && r.kind !== 'energy')).toEqual([]);
     expect(pipeline.readers.deadLetters.records.map((d) => d.value.reason)).toEqual([]);

@@ -38,7 +38,7 @@ describe('late data: the rollup processor killed mid-correction', () => {
     // the kill: the stages wrote (committed) invalidations of the backlog's windows, the corrector has answered some, not all
     const windowsOf = (keys: string[]) => new Set(keys).size;
     const atKill = await eventually(() => {
-      const invalidated = windowsOf(pipeline.invalidations().flatMap((i) => (i.type === 'window' && i.resolution === '1m' ? [`${i.meta.path}@${i.windowStart}`] : [])));
+      const invalidated = windowsOf(pipeline.invalidations().flatMap((i) => (i.type === 'window' && i.resolution === '1m' ? i.windowStarts.map((w) => `${i.meta.path}@${w}`) : [])));
       const corrected = windowsOf(pipeline.corrections('1m').map((r) => `${r.path}@${r.windowStart}`));
       return corrected > 0 && corrected < invalidated ? { invalidated, corrected } : undefined;
     }, 'some invalidations of the backlog corrected, not all', 60_000, 20);

@@ -59,8 +59,8 @@ describe('rollups', () => {
     const written = invalidations.records.map((r) => parseInvalidation(r.value));
     expect(written).toEqual(
       expect.arrayContaining([
-        expect.objectContaining({ type: 'window', resolution: '1m', windowStart: T0, meta: expect.objectContaining({ path: temp }) }),
-        expect.objectContaining({ type: 'window', resolution: '1m', windowStart: T0, meta: expect.objectContaining({ path: energy }) }),
+        expect.objectContaining({ type: 'window', resolution: '1m', windowStarts: [T0], meta: expect.objectContaining({ path: temp }) }),
+        expect.objectContaining({ type: 'window', resolution: '1m', windowStarts: [T0], meta: expect.objectContaining({ path: energy }) }),
         { type: 'too_old', path: temp, time: T0 - 30 * day },
       ]),
     );

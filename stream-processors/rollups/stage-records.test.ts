@@ -61,7 +61,7 @@ describe('stage records', () => {
     const outputs: TopicOutputs = new Map();
     const a = meta('d1');
     build.invalidations(outputs, [
-      { type: 'window', meta: a, resolution: '1m', windowStart: T0, closedThrough: T0 + 2 * minute },
+      { type: 'window', meta: a, resolution: '1m', windowStarts: [T0, T0 + minute], closedThrough: T0 + 2 * minute },
       { type: 'too_old', path: a.path, time: T0 - 30 * 24 * 60 * minute },
     ]);
     const sent = outputs.get('invalid')!;
@@ -69,7 +69,11 @@ describe('stage records', () => {
       [a.path, partitionForPath('invalid', a.path, 6)],
       [a.path, partitionForPath('invalid', a.path, 6)],
     ]);
-    expect(parseInvalidation(Buffer.from(sent[0]!.value as string))).toEqual({ type: 'window', meta: a, resolution: '1m', windowStart: T0, closedThrough: T0 + 2 * minute });
+    expect(parseInvalidation(Buffer.from(sent[0]!.value as string))).toEqual({ type: 'window', meta: a, resolution: '1m', windowStarts: [T0, T0 + minute], closedThrough: T0 + 2 * minute });
+    // one window, as earlier versions wrote it
+    const written = JSON.stringify({ type: 'window', meta: a, resolution: '1m', windowStart: T0, closedThrough: T0 + 2 * minute });
+    expect(parseInvalidation(Buffer.from(written))).toEqual({ type: 'window', meta: a, resolution: '1m', windowStarts: [T0], closedThrough: T0 + 2 * minute });
+    expect(parseInvalidation(Buffer.from(JSON.stringify({ type: 'window', meta: a, resolution: '1m', windowStarts: [], closedThrough: 0 })))).toBeUndefined();
     expect(parseInvalidation(Buffer.from(sent[1]!.value as string))).toMatchObject({ type: 'too_old', path: a.path });
     expect(parseInvalidation(Buffer.from('{"type":"window"}'))).toBeUndefined();
     expect(parseInvalidation(Buffer.from('not json'))).toBeUndefined();

@@ -270,8 +270,8 @@ export class RollupStage<I, W> {
     const records = this.records!;
     const wallNow = config.now();
     const oldest = wallNow - config.correctionHorizonMs;
-    /** `path NUL window start` of the windows invalidated by this batch: once each */
-    const invalidated = new Set<string>();
+    /** per series, the windows this batch invalidated: one record each, listing them */
+    const invalidated = new Map<string, { meta: SeriesMeta; windowStarts: Set<number> }>();
     const invalidations: Invalidation[] = [];
     inputs.forEach((decoded, i) => {
       if (decoded.kind === 'skip') {
@@ -294,12 +294,13 @@ export class RollupStage<I, W> {
       const outcome = state.add(meta, time, decoded.progress, decoded.input, wallNow);
       config.metrics.inputs.inc({ stage: config.name, outcome });
       if (outcome !== 'late') return;
-      const windowStart = windowStartOf(time, config.timing.sizeMs);
-      const key = `${meta.path}\u0000${windowStart}`;
-      if (invalidated.has(key)) return;
-      invalidated.add(key);
-      invalidations.push({ type: 'window', meta, resolution: config.resolution, windowStart, closedThrough: state.closedThrough(meta.path) });
+      const series = invalidated.get(meta.path) ?? { meta, windowStarts: new Set<number>() };
+      invalidated.set(meta.path, series);
+      series.windowStarts.add(windowStartOf(time, config.timing.sizeMs));
     });
+    for (const [path, { meta, windowStarts }] of invalidated) {
+      invalidations.push({ type: 'window', meta, resolution: config.resolution, windowStarts: [...windowStarts], closedThrough: state.closedThrough(path) });
+    }
     records.invalidations(work.outputs, invalidations);
     this.emit(work.outputs, state);
   }
@@ -393,7 +394,7 @@ export class RollupStage<I, W> {
     const recompute = state.takeRecompute();
     this.records!.invalidations(
       outputs,
-      recompute.map((e) => ({ type: 'window', meta: e.meta, resolution: config.resolution, windowStart: e.windowStart, closedThrough: state.closedThrough(e.meta.path) })),
+      recompute.map((e) => ({ type: 'window', meta: e.meta, resolution: config.resolution, windowStarts: [e.windowStart], closedThrough: state.closedThrough(e.meta.path) })),
     );
   }
 
