@@ -188,7 +188,13 @@ export class RollupStage<I, W> {
         }));
         // outside the steps: commits and the other partitions' batches go on meanwhile
         if (retryInMs !== undefined) await delay(retryInMs, undefined, { signal: this.stopped.signal }).catch(() => undefined);
-        await heartbeat();
+        await heartbeat().catch(async (error: unknown) => {
+          // a rebalance: the transaction in flight commits offsets of partitions this member may lose, so it ends
+          // before the member rejoins and their next owner reads the committed offsets (kafkajs has no fencing by
+          // generation, KIP-447). The runner's own heartbeat between fetches is not covered.
+          await this.inFlight;
+          throw error;
+        });
       },
     });
     this.running = true;
