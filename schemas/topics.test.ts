@@ -10,6 +10,11 @@ describe('topic catalogue', () => {
     }
   });
 
+  it("keeps the rollup changelogs' tombstones (every closed window's chunks) an hour, not Kafka's day, and rolls their segments hourly so compaction reaches them", () => {
+    const changelog = topicCatalogue({ partitions: 6 }).find((t) => t.name === topicNames.rollupState('1m'))!;
+    expect(changelog.config).toMatchObject({ 'delete.retention.ms': String(60 * 60 * 1000), 'segment.ms': String(60 * 60 * 1000) });
+  });
+
   it('names the changelogs as the rollup processor does with its default group id prefix', () => {
     expect(topicNames.rollupState('1m')).toBe('fleetstream-rollups.1m.state');
     expect(topicNames.rollupState('1m', 'other')).toBe('other.1m.state');

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { connectionOptions, kafkaConnectionOptions, registryConnectionOptions } from '../../lib/config';
 import { duration, integer, list, sqlIdentifier } from '../../lib/option-types';
 import { cascadeProblem, resolutionName } from '../../schemas/resolution';
-import { defaultResolutions, rollupsGroupIdPrefix, timescaleSinkGroupId, topicNames } from '../../schemas/topics';
+import { defaultResolutions, ROLLUP_STATE_TOMBSTONE_RETENTION_MS, rollupsGroupIdPrefix, timescaleSinkGroupId, topicNames } from '../../schemas/topics';
 
 /**
  * Options of the rollup processor: `ROLLUPS_<OPTION>` in the environment,
@@ -43,9 +43,10 @@ export const rollupsOptionsSchema = z.strictObject({
     description:
       "Input records a stage's commit takes at most (give or take a batch). A stage goes on applying batches while its last commit's transaction is in flight; past this many, a batch waits for it and commits, so a lagging stage's transactions stay small enough to finish within the transaction timeout.",
   }),
-  restoreTimeout: duration({ min: 1 }).prefault('5m').meta({
+  // shorter than the state topics keep tombstones, so a restore within it sees every delete of what it read
+  restoreTimeout: duration({ min: 1, max: ROLLUP_STATE_TOMBSTONE_RETENTION_MS / 2 }).prefault('5m').meta({
     description:
-      'How long a stage may take to read its window state back from its changelog (at start and when it is assigned partitions) before it fails, and the process exits 1, rather than hang.',
+      'How long a stage may take to read its window state back from its changelog (at start and when it is assigned partitions) before it fails, and the process exits 1, rather than hang. At most 30m: the changelog keeps the deletes (tombstones) of closed windows an hour, and a restore must read them within that.',
   }),
 });
 
