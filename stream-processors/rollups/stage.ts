@@ -20,9 +20,10 @@
  * go on being applied while it is in flight (the next commit waits for it),
  * so the stage is not idle for the transaction's round trips, which took
  * three quarters of its time when a backlog arrived; up to
- * `maxRecordsPerCommit` input records, then a batch waits for it. Work applied meanwhile
- * is built on the in-flight work's state: when that transaction fails, both
- * are thrown away together before anything else is applied or committed.
+ * `maxRecordsPerCommit` input records, then a batch waits for it. Work
+ * applied meanwhile is built on the in-flight work's state: when that
+ * transaction fails, both are thrown away together before anything else is
+ * applied or committed.
  */
 import { setTimeout as delay } from 'node:timers/promises';
 import { HEARTBEAT_INTERVAL_MS, heartbeatWhile } from '../../lib/heartbeat-while';
@@ -181,8 +182,8 @@ export class RollupStage<I, W> {
           const outcome = await this.processBatch(batch.partition, batch.messages, isStale);
           if (outcome !== 'applied') return outcome === 'stale' ? undefined : outcome.retryInMs;
           resolveOffset(batch.lastOffset());
-          // before the batch returns, so a commit due goes out before kafkajs could rejoin a rebalancing group
-          // a full commit's worth waits for the transaction in flight and goes out next (commit() waits for it)
+          // a commit due starts before the batch returns (should the group be rebalancing, the heartbeat below waits for
+          // its transaction before kafkajs rejoins); a full commit's worth waits for the transaction in flight first
           if (this.commitDue() || this.work.records >= this.config.maxRecordsPerCommit) await this.commit();
           return undefined;
         }));
