@@ -1,6 +1,6 @@
 import { KafkaJSError, type Producer, type Transaction } from 'kafkajs';
 import { componentLogger } from './logger';
-import { commitTransaction, type TransactionTarget } from './kafka-transaction';
+import { commitTransaction, pushOutputs, type TopicOutputs, type TransactionTarget } from './kafka-transaction';
 
 type Step = 'sendBatch' | 'sendOffsets' | 'commit';
 
@@ -64,5 +64,18 @@ describe('commitTransaction', () => {
     const { producer, calls } = scriptedProducer(Array.from({ length: 6 }, () => ({ commit: concurrent() })));
     await expect(commitTransaction(target(producer), outputs())).rejects.toMatchObject({ type: 'CONCURRENT_TRANSACTIONS' });
     expect(calls.filter((c) => c.endsWith(':abort'))).toHaveLength(5);
+  });
+});
+
+describe('pushOutputs', () => {
+  it('appends in order, and takes a million messages at once onto a list (a rollup stage closing thousands of windows at once tombstones that many chunks)', () => {
+    const outputs: TopicOutputs = new Map();
+    pushOutputs(outputs, 't', [{ key: 'a', value: '1' }]);
+    const many = Array.from({ length: 1_000_000 }, (_, i) => ({ key: `k${i}`, value: null }));
+    pushOutputs(outputs, 't', many);
+    pushOutputs(outputs, 'u', []);
+    expect(outputs.get('t')).toHaveLength(1_000_001);
+    expect(outputs.get('t')![1]).toEqual({ key: 'k0', value: null });
+    expect(outputs.has('u')).toBe(false);
   });
 });

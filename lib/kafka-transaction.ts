@@ -13,7 +13,9 @@ export type TopicOutputs = Map<string, Message[]>;
 export function pushOutputs(outputs: TopicOutputs, topic: string, messages: Message[]): void {
   if (messages.length === 0) return;
   const list = outputs.get(topic);
-  if (list) list.push(...messages);
+  // one by one: spread into push() passes every message as an argument, and past about 100,000 of them (a rollup
+  // stage's changelog when thousands of windows close at once, each tombstoning its chunks) overflows the stack
+  if (list) for (const message of messages) list.push(message);
   else outputs.set(topic, [...messages]);
 }
 
