@@ -333,7 +333,7 @@ async function measureBacklog({ processes, pool, rollupsPort, livePaths, message
     checks.push(check);
     log(
       `  ${check.backlogPublished} published, ${backlogStored} of ${expectedStored} stored; late ${check.late['1m']}/${check.late['1h']}/${check.late['1d']}, corrections ${defaultResolutions.map((r) => `${r} ${check.corrections[r]}`).join(', ')}; corrector ${correctorLag} behind, oldest ${oldestUncorrectedSeconds.toFixed(0)} s; 1m stage ${oneMinuteLag} behind` +
-        (check.comparisons ? `; sample mismatching ${check.comparisons.map((c) => `${c.resolution} ${c.mismatching}/${c.windows}`).join(', ')} (compared in ${check.compareSeconds!.toFixed(1)} s)` : ''),
+        (check.comparisons ? `; sample mismatching ${describeComparisons(check.comparisons)} (compared in ${check.compareSeconds!.toFixed(1)} s)` : ''),
     );
     if (Object.values(exactAt).every((t) => t !== null)) break;
     if (Date.now() - backlogStart > parameters.timeoutMs) {
@@ -372,6 +372,11 @@ async function measureBacklog({ processes, pool, rollupsPort, livePaths, message
   };
 }
 
+/** `1m 0/506000, 1h 3/14000, ...`: mismatching windows of all, per resolution. */
+function describeComparisons(comparisons: readonly RollupComparison[]): string {
+  return comparisons.map((c) => `${c.resolution} ${c.mismatching}/${c.windows}`).join(', ');
+}
+
 /**
  * Every backlog series compared with SQL over its raw rows, again every
  * check interval until all are exact (or the timeout): the sample can be
@@ -390,13 +395,12 @@ async function compareAll(pool: Pool, paths: readonly string[], backlogStart: nu
     }
     return comparisons;
   };
-  const describe = (comparisons: RollupComparison[]) => comparisons.map((c) => `${c.resolution} ${c.mismatching}/${c.windows}`).join(', ');
   log(`comparing all ${paths.length} backlog series with SQL over their raw rows`);
   const start = Date.now();
   const examples: FinalComparison['examples'] = {};
   const first = await compareOnce(examples);
   const seconds = (Date.now() - start) / 1000;
-  log(`  mismatching windows ${describe(first)} (compared in ${seconds.toFixed(1)} s)`);
+  log(`  mismatching windows ${describeComparisons(first)} (compared in ${seconds.toFixed(1)} s)`);
   const exact = (comparisons: RollupComparison[]) => comparisons.every((c) => c.mismatching === 0);
   if (exact(first)) return { comparisons: first, seconds, examples, exactAt: Date.now() };
   log(`  for instance: ${JSON.stringify(Object.values(examples).find((e) => e.length > 0)?.[0] ?? 'none left when listed')}`);
@@ -407,7 +411,7 @@ async function compareAll(pool: Pool, paths: readonly string[], backlogStart: nu
     }
     await new Promise((resolve) => setTimeout(resolve, parameters.checkSeconds * 1000));
     const again = await compareOnce();
-    log(`  again: mismatching windows ${describe(again)}`);
+    log(`  again: mismatching windows ${describeComparisons(again)}`);
     if (exact(again)) return { comparisons: first, seconds, examples, exactAt: Date.now() };
   }
 }
@@ -483,7 +487,7 @@ async function report(m: BacklogMeasurement, live: LatencySamples, liveStats: Si
   const f = (n: number | null | undefined, digits = 0) => (n === null || n === undefined || Number.isNaN(n) ? 'n/a' : n.toFixed(digits));
   console.log(`\nbacklog: ${m.plan.readings} readings of ${m.plan.series} series, published in ${f(publishSeconds, 1)} s (${f(m.plan.readings / publishSeconds)} readings/s)`);
   console.log(`every rollup exact after ${f(exactSeconds, 1)} s (1m ${f(summary.secondsUntilExactByResolution['1m'], 1)}, 1h ${f(summary.secondsUntilExactByResolution['1h'], 1)}, 1d ${f(summary.secondsUntilExactByResolution['1d'], 1)}; ${m.samplePaths} sample series compared once the corrector had caught up)`);
-  console.log(`all ${m.plan.series} backlog series at the end: mismatching windows ${m.final.comparisons.map((c) => `${c.resolution} ${c.mismatching}/${c.windows}`).join(', ')}: ${summary.allExactAtEnd ? 'EXACT' : `NOT EXACT; all exact after ${f(summary.secondsUntilAllExact, 1)} s`}; ${m.lost} readings never stored`);
+  console.log(`all ${m.plan.series} backlog series at the end: mismatching windows ${describeComparisons(m.final.comparisons)}: ${summary.allExactAtEnd ? 'EXACT' : `NOT EXACT; all exact after ${f(summary.secondsUntilAllExact, 1)} s`}; ${m.lost} readings never stored`);
   console.log(`late readings: ${lateReadings} (1h stage ${m.late['1h'] ?? 0}, 1d ${m.late['1d'] ?? 0}), ${f(summary.lateReadingsCorrectedPerSecond)} corrected/s; corrections emitted ${Object.entries(m.corrections).map(([r, n]) => `${r} ${n}`).join(', ')} (${f(summary.correctionsPerSecond)}/s)`);
   const delay = m.oneMinuteDelay;
   console.log(`the 1m stage's commits: ${delay.commits}, ${f(delay.within5sShare === null ? null : delay.within5sShare * 100, 1)} % within 5 s of their newest input reaching Kafka, 99 % within ${delay.p99AtMostSeconds ?? 'n/a'} s; at most ${summary.oneMinuteStageMaxLag} readings behind`);

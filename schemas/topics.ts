@@ -153,7 +153,7 @@ export function topicCatalogue(options: CatalogueOptions = {}): TopicSpec[] {
  * topic has `partitions`), and `topics apply --partitions N` grows them
  * together. Compacted: the latest record of each key is all a restore reads.
  *
- * Every window's chunks are tombstoned when it closes, so most of the log is
+ * Every window's chunks are tombstoned when it closes, so much of the log is
  * tombstones, which compaction keeps for `delete.retention.ms` (Kafka's
  * default a day): after a day of 5,000 readings/s and some backlogs, a 1m
  * stage restored about 690 MB, for more than six minutes, against a

@@ -8,10 +8,10 @@
  * components. Pure: no I/O.
  *
  * A record lists every window of its series a batch invalidated: a device's
- * backlog invalidates a run of its windows at once, and one record each made
- * the invalidations most of what a stage commits under a backlog (about
- * 20,000 records a commit, each repeating the series' description). Records
- * of one window (`windowStart`), as earlier versions wrote them, still read.
+ * backlog invalidates a run of its windows at once, and one record each put
+ * a record per late reading into a stage's commit under a backlog (20,000 a
+ * commit at its bound, each repeating the series' description). Records of
+ * one window (`windowStart`), as earlier versions wrote them, still read.
  */
 import type { Message } from 'kafkajs';
 import { partitionForPath } from './key-partition';

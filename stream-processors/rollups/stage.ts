@@ -332,8 +332,7 @@ export class RollupStage<I, W> {
    */
   private async commit(): Promise<void> {
     const { config } = this;
-    await this.inFlight;
-    this.throwAwayFailedCommit();
+    await this.inFlightDone();
     const { outputs, consumed, newestInputAt } = this.work.take();
     const wallNow = config.now();
     this.lastCommitAt = wallNow;
@@ -365,6 +364,12 @@ export class RollupStage<I, W> {
   /** Due once the commit interval has passed since the last one, and that one's transaction is done. */
   private commitDue(): boolean {
     return this.inFlight === undefined && this.config.now() - this.lastCommitAt >= this.config.commitIntervalMs;
+  }
+
+  /** Waits for the transaction in flight, then throws its work away if it failed (throwAwayFailedCommit). */
+  private async inFlightDone(): Promise<void> {
+    await this.inFlight;
+    this.throwAwayFailedCommit();
   }
 
   /**
@@ -421,13 +426,9 @@ export class RollupStage<I, W> {
   }
 
   private async reassign(assignment: number[]): Promise<void> {
-    await this.inFlight;
-    // work the failed commit threw away is consumed again by whoever owns its partitions now
-    try {
-      this.throwAwayFailedCommit();
-    } catch {
-      // logged when it failed; the consumer that rejoined goes on
-    }
+    // work a failed commit threw away is consumed again by whoever owns its partitions now; its error was logged
+    // when it failed, and the consumer that rejoined goes on
+    await this.inFlightDone().catch(() => undefined);
     this.assigned = new Set(assignment);
     if (this.work.partitions.length > 0) {
       // the group rebalanced before those batches were committed; a partition that moved is consumed from its
@@ -447,8 +448,7 @@ export class RollupStage<I, W> {
   private async restore(partitions: number[]): Promise<Map<number, PartitionWindows<I, W>>> {
     const { config } = this;
     // the restore's markers take the transactional producer; a failed commit's work goes before the state is rebuilt
-    await this.inFlight;
-    this.throwAwayFailedCommit();
+    await this.inFlightDone();
     let restored: Map<number, PartitionWindows<I, W>>;
     try {
       restored = await restoreState(this.restoreSource(), partitions, () => new PartitionWindows<I, W>(config.logic, config.timing, config.now()));

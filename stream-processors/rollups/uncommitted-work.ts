@@ -44,10 +44,7 @@ export class UncommittedWork {
   /** Hands over the outputs and the consumed offsets for a commit, and starts collecting anew. */
   take(): { outputs: TopicOutputs; consumed: PartitionOffset[]; newestInputAt: number | undefined } {
     const taken = { outputs: this.outputs, consumed: [...this.consumed].map(([partition, offset]) => ({ partition, offset })), newestInputAt: this.newestInputAt };
-    this.outputs = new Map();
-    this.consumed = new Map();
-    this.newestInputAt = undefined;
-    this.applied = 0;
+    this.startAnew();
     return taken;
   }
 
@@ -66,11 +63,15 @@ export class UncommittedWork {
       const offset = this.resumeAt.get(partition);
       return offset === undefined ? [] : [{ partition, offset }];
     });
+    this.startAnew();
+    return seekTo;
+  }
+
+  private startAnew(): void {
     this.outputs = new Map();
     this.consumed = new Map();
     this.newestInputAt = undefined;
     this.applied = 0;
-    return seekTo;
   }
 
   /** Forgets the partitions no longer assigned: their next owner resumes them from their committed offsets. */
