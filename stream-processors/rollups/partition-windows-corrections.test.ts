@@ -110,7 +110,7 @@ describe('PartitionWindows: what the corrections need', () => {
     p.advance(T0 + day + 4 * minute);
     expect(p.seriesCount).toBe(0);
     expect(p.takeChanged().evicted).toEqual([a.path]);
-    expect(changelogRecords({ series: [], evicted: [a.path], windows: [] })).toEqual([{ key: a.path, value: null }]);
+    expect(changelogRecords({ series: [], evicted: [a.path], blocks: [], released: [], closedLegacy: [] })).toEqual([{ key: a.path, value: null }]);
     // back with a reading for a new window: a new series whose first window is recomputed once closed
     expect(add(p, T0 + day + 4 * minute, 130, T0 + day + 4 * minute)).toBe('accepted');
     expect(p.takeChanged().evicted).toEqual([]);

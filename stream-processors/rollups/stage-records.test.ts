@@ -84,12 +84,12 @@ describe('stage records', () => {
     const outputs: TopicOutputs = new Map();
     const series = meta('d1');
     const snapshot = { meta: series, carry: null, progress: T0, closedThrough: T0 - minute };
-    build.changelog(outputs, 4, { series: [[series.path, snapshot]], evicted: [], windows: [{ path: series.path, start: T0, chunk: 0, data: [T0, 1] }] });
+    build.changelog(outputs, 4, { series: [[series.path, snapshot]], evicted: [], blocks: [{ id: 7, entries: [{ path: series.path, start: T0, json: '[1,2]' }] }], released: [], closedLegacy: [] });
     expect(outputs.get('state')).toEqual([
       { key: series.path, value: JSON.stringify(snapshot), partition: 4 },
-      { key: `${series.path}\u0000${T0}\u00000`, value: JSON.stringify([T0, 1]), partition: 4 },
+      { key: '\u0000block:7', value: JSON.stringify([[series.path, T0, [1, 2]]]), partition: 4 },
     ]);
-    build.changelog(outputs, 4, { series: [], evicted: [], windows: [] });
+    build.changelog(outputs, 4, { series: [], evicted: [], blocks: [], released: [], closedLegacy: [] });
     expect(outputs.get('state')).toHaveLength(2);
   });
 
