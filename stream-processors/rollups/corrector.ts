@@ -44,7 +44,7 @@ import { partitionForPath } from './key-partition';
 import { commitTransaction, pushOutputs, type TopicOutputs } from '../../lib/kafka-transaction';
 import { nextStoredReadingTimes, summarizeStoredWindows, type WindowRequest } from './stored-windows';
 import { recordTooOld } from './too-old-store';
-import { correctionRevision } from './window-aggregate';
+import { correctionRevision, type RollupValues } from './window-aggregate';
 import type { SeriesMeta } from './partition-windows';
 
 export interface CorrectorConfig {
@@ -80,6 +80,14 @@ const POLL_MS = 200;
 const RETRY_MAX_MS = 10_000;
 /** How long a wait for the raw store or a failing database goes before each warning. */
 const WARN_EVERY_MS = 30_000;
+/**
+ * Windows recomputed per SQL statement. The corrector shares its event loop
+ * with the rollup stages, and a batch of invalidations can name tens of
+ * thousands of windows: recomputed in one statement, building their rollups
+ * held the loop for up to 5 s at a time in a late-backlog run (a sampled
+ * profile, the machine saturated), and every stage's transaction waited.
+ */
+const WINDOWS_PER_STATEMENT = 2_000;
 
 export class Corrector {
   private consumer: Consumer | undefined;
@@ -201,21 +209,35 @@ export class Corrector {
     }
   }
 
-  /** The corrected rollups of `windows`, once the raw store has everything consumed before `writtenBy`; undefined when given up. */
+  /**
+   * The corrected rollups of `windows`, once the raw store has everything
+   * consumed before `writtenBy`; undefined when given up. A statement (and
+   * the rollups built from its rows) at a time, of `WINDOWS_PER_STATEMENT`.
+   */
   private async recompute(windows: Pending[], writtenBy: number, heartbeat: () => Promise<void>, live: () => boolean): Promise<TopicOutputs | undefined> {
     const { config } = this;
     if (writtenBy > this.rawStoredBefore && !(await this.rawStoreCaughtUp(heartbeat, live))) return undefined;
     const requests = [...windows, ...(await this.successors(windows))];
-    const values = await summarizeStoredWindows(
-      config.pool,
-      config.measurementsTable,
-      requests.map((w): WindowRequest => ({ path: w.meta.path, kind: w.meta.kind, windowStart: w.windowStart, windowEnd: w.windowStart + resolutionMs(w.resolution) })),
-    ).catch((error: unknown) => {
-      throw databaseError(error, `recomputing ${requests.length} windows`);
-    });
     const outputs: TopicOutputs = new Map();
+    for (let from = 0; from < requests.length; from += WINDOWS_PER_STATEMENT) {
+      const part = requests.slice(from, from + WINDOWS_PER_STATEMENT);
+      const values = await summarizeStoredWindows(
+        config.pool,
+        config.measurementsTable,
+        part.map((w): WindowRequest => ({ path: w.meta.path, kind: w.meta.kind, windowStart: w.windowStart, windowEnd: w.windowStart + resolutionMs(w.resolution) })),
+      ).catch((error: unknown) => {
+        throw databaseError(error, `recomputing ${part.length} windows`);
+      });
+      this.correctedRollups(outputs, part, values);
+    }
+    return outputs;
+  }
+
+  /** The corrected final rollup of each window with something stored, into `outputs`. */
+  private correctedRollups(outputs: TopicOutputs, windows: Pending[], values: (RollupValues | null)[]): void {
+    const { config } = this;
     const computedAt = config.now();
-    requests.forEach((w, i) => {
+    windows.forEach((w, i) => {
       const summary = values[i];
       // nothing stored in the window: the reading that invalidated it was refused by the store (dead-lettered there)
       if (!summary) return;
@@ -233,7 +255,6 @@ export class Corrector {
       const message: Message = { key: `${w.meta.path}@${w.windowStart}`, value: output.codec.encode(rollup), partition: partitionForPath(output.topic, w.meta.path, this.outputPartitions.get(output.topic)!) };
       pushOutputs(outputs, output.topic, [message]);
     });
-    return outputs;
   }
 
   /**
