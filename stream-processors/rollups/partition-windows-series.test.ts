@@ -64,6 +64,18 @@ describe('PartitionWindows: event time per series', () => {
     expect(finalsOf(p, wall0 + 75_000)).toEqual([]);
   });
 
+  it('measures idleness on the input clock: a stage minutes behind its input takes no busy series for idle', () => {
+    const wall0 = 1_000_000;
+    const p = rawPartition(10_000, 5_000);
+    // inputs that reached Kafka a second apart, consumed ten minutes later
+    for (let s = 0; s < 30; s++) add(p, a, T0 + s * 1000, 1, wall0 + s * 1000);
+    const lag = 10 * minute;
+    expect(p.advance(wall0 + 29_000 + lag, wall0 + 29_000).map((e) => e.windowStart)).toEqual([]);
+    // on the wall clock alone, the busy series looked idle for ten minutes and its window closed
+    expect(p.advance(wall0 + 31_000 + lag).map((e) => [e.meta.device, e.windowStart, e.values.count])).toEqual([['a', T0, 30]]);
+    expect(add(p, a, T0 + 30_000, 1, wall0 + 30_000)).toBe('late');
+  });
+
   it('looks for idle series at most once a second of wall clock', () => {
     const p = rawPartition(0, 0);
     add(p, a, T0 + 58_500, 1, 0);

@@ -1,6 +1,6 @@
 /**
  * The window state of one input partition: every open window of every series
- * in it. Pure: the stage feeds it inputs and wall-clock ticks, and sends what
+ * in it. Pure: the stage feeds it inputs and clock ticks, and sends what
  * it emits.
  *
  * Event time is kept per series, not per partition: thousands of devices
@@ -8,7 +8,7 @@
  * close the others' windows. A series' event time is the largest progress of
  * its inputs; a window of the series closes (its final rollup is emitted)
  * once that passed the window's end plus the allowed lateness. A series with
- * no input for `idleMs` lets its open windows close as the wall clock passes
+ * no input for `idleMs` lets its open windows close as the clock passes
  * their end plus the lateness, so its last windows close too.
  *
  * An input is late when its window is one its own series has closed and
@@ -80,7 +80,7 @@ interface SeriesState<W> {
   emittedThrough: number;
   /** the first changelog block this life of the series may have entries in: older ones are of a life before it left memory */
   since: number;
-  /** wall clock of its last input, or of the restore */
+  /** when its last input reached Kafka (the input clock's time), or the wall clock at the restore */
   lastInputAt: number;
 }
 
@@ -215,19 +215,21 @@ export class PartitionWindows<I, W> {
 
   /**
    * `time` places the input in a window; `progress` is how far the series'
-   * event time has provably come (a reading's time; a finer window's end).
+   * event time has provably come (a reading's time; a finer window's end);
+   * `inputAt` is when it reached Kafka, on the clock `advance` measures
+   * idleness on (input-clock.ts).
    */
-  add(meta: SeriesMeta, time: number, progress: number, input: I, wallNow: number): AddOutcome {
+  add(meta: SeriesMeta, time: number, progress: number, input: I, inputAt: number): AddOutcome {
     const { sizeMs, latenessMs } = this.timing;
     const start = windowStartOf(time, sizeMs);
     let series = this.series.get(meta.path);
     if (!series) {
-      series = this.newSeries(meta, undefined, -Infinity, this.legacyClosedThrough, -Infinity, this.nextBlock, wallNow);
+      series = this.newSeries(meta, undefined, -Infinity, this.legacyClosedThrough, -Infinity, this.nextBlock, inputAt);
       series.carryUnknown = meta.kind === 'energy' && this.logic.carries;
       this.changedSeries.add(meta.path);
       this.evicted.delete(meta.path);
     }
-    series.lastInputAt = wallNow;
+    series.lastInputAt = inputAt;
     if (start + sizeMs <= series.closedThrough) {
       if (this.emitted(series, start)) {
         const reading = this.logic.reading(input);
@@ -267,11 +269,14 @@ export class PartitionWindows<I, W> {
   /**
    * Returns the final rollups of the windows that closed: those of series
    * whose event time crossed a window end since the last call, and, at most
-   * once a second, those of idle series that the wall clock closed. The same
-   * scan lets series leave memory whose windows all closed before the
-   * correction horizon: any input for one of those windows is too old.
+   * once a second, those of idle series: with no input for the idle
+   * timeout by `inputNow`, the partition's input clock (input-clock.ts), so
+   * that a stage behind its input does not take busy series for idle ones.
+   * The same scan lets series leave memory whose windows all closed before
+   * the correction horizon (by the wall clock): any input for one of those
+   * windows is too old.
    */
-  advance(wallNow: number): Emission[] {
+  advance(wallNow: number, inputNow = wallNow): Emission[] {
     const { latenessMs, idleMs, horizonMs = Infinity, sizeMs } = this.timing;
     const finals: Emission[] = [];
     for (const series of this.crossed) this.close(series, series.closedThrough, finals);
@@ -279,7 +284,7 @@ export class PartitionWindows<I, W> {
     if (wallNow - this.idleScannedAt >= IDLE_SCAN_MS) {
       this.idleScannedAt = wallNow;
       for (const [path, series] of this.series) {
-        const idleFor = wallNow - series.lastInputAt - idleMs;
+        const idleFor = inputNow - series.lastInputAt - idleMs;
         if (series.windows.size > 0 && idleFor > 0) this.close(series, series.progress - latenessMs + idleFor, finals);
         // its windows end before the horizon's, which is a window before the oldest a correction can reach
         if (series.windows.size === 0 && series.closedThrough <= wallNow - horizonMs - sizeMs && idleFor > 0) this.evict(path);

@@ -42,6 +42,7 @@ import { StageRecords } from './stage-records';
 import type { Invalidation } from './invalidation';
 import { ensureChangelog, ensureInvalidations, partitionCount } from './stage-topics';
 import { commitTransaction, type PartitionOffset, type TopicOutputs } from '../../lib/kafka-transaction';
+import { InputClock } from './input-clock';
 import { UncommittedWork } from './uncommitted-work';
 import type { WindowLogic } from './window-logic';
 import { windowStartOf } from '../../schemas/resolution';
@@ -112,6 +113,8 @@ export class RollupStage<I, W> {
   private admin: Admin | undefined;
   private records: StageRecords | undefined;
   private readonly work = new UncommittedWork();
+  /** Per input partition, the clock series are idle on (input-clock.ts). */
+  private readonly inputClock = new InputClock();
   /** Partitions whose last batch could not be decoded for now: the stage is unready while there are any. */
   private readonly failing = new PartitionFailures();
   private committer: NodeJS.Timeout | undefined;
@@ -255,6 +258,8 @@ export class RollupStage<I, W> {
     // the restore waited for the commit in flight, whose failure may have sought this partition back
     if (isStale()) return 'stale';
     this.work.batchStarted(partition, first);
+    const newestInputAt = messages.reduce((newest, m) => Math.max(newest, Number(m.timestamp)), 0);
+    this.inputClock.consumed(partition, newestInputAt, config.now());
     try {
       this.applyBatch(partition, messages, inputs, state);
     } catch (error) {
@@ -262,7 +267,7 @@ export class RollupStage<I, W> {
       this.discardUncommitted();
       throw error;
     }
-    this.work.batchApplied(partition, messages[messages.length - 1]!.offset, messages.reduce((newest, m) => Math.max(newest, Number(m.timestamp)), 0), messages.length);
+    this.work.batchApplied(partition, messages[messages.length - 1]!.offset, newestInputAt, messages.length);
     return 'applied';
   }
 
@@ -298,7 +303,7 @@ export class RollupStage<I, W> {
         invalidations.push({ type: 'too_old', path: meta.path, time });
         return;
       }
-      const outcome = state.add(meta, time, decoded.progress, decoded.input, wallNow);
+      const outcome = state.add(meta, time, decoded.progress, decoded.input, Number(messages[i]!.timestamp));
       config.metrics.inputs.inc({ stage: config.name, outcome });
       if (outcome !== 'late') return;
       const series = invalidated.get(meta.path) ?? { meta, windowStarts: new Set<number>() };
@@ -309,7 +314,7 @@ export class RollupStage<I, W> {
       invalidations.push({ type: 'window', meta, resolution: config.resolution, windowStarts: [...windowStarts], closedThrough: state.closedThrough(path) });
     }
     records.invalidations(work.outputs, invalidations);
-    this.emit(work.outputs, state);
+    this.emit(work.outputs, state, partition);
   }
 
   /**
@@ -339,7 +344,7 @@ export class RollupStage<I, W> {
     const slice = this.commits++ % this.provisionalSlices;
     for (const [partition, state] of this.partitions) {
       if (this.running) {
-        this.emit(outputs, state);
+        this.emit(outputs, state, partition);
         this.emitRollups(outputs, state.provisional(slice, this.provisionalSlices));
       }
       this.records!.changelog(outputs, partition, state.takeChanged());
@@ -397,12 +402,14 @@ export class RollupStage<I, W> {
       if (this.assigned.has(partition)) this.consumer!.seek({ topic: this.config.inputTopic, partition, offset });
     }
     this.partitions.clear();
+    this.inputClock.clear();
   }
 
   /** The finals of the windows `state` closed, and the invalidations of those among them to recompute. */
-  private emit(outputs: TopicOutputs, state: PartitionWindows<I, W>): void {
+  private emit(outputs: TopicOutputs, state: PartitionWindows<I, W>, partition: number): void {
     const { config } = this;
-    this.emitRollups(outputs, state.advance(config.now()));
+    const wallNow = config.now();
+    this.emitRollups(outputs, state.advance(wallNow, this.inputClock.now(partition, wallNow)));
     const recompute = state.takeRecompute();
     this.records!.invalidations(
       outputs,
