@@ -46,7 +46,9 @@ const LAG_RATES = [1000, 5000];
 const LAG_SECONDS = env('ROLLUPS_BENCH_LAG_SECONDS', 12);
 const LAG_SERIES = 1000;
 const minute = 60_000;
-const T0 = Date.UTC(2025, 5, 1);
+const day = 24 * 60 * minute;
+/** Two days ago, on a day boundary: within the correction horizon (7 days), or every reading is dead-lettered as too old. */
+const T0 = Math.floor(Date.now() / day) * day - 2 * day;
 const log = benchProgress('rollups');
 
 const kinds = ['energy', 'additive', 'non_additive'] as const;
