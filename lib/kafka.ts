@@ -1,5 +1,6 @@
 import { Kafka, logLevel, Partitioners, type AdminConfig, type ConsumerConfig, type ICustomPartitioner, type KafkaConfig, type LogEntry, type Producer, type ProducerConfig } from 'kafkajs';
 import { refusedByKafka, type KafkaSecurity } from './kafka-security';
+import { partitionForKey } from './key-partition';
 import type { Logger } from './logger';
 
 const pinoLevel: Record<logLevel, 'error' | 'warn' | 'info' | 'debug'> = {
@@ -88,33 +89,19 @@ function withClearRefusal<C extends { connect(): Promise<void> }>(client: C): C 
  */
 export const maxRecordBatchBytes = 900_000;
 
-/** Keys whose partition a producer remembers before it starts afresh. */
-const rememberedKeys = 100_000;
-
 /**
  * The Java client's murmur2 partitioner (a key lands in the same partition
- * whichever client wrote it), remembering the partition of each string key:
- * every reading of a series has the same key, and kafkajs computes murmur2 in
- * 64-bit Long arithmetic, a tenth of the source connector's CPU before.
+ * whichever client wrote it), remembering the partition of each string key
+ * (partitionForKey): every reading of a series has the same key, and kafkajs
+ * computes murmur2 in 64-bit Long arithmetic, a tenth of the source
+ * connector's CPU before.
  */
 export const rememberingPartitioner: ICustomPartitioner = () => {
   const murmur2 = Partitioners.DefaultPartitioner();
-  // per topic, for the partition count the keys were hashed with
-  const remembered = new Map<string, { partitions: number; byKey: Map<string, number> }>();
   return (args) => {
-    const { topic, partitionMetadata, message } = args;
+    const { partitionMetadata, message } = args;
     if (typeof message.key !== 'string' || (message.partition !== undefined && message.partition !== null)) return murmur2(args);
-    let topicKeys = remembered.get(topic);
-    if (!topicKeys || topicKeys.partitions !== partitionMetadata.length || topicKeys.byKey.size >= rememberedKeys) {
-      topicKeys = { partitions: partitionMetadata.length, byKey: new Map() };
-      remembered.set(topic, topicKeys);
-    }
-    let partition = topicKeys.byKey.get(message.key);
-    if (partition === undefined) {
-      partition = murmur2(args);
-      topicKeys.byKey.set(message.key, partition);
-    }
-    return partition;
+    return partitionForKey(message.key, partitionMetadata.length);
   };
 };
 

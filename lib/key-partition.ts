@@ -3,11 +3,12 @@ import { Partitioners } from 'kafkajs';
 const murmur2 = Partitioners.DefaultPartitioner();
 
 /**
- * Keys remembered per partition count, at most: a rollups process hashes a
- * series path for every record it writes (rollups, invalidations,
- * corrections), the same few thousand paths over and over, and kafkajs's
- * murmur2 (64-bit arithmetic on objects) was about a tenth of its CPU time in
- * a late-backlog run. Past this many the memory starts anew.
+ * Keys remembered per partition count, at most, for the whole process: the
+ * producers' partitioner (lib/kafka.ts) and a rollups process, which names
+ * the partition of every record it writes, hash the same few thousand series
+ * paths over and over, and kafkajs's murmur2 (64-bit arithmetic on objects)
+ * was 11 % of a rollups process's samples in a late-backlog run. Past this
+ * many the memory starts anew.
  */
 const REMEMBERED_KEYS = 200_000;
 const remembered = new Map<number, Map<string, number>>();

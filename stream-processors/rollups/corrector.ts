@@ -84,8 +84,9 @@ const WARN_EVERY_MS = 30_000;
  * Windows recomputed per SQL statement. The corrector shares its event loop
  * with the rollup stages, and a batch of invalidations can name tens of
  * thousands of windows: recomputed in one statement, building their rollups
- * held the loop for up to 5 s at a time in a late-backlog run (a sampled
- * profile, the machine saturated), and every stage's transaction waited.
+ * was most of stretches of up to 5.5 s the loop never left in a late-backlog
+ * run (a sampled profile, the machine saturated), and every stage's
+ * transaction waited behind them.
  */
 const WINDOWS_PER_STATEMENT = 2_000;
 

@@ -6,10 +6,12 @@
  * input; behind, it is where the stage is in its input.
  *
  * On the wall clock alone, a stage more than the idle timeout plus the allowed
- * lateness behind (90 s by default) took every busy series for an idle one:
- * their windows closed, their next readings came late, each to be corrected
- * from the raw store, which slowed the stage further (a late-backlog run: the
- * 1m stage 1.8 million readings behind, 78,000 live readings late). Pure.
+ * lateness behind (90 s by default) takes every busy series for an idle one:
+ * their windows close, their next readings come late, each to be corrected
+ * from the raw store, which slows the stage further. (Late-backlog runs with
+ * the 1m stage over a million readings behind counted more late readings
+ * than the backlog had, with this clock too: that has another cause, not
+ * found.) Pure.
  */
 export class InputClock {
   private readonly partitions = new Map<number, { newest: number; at: number }>();
