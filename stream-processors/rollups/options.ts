@@ -33,7 +33,10 @@ export const rollupsOptionsSchema = z.strictObject({
   allowedLateness: duration().prefault('60s').meta({
     description: "How far behind its own series' newest reading a reading may be and still count; each series' windows close once its newest reading passed their end by this.",
   }),
-  idleTimeout: duration().prefault('30s').meta({ description: 'A series with no input this long has its open windows closed as the wall clock passes their end plus the allowed lateness.' }),
+  idleTimeout: duration().prefault('30s').meta({
+    description:
+      "A series with no input this long has its open windows closed as the clock passes their end plus the allowed lateness. The clock is the stage's input's (when the records it reads reached Kafka): a stage behind its input does not take a busy series for an idle one.",
+  }),
   provisionalInterval: duration({ min: 100 }).prefault('2s').meta({ description: 'How often provisional rollups of open windows are emitted.' }),
   commitInterval: duration({ min: 10 }).prefault('200ms').meta({
     description:

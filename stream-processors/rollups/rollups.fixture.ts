@@ -63,8 +63,11 @@ export async function startRollups(options: RollupsOptions, faults: { kafka?: Ka
   return rollups;
 }
 
-/** Produces Measurement records as the source connector would (keyed by path). */
-export async function measurementProducer(topic: string): Promise<{ send(measurements: Measurement[]): Promise<void>; producer: Producer }> {
+/**
+ * Produces Measurement records as the source connector would (keyed by path).
+ * `kafkaTimestamp`: each record's Kafka timestamp, instead of the producer's clock (a stage behind its input reads such records).
+ */
+export async function measurementProducer(topic: string): Promise<{ send(measurements: Measurement[], kafkaTimestamp?: (m: Measurement) => number): Promise<void>; producer: Producer }> {
   const codec = new AvroCodec<Measurement>(createRegistryClient(testSettings().schemaRegistryUrl), valueSubject(topic), avroSchemas.Measurement);
   await codec.register();
   const producer = testKafka().producer({ ...producerDefaults, idempotent: true });
@@ -72,8 +75,9 @@ export async function measurementProducer(topic: string): Promise<{ send(measure
   onCleanup(() => producer.disconnect());
   return {
     producer,
-    send: async (measurements) => {
-      await producer.send({ topic, acks: -1, messages: measurements.map((m) => ({ key: m.path, value: codec.encode(m) })) });
+    send: async (measurements, kafkaTimestamp) => {
+      const messages = measurements.map((m) => ({ key: m.path, value: codec.encode(m), ...(kafkaTimestamp ? { timestamp: String(kafkaTimestamp(m)) } : {}) }));
+      await producer.send({ topic, acks: -1, messages });
     },
   };
 }

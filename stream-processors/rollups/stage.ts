@@ -25,7 +25,7 @@
  * transaction fails, both are thrown away together before anything else is
  * applied or committed.
  */
-import { setTimeout as delay } from 'node:timers/promises';
+import { setImmediate as yieldToIo, setTimeout as delay } from 'node:timers/promises';
 import { HEARTBEAT_INTERVAL_MS, heartbeatWhile } from '../../lib/heartbeat-while';
 import type { Admin, Consumer, Kafka, KafkaMessage } from 'kafkajs';
 import type { Logger } from '../../lib/logger';
@@ -176,6 +176,9 @@ export class RollupStage<I, W> {
       autoCommit: false,
       eachBatchAutoResolve: false,
       eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
+        // kafkajs hands over a fetch's batches one after the other without going back to the event loop's I/O: the
+        // transaction in flight and the other stages' would wait for the replies behind every batch of the fetch
+        await yieldToIo();
         // waiting its turn behind a commit or a restore, the member still heartbeats
         const retryInMs = await heartbeatWhile(heartbeat, () => this.steps.run(async () => {
           if (this.halted || this.stopping || !isRunning()) return undefined;
