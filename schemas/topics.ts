@@ -24,6 +24,8 @@ export const commandsGroupId = 'fleetstream-commands';
 
 /** The timescale-sink's default consumer group: the rollups' corrections wait for it to have stored the raw readings. */
 export const timescaleSinkGroupId = 'fleetstream-timescale-sink';
+/** The redis-sink's default consumer group. */
+export const redisSinkGroupId = 'fleetstream-redis-sink';
 
 export const topicNames = {
   measurements: 'fleet.measurements.v1',

@@ -17,6 +17,9 @@ export function sinkConsumerOptions(defaults: ConsumerLoopDefaults) {
     }),
     deadLetterTopic: z.string().min(1).default(topicNames.deadLetter).meta({ description: 'Where records that cannot be decoded or written go, with the reason.' }),
     ...consumerLoopOptions(defaults),
+    groupId: z.string().min(1).default(defaults.groupId).meta({
+      description: 'Kafka consumer group of the live inputs (the measurements; for the redis-sink, also the downlink\'s messages to HTTP devices); the rollups are consumed in `<groupId>-rollups`, so that live readings never wait behind a batch of rollups.',
+    }),
   };
 }
 

@@ -8,6 +8,7 @@ import { createRegistryClient } from '../schemas/registry-client';
 import type { DeadLetter, Measurement, Rollup } from '../schemas/types';
 import { spawnComponent } from './cli-process';
 import { componentEnvironment } from './component-environment';
+import { rollupsGroupOf } from '../sink-kit/sink-consumers';
 import { eventually, freshGroupId, freshTopic, onCleanup, testKafka, testSettings } from './factories';
 
 // the registry keeps its schemas in PostgreSQL, which the timescale-sink's restart test restarts: registration waits it out
@@ -69,6 +70,11 @@ export async function produceRollups(t: SinkTopics, resolution: string, rollups:
     topic: t.rollups[resolution]!, acks: -1,
     messages: rollups.map((r) => ({ key: `${r.path}@${r.windowStart}`, value: codec.encode(r) })),
   });
+}
+
+/** Whether a sink in consumer group `groupId` has committed everything of `measurements`, and of `rollups` in its rollups group (sink-kit/sink-consumers.ts). */
+export async function sinkCaughtUp(groupId: string, measurements: string[], rollups: string[]): Promise<boolean> {
+  return (await groupCaughtUp(groupId, measurements)) && (await groupCaughtUp(rollupsGroupOf(groupId), rollups));
 }
 
 /** Whether a consumer group has committed offsets up to the end of every partition of the topics. */

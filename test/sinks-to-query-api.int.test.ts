@@ -14,7 +14,7 @@ import type { Measurement } from '../schemas/types';
 import { eventually, freshGroupId, onCleanup, testSettings } from './factories';
 import { generateReadings, type GeneratedReading, type SeriesSpec } from './generated-readings';
 import { oracleRollups } from './oracle-rollups';
-import { groupCaughtUp, produceMeasurements, produceRollups } from './sink-records';
+import { produceMeasurements, produceRollups, sinkCaughtUp } from './sink-records';
 
 const m = 60_000;
 const h = 60 * m;
@@ -70,8 +70,8 @@ describe('sinks to query API', () => {
       const response = await fetch(base + path, { headers: { authorization: `Bearer ${token}` } });
       return { status: response.status, body: (await response.json()) as any };
     };
-    const inputs = [topics.measurements, ...Object.values(topics.rollups)];
-    await eventually(async () => ((await groupCaughtUp(timescale.groupId, inputs)) && (await groupCaughtUp(redis.groupId, inputs))) || undefined, 'both sinks caught up', 60_000, 200);
+    const caughtUp = (groupId: string) => sinkCaughtUp(groupId, [topics.measurements], Object.values(topics.rollups));
+    await eventually(async () => ((await caughtUp(timescale.groupId)) && (await caughtUp(redis.groupId))) || undefined, 'both sinks caught up', 60_000, 200);
 
     const catalogue = await get('/v1/series?prefix=/acme');
     expect(catalogue.body.series.map((s: any) => [s.path, s.tenant, s.site, s.device, s.metric, s.kind, s.unit])).toEqual([

@@ -1,7 +1,8 @@
 import { readConnectionSettings } from '../../lib/config';
 import { createKafka } from '../../lib/kafka';
 import { rootLogger } from '../../lib/logger';
-import { defaultResolutions, topicNames } from '../../schemas/topics';
+import { rollupsGroupOf } from '../../sink-kit/sink-consumers';
+import { defaultResolutions, redisSinkGroupId, rollupsGroupIdPrefix, timescaleSinkGroupId, topicNames } from '../../schemas/topics';
 import { groupLag } from './group-lag';
 
 /**
@@ -14,11 +15,13 @@ export async function waitPipelineIdle(log: (line: string) => void): Promise<voi
   const admin = createKafka({ brokers: settings.kafkaBrokers, clientId: 'bench-pipeline-idle', logger: rootLogger.child({}, { level: 'warn' }) }).admin();
   await admin.connect();
   try {
-    const inputs = [topicNames.measurements, ...defaultResolutions.map(topicNames.rollups)];
+    const rollups = defaultResolutions.map(topicNames.rollups);
     const groups: [string, string[]][] = [
-      ['fleetstream-timescale-sink', inputs],
-      ['fleetstream-redis-sink', inputs],
-      ['fleetstream-rollups-1m', [topicNames.measurements]],
+      ...[timescaleSinkGroupId, redisSinkGroupId].flatMap((group): [string, string[]][] => [
+        [group, [topicNames.measurements]],
+        [rollupsGroupOf(group), rollups],
+      ]),
+      [`${rollupsGroupIdPrefix}-1m`, [topicNames.measurements]],
     ];
     const deadline = Date.now() + 15 * 60_000;
     for (let polls = 0; ; polls++) {

@@ -4,8 +4,8 @@ import type { RunningComponent } from '../../lib/component';
 import { FleetstreamError } from '../../lib/errors';
 import { componentLogger, type Logger } from '../../lib/logger';
 import { closeOnFailure, type OpenedResources } from '../../lib/opened-resources';
-import { startBatchConsumer } from '../../sink-kit/batch-consumer';
 import { connectSinkInputs } from '../../sink-kit/sink-inputs';
+import { startSinkConsumers } from '../../sink-kit/sink-consumers';
 import { sendRejected } from '../../sink-kit/decode-batch';
 import { decodeAndWrite } from '../../sink-kit/write-separating-unwritable';
 import { parseRedisSinkOptions } from './options';
@@ -67,10 +67,10 @@ async function startWith(input: unknown, logger: Logger, opened: OpenedResources
     await sendRejected(rejected, deadLetters, metrics);
   };
 
-  const consumer = await startBatchConsumer({
+  const consumer = await startSinkConsumers({
     ...options, // the consumer loop's options (sink-kit/sink-options.ts)
     kafka,
-    topics: [...targets.keys()],
+    targets,
     logger,
     metrics,
     write,

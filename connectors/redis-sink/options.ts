@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { connectionOptions, kafkaConnectionOptions, parseOptions, registryConnectionOptions } from '../../lib/config';
 import { duration, integer, keyValues, list } from '../../lib/option-types';
 import { resolutionName } from '../../schemas/resolution';
-import { defaultResolutions, topicNames } from '../../schemas/topics';
+import { defaultResolutions, redisSinkGroupId, topicNames } from '../../schemas/topics';
 import { sinkConsumerOptions } from '../../sink-kit/sink-options';
 
 /**
@@ -15,7 +15,7 @@ export const redisSinkOptionsSchema = z
     ...registryConnectionOptions,
     redisUrl: connectionOptions.redisUrl,
     keyPrefix: z.string().min(1).default('fleet:').meta({ description: 'Prefix of every key and channel.' }),
-    ...sinkConsumerOptions({ groupId: 'fleetstream-redis-sink', fetchMinBytes: 16 * 1024, fetchMaxWaitMs: 20 }),
+    ...sinkConsumerOptions({ groupId: redisSinkGroupId, fetchMinBytes: 16 * 1024, fetchMaxWaitMs: 20 }),
     resolutions: list(resolutionName, 1).prefault([...defaultResolutions]).meta({ description: 'Rollup resolutions to keep.' }),
     horizons: keyValues(duration({ min: 1 })).prefault({ '1m': '24h', '1h': '30d', '1d': '2y' }).meta({ description: 'How far back recent rollups are kept, per resolution.' }),
     pipelineDepth: integer(1, 100_000).default(1000).meta({ description: 'Commands per pipeline round trip.' }),

@@ -1,5 +1,5 @@
 import { eventually, freshGroupId } from '../../test/factories';
-import { groupCaughtUp, produceMeasurements, produceRollups, reading, readRecords, rollup, spawnWithOptions } from '../../test/sink-records';
+import { groupCaughtUp, sinkCaughtUp, produceMeasurements, produceRollups, reading, readRecords, rollup, spawnWithOptions } from '../../test/sink-records';
 import { resolutions, t0, client, sinkOptions, startSink, newestByPath, latestMatches, series, freshResources } from './redis-sink.fixture';
 
 describe('redis-sink', () => {
@@ -19,7 +19,7 @@ describe('redis-sink', () => {
 
     const options = sinkOptions(topics, prefix, freshGroupId());
     const sink = await startSink(options);
-    await eventually(async () => (await groupCaughtUp(options.groupId, [topics.measurements, ...Object.values(topics.rollups)])) || undefined, 'offsets committed');
+    await eventually(async () => (await sinkCaughtUp(options.groupId, [topics.measurements], Object.values(topics.rollups))) || undefined, 'offsets committed');
 
     expect(await redis.hgetall(`${prefix}latest:${path}`)).toEqual({ time: String(t0 + 5000), value: '5', kind: 'energy', unit: 'kWh', receivedAt: String(t0 + 5007) });
     const oneMinute = await redis.zrange(`${prefix}rollups:1m:${path}`, '0', '-1', 'WITHSCORES');
@@ -41,7 +41,7 @@ describe('redis-sink', () => {
     await sink.stop();
     const replay = { ...options, groupId: freshGroupId() };
     await startSink(replay);
-    await eventually(async () => (await groupCaughtUp(replay.groupId, [topics.measurements, ...Object.values(topics.rollups)])) || undefined, 'replay caught up');
+    await eventually(async () => (await sinkCaughtUp(replay.groupId, [topics.measurements], Object.values(topics.rollups))) || undefined, 'replay caught up');
     expect(await snapshot()).toEqual(before);
   });
 

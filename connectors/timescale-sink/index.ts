@@ -6,7 +6,7 @@ import { componentLogger, type Logger } from '../../lib/logger';
 import { FleetstreamError } from '../../lib/errors';
 import { rollupTable } from '../../schemas/tables';
 import type { AvroCodec } from '../../schemas/avro-codec';
-import { startBatchConsumer } from '../../sink-kit/batch-consumer';
+import { startSinkConsumers } from '../../sink-kit/sink-consumers';
 import { connectSinkInputs, type SinkTarget } from '../../sink-kit/sink-inputs';
 import type { DeadLetterWriter } from '../../sink-kit/dead-letter-writer';
 import { sendRejected, type RejectedRecord } from '../../sink-kit/decode-batch';
@@ -63,10 +63,10 @@ async function startWith(input: unknown, logger: Logger, opened: OpenedResources
   const seriesCache = new SeriesCache(options.lastSeenGranularity);
   const rollupWindows = new Map(options.resolutions.map((r) => [r, new RollupWindowCache()]));
 
-  const consumer = await startBatchConsumer({
+  const consumer = await startSinkConsumers({
     ...options, // the consumer loop's options (sink-kit/sink-options.ts)
     kafka,
-    topics: [...targets.keys()],
+    targets,
     logger,
     metrics,
     write: (batch) => writeBatch(batch, targets.get(batch.topic)!, { pool, options, deadLetters, metrics, seriesCache, rollupWindows }),
