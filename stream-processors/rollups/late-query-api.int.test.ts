@@ -7,7 +7,7 @@
  */
 import { start as startQueryApi } from '../../query-api/index';
 import { eventually, onCleanup, testSettings } from '../../test/factories';
-import { groupCaughtUp } from '../../test/sink-records';
+import { sinkCaughtUp } from '../../test/sink-records';
 import { day, hour, minute, newestOf, recentDay, second, seriesReadings, startLatePipeline } from './late-pipeline.fixture';
 
 const token = 'acme-token-0123456789abcdef';
@@ -35,8 +35,8 @@ describe('late data: the query API after a backlog', () => {
     await pipeline.flush(client, newestOf(all), until);
     await pipeline.expectExact(new Set(all.map((r) => r.path)), until);
     expect(pipeline.corrections('1m').length).toBeGreaterThan(0);
-    const inputs = [pipeline.sink.measurementsTopic, ...Object.values(pipeline.sink.rollupTopics)];
-    await eventually(async () => (await groupCaughtUp(pipeline.sink.groupId, inputs)) || undefined, 'the sink to store every rollup', 30_000, 200);
+    const caughtUp = () => sinkCaughtUp(pipeline.sink.groupId, [pipeline.sink.measurementsTopic], Object.values(pipeline.sink.rollupTopics));
+    await eventually(async () => (await caughtUp()) || undefined, 'the sink to store every rollup', 30_000, 200);
 
     const api = await startQueryApi({ port: 0, host: '127.0.0.1', databaseUrl: testSettings().databaseUrl, redisUrl: testSettings().redisUrl, databaseSchema: pipeline.schema, tokens: `${token}:acme` });
     onCleanup(() => api.stop());
