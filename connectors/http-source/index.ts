@@ -15,6 +15,7 @@ import { loadSeriesCatalogue } from '../../source-kit/series-catalogue';
 import { measurementLimits } from '../../source-kit/source-options';
 import { createDeviceAuthenticator } from './device-authentication';
 import { KeyedRateLimit } from '../../lib/keyed-rate-limit';
+import { FailedLoginLimit } from './failed-login-limit';
 import { DeviceSeriesLimit } from '../../source-kit/device-series-limit';
 import { buildIngestServer, ingestPath } from './ingest-server';
 import { createIngestMetrics } from './ingest-metrics';
@@ -101,6 +102,10 @@ async function startWith(input: HttpSourceInput, opened: OpenedResources): Promi
   const app = await buildIngestServer({
     mailbox,
     authenticator,
+    failedLogins: new FailedLoginLimit({
+      perDevice: { rate: options.failedLoginRate, burst: options.failedLoginBurst },
+      perAddress: { rate: options.failedLoginAddressRate, burst: options.failedLoginAddressBurst },
+    }),
     rateLimit: new KeyedRateLimit({ rate: options.deviceRate, burst: options.deviceBurst }),
     seriesLimit: new DeviceSeriesLimit(options.maxSeriesPerDevice),
     producer,
