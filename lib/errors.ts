@@ -50,6 +50,7 @@ export const errorCodes = {
   PAYLOAD_INVALID: { retriable: false, summary: 'a device sent a payload that is no reading (the dead-letter reason says why); it was dead-lettered' },
   PAYLOAD_TOO_LARGE: { retriable: false, summary: 'an HTTP body is larger than HTTP_SOURCE_MAX_BODY_BYTES' },
   DEVICE_RATE_LIMITED: { retriable: true, summary: 'a device sends more messages per second than HTTP_SOURCE_DEVICE_RATE (and _BURST) allow; retry after Retry-After' },
+  TENANT_RATE_LIMITED: { retriable: true, summary: "a tenant's devices send more messages per second, together, than HTTP_SOURCE_TENANT_RATE (and _BURST) allow; retry after Retry-After" },
   LOGIN_THROTTLED: { retriable: true, summary: 'too many failed logins from one client address, for one device or in all (HTTP_SOURCE_FAILED_LOGIN_*): refused without checking the password; retry after Retry-After' },
   INGEST_OVERLOADED: { retriable: true, summary: 'the HTTP ingest has HTTP_SOURCE_MAX_IN_FLIGHT requests under way or HTTP_SOURCE_MAX_UNACKNOWLEDGED records waiting for Kafka; retry after Retry-After' },
   KAFKA_UNAVAILABLE: { retriable: true, summary: 'Kafka did not acknowledge records in time (HTTP_SOURCE_ACK_TIMEOUT); they may still arrive, and a retry is safe: duplicate readings count once' },

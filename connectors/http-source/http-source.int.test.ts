@@ -187,6 +187,25 @@ describe('http-source', () => {
     expect(await source.metrics.getSingleMetricAsString('http_source_requests_total')).toMatch(/outcome="DEVICE_RATE_LIMITED".* 1$/m);
   });
 
+  it("answers 429 TENANT_RATE_LIMITED with Retry-After over a tenant's rate, its devices together, and leaves other tenants alone", async () => {
+    const fixture = await ingestFixture({ tenantRate: 0.01, tenantBurst: 3 });
+    const { url, source } = await startIngest(fixture.options);
+    const [a1, a2, b1] = await Promise.all([
+      provisionDevice(fixture.registry, { tenant: 'acme', site: 'p1', device: 'a1' }),
+      provisionDevice(fixture.registry, { tenant: 'acme', site: 'p2', device: 'a2' }),
+      provisionDevice(fixture.registry, { tenant: 'globex', site: 'p1', device: 'b1' }),
+    ]);
+    const reading = { metric: 't', value: 1 };
+    const statuses = [];
+    for (const device of [a1, a2, a1, a2]) statuses.push((await ingest(url, reading, device.authorization)).status);
+    expect(statuses).toEqual([202, 202, 202, 429]);
+    const refused = await ingest(url, reading, a1.authorization);
+    expect({ status: refused.status, code: refused.body.code }).toEqual({ status: 429, code: 'TENANT_RATE_LIMITED' });
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThanOrEqual(99);
+    expect((await ingest(url, reading, b1.authorization)).status).toBe(202);
+    expect(await source.metrics.getSingleMetricAsString('http_source_requests_total')).toMatch(/outcome="TENANT_RATE_LIMITED".* 2$/m);
+  });
+
   it('answers 429 with Retry-After while too many requests are under way', async () => {
     const fixture = await ingestFixture({ maxInFlight: 1, retryAfter: '3s' });
     const kafka = heldKafka();

@@ -40,6 +40,8 @@ export interface IngestServerContext {
   /** Failed password logins per client address (and device), refused before the password is checked once spent. */
   failedLogins: FailedLoginLimit;
   rateLimit: KeyedRateLimit;
+  /** Messages per second of all of a tenant's devices together, when HTTP_SOURCE_TENANT_RATE is set. */
+  tenantLimit?: KeyedRateLimit;
   seriesLimit: DeviceSeriesLimit;
   producer: ReadingProducer;
   metrics: IngestMetrics;
@@ -82,7 +84,7 @@ function presentedCertificate(socket: Socket): PresentedCredentials['certificate
 }
 
 export async function buildIngestServer(context: IngestServerContext): Promise<FastifyInstance> {
-  const { authenticator, failedLogins, rateLimit, producer, metrics, logger, limits } = context;
+  const { authenticator, failedLogins, rateLimit, tenantLimit, producer, metrics, logger, limits } = context;
   const https = context.tls ? { cert: context.tls.cert, key: context.tls.key, ...(context.tls.ca && { ca: context.tls.ca, requestCert: true, rejectUnauthorized: false }) } : null;
   // over HTTPS a certificate the CA did not sign still connects: such a request can fall back to Basic, and is told why its certificate was not taken.
   // At close, idle connections go and the requests under way get their answer (Kafka's acknowledgement, or a 503 after the ack timeout).
@@ -146,6 +148,10 @@ export async function buildIngestServer(context: IngestServerContext): Promise<F
     const decision = rateLimit.take(device.username);
     if (!decision.allowed) {
       throw new IngestRefusal('DEVICE_RATE_LIMITED', `device ${device.username} sends more than HTTP_SOURCE_DEVICE_RATE messages per second (HTTP_SOURCE_DEVICE_BURST at once)`, { retryAfterMs: decision.retryAfterMs });
+    }
+    const tenantDecision = tenantLimit?.take(device.tenant);
+    if (tenantDecision && !tenantDecision.allowed) {
+      throw new IngestRefusal('TENANT_RATE_LIMITED', `tenant ${device.tenant}'s devices send more than HTTP_SOURCE_TENANT_RATE messages per second together (HTTP_SOURCE_TENANT_BURST at once)`, { retryAfterMs: tenantDecision.retryAfterMs });
     }
   };
   /** Resolves once Kafka acknowledged `records`; KAFKA_UNAVAILABLE when that takes longer than the ack timeout or the source stops. */
@@ -232,7 +238,7 @@ export async function buildIngestServer(context: IngestServerContext): Promise<F
           'a batch `{"ts"?, "readings": {...}, "kinds"?, "units"?}` or SenML JSON; any content type. The readings belong to the device the credentials name:',
           'tenant, site and device never come from the URL or the body. 202 once Kafka acknowledged every reading; 400 with the dead-letter `reason` once Kafka has',
           'the dead letter (the message is taken whole or not at all); 401 with a Basic challenge; 403 for a disabled or revoked device; 413 over HTTP_SOURCE_MAX_BODY_BYTES;',
-          '429 with Retry-After over the device\'s rate, after too many failed logins from the client address (LOGIN_THROTTLED) or while the ingest is overloaded; 503 with Retry-After when Kafka or the registry does not answer in time (retrying is safe).',
+          '429 with Retry-After over the device\'s rate or its tenant\'s, after too many failed logins from the client address (LOGIN_THROTTLED) or while the ingest is overloaded; 503 with Retry-After when Kafka or the registry does not answer in time (retrying is safe).',
           'The 202 carries `downlink`, what the platform has for the device (see POST /v1/ingest/messages); `?wait=<seconds>` waits that long for something when nothing is pending.',
         ].join(' '),
         body: { content: { '*/*': { schema: { description: 'a reading, a batch, or a SenML array (JSON)' } } } },

@@ -3,7 +3,7 @@ import { connectionOptions, kafkaConnectionOptions, registryConnectionOptions } 
 import { decimal, duration, integer } from '../../lib/option-types';
 import { registryOptions } from '../../registry/options';
 import { topicNames } from '../../schemas/topics';
-import { deviceLimitOptions, producerOptions, readingTimeOptions, readingTopicOptions } from '../../source-kit/source-options';
+import { deviceLimitOptions, producerOptions, readingTimeOptions, readingTopicOptions, tenantLimitOptions } from '../../source-kit/source-options';
 
 /**
  * Options of the HTTP source (HTTP ingest for devices that cannot hold an
@@ -33,6 +33,7 @@ export const httpSourceOptionsSchema = z
     ...deviceLimitOptions,
     deviceRate: decimal(0.001).default(1).meta({ description: 'Messages (requests) per second each device may send on average; more are refused with 429 and Retry-After.' }),
     deviceBurst: integer(1).default(10).meta({ description: 'Messages a device may send at once above its rate, after a quiet spell.' }),
+    ...tenantLimitOptions,
     failedLoginRate: decimal(0.001).default(0.1).meta({
       description: "Failed password logins per second one client address may make for one device, on average: past it (and the burst), that address's logins as that device are refused with 429 (LOGIN_THROTTLED) and Retry-After before the password is checked (an scrypt comparison, tens of ms of CPU).",
     }),
