@@ -8,12 +8,9 @@
  * BENCH_E2E_STEPS (readings/s, comma-separated; default 1000,5000,10000,20000,25000,30000,40000),
  * BENCH_E2E_STEP_SECONDS (default 20). Stepping stops once a step saturates.
  *
- * BENCH_E2E_DEVICES=own-tls (issue 15: what authentication and TLS cost):
- * every device has its own credentials in the registry and its own MQTT
- * connection over TLS (MQTT_TLS_URL, MQTT_CA_FILE; the broker checks each
- * against the registry's auth file and its ACLs), as a real fleet connects,
- * instead of 16 shared plain connections of the local stack's development
- * account. Written as `end-to-end-own-tls`, beside the plain run's results.
+ * Here the devices share 16 plain connections of the local stack's
+ * development account; end-to-end-own-tls.bench.ts runs the same steps with
+ * a TLS connection and credentials per device (`runEndToEnd`'s mode).
  */
 import { Pool } from 'pg';
 import { readConnectionSettings } from '../lib/config';
@@ -35,9 +32,15 @@ import { join } from 'node:path';
 const steps = (process.env.BENCH_E2E_STEPS ?? '1000,5000,10000,20000,25000,30000,40000').split(',').map(Number);
 const stepSeconds = Number(process.env.BENCH_E2E_STEP_SECONDS ?? 20);
 const devices = 2000;
-const deviceMode = process.env.BENCH_E2E_DEVICES ?? 'shared-plain';
-if (deviceMode !== 'shared-plain' && deviceMode !== 'own-tls') throw new Error(`BENCH_E2E_DEVICES=${deviceMode}: use shared-plain (the default) or own-tls`);
-const resultName = deviceMode === 'own-tls' ? 'end-to-end-own-tls' : 'end-to-end';
+/**
+ * How the simulated devices connect: `shared-plain`, 16 plain connections of
+ * the development account; `own-tls`, every device its own credentials in
+ * the registry and its own MQTT connection over TLS (MQTT_TLS_URL,
+ * MQTT_CA_FILE; the broker checks each against the registry's auth file and
+ * its ACLs), as a real fleet connects (issue 15: what authentication and TLS
+ * cost).
+ */
+export type DeviceMode = 'shared-plain' | 'own-tls';
 
 /**
  * How the simulated devices connect. own-tls: each device its own connection
@@ -45,12 +48,12 @@ const resultName = deviceMode === 'own-tls' ? 'end-to-end-own-tls' : 'end-to-end
  * file of the bench's; its tenant name is the same in every step, and each
  * step counts the readings stamped after it started).
  */
-function deviceConnection(prefix: string): Parameters<typeof runSimulation>[0] {
+function deviceConnection(deviceMode: DeviceMode, prefix: string): Parameters<typeof runSimulation>[0] {
   const settings = readConnectionSettings();
   if (deviceMode === 'shared-plain') return { mqttUrl: settings.mqttUrl, devices, tenants: 1, sitesPerTenant: 4, tenantPrefix: prefix, connections: 16 };
   const tlsUrl = process.env.MQTT_TLS_URL;
   const caFile = process.env.MQTT_CA_FILE;
-  if (!tlsUrl || !caFile) throw new Error('BENCH_E2E_DEVICES=own-tls needs MQTT_TLS_URL and MQTT_CA_FILE: run it through `make bench`, or eval "$(infra/local/stack.sh env)" first');
+  if (!tlsUrl || !caFile) throw new Error('end-to-end-own-tls needs MQTT_TLS_URL and MQTT_CA_FILE: run it through `make bench`, or eval "$(infra/local/stack.sh env)" first');
   return {
     mqttUrl: tlsUrl, mqttCaFile: caFile, provision: true, credentialsFile: '.local/bench/end-to-end-devices', registryDatabaseUrl: settings.databaseUrl,
     devices, tenants: 1, sitesPerTenant: 4, tenantPrefix: 'e2eowntls',
@@ -84,9 +87,9 @@ function keptUp(step: StepResult): boolean {
   return step.lost === 0 && step.publishRate >= 0.95 * step.offered && step.catchUpSeconds <= 2 && step.rollupRows > 0;
 }
 
-async function runStep(offered: number, processes: RunningProcess[], pool: Pool, log: (line: string) => void): Promise<StepResult> {
+async function runStep(deviceMode: DeviceMode, offered: number, processes: RunningProcess[], pool: Pool, log: (line: string) => void): Promise<StepResult> {
   const settings = readConnectionSettings();
-  const connection = deviceConnection(`e2e${offered}x${Date.now().toString(36)}`);
+  const connection = deviceConnection(deviceMode, `e2e${offered}x${Date.now().toString(36)}`);
   const prefix = connection.tenantPrefix!;
   const probe = await startLatencyProbe(settings.redisUrl, `fleet:live:/${prefix}-*`);
   const meter = await startPipelineCostMeter(processes);
@@ -127,7 +130,12 @@ async function runStep(offered: number, processes: RunningProcess[], pool: Pool,
   };
 }
 
-export async function run(): Promise<object> {
+export function run(): Promise<object> {
+  return runEndToEnd('shared-plain');
+}
+
+export async function runEndToEnd(deviceMode: DeviceMode): Promise<object> {
+  const resultName = deviceMode === 'own-tls' ? 'end-to-end-own-tls' : 'end-to-end';
   const log = benchProgress(resultName);
   const settings = readConnectionSettings();
   // no JIT: a count over the measurements table of a day of benches is planned costly enough to be compiled, and took 1.2 s with JIT against 1.0 s without
@@ -137,13 +145,13 @@ export async function run(): Promise<object> {
   const results: StepResult[] = [];
   try {
     log(`warm-up: 1000 readings/s for 10 s${deviceMode === 'own-tls' ? `, the ${devices} devices provisioned first where they are not yet` : ''}`);
-    const warmUp = deviceMode === 'own-tls' ? deviceConnection('') : { mqttUrl: settings.mqttUrl, devices: 200, tenants: 1, tenantPrefix: 'e2ewarmup' };
+    const warmUp = deviceMode === 'own-tls' ? deviceConnection(deviceMode, '') : { mqttUrl: settings.mqttUrl, devices: 200, tenants: 1, tenantPrefix: 'e2ewarmup' };
     await runSimulation({ ...warmUp, rate: 1000, duration: '10s' }, { logger: rootLogger.child({}, { level: 'warn' }) });
     await waitPipelineIdle(log);
     await analyzeMeasurements(pool);
     for (const offered of steps) {
       log(`step: ${offered} readings/s for ${stepSeconds} s`);
-      const step = await runStep(offered, processes, pool, log);
+      const step = await runStep(deviceMode, offered, processes, pool, log);
       results.push(step);
       log(`  stored ${step.stored} of ${step.published} (lost ${step.lost}${step.unacknowledged > 0 ? `, ${step.unacknowledged} never acknowledged by the broker` : ''}), ${Math.round(step.throughput)} readings/s, p50 ${step.latencyMs.p50.toFixed(0)} ms, p99 ${step.latencyMs.p99.toFixed(0)} ms`);
       // saturated: the publisher could not offer the rate, the stores fell behind, or something was lost
