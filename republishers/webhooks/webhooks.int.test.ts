@@ -1,0 +1,141 @@
+/**
+ * The webhooks republisher against real Kafka, PostgreSQL and HTTP receivers
+ * started here: signed delivery, retries under one webhook-id, 410, Retry-After,
+ * the dead letter at the schedule's end, batching, and one endpoint that never
+ * answers beside one that does. The subscriptions are made before the
+ * component starts, each on its own site, so the tests share one instance.
+ */
+import { TopicReader } from '../../test/topic-reader';
+import { eventually } from '../../test/factories';
+import type { DeadLetter } from '../../schemas/types';
+import { outboxOf, produceReadings, Receiver, signedWith, startWebhooks, subscribe, webhookFixture, type WebhookFixture } from './webhooks.fixture';
+
+let fixture: WebhookFixture;
+const receivers: Record<string, Receiver> = {};
+const subscriptions: Record<string, { id: string; secret: string }> = {};
+
+const fiveHundredThrice = (n: number) => ({ status: n <= 3 ? 500 : 200 });
+
+beforeAll(async () => {
+  fixture = await webhookFixture({ requestTimeout: '3s' });
+  const plan: Record<string, { answer?: (n: number) => { status: number; headers?: Record<string, string> } | 'never'; maxBatch?: number; payload?: 'thin' | 'full' }> = {
+    signed: { payload: 'full' },
+    retried: { answer: fiveHundredThrice },
+    gone: { answer: () => ({ status: 410 }) },
+    throttled: { answer: (n) => (n === 1 ? { status: 503, headers: { 'retry-after': '2' } } : { status: 200 }) },
+    failing: { answer: () => ({ status: 500 }) },
+    batched: { maxBatch: 50 },
+    hanging: { answer: () => 'never' },
+    beside: {},
+  };
+  for (const [name, { answer, maxBatch, payload }] of Object.entries(plan)) {
+    receivers[name] = await Receiver.start(answer);
+    // `beside` shares `hanging`'s readings: the same events to an endpoint that answers
+    const site = name === 'beside' ? 'hanging' : name;
+    subscriptions[name] = await subscribe(fixture, { url: receivers[name].url, eventTypes: ['measurement'], pathFilter: `/acme/${site}/#`, maxBatch, payload });
+  }
+  await startWebhooks(fixture);
+}, 60_000);
+
+describe('the webhooks republisher', () => {
+  it('delivers a subscribed reading signed as Standard Webhooks says, the signature checked with node:crypto alone', async () => {
+    const [time] = await produceReadings(fixture, 'signed', 1);
+    const receiver = receivers.signed!;
+    const [request] = await eventually(() => (receiver.requests.length > 0 ? receiver.requests : undefined), 'the signed delivery');
+    expect(signedWith(request!, subscriptions.signed!.secret)).toBe(true);
+    expect(signedWith(request!, 'whsec_' + Buffer.alloc(32, 1).toString('base64'))).toBe(false);
+    expect(String(request!.headers['webhook-id'])).toMatch(/^msg_[A-Za-z0-9_-]+$/);
+    expect(Math.abs(Number(request!.headers['webhook-timestamp']) - Date.now() / 1000)).toBeLessThan(60);
+    expect(request!.headers['content-type']).toBe('application/json');
+    expect(JSON.parse(request!.body)).toMatchObject({ type: 'measurement', timestamp: new Date(time!).toISOString(), data: { path: '/acme/signed/d1/kwh', value: 0, unit: 'kWh', device: 'd1' } });
+    await eventually(async () => ((await outboxOf(fixture, subscriptions.signed!.id))[0]?.state === 'delivered' ? true : undefined), 'the message recorded delivered');
+  });
+
+  it('sends a message answered 500 three times once more each time under the same webhook-id, then records it delivered', async () => {
+    await produceReadings(fixture, 'retried', 1);
+    const receiver = receivers.retried!;
+    await eventually(() => (receiver.requests.length >= 4 ? true : undefined), 'four attempts');
+    const [row] = await eventually(async () => {
+      const rows = await outboxOf(fixture, subscriptions.retried!.id);
+      return rows[0]?.state === 'delivered' ? rows : undefined;
+    }, 'the message delivered');
+    expect(receiver.requests).toHaveLength(4);
+    expect(new Set(receiver.ids)).toEqual(new Set([row!.id]));
+    expect(new Set(receiver.requests.map((r) => r.body)).size).toBe(1);
+    expect(receiver.requests.every((r) => signedWith(r, subscriptions.retried!.secret))).toBe(true);
+    expect(row).toMatchObject({ attempts: 4, last_status: 200 });
+  });
+
+  it('disables a subscription whose endpoint answers 410, with the reason, and keeps its message queued', async () => {
+    await produceReadings(fixture, 'gone', 2);
+    const record = await eventually(async () => {
+      const r = await fixture.store.get(subscriptions.gone!.id);
+      return r.enabled ? undefined : r;
+    }, 'the subscription disabled');
+    expect(record.disabledReason).toContain('410');
+    expect(record.disabledAt).toBeInstanceOf(Date);
+    const rows = await eventually(async () => {
+      const r = await outboxOf(fixture, subscriptions.gone!.id);
+      return r.length === 2 && r.some((m) => m.last_status === 410) ? r : undefined;
+    }, 'the 410 recorded');
+    expect(rows.every((m) => m.state === 'pending')).toBe(true);
+    // nothing more is sent to it: one attempt (or the few begun before the 410 came back)
+    const sent = receivers.gone!.requests.length;
+    expect(sent).toBeGreaterThanOrEqual(1);
+    expect(sent).toBeLessThanOrEqual(2);
+  });
+
+  it('waits for Retry-After before trying again', async () => {
+    await produceReadings(fixture, 'throttled', 1);
+    const receiver = receivers.throttled!;
+    await eventually(() => (receiver.requests.length >= 2 ? true : undefined), 'the second attempt', 20_000);
+    const [first, second] = receiver.requests;
+    // the schedule says 100 ms; the receiver asked for 2 s
+    expect(second!.at - first!.at).toBeGreaterThanOrEqual(2000);
+    expect(second!.headers['webhook-id']).toBe(first!.headers['webhook-id']);
+  });
+
+  it('dead-letters a message once the retry schedule is spent, with the reason and the body', async () => {
+    const deadLetters = await TopicReader.start<DeadLetter>(fixture.topics.deadLetter);
+    await produceReadings(fixture, 'failing', 1);
+    const letter = await eventually(() => deadLetters.records.find((r) => r.value.reason === 'webhook_undeliverable'), 'the dead letter');
+    const receiver = receivers.failing!;
+    // one attempt and the schedule's four retries
+    expect(receiver.requests).toHaveLength(5);
+    expect(letter.headers['fleet-reason']).toBe('webhook_undeliverable');
+    expect(letter.value.headers).toMatchObject({ subscription: subscriptions.failing!.id, 'webhook-id': receiver.ids[0], status: '500' });
+    expect(letter.value.message).toContain('HTTP 500; 5 attempts');
+    expect(Buffer.from(letter.value.payload).toString()).toBe(receiver.requests[0]!.body);
+    const [row] = await outboxOf(fixture, subscriptions.failing!.id);
+    expect(row).toMatchObject({ state: 'dead', attempts: 5 });
+    expect((await fixture.store.get(subscriptions.failing!.id)).dead).toBe(1);
+  }, 30_000);
+
+  it('batches: 120 readings reach a subscription of maxBatch 50 in requests of at most 50 events, a few outbox rows', async () => {
+    await produceReadings(fixture, 'batched', 120);
+    const receiver = receivers.batched!;
+    const events = () => receiver.requests.flatMap((r) => (JSON.parse(r.body) as { data: { events: { data: { timestamp: string } }[] } }).data.events);
+    await eventually(() => (events().length >= 120 ? true : undefined), 'all 120 events');
+    expect(new Set(events().map((e) => e.data.timestamp)).size).toBe(120);
+    expect(receiver.requests.every((r) => JSON.parse(r.body).type === 'batch')).toBe(true);
+    expect(Math.max(...receiver.requests.map((r) => (JSON.parse(r.body) as { data: { events: unknown[] } }).data.events.length))).toBeLessThanOrEqual(50);
+    const rows = await outboxOf(fixture, subscriptions.batched!.id);
+    expect(rows.reduce((sum, r) => sum + r.events, 0)).toBe(120);
+    expect(rows.length).toBeLessThanOrEqual(12);
+  });
+
+  it('keeps delivering to one endpoint while another never answers: none waits for the other, none is sent twice', async () => {
+    const produced = Date.now();
+    await produceReadings(fixture, 'hanging', 20);
+    const beside = receivers.beside!;
+    await eventually(() => (beside.requests.length >= 20 ? true : undefined), 'the 20 readings beside the hanging endpoint', 10_000);
+    const done = beside.requests[19]!.at - produced;
+    // all delivered before the hanging endpoint's first attempt could even time out (3 s)
+    expect(done).toBeLessThan(3000);
+    expect(new Set(beside.ids).size).toBe(20);
+    expect(beside.requests).toHaveLength(20);
+    // the hanging endpoint holds its four slots, no more
+    expect(receivers.hanging!.requests.length).toBeLessThanOrEqual(4);
+    console.log(`webhooks isolation: 20 deliveries in ${done} ms beside an endpoint that never answers (${receivers.hanging!.requests.length} attempts under way there)`);
+  });
+});
