@@ -16,9 +16,9 @@ export const webhooksOptionsSchema = z.strictObject({
   // the registry's own variable: subscriptions belong to its tenants, and the outbox lives beside them
   databaseSchema: registryOptions.databaseSchema,
   measurementsTopic: z.string().min(1).default(topicNames.measurements).meta({ description: 'Topic of the readings (`measurement` events).' }),
-  rollup1mTopic: z.string().min(1).default(topicNames.rollups('1m')).meta({ description: 'Topic of the 1m rollups (`rollup.1m` events).' }),
-  rollup1hTopic: z.string().min(1).default(topicNames.rollups('1h')).meta({ description: 'Topic of the 1h rollups (`rollup.1h` events).' }),
-  rollup1dTopic: z.string().min(1).default(topicNames.rollups('1d')).meta({ description: 'Topic of the 1d rollups (`rollup.1d` events).' }),
+  rollup1mTopic: z.string().min(1).default(topicNames.rollups('1m')).meta({ env: 'WEBHOOKS_ROLLUP_1M_TOPIC', description: 'Topic of the 1m rollups (`rollup.1m` events).' }),
+  rollup1hTopic: z.string().min(1).default(topicNames.rollups('1h')).meta({ env: 'WEBHOOKS_ROLLUP_1H_TOPIC', description: 'Topic of the 1h rollups (`rollup.1h` events).' }),
+  rollup1dTopic: z.string().min(1).default(topicNames.rollups('1d')).meta({ env: 'WEBHOOKS_ROLLUP_1D_TOPIC', description: 'Topic of the 1d rollups (`rollup.1d` events).' }),
   commandStatusTopic: z.string().min(1).default(topicNames.commandStatus).meta({ description: 'Topic of the commands\' statuses (`command.answer` events, once a command finished).' }),
   deadLetterTopic: z.string().min(1).default(topicNames.deadLetter).meta({ description: 'Topic of messages given up after the retry schedule (`webhook_undeliverable`) and of undecodable source records, with the reason.' }),
   groupId: z.string().min(1).default('fleetstream-webhooks').meta({

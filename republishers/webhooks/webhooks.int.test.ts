@@ -26,6 +26,7 @@ beforeAll(async () => {
     failing: { answer: () => ({ status: 500 }) },
     batched: { maxBatch: 50 },
     hanging: { answer: () => 'never' },
+    rotated: { answer: (n) => (n === 1 ? { status: 503, headers: { 'retry-after': '1' } } : { status: 200 }) },
     beside: {},
   };
   for (const [name, { answer, maxBatch, payload }] of Object.entries(plan)) {
@@ -122,6 +123,33 @@ describe('the webhooks republisher', () => {
     const rows = await outboxOf(fixture, subscriptions.batched!.id);
     expect(rows.reduce((sum, r) => sum + r.events, 0)).toBe(120);
     expect(rows.length).toBeLessThanOrEqual(12);
+  });
+
+  it('sends a stored message again when its time range is replayed, under its own id', async () => {
+    const receiver = receivers.signed!;
+    await eventually(() => (receiver.requests.length > 0 ? true : undefined), 'the first delivery');
+    const day = Date.UTC(2026, 11, 3);
+    expect(await fixture.store.replay(subscriptions.signed!.id, new Date(day + 1), new Date(day + 60_000))).toEqual({ messages: 0 });
+    expect(await fixture.store.replay(subscriptions.signed!.id, new Date(day), new Date(day + 60_000))).toEqual({ messages: 1 });
+    await eventually(() => (receiver.requests.length >= 2 ? true : undefined), 'the replayed delivery');
+    expect(receiver.requests[1]!.headers['webhook-id']).toBe(receiver.requests[0]!.headers['webhook-id']);
+    expect(receiver.requests[1]!.body).toBe(receiver.requests[0]!.body);
+  });
+
+  it('signs with the new and the previous secret after a rotation, for its grace period', async () => {
+    await produceReadings(fixture, 'rotated', 1);
+    const receiver = receivers.rotated!;
+    await eventually(() => (receiver.requests.length > 0 ? true : undefined), 'the first attempt');
+    const old = subscriptions.rotated!.secret;
+    const { secret: rotated, record } = await fixture.store.rotateSecret(subscriptions.rotated!.id, 60_000);
+    expect(rotated).not.toBe(old);
+    expect(record.previousSecretUntil!.getTime()).toBeGreaterThan(Date.now() + 50_000);
+    // the receiver asked for 1 s: the retry comes after the subscriptions were read again (every 100 ms here)
+    await eventually(() => (receiver.requests.length >= 2 ? true : undefined), 'the retry after the rotation');
+    const [before, after] = receiver.requests;
+    expect([signedWith(before!, old), signedWith(before!, rotated)]).toEqual([true, false]);
+    expect(String(after!.headers['webhook-signature']).split(' ')).toHaveLength(2);
+    expect([signedWith(after!, old), signedWith(after!, rotated)]).toEqual([true, true]);
   });
 
   it('keeps delivering to one endpoint while another never answers: none waits for the other, none is sent twice', async () => {
