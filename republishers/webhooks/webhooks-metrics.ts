@@ -21,24 +21,28 @@ export interface WebhooksMetrics {
 
 export function createWebhooksMetrics(registry: Registry, depths: () => Promise<{ subscriptionId: string; pending: number; oldestSeconds: number }[]>): WebhooksMetrics {
   const registers = [registry];
-  const queueAge = new Gauge({ name: 'webhooks_queue_oldest_seconds', help: 'age of the oldest pending message, per subscription', labelNames: ['subscription'], registers });
-  const queueDepth = new Gauge({
-    name: 'webhooks_queue_depth',
-    help: 'pending messages, per subscription',
-    labelNames: ['subscription'],
-    registers,
-    // one query per scrape sets both gauges; a subscription with nothing pending drops out
-    async collect() {
-      const rows = await depths().catch(() => undefined);
-      if (rows === undefined) return;
-      this.reset();
-      queueAge.reset();
-      for (const row of rows) {
-        this.set({ subscription: row.subscriptionId }, row.pending);
-        queueAge.set({ subscription: row.subscriptionId }, row.oldestSeconds);
-      }
-    },
-  });
+  // both gauges come from one query, shared by the collects of one scrape (a registry collects its metrics at once)
+  let last: { at: number; rows: Promise<Awaited<ReturnType<typeof depths>> | undefined> } | undefined;
+  const rowsNow = () => {
+    if (last === undefined || performance.now() - last.at > 1000) last = { at: performance.now(), rows: depths().catch(() => undefined) };
+    return last.rows;
+  };
+  const perSubscription = (name: string, help: string, value: (row: { pending: number; oldestSeconds: number }) => number) =>
+    new Gauge({
+      name,
+      help,
+      labelNames: ['subscription'],
+      registers,
+      // a subscription with nothing pending drops out
+      async collect() {
+        const rows = await rowsNow();
+        if (rows === undefined) return;
+        this.reset();
+        for (const row of rows) this.set({ subscription: row.subscriptionId }, value(row));
+      },
+    });
+  const queueDepth = perSubscription('webhooks_queue_depth', 'pending messages, per subscription', (row) => row.pending);
+  const queueAge = perSubscription('webhooks_queue_oldest_seconds', 'age of the oldest pending message, per subscription', (row) => row.oldestSeconds);
   return {
     events: new Counter({ name: 'webhooks_events_total', help: 'source events put in outbox messages, by type', labelNames: ['type'], registers }),
     messages: new Counter({ name: 'webhooks_messages_total', help: 'outbox messages written (one per request body)', registers }),

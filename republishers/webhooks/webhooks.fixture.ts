@@ -15,6 +15,10 @@ import { SubscriptionStore, type SubscriptionInput } from '../../query-api/webho
 import { webhookTableNames } from '../../schemas/tables';
 import { freshGroupId, freshTopic, onCleanup, testSettings } from '../../test/factories';
 import { freshSinkTopics, produceMeasurements, reading, type SinkTopics } from '../../test/sink-records';
+import { AvroCodec } from '../../schemas/avro-codec';
+import { avroSchemas, valueSubject } from '../../schemas/avro-schemas';
+import { createRegistryClient } from '../../schemas/registry-client';
+import type { CommandStatus } from '../../schemas/types';
 import { start } from './index';
 import type { WebhooksOptions } from './options';
 
@@ -74,6 +78,14 @@ export async function produceReadings(fixture: WebhookFixture, site: string, cou
   const times = Array.from({ length: count }, (_, i) => from + i * 1000);
   await produceMeasurements(fixture.topics, times.map((t, i) => reading(`/${tenant}/${site}/d1/kwh`, t, i)));
   return times;
+}
+
+/** Command statuses as the commands processor writes them (key = command id). */
+export async function produceCommandStatuses(fixture: WebhookFixture, statuses: CommandStatus[]): Promise<void> {
+  const topic = fixture.options.commandStatusTopic!;
+  const codec = new AvroCodec<CommandStatus>(createRegistryClient(testSettings().schemaRegistryUrl), valueSubject(topic), avroSchemas.CommandStatus);
+  await codec.register();
+  await fixture.topics.producer.send({ topic, acks: -1, messages: statuses.map((s) => ({ key: s.id, value: codec.encode(s) })) });
 }
 
 export interface OutboxRow {

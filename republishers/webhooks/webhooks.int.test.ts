@@ -5,12 +5,15 @@
  * answers beside one that does. The subscriptions are made before the
  * component starts, each on its own site, so the tests share one instance.
  */
+import { commandStatusSample } from '../../test/command-status-sample';
+import { groupCaughtUp, produceRollups, rollup } from '../../test/sink-records';
 import { TopicReader } from '../../test/topic-reader';
 import { eventually } from '../../test/factories';
 import type { DeadLetter } from '../../schemas/types';
-import { outboxOf, produceReadings, Receiver, signedWith, startWebhooks, subscribe, webhookFixture, type WebhookFixture } from './webhooks.fixture';
+import { outboxOf, produceCommandStatuses, produceReadings, Receiver, signedWith, startWebhooks, subscribe, webhookFixture, type WebhookFixture } from './webhooks.fixture';
 
 let fixture: WebhookFixture;
+let running: Awaited<ReturnType<typeof startWebhooks>>;
 const receivers: Record<string, Receiver> = {};
 const subscriptions: Record<string, { id: string; secret: string }> = {};
 
@@ -35,7 +38,9 @@ beforeAll(async () => {
     const site = name === 'beside' ? 'hanging' : name;
     subscriptions[name] = await subscribe(fixture, { url: receivers[name].url, eventTypes: ['measurement'], pathFilter: `/acme/${site}/#`, maxBatch, payload });
   }
-  await startWebhooks(fixture);
+  receivers.others = await Receiver.start();
+  subscriptions.others = await subscribe(fixture, { url: receivers.others.url, eventTypes: ['rollup.1h', 'command.answer'], pathFilter: '/acme/others/#', payload: 'thin' });
+  running = await startWebhooks(fixture);
 }, 60_000);
 
 describe('the webhooks republisher', () => {
@@ -150,6 +155,43 @@ describe('the webhooks republisher', () => {
     expect([signedWith(before!, old), signedWith(before!, rotated)]).toEqual([true, false]);
     expect(String(after!.headers['webhook-signature']).split(' ')).toHaveLength(2);
     expect([signedWith(after!, old), signedWith(after!, rotated)]).toEqual([true, true]);
+  });
+
+  it('sends final rollups of the resolutions asked for and finished commands, nothing provisional or unfinished', async () => {
+    const path = '/acme/others/d1/kwh';
+    const hour = Date.UTC(2026, 11, 3, 5);
+    await produceRollups(fixture.topics, '1h', [rollup(path, '1h', hour, 3, false), rollup(path, '1h', hour, 4, true)]);
+    // the subscription asked for 1h only
+    await produceRollups(fixture.topics, '1m', [rollup(path, '1m', hour, 4, true)]);
+    const device = { tenant: 'acme', site: 'others', device: 'd1' };
+    await produceCommandStatuses(fixture, [
+      commandStatusSample('c-1', { ...device, state: 'SENT' }),
+      commandStatusSample('c-1', { ...device, state: 'SUCCEEDED', answer: Buffer.from('{"ok":true}'), finishedAt: Date.UTC(2026, 11, 3, 6), revision: 2 }),
+      // another site's device: outside the path filter
+      commandStatusSample('c-2', { tenant: 'acme', site: 'plant9', device: 'd1', state: 'FAILED', finishedAt: Date.UTC(2026, 11, 3, 6) }),
+    ]);
+    const receiver = receivers.others!;
+    await eventually(() => (receiver.requests.length >= 2 ? true : undefined), 'the rollup and the command answer');
+    const bodies = receiver.requests.map((r) => JSON.parse(r.body) as { type: string; data: Record<string, unknown> });
+    expect(bodies.find((b) => b.type === 'rollup.1h')).toEqual({
+      type: 'rollup.1h', timestamp: new Date(hour).toISOString(),
+      data: { path, resolution: '1h', windowStart: new Date(hour).toISOString(), windowEnd: new Date(hour + 60_000).toISOString(), revision: 9 },
+    });
+    expect(bodies.find((b) => b.type === 'command.answer')).toMatchObject({ data: { id: 'c-1', state: 'SUCCEEDED', device: 'd1', site: 'others' } });
+    // once every record is consumed (committed past), the outbox holds these two and nothing else
+    const { groupId, rollup1mTopic, rollup1hTopic, commandStatusTopic } = fixture.options;
+    await eventually(async () => ((await groupCaughtUp(groupId, [rollup1mTopic!, rollup1hTopic!, commandStatusTopic!])) ? true : undefined), 'the sources consumed');
+    expect(await outboxOf(fixture, subscriptions.others!.id)).toHaveLength(2);
+  });
+
+  it('reports deliveries by outcome, attempts by result and the queue per subscription on /metrics', async () => {
+    const text = await running.metrics.metrics();
+    expect(text).toMatch(/webhooks_deliveries_total\{outcome="delivered",component="webhooks"\} [1-9]/);
+    expect(text).toMatch(/webhooks_deliveries_total\{outcome="retried",component="webhooks"\} [1-9]/);
+    expect(text).toMatch(/webhooks_attempts_total\{result="5xx",component="webhooks"\} [1-9]/);
+    // the disabled subscription's messages wait: its queue is seen, with its age
+    expect(text).toContain(`webhooks_queue_depth{subscription="${subscriptions.gone!.id}",component="webhooks"} 2`);
+    expect(text).toMatch(new RegExp(`webhooks_queue_oldest_seconds\\{subscription="${subscriptions.gone!.id}",component="webhooks"\\} [0-9.]+`));
   });
 
   it('keeps delivering to one endpoint while another never answers: none waits for the other, none is sent twice', async () => {
