@@ -207,5 +207,11 @@ describe('the webhooks republisher', () => {
     // the hanging endpoint holds its four slots, no more
     expect(receivers.hanging!.requests.length).toBeLessThanOrEqual(4);
     console.log(`webhooks isolation: 20 deliveries in ${done} ms beside an endpoint that never answers (${receivers.hanging!.requests.length} attempts under way there)`);
+    // the hanging attempts end at the request timeout, recorded as such and retried
+    const timedOut = await eventually(async () => {
+      const rows = (await outboxOf(fixture, subscriptions.hanging!.id)).filter((r) => r.last_error !== null);
+      return rows.length > 0 ? rows : undefined;
+    }, 'a timed-out attempt recorded', 10_000);
+    expect(timedOut[0]).toMatchObject({ state: 'pending', last_status: null, last_error: 'timeout: no answer within 3000 ms' });
   });
 });
