@@ -153,6 +153,7 @@ async function startWith(input: WebhooksInput, opened: OpenedResources): Promise
     topics: [options.measurementsTopic, options.rollup1mTopic, options.rollup1hTopic, options.rollup1dTopic, options.commandStatusTopic],
     partitionsConsumedConcurrently: options.partitionsConsumedConcurrently,
     fromBeginning: options.newGroupStartsAt === 'beginning',
+    commitIntervalMs: options.offsetCommitInterval,
     logger,
     metrics,
     apply,

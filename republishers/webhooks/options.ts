@@ -40,6 +40,9 @@ export const webhooksOptionsSchema = z.strictObject({
   pollInterval: duration({ min: 10, max: 60_000 }).prefault('1s').meta({ description: 'How often the outbox is scanned for messages due (new messages of this instance and finished attempts wake it at once).' }),
   subscriptionRefresh: duration({ min: 10, max: 600_000 }).prefault('2s').meta({ description: 'How often subscriptions are read again: a new or changed one applies to events consumed from at most this long after.' }),
   retention: duration({ min: 60_000 }).prefault('7d').meta({ description: 'How long delivered and dead-lettered messages stay in the outbox, for replay (`POST .../replay`), before they are deleted.' }),
+  offsetCommitInterval: duration({ min: 100, max: 600_000 }).prefault('5s').meta({
+    description: "How often the consumed offsets are committed to Kafka. The outbox stores them with each batch, so this only bounds what a restarted member reads again (and skips).",
+  }),
   partitionsConsumedConcurrently: integer(1, 64).default(2).meta({ description: 'Source partitions whose batches are written at the same time.' }),
   poolSize: integer(2, 100).default(6).meta({ description: 'PostgreSQL connections.' }),
 });

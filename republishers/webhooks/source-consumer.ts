@@ -2,9 +2,11 @@
  * The consumer of the source topics (readings, rollups, command statuses):
  * one group; each batch is applied (the outbox messages of its records
  * written with the partition's next offset, outbox-store.ts), retried with
- * backoff until it is, and its offsets resolved only then; kafkajs commits
- * resolved offsets on its interval. Kafka's committed offset may trail the
- * one stored with the outbox, never lead it.
+ * backoff until it is. The offset stored with the outbox is the truth; Kafka's
+ * committed offset only says where a restarted member starts reading, so it
+ * is committed every `commitIntervalMs`, not after every batch as kafkajs's
+ * autoCommit does: it may trail the stored one, never lead it, and what is
+ * read again below the stored offset adds nothing.
  */
 import type { Consumer, Kafka, KafkaMessage } from 'kafkajs';
 import { stoppedForGood } from '../../lib/consumer-stopped';
@@ -19,6 +21,7 @@ export interface SourceConsumerOptions {
   partitionsConsumedConcurrently: number;
   /** Where a group without offsets starts. */
   fromBeginning: boolean;
+  commitIntervalMs: number;
   logger: Logger;
   metrics: WebhooksMetrics;
   /**
@@ -48,6 +51,22 @@ export async function startSourceConsumer(options: SourceConsumerOptions): Promi
   // a partition is moved back to its stored offset once per assignment: a gap that stays is records Kafka no longer has, and is accepted
   const sought = new Set<string>();
 
+  // the next offset of each partition this member applied, committed to Kafka on the interval
+  let applied = new Map<string, { topic: string; partition: number; offset: string }>();
+  const commit = async () => {
+    const offsets = [...applied.values()];
+    applied = new Map();
+    if (offsets.length === 0) return;
+    // a partition that moved meanwhile refuses the commit; its new owner starts from an older offset and skips below the stored one
+    try {
+      await consumer.commitOffsets(offsets);
+    } catch (error) {
+      logger.debug({ event: 'offsets_not_committed', err: error }, 'committing offsets to Kafka failed; the outbox holds them');
+    }
+  };
+  const committing = setInterval(() => void commit(), options.commitIntervalMs);
+
+  consumer.on(consumer.events.REBALANCING, () => (applied = new Map()));
   consumer.on(consumer.events.GROUP_JOIN, (event) => {
     joined = true;
     sought.clear();
@@ -57,14 +76,14 @@ export async function startSourceConsumer(options: SourceConsumerOptions): Promi
 
   await consumer.connect();
   const disconnectAndThrow = async (error: unknown): Promise<never> => {
+    clearInterval(committing);
     await consumer.disconnect().catch(() => undefined);
     throw error;
   };
   await consumer.subscribe({ topics: options.topics, fromBeginning: options.fromBeginning }).catch(disconnectAndThrow);
   await consumer
     .run({
-      autoCommit: true,
-      autoCommitInterval: 1000,
+      autoCommit: false,
       eachBatchAutoResolve: false,
       partitionsConsumedConcurrently: options.partitionsConsumedConcurrently,
       eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
@@ -99,6 +118,7 @@ export async function startSourceConsumer(options: SourceConsumerOptions): Promi
           return;
         }
         resolveOffset(batch.lastOffset());
+        applied.set(key, { topic, partition, offset: (BigInt(batch.lastOffset()) + 1n).toString() });
         await heartbeat().catch(() => undefined);
       },
     })
@@ -109,6 +129,9 @@ export async function startSourceConsumer(options: SourceConsumerOptions): Promi
     ready: () => joined,
     async stop() {
       stopping.abort();
+      clearInterval(committing);
+      // a batch finishing after this is read again by the next owner, and skipped
+      await commit();
       await consumer.disconnect();
     },
   };

@@ -57,6 +57,7 @@ export async function webhookFixture(overrides: Partial<WebhooksOptions> = {}): 
     allowPrivateAddresses: true,
     pollInterval: '100ms',
     subscriptionRefresh: '100ms',
+    offsetCommitInterval: '1s',
     ...overrides,
   };
   return { registry, topics, options, store: new SubscriptionStore(registry) };
