@@ -8,7 +8,6 @@
  */
 import { FleetstreamError } from '../../lib/errors';
 import { databaseError } from '../../lib/pg-error-class';
-import { inTransaction } from '../../lib/pg-transaction';
 import type { Registry } from '../../registry';
 import { webhookTableNames } from '../../schemas/tables';
 import {
@@ -185,16 +184,18 @@ export class SubscriptionStore {
    * own ids (a receiver that deduplicates by `webhook-id` skips what it had).
    * Messages past the outbox's retention (WEBHOOKS_RETENTION) are gone.
    */
-  replay(id: string, from: Date, to: Date): Promise<{ messages: number }> {
+  async replay(id: string, from: Date, to: Date): Promise<{ messages: number }> {
     if (!(from < to)) throw invalid('replay needs from < to');
-    return inTransaction(this.registry.pool, 'replaying webhook messages', async (client) => {
-      const { rowCount } = await client.query(
+    try {
+      const { rowCount } = await this.registry.pool.query(
         `update ${this.tables.messages} set state = 'pending', attempts = 0, next_attempt_at = now(), finished_at = null
           where subscription_id = $1 and state <> 'pending' and first_event_at >= $2 and first_event_at < $3`,
         [id, from, to],
       );
       return { messages: rowCount ?? 0 };
-    });
+    } catch (error) {
+      throw databaseError(error, 'replaying webhook messages');
+    }
   }
 }
 

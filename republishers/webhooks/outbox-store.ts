@@ -106,7 +106,7 @@ export class OutboxStore {
       payload: row.payload,
       maxBatch: row.max_batch,
       enabled: true,
-      keys: [row.secret, row.previous_secret].flatMap((secret) => (secret === null ? [] : [webhookSecretKey(secret)].filter((k): k is Buffer => k !== undefined))),
+      keys: [row.secret, row.previous_secret].map((secret) => (secret === null ? undefined : webhookSecretKey(secret))).filter((key) => key !== undefined),
     }));
   }
 
