@@ -11,6 +11,7 @@
 import type { Logger } from '../../lib/logger';
 import { PeriodicRounds } from '../../lib/periodic-rounds';
 import { nextStep, type AttemptResult, type NextStep } from './attempt-outcome';
+import { BatchedWrites } from './batched-writes';
 import type { HttpDelivery } from './http-delivery';
 import type { AttemptRecord, ClaimedMessage, OutboxStore } from './outbox-store';
 import type { RetryPolicy } from './retry-schedule';
@@ -39,9 +40,8 @@ function resultLabel(result: AttemptResult): string {
   return result.kind === 'answered' ? `${Math.floor(result.status / 100)}xx` : result.failure;
 }
 
-function recordOf(step: NextStep, result: AttemptResult): AttemptRecord {
+function recordOf(step: Exclude<NextStep, { kind: 'delivered' }>, result: AttemptResult): AttemptRecord {
   const status = result.kind === 'answered' ? result.status : null;
-  if (step.kind === 'delivered') return { kind: 'delivered', status: status! };
   if (step.kind === 'retry') return { kind: 'retry', delayMs: step.delayMs, status, error: step.reason };
   if (step.kind === 'give_up') return { kind: 'dead', status, error: step.reason };
   return { kind: 'gone', status: status!, error: step.reason };
@@ -53,9 +53,13 @@ export class DeliveryLoop {
   private readonly inFlight = new Map<string, number>();
   private readonly attempts = new Set<Promise<void>>();
   private readonly rounds: PeriodicRounds;
+  // deliveries finishing together are recorded in one statement: one round trip per message capped a subscription of
+  // maxBatch 1 at about 220 deliveries/s to a local receiver (4 in flight, this loaded two-core machine)
+  private readonly delivered: BatchedWrites<{ messageId: string; attempts: number; status: number }>;
 
   constructor(private readonly options: DeliveryLoopOptions) {
     this.rounds = new PeriodicRounds(() => this.runRound(), options.pollIntervalMs);
+    this.delivered = new BatchedWrites((items) => options.store.recordDelivered(items));
   }
 
   start(): void {
@@ -118,7 +122,8 @@ export class DeliveryLoop {
         this.options.cache.drop(subscription.id);
         logger.warn({ event: 'subscription_disabled', ...log, reason: step.reason }, 'the endpoint answered 410 Gone: subscription disabled');
       }
-      await store.recordAttempt(message.id, attempts, recordOf(step, result));
+      if (step.kind === 'delivered') await this.delivered.add({ messageId: message.id, attempts, status: (result as { status: number }).status });
+      else await store.recordAttempt(message.id, attempts, recordOf(step, result));
       metrics.deliveries.inc({ outcome: outcomeLabel[step.kind] });
       if (step.kind === 'retry') logger.info({ event: 'delivery_retried', ...log, retryInMs: step.delayMs, reason: step.reason }, 'delivery failed; retried later');
       else if (step.kind === 'give_up') logger.warn({ event: 'delivery_given_up', ...log, reason: step.reason }, 'delivery given up: dead-lettered');

@@ -38,9 +38,8 @@ export interface QueueDepth {
   oldestSeconds: number;
 }
 
-/** What an attempt's outcome writes on its message. */
+/** What a failed attempt writes on its message (delivered ones: `recordDelivered`). */
 export type AttemptRecord =
-  | { kind: 'delivered'; status: number }
   | { kind: 'retry'; delayMs: number; status: number | null; error: string }
   | { kind: 'dead'; status: number | null; error: string }
   /** 410: the message stays pending for when the subscription is enabled again. */
@@ -127,13 +126,11 @@ export class OutboxStore {
     return rows.map((row) => ({ id: row.id, subscriptionId: row.subscription_id, body: row.body, attempts: row.attempts }));
   }
 
-  /** Records the outcome of a message's attempt number `attempts`. */
+  /** Records the failure of a message's attempt number `attempts`. */
   async recordAttempt(messageId: string, attempts: number, record: AttemptRecord): Promise<void> {
     const m = this.tables.messages;
     const common = [messageId, attempts];
-    if (record.kind === 'delivered') {
-      await this.pool.query(`update ${m} set state = 'delivered', attempts = $2, last_status = $3, last_error = null, last_attempt_at = now(), finished_at = now() where id = $1`, [...common, record.status]);
-    } else if (record.kind === 'retry') {
+    if (record.kind === 'retry') {
       await this.pool.query(`update ${m} set attempts = $2, last_status = $3, last_error = $4, last_attempt_at = now(), next_attempt_at = now() + $5 * interval '1 millisecond' where id = $1`, [
         ...common, record.status, record.error, record.delayMs,
       ]);
@@ -142,6 +139,15 @@ export class OutboxStore {
     } else {
       await this.pool.query(`update ${m} set attempts = $2, last_status = $3, last_error = $4, last_attempt_at = now(), next_attempt_at = now() where id = $1`, [...common, record.status, record.error]);
     }
+  }
+
+  /** Records messages delivered, in one statement. */
+  async recordDelivered(delivered: { messageId: string; attempts: number; status: number }[]): Promise<void> {
+    await this.pool.query(
+      `update ${this.tables.messages} m set state = 'delivered', attempts = d.attempts, last_status = d.status, last_error = null, last_attempt_at = now(), finished_at = now()
+        from unnest($1::text[], $2::int[], $3::int[]) as d(id, attempts, status) where m.id = d.id`,
+      [delivered.map((d) => d.messageId), delivered.map((d) => d.attempts), delivered.map((d) => d.status)],
+    );
   }
 
   /** Disables a subscription (410 Gone), with the reason the API shows. */
