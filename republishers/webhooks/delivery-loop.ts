@@ -11,6 +11,7 @@
 import type { Logger } from '../../lib/logger';
 import { PeriodicRounds } from '../../lib/periodic-rounds';
 import { nextStep, type AttemptResult, type NextStep } from './attempt-outcome';
+import { retryAfterMs } from './retry-after';
 import { BatchedWrites } from './batched-writes';
 import type { HttpDelivery } from './http-delivery';
 import type { AttemptRecord, ClaimedMessage, OutboxStore } from './outbox-store';
@@ -51,6 +52,8 @@ const outcomeLabel = { delivered: 'delivered', retry: 'retried', give_up: 'dead_
 
 export class DeliveryLoop {
   private readonly inFlight = new Map<string, number>();
+  /** Subscriptions whose endpoint asked to wait (Retry-After on a failure: 429, 503, ...), until when: none of their messages is claimed before. */
+  private readonly pausedUntil = new Map<string, number>();
   private readonly attempts = new Set<Promise<void>>();
   private readonly rounds: PeriodicRounds;
   // deliveries finishing together are recorded in one statement: one round trip per message capped a subscription of
@@ -81,7 +84,10 @@ export class DeliveryLoop {
     const { store, cache, maxInFlightPerSubscription, leaseMs, logger, metrics } = this.options;
     try {
       const subscriptions = await cache.fresh();
+      const now = Date.now();
+      for (const [id, until] of this.pausedUntil) if (until <= now) this.pausedUntil.delete(id);
       const wanted = subscriptions
+        .filter((s) => !this.pausedUntil.has(s.id))
         .map((s) => ({ subscriptionId: s.id, slots: maxInFlightPerSubscription - (this.inFlight.get(s.id) ?? 0) }))
         .filter((w) => w.slots > 0);
       const claimed = await store.claimDue(wanted, leaseMs);
@@ -114,6 +120,9 @@ export class DeliveryLoop {
     metrics.attempts.inc({ result: resultLabel(result) });
     const attempts = message.attempts + 1;
     const step = nextStep(result, attempts, policy, Date.now(), random());
+    // Standard Webhooks: a 429 or 503 with Retry-After throttles the endpoint, not only this message (per instance)
+    const asked = step.kind === 'retry' && result.kind === 'answered' ? retryAfterMs(result.retryAfter, Date.now()) : undefined;
+    if (asked !== undefined && asked > 0) this.pausedUntil.set(subscription.id, Math.max(this.pausedUntil.get(subscription.id) ?? 0, Date.now() + Math.min(asked, policy.maxRetryAfterMs)));
     const log = { subscription: subscription.id, message: message.id, attempt: attempts, result: result.kind === 'answered' ? result.status : result.failure };
     try {
       if (step.kind === 'give_up') await this.options.deadLetter(message, subscription, step.reason, result.kind === 'answered' ? result.status : null);

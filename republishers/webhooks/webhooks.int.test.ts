@@ -29,6 +29,7 @@ beforeAll(async () => {
     failing: { answer: () => ({ status: 500 }) },
     batched: { maxBatch: 50 },
     hanging: { answer: () => 'never' },
+    paused: { answer: (n) => (n === 1 ? { status: 429, headers: { 'retry-after': '2' } } : { status: 200 }) },
     rotated: { answer: (n) => (n === 1 ? { status: 503, headers: { 'retry-after': '1' } } : { status: 200 }) },
     beside: {},
   };
@@ -99,6 +100,19 @@ describe('the webhooks republisher', () => {
     // the schedule says 100 ms; the receiver asked for 2 s
     expect(second!.at - first!.at).toBeGreaterThanOrEqual(2000);
     expect(second!.headers['webhook-id']).toBe(first!.headers['webhook-id']);
+  });
+
+  it('sends nothing more to an endpoint that answered 429 with Retry-After until that time, new messages included', async () => {
+    const receiver = receivers.paused!;
+    await produceReadings(fixture, 'paused', 1);
+    await eventually(() => (receiver.requests.length > 0 ? true : undefined), 'the first attempt');
+    // two more readings, after the 429: they are due at once, the endpoint is not
+    await produceReadings(fixture, 'paused', 2, Date.UTC(2026, 11, 3, 1));
+    await eventually(() => (receiver.requests.length >= 4 ? true : undefined), 'the three readings delivered', 20_000);
+    const [first, ...rest] = receiver.requests;
+    expect(first!.headers['webhook-id']).not.toBe(undefined);
+    for (const request of rest) expect(request.at - first!.at).toBeGreaterThanOrEqual(2000);
+    expect(new Set(receiver.ids).size).toBe(3);
   });
 
   it('dead-letters a message once the retry schedule is spent, with the reason and the body', async () => {
