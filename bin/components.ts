@@ -15,6 +15,7 @@ import { redisSinkOptionsSchema } from '../connectors/redis-sink/options';
 import { timescaleSinkOptionsSchema } from '../connectors/timescale-sink/options';
 import { queryApiOptionsSchema } from '../query-api/options';
 import { schedulerOptionsSchema } from '../republishers/scheduler/options';
+import { webhooksOptionsSchema } from '../republishers/webhooks/options';
 import { commandsOptionsSchema } from '../stream-processors/commands/options';
 import { configurationOptionsSchema } from '../stream-processors/configuration/options';
 import { rollupsOptionsSchema } from '../stream-processors/rollups/options';
@@ -136,6 +137,14 @@ export const components: readonly ComponentEntry[] = [
     opsPort: 9112,
     options: configurationOptionsSchema,
     start: async (input, logger) => (await import('../stream-processors/configuration')).start({ ...input, logger }),
+  },
+  {
+    name: 'webhooks',
+    description: "deliver readings, final rollups and command answers to the tenants' webhook subscriptions (Standard Webhooks signatures, retries over three days)",
+    envPrefix: 'WEBHOOKS_',
+    opsPort: 9113,
+    options: webhooksOptionsSchema,
+    start: async (input, logger) => (await import('../republishers/webhooks')).start({ ...input, logger }),
   },
 ];
 

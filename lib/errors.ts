@@ -79,6 +79,9 @@ export const errorCodes = {
   DEVICE_TYPE_NOT_FOUND: { retriable: false, summary: 'the tenant has no JSON schema for that device type' },
   CONFIG_VERSION_NOT_FOUND: { retriable: false, summary: 'the tenant has no configuration document of that version' },
   CONFIG_TARGET_INVALID: { retriable: false, summary: "a configuration cannot go to that device: it has no `type` tag, or another type than the document's" },
+  // webhook subscriptions (query-api/webhooks/), answered as 4xx
+  WEBHOOK_SUBSCRIPTION_INVALID: { retriable: false, summary: 'a webhook subscription is refused: its URL, event types, path filter, payload kind, maxBatch or grace period is not valid (schemas/webhooks.ts); the message says which' },
+  WEBHOOK_SUBSCRIPTION_NOT_FOUND: { retriable: false, summary: 'no webhook subscription of that id' },
   // the hierarchy job (republishers/device-hierarchy/)
   HIERARCHY_PUBLISH_CONFLICT: { retriable: true, summary: 'another `fleetstream hierarchy publish` holds the lock on the same key prefix, or this one outlived its lock timeout; nothing was switched' },
 } as const;

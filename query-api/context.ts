@@ -13,6 +13,7 @@ import type { LiveHub } from './live-hub';
 import type { QueryApiOptions } from './options';
 import type { ShadowService } from './shadow/shadow-service';
 import type { TenantScope } from './tenant-scope';
+import type { WebhookOperations } from './webhooks/webhook-operations';
 
 /** What the routes share: stores, options, authentication, the admin operations, and the open live streams. */
 export interface ApiContext {
@@ -35,6 +36,8 @@ export interface ApiContext {
   commands: CommandsService;
   /** device shadows: read from Kafka, changed through the shadow processor */
   shadows: ShadowService;
+  /** webhook subscriptions (the webhooks republisher delivers them) */
+  webhooks: WebhookOperations;
 }
 
 declare module 'fastify' {

@@ -26,6 +26,8 @@ import { assignmentPublisher } from './configuration/assignment-publisher';
 import { configurationOperations } from './configuration/configuration-operations';
 import { ConfigurationStore } from './configuration/configuration-store';
 import { CommandsService } from './commands/commands-service';
+import { SubscriptionStore } from './webhooks/subscription-store';
+import { webhookOperations } from './webhooks/webhook-operations';
 
 export type { QueryApiOptionsInput };
 
@@ -131,6 +133,7 @@ async function startWith(input: QueryApiOptionsInput, logger: Logger, opened: Op
     liveStreams: new Set(),
     shadows,
     commands,
+    webhooks: webhookOperations(new SubscriptionStore(registry)),
   };
   const app = await buildServer(context, metrics);
   opened.add('http server', () => {

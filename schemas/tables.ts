@@ -66,6 +66,23 @@ export function configurationTableNames(schema: string): ConfigurationTables {
   return Object.fromEntries(Object.entries(configurationTables).map(([key, table]) => [key, qualified(schema, table)])) as unknown as ConfigurationTables;
 }
 
+/**
+ * The webhooks' tables (schemas/migrations.ts `0008_webhooks`), in the registry's schema: each tenant's
+ * subscriptions (the admin API's), the outbox of messages to deliver with each one's delivery state, and the
+ * offsets of the source topics whose events are in it (the webhooks republisher's).
+ */
+export const webhookTables = {
+  subscriptions: 'webhook_subscriptions',
+  messages: 'webhook_messages',
+  consumedOffsets: 'webhook_consumed_offsets',
+} as const;
+
+export type WebhookTables = { readonly [K in keyof typeof webhookTables]: string };
+
+export function webhookTableNames(schema: string): WebhookTables {
+  return Object.fromEntries(Object.entries(webhookTables).map(([key, table]) => [key, qualified(schema, table)])) as unknown as WebhookTables;
+}
+
 /** The registry's tables in one schema, quoted and qualified, ready for SQL text. */
 export function registryTableNames(schema: string): RegistryTables {
   return Object.fromEntries(Object.entries(registryTables).map(([key, table]) => [key, qualified(schema, table)])) as unknown as RegistryTables;
