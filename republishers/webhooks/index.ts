@@ -13,10 +13,12 @@ import { avroSchemas, valueSubject } from '../../schemas/avro-schemas';
 import { consumedRecordRejection, deadLetterMessage } from '../../schemas/dead-letter';
 import { createRegistryClient, type RegistryClient } from '../../schemas/registry-client';
 import type { CommandStatus, DeadLetter, Measurement, Rollup } from '../../schemas/types';
+import type { WebhookEventType } from '../../schemas/webhooks';
 import { DeliveryLoop } from './delivery-loop';
 import { HttpDelivery } from './http-delivery';
 import { webhooksOptionsSchema, type WebhooksOptions } from './options';
 import { outboxMessages } from './outbox-messages';
+import { recordPrefilter } from './record-prefilter';
 import { OutboxStore } from './outbox-store';
 import { startSourceConsumer } from './source-consumer';
 import { SubscriptionCache } from './subscription-cache';
@@ -124,10 +126,20 @@ async function startWith(input: WebhooksInput, opened: OpenedResources): Promise
     }
   };
 
+  const eventTypes = new Map<string, WebhookEventType>([
+    [options.measurementsTopic, 'measurement'],
+    [options.rollup1mTopic, 'rollup.1m'],
+    [options.rollup1hTopic, 'rollup.1h'],
+    [options.rollup1dTopic, 'rollup.1d'],
+    [options.commandStatusTopic, 'command.answer'],
+  ]);
+
   const apply = async (topic: string, partition: number, messages: KafkaMessage[], acceptGap: boolean) => {
-    const decoded: Decoded[] = [];
-    for (const message of messages) decoded.push(await decode(topic, message));
     const subscriptions = await cache.fresh();
+    // only what a subscription may take is decoded: without subscriptions, a batch only moves the stored offset
+    const wanted = recordPrefilter(subscriptions, eventTypes.get(topic)!, topic !== options.commandStatusTopic);
+    const decoded: Decoded[] = [];
+    for (const message of messages) decoded.push(wanted(message.key) ? await decode(topic, message) : { offset: message.offset, events: [] });
     const rejected = decoded.filter((d) => 'rejected' in d);
     // before the outbox commit, so a crash between sends them again rather than never
     await sendDeadLetters(
