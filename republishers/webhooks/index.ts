@@ -166,6 +166,8 @@ async function startWith(input: WebhooksInput, opened: OpenedResources): Promise
     partitionsConsumedConcurrently: options.partitionsConsumedConcurrently,
     fromBeginning: options.newGroupStartsAt === 'beginning',
     commitIntervalMs: options.offsetCommitInterval,
+    fetchMinBytes: options.fetchMinBytes,
+    fetchMaxWaitMs: options.fetchMaxWait,
     logger,
     metrics,
     apply,

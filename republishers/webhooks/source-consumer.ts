@@ -22,6 +22,9 @@ export interface SourceConsumerOptions {
   /** Where a group without offsets starts. */
   fromBeginning: boolean;
   commitIntervalMs: number;
+  /** A fetch waits for this many bytes, or `fetchMaxWaitMs`. */
+  fetchMinBytes: number;
+  fetchMaxWaitMs: number;
   logger: Logger;
   metrics: WebhooksMetrics;
   /**
@@ -41,7 +44,7 @@ export interface RunningSourceConsumer {
 
 export async function startSourceConsumer(options: SourceConsumerOptions): Promise<RunningSourceConsumer> {
   const { logger, metrics } = options;
-  const consumer: Consumer = options.kafka.consumer({ groupId: options.groupId, sessionTimeout: 10_000, heartbeatInterval: 1000 });
+  const consumer: Consumer = options.kafka.consumer({ groupId: options.groupId, sessionTimeout: 10_000, heartbeatInterval: 1000, minBytes: options.fetchMinBytes, maxWaitTimeInMs: options.fetchMaxWaitMs });
   const stopping = new AbortController();
   let joined = false;
   let refuse!: (error: Error) => void;
