@@ -10,7 +10,7 @@
  * jest's CommonJS transform) cannot load it; a numbered list and a table is
  * all this needs.
  */
-import { configurationTableNames, measurementsTable, qualified, quoteIdent, registryTableNames, rollupTable, seriesTable, tooOldReadingsTable } from './tables';
+import { alertRulesTable, configurationTableNames, measurementsTable, qualified, quoteIdent, registryTableNames, rollupTable, seriesTable, tooOldReadingsTable } from './tables';
 
 /** TimescaleDB chunk, compression and retention settings, as PostgreSQL interval literals (`7 days`); null: no such policy. */
 export interface TimescalePolicies {
@@ -108,6 +108,7 @@ export function migrations(context: MigrationContext): Migration[] {
   });
   list.push({ id: '0006_registry', statements: registryStatements(schema) });
   list.push({ id: '0007_configuration', statements: configurationStatements(schema) });
+  list.push({ id: '0008_alert_rules', statements: alertRulesStatements(schema) });
   return list;
 }
 
@@ -228,6 +229,22 @@ function configurationStatements(schema: string): string[] {
     `create table if not exists ${t.consumedOffsets} (
       group_id text not null, topic text not null, kafka_partition integer not null, next_offset bigint not null,
       primary key (group_id, topic, kafka_partition))`,
+  ];
+}
+
+/**
+ * Alert rules (issue 17, item 1): one row per (tenant, rule id), the rule as
+ * written (validated by `fleetstream alerts apply`, which alone writes here),
+ * its revision counting its updates. No foreign key to the tenants: rules are
+ * kept in git and may be applied before the tenant's devices are registered.
+ */
+function alertRulesStatements(schema: string): string[] {
+  const table = qualified(schema, alertRulesTable);
+  return [
+    `create table if not exists ${table} (
+      tenant text not null, id text not null, definition jsonb not null, revision bigint not null default 1,
+      source text, created_at timestamptz not null default now(), updated_at timestamptz not null default now(),
+      primary key (tenant, id))`,
   ];
 }
 

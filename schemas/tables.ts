@@ -66,6 +66,12 @@ export function configurationTableNames(schema: string): ConfigurationTables {
   return Object.fromEntries(Object.entries(configurationTables).map(([key, table]) => [key, qualified(schema, table)])) as unknown as ConfigurationTables;
 }
 
+/**
+ * Alert rules (schemas/migrations.ts `0008_alert_rules`), in the registry's schema: each tenant's rules as
+ * `fleetstream alerts apply` stored them, read by the alerts processor.
+ */
+export const alertRulesTable = 'alert_rules';
+
 /** The registry's tables in one schema, quoted and qualified, ready for SQL text. */
 export function registryTableNames(schema: string): RegistryTables {
   return Object.fromEntries(Object.entries(registryTables).map(([key, table]) => [key, qualified(schema, table)])) as unknown as RegistryTables;

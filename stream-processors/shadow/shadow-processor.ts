@@ -25,6 +25,7 @@ import { FleetstreamError } from '../../lib/errors';
 import { formatDuration } from '../../lib/duration';
 import { transactionalProducer, idleFetchWaitMs } from '../../lib/kafka';
 import { SerialSteps } from '../../lib/serial-steps';
+import { copartitionedCount, seekToCommitted } from '../../lib/processor-topics';
 import { commitTransaction, type TopicOutputs } from '../../lib/kafka-transaction';
 import type { Logger } from '../../lib/logger';
 import { readToMarkers } from '../../lib/read-to-markers';
@@ -152,16 +153,7 @@ export class ShadowProcessor {
    * in partition p of the shadows topic.
    */
   private async checkPartitions(): Promise<number> {
-    const { config } = this;
-    const topics = [config.deviceMessagesTopic, config.requestsTopic, config.shadowsTopic];
-    const counts = await Promise.all(topics.map((topic) => partitionCount(this.admin!, topic)));
-    if (new Set(counts).size > 1) {
-      throw new FleetstreamError(
-        'CONFIG_INVALID',
-        `shadow: ${topics.map((t, i) => `${t} has ${counts[i]} partitions`).join(', ')}; they must have as many (one device, one partition of each): \`fleetstream topics apply --partitions N\` grows them together`,
-      );
-    }
-    return counts[0]!;
+    return copartitionedCount(this.admin!, [this.config.deviceMessagesTopic, this.config.requestsTopic, this.config.shadowsTopic], 'shadow');
   }
 
   /**
@@ -253,11 +245,7 @@ export class ShadowProcessor {
   }
 
   private async seekToCommitted(topic: string, partition: number): Promise<void> {
-    const [committed] = await this.admin!.fetchOffsets({ groupId: this.config.groupId, topics: [topic] });
-    let offset = committed?.partitions.find((p) => p.partition === partition)?.offset ?? '-1';
-    if (Number(offset) < 0) offset = (await this.admin!.fetchTopicOffsets(topic)).find((p) => p.partition === partition)?.low ?? '0';
-    this.consumer!.seek({ topic, partition, offset });
-    this.config.logger.info({ event: 'resumed_at_committed', topic, partition, offset }, 'resuming from the committed offset');
+    await seekToCommitted(this.admin!, this.consumer!, this.config.groupId, topic, partition, this.config.logger);
   }
 
   private async reassign(assignment: number[]): Promise<void> {
@@ -322,11 +310,4 @@ export class ShadowProcessor {
     config.logger.info({ event: 'shadows_restored', partitions, devices: [...restored.values()].reduce((n, s) => n + s.size, 0), unreadable }, 'shadows read back from the shadows topic');
     return restored;
   }
-}
-
-async function partitionCount(admin: Admin, topic: string): Promise<number> {
-  const metadata = await admin.fetchTopicMetadata({ topics: [topic] }).catch(() => undefined);
-  const count = metadata?.topics[0]?.partitions.length ?? 0;
-  if (count === 0) throw new FleetstreamError('CONFIG_INVALID', `shadow: topic ${topic} does not exist: run \`fleetstream topics apply\``);
-  return count;
 }

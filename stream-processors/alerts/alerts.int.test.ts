@@ -1,0 +1,91 @@
+/**
+ * The alerts processor against the real Kafka, schema registry and
+ * PostgreSQL: rules applied to a fresh schema, readings and rollups produced
+ * to fresh topics, alert events read back from its output topic.
+ */
+import { eventually } from '../../test/factories';
+import { TopicReader } from '../../test/topic-reader';
+import { alertReader, alertsFixture, readingProducer, rollupProducer, startAlerts, transitionsOf } from './alerts.fixture';
+
+const rules = `
+tenant: acme
+rules:
+  - id: boiler-hot
+    series: ['/acme/*/*/temperature']
+    severities:
+      - { severity: warning, when: '> 80', for: 1m }
+      - { severity: critical, when: '> 90', for: 30s }
+    clear: { when: '< 75', for: 30s }
+    labels: { team: heating }
+  - id: pump-peak
+    series: ['/acme/*/*/pressure']
+    reads: 1m max
+    severities: [{ severity: critical, when: '> 100' }]
+`;
+
+describe('the alerts processor', () => {
+  const t0 = Date.UTC(2026, 11, 1, 12, 0, 0);
+  let options: Awaited<ReturnType<typeof alertsFixture>>;
+  let events: Awaited<ReturnType<typeof alertReader>>;
+
+  beforeAll(async () => {
+    options = await alertsFixture(rules);
+    await startAlerts(options);
+    events = await alertReader(options);
+  });
+
+  it('turns readings into pending, firing, escalated and resolved events of one alarm id, in event time', async () => {
+    const send = await readingProducer(options);
+    const boiler = '/acme/plant1/boiler1/temperature';
+    const calm = '/acme/plant1/boiler2/temperature';
+    const values = [70, 85, 85, 85, 95, 95, 70, 70, 70];
+    await send(values.flatMap((value, i) => [{ path: boiler, time: t0 + i * 30_000, value }, { path: calm, time: t0 + i * 30_000, value: 60 }]));
+    // generous: on a new cluster the first transaction waits for the transaction coordinator
+    const episode = await eventually(() => { const e = events.records.filter((r) => r.value.path === boiler); return e.length >= 5 ? e.map((r) => r.value) : undefined; }, 'five events of the boiler', 60_000);
+    expect(transitionsOf(events, boiler, t0)).toEqual(['pending:warning@30', 'firing:warning@90', 'escalated:critical@150', 'recovering:critical@180', 'resolved@210']);
+    expect(new Set(episode.map((e) => e.alarmId)).size).toBe(1);
+    expect(episode[1]).toMatchObject({ tenant: 'acme', ruleId: 'boiler-hot', from: 'pending', to: 'firing', value: 85, reads: 'raw', labels: { team: 'heating' } });
+    expect(Number(episode[1]!.episodeStart)).toBe(t0 + 30_000);
+    expect(events.records.filter((r) => r.value.path === boiler).every((r) => r.key === boiler)).toBe(true);
+    expect(transitionsOf(events, calm, t0)).toEqual([]);
+
+    // a reading older than the newest evaluated changes nothing; a later episode has another id
+    await send([{ path: boiler, time: t0 + 60_000, value: 99 }, { path: boiler, time: t0 + 600_000, value: 88 }]);
+    const next = await eventually(() => events.records.filter((r) => r.value.path === boiler)[5]?.value, 'the next episode');
+    expect(next).toMatchObject({ transition: 'pending', severity: 'warning', value: 88 });
+    expect(next.alarmId).not.toBe(episode[0]!.alarmId);
+  });
+
+  it('never fires on provisional rollups: only a final one pages, and its corrected revision of the same window changes nothing', async () => {
+    const send = await rollupProducer(options);
+    const pump = '/acme/plant2/pump1/pressure';
+    const w = (minute: number) => t0 + minute * 60_000;
+    await send([
+      { path: pump, windowStart: w(0), max: 500, final: false, revision: 1 },
+      { path: pump, windowStart: w(0), max: 50, final: true, revision: 2 },
+      { path: pump, windowStart: w(1), max: 700, final: false, revision: 1 },
+      { path: pump, windowStart: w(1), max: 150, final: true, revision: 2 },
+      { path: pump, windowStart: w(1), max: 30, final: true, revision: 3 },
+      { path: pump, windowStart: w(2), max: 90, final: true, revision: 2 },
+    ]);
+    await eventually(() => (events.records.filter((r) => r.value.path === pump).length >= 2 ? true : undefined), 'the pump firing and resolved', 60_000);
+    const pumpEvents = events.records.filter((r) => r.value.path === pump).map((r) => r.value);
+    // windows end a minute after they start: the firing reading is window 1's final max, at its end
+    expect(transitionsOf(events, pump, t0)).toEqual(['firing:critical@120', 'resolved@180']);
+    expect(pumpEvents.map((e) => [e.value, e.reads])).toEqual([[150, '1m max'], [90, '1m max']]);
+  });
+
+  it('dead-letters a record that does not decode, and goes on with the records after it', async () => {
+    const deadLetters = await TopicReader.start<{ source: string; reason: string }>(options.deadLetterTopic);
+    const { testKafka } = await import('../../test/factories');
+    const producer = testKafka().producer();
+    await producer.connect();
+    const path = '/acme/plant3/boiler9/temperature';
+    await producer.send({ topic: options.measurementsTopic, messages: [{ key: path, value: Buffer.from('not avro') }] });
+    await producer.disconnect();
+    const send = await readingProducer(options);
+    await send([{ path, time: t0, value: 99 }]);
+    expect(await eventually(() => deadLetters.records[0]?.value, 'a dead letter')).toMatchObject({ source: 'alerts', reason: 'undecodable' });
+    expect((await eventually(() => events.records.find((r) => r.value.path === path)?.value, 'the next reading evaluated')).transition).toBe('pending');
+  });
+});
