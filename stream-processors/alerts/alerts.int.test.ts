@@ -27,10 +27,11 @@ describe('the alerts processor', () => {
   const t0 = Date.UTC(2026, 11, 1, 12, 0, 0);
   let options: Awaited<ReturnType<typeof alertsFixture>>;
   let events: Awaited<ReturnType<typeof alertReader>>;
+  let processor: Awaited<ReturnType<typeof startAlerts>>;
 
   beforeAll(async () => {
     options = await alertsFixture(rules);
-    await startAlerts(options);
+    processor = await startAlerts(options);
     events = await alertReader(options);
   });
 
@@ -54,6 +55,16 @@ describe('the alerts processor', () => {
     const next = await eventually(() => events.records.filter((r) => r.value.path === boiler)[5]?.value, 'the next episode');
     expect(next).toMatchObject({ transition: 'pending', severity: 'warning', value: 88 });
     expect(next.alarmId).not.toBe(episode[0]!.alarmId);
+
+    const metrics = await processor.metrics.metrics();
+    /** a sample's value, the labels given and the component's */
+    const sample = (name: string, labels = '') => Number(new RegExp(`^${name}\\{${labels}${labels ? ',' : ''}component="alerts"\\} (\\S+)$`, 'm').exec(metrics)?.[1]);
+    expect(sample('alerts_transitions_total', 'transition="escalated",severity="critical"')).toBe(1);
+    expect(sample('alerts_transitions_total', 'transition="resolved",severity="none"')).toBe(1);
+    expect(sample('alerts_evaluations_total', 'reads="raw"')).toBeGreaterThanOrEqual(values.length * 2 + 2);
+    expect(sample('alerts_late_readings_total')).toBe(1);
+    // the boiler's second episode is pending; every other pair is idle
+    expect(sample('alerts_states')).toBe(1);
   });
 
   it('never fires on provisional rollups: only a final one pages, and its corrected revision of the same window changes nothing', async () => {
