@@ -3,6 +3,7 @@
  * PostgreSQL: rules applied to a fresh schema, readings and rollups produced
  * to fresh topics, alert events read back from its output topic.
  */
+import type { AlertEvent } from '../../schemas/types';
 import { eventually } from '../../test/factories';
 import { TopicReader } from '../../test/topic-reader';
 import { alertReader, alertsFixture, readingProducer, rollupProducer, startAlerts, transitionsOf } from './alerts.fixture';
@@ -21,6 +22,10 @@ rules:
     series: ['/acme/*/*/pressure']
     reads: 1m max
     severities: [{ severity: critical, when: '> 100' }]
+  - id: silent
+    series: ['/acme/*/*/heartbeat']
+    severities: [{ severity: warning, when: '> 1000' }]
+    noData: { after: 2s, severity: warning }
 `;
 
 describe('the alerts processor', () => {
@@ -30,7 +35,7 @@ describe('the alerts processor', () => {
   let processor: Awaited<ReturnType<typeof startAlerts>>;
 
   beforeAll(async () => {
-    options = await alertsFixture(rules);
+    options = { ...(await alertsFixture(rules)), noDataCheckInterval: '1s' };
     processor = await startAlerts(options);
     events = await alertReader(options);
   });
@@ -85,6 +90,27 @@ describe('the alerts processor', () => {
     expect(transitionsOf(events, pump, t0)).toEqual(['firing:critical@120', 'resolved@180']);
     expect(pumpEvents.map((e) => [e.value, e.reads])).toEqual([[150, '1m max'], [90, '1m max']]);
   });
+
+  it('opens a no-data alert, by the wall clock, for a series that stops reporting, not for one that goes on, and resolves it with the next reading', async () => {
+    const send = await readingProducer(options);
+    const quiet = '/acme/plant4/gw1/heartbeat';
+    const busy = '/acme/plant4/gw2/heartbeat';
+    await send([{ path: quiet, time: Date.now(), value: 1 }]);
+    const started = Date.now();
+    let noData: AlertEvent | undefined;
+    while (!noData && Date.now() - started < 20_000) {
+      await send([{ path: busy, time: Date.now(), value: 1 }]);
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      noData = events.records.find((r) => r.value.path === quiet)?.value;
+    }
+    expect(noData).toMatchObject({ transition: 'no_data', to: 'no_data', severity: 'warning', value: null });
+    // two seconds after its reading, and at most a check interval and a little later
+    expect(Date.now() - started).toBeGreaterThanOrEqual(2000);
+    await send([{ path: quiet, time: Date.now(), value: 1 }]);
+    const resolved = await eventually(() => events.records.filter((r) => r.value.path === quiet)[1]?.value, 'the no-data alert resolved');
+    expect(resolved).toMatchObject({ transition: 'resolved', from: 'no_data', alarmId: noData!.alarmId });
+    expect(events.records.filter((r) => r.value.path === busy)).toEqual([]);
+  }, 30_000);
 
   it('dead-letters a record that does not decode, and goes on with the records after it', async () => {
     const deadLetters = await TopicReader.start<{ source: string; reason: string }>(options.deadLetterTopic);
