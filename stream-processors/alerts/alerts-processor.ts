@@ -17,14 +17,12 @@ import { setTimeout as delay } from 'node:timers/promises';
 import type { Admin, Consumer, Kafka, KafkaMessage, Producer } from 'kafkajs';
 import { stoppedForGood } from '../../lib/consumer-stopped';
 import { CopartitionedAssigner } from '../../lib/copartitioned-assigner';
-import { formatDuration } from '../../lib/duration';
-import { FleetstreamError } from '../../lib/errors';
 import { HEARTBEAT_INTERVAL_MS, heartbeatWhile } from '../../lib/heartbeat-while';
 import { idleFetchWaitMs, transactionalProducer } from '../../lib/kafka';
 import { commitTopicsTransaction, type TopicOffsets, type TopicOutputs } from '../../lib/kafka-transaction';
 import type { Logger } from '../../lib/logger';
 import { copartitionedCount, seekToCommitted } from '../../lib/processor-topics';
-import { readToMarkers } from '../../lib/read-to-markers';
+import { readStateBack } from '../../lib/read-to-markers';
 import { SerialSteps } from '../../lib/serial-steps';
 import type { Measurement, Rollup } from '../../schemas/types';
 import { ALERTS_RESTORE_MARKER, decodeState, type AlertRecords } from './alert-records';
@@ -316,44 +314,34 @@ export class AlertsProcessor {
     const { config } = this;
     const restored = new Map(partitions.map((p) => [p, new PartitionAlerts()]));
     let unreadable = 0;
-    const timeout = () =>
-      new FleetstreamError(
-        'STATE_RESTORE_TIMEOUT',
-        `alerts: reading partitions ${partitions.join(',')} of ${config.stateTopic} back took longer than ${formatDuration(config.restoreTimeoutMs)}; check that the topic's partitions have leaders, or raise ALERTS_RESTORE_TIMEOUT`,
-      );
-    try {
-      await readToMarkers(
-        {
-          kafka: config.kafka,
-          admin: this.admin!,
-          topic: config.stateTopic,
-          groupId: config.groupId,
-          markerPrefix: ALERTS_RESTORE_MARKER,
-          timeoutMs: config.restoreTimeoutMs,
-          timeout,
-          writeMarkers: async (id, markerPartitions) => {
-            const outputs: TopicOutputs = new Map();
-            config.records.markers(outputs, id, markerPartitions);
-            await commitTopicsTransaction({ producer: this.producer!, groupId: config.groupId, log: config.logger }, outputs, []);
-          },
-        },
-        partitions,
-        (partition, key, value) => {
-          const alerts = restored.get(partition)!;
-          if (value === null) return alerts.restore(key, undefined);
-          try {
-            alerts.restore(key, decodeState(value));
-          } catch (error) {
-            // one record that does not read must not stop the partition; its pair starts again from normal
-            unreadable++;
-            config.logger.error({ event: 'alert_state_unreadable', partition, key, err: error }, 'a stored alert state does not read; its pair starts afresh');
-          }
-        },
-      );
-    } catch (error) {
-      if ((error as { code?: string }).code === 'STATE_RESTORE_TIMEOUT') this.fail(error as Error);
-      throw error;
-    }
+    await readStateBack(
+      {
+        kafka: config.kafka,
+        admin: this.admin!,
+        producer: this.producer!,
+        topic: config.stateTopic,
+        groupId: config.groupId,
+        markerPrefix: ALERTS_RESTORE_MARKER,
+        timeoutMs: config.restoreTimeoutMs,
+        log: config.logger,
+        component: 'alerts',
+        timeoutVariable: 'ALERTS_RESTORE_TIMEOUT',
+        markers: (outputs, id, markerPartitions) => config.records.markers(outputs, id, markerPartitions),
+        onTimeout: (error) => this.fail(error),
+      },
+      partitions,
+      (partition, key, value) => {
+        const alerts = restored.get(partition)!;
+        if (value === null) return alerts.restore(key, undefined);
+        try {
+          alerts.restore(key, decodeState(value));
+        } catch (error) {
+          // one record that does not read must not stop the partition; its pair starts again from normal
+          unreadable++;
+          config.logger.error({ event: 'alert_state_unreadable', partition, key, err: error }, 'a stored alert state does not read; its pair starts afresh');
+        }
+      },
+    );
     for (const [partition, alerts] of restored) {
       this.partitions.set(partition, alerts);
       config.metrics.restores.inc();
