@@ -11,7 +11,9 @@
  * batch, and consumption resumes at the committed offsets.
  *
  * No-data checks run on the wall clock every `noDataCheckIntervalMs`, in a
- * transaction of their own (events and changelog, no offsets).
+ * transaction of their own (events and changelog, no offsets), on the
+ * partitions whose inputs the group has committed to their ends: a processor
+ * catching up does not take the readings still waiting for silence.
  */
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Admin, Consumer, Kafka, KafkaMessage, Producer } from 'kafkajs';
@@ -28,6 +30,7 @@ import type { Measurement, Rollup } from '../../schemas/types';
 import { ALERTS_RESTORE_MARKER, decodeState, type AlertRecords } from './alert-records';
 import { checkNoData, evaluateReading } from './alert-state';
 import type { AlertsMetrics } from './alerts-metrics';
+import { caughtUpPartitions, type TopicPartitionOffsets } from './input-lag';
 import { PartitionAlerts, parseStateKey, stateKey } from './partition-alerts';
 import type { RuleBook, RuleSample } from './rule-book';
 
@@ -275,11 +278,13 @@ export class AlertsProcessor {
     return inputs;
   }
 
-  /** Opens no_data alerts for series whose newest reading is older than their rule's noData.after, by the wall clock; one transaction per partition. */
+  /** Opens no_data alerts for series whose newest reading is older than their rule's noData.after, by the wall clock; one transaction per caught-up partition. */
   private async checkNoData(): Promise<void> {
-    if (this.stopping) return;
+    if (this.stopping || this.partitions.size === 0) return;
+    const caughtUp = await this.caughtUpPartitions();
     const now = this.config.now();
     for (const [partition, alerts] of [...this.partitions]) {
+      if (!caughtUp.has(partition)) continue;
       const outputs: TopicOutputs = new Map();
       for (const [key, state] of alerts.entries()) {
         const subject = parseStateKey(key);
@@ -293,6 +298,18 @@ export class AlertsProcessor {
       }
       if (outputs.size > 0) await this.commit(outputs, alerts, partition, []);
     }
+  }
+
+  /** The partitions held whose inputs the group has committed to their ends (input-lag.ts). */
+  private async caughtUpPartitions(): Promise<Set<number>> {
+    const committed: TopicPartitionOffsets = new Map();
+    const ends: TopicPartitionOffsets = new Map();
+    for (const topic of this.inputTopics) {
+      const [group] = await this.admin!.fetchOffsets({ groupId: this.config.groupId, topics: [topic] });
+      committed.set(topic, new Map((group?.partitions ?? []).map((p) => [p.partition, p.offset])));
+      ends.set(topic, new Map((await this.admin!.fetchTopicOffsets(topic)).map((p) => [p.partition, p.high])));
+    }
+    return caughtUpPartitions(this.partitions.keys(), committed, ends);
   }
 
   private async seekToCommitted(topic: string, partition: number): Promise<void> {

@@ -26,9 +26,11 @@ const REMEMBERED_PATHS = 100_000;
 export class RuleBook {
   private readonly rules: { bound: BoundRule; matches: PathMatcher }[];
   private readonly byPath = new Map<string, BoundRule[]>();
+  private readonly byKey: Map<string, AlertRule>;
 
   constructor(rules: readonly AlertRule[]) {
     this.rules = rules.map((rule) => ({ bound: { key: ruleKey(rule.tenant, rule.id), rule }, matches: seriesMatcher(rule) }));
+    this.byKey = new Map(this.rules.map((r) => [r.bound.key, r.bound.rule]));
   }
 
   get size(): number {
@@ -36,7 +38,7 @@ export class RuleBook {
   }
 
   get(key: string): AlertRule | undefined {
-    return this.rules.find((r) => r.bound.key === key)?.bound.rule;
+    return this.byKey.get(key);
   }
 
   /** Every rule whose patterns select the series. */
