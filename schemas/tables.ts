@@ -72,6 +72,9 @@ export function configurationTableNames(schema: string): ConfigurationTables {
  */
 export const alertRulesTable = 'alert_rules';
 
+/** Alert history (`0008_alert_rules` too): every event of fleet.alerts.v1, one row each, written by the alerts processor's history consumer. */
+export const alertEventsTable = 'alert_events';
+
 /** The registry's tables in one schema, quoted and qualified, ready for SQL text. */
 export function registryTableNames(schema: string): RegistryTables {
   return Object.fromEntries(Object.entries(registryTables).map(([key, table]) => [key, qualified(schema, table)])) as unknown as RegistryTables;

@@ -4,7 +4,8 @@
  * to fresh topics, alert events read back from its output topic.
  */
 import type { AlertEvent } from '../../schemas/types';
-import { eventually } from '../../test/factories';
+import { Pool } from 'pg';
+import { eventually, onCleanup, testSettings } from '../../test/factories';
 import { TopicReader } from '../../test/topic-reader';
 import { alertReader, alertsFixture, readingProducer, rollupProducer, startAlerts, transitionsOf } from './alerts.fixture';
 
@@ -70,6 +71,22 @@ describe('the alerts processor', () => {
     expect(sample('alerts_late_readings_total')).toBe(1);
     // the boiler's second episode is pending; every other pair is idle
     expect(sample('alerts_states')).toBe(1);
+  });
+
+  it('keeps every event in PostgreSQL (alert_events), once each', async () => {
+    const pool = new Pool({ connectionString: testSettings().databaseUrl, max: 1 });
+    onCleanup(() => pool.end());
+    const boiler = '/acme/plant1/boiler1/temperature';
+    const inTopic = events.records.filter((r) => r.value.path === boiler).map((r) => [r.value.alarmId, r.value.transition, Number(r.value.eventTime)]);
+    const rows = await eventually(async () => {
+      const found = await pool.query<{ alarm_id: string; transition: string; event_time: Date; severity: string | null; labels: unknown }>(
+        `select alarm_id, transition, event_time, severity, labels from "${options.databaseSchema}".alert_events where path = $1 order by event_time, transition`,
+        [boiler],
+      );
+      return found.rows.length >= inTopic.length ? found.rows : undefined;
+    }, `the boiler's ${inTopic.length} events in alert_events`);
+    expect(rows.map((r) => [r.alarm_id, r.transition, r.event_time.getTime()])).toEqual(inTopic);
+    expect(rows.find((r) => r.transition === 'escalated')).toMatchObject({ severity: 'critical', labels: { team: 'heating' } });
   });
 
   it('never fires on provisional rollups: only a final one pages, and its corrected revision of the same window changes nothing', async () => {

@@ -14,6 +14,7 @@ import { createRegistryClient, type RegistryClient } from '../../schemas/registr
 import { topicNames } from '../../schemas/topics';
 import type { AlertEvent, DeadLetter, Measurement, Rollup } from '../../schemas/types';
 import type { AlertRule } from './alert-rule';
+import { AlertHistory } from './alert-history';
 import { AlertRecords } from './alert-records';
 import { createAlertsMetrics, type AlertsMetrics } from './alerts-metrics';
 import { AlertsProcessor } from './alerts-processor';
@@ -79,6 +80,24 @@ async function startWith(input: AlertsInput, opened: OpenedResources): Promise<R
   opened.add('alerts processor', () => processor.stop());
   await processor.start();
 
+  let historyFailed: Promise<Error> = new Promise<Error>(() => undefined);
+  if (options.history) {
+    let failHistory: (error: Error) => void = () => undefined;
+    historyFailed = new Promise((resolve) => (failHistory = resolve));
+    const history = new AlertHistory({
+      kafka,
+      pool,
+      schema: options.databaseSchema,
+      topic: options.alertsTopic,
+      groupId: `${options.groupId}-history`,
+      logger,
+      decode: (value) => codecs.event.decode(value),
+      onFailed: (error) => failHistory(error),
+    });
+    opened.add('alert history', () => history.stop());
+    await history.start();
+  }
+
   const refresh = setInterval(() => {
     readRules()
       .then((book) => processor.setRules(book))
@@ -89,7 +108,7 @@ async function startWith(input: AlertsInput, opened: OpenedResources): Promise<R
   return {
     metrics: registry,
     ready: () => processor.ready,
-    failed: processor.failed,
+    failed: Promise.race([processor.failed, historyFailed]),
     async stop() {
       stopping.abort();
       await opened.close();

@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import { z } from 'zod';
 import { kafkaConnectionOptions, registryConnectionOptions } from '../../lib/config';
-import { duration, integer, list } from '../../lib/option-types';
+import { duration, flag, integer, list } from '../../lib/option-types';
 import { registryOptions } from '../../registry';
 import { resolutionName } from '../../schemas/resolution';
 import { alertsGroupId, defaultResolutions, topicNames } from '../../schemas/topics';
@@ -31,7 +31,8 @@ export const alertsOptionsSchema = z.strictObject({
   restoreTimeout: duration({ min: 1 }).prefault('5m').meta({
     description: 'How long reading the state of assigned partitions back from the state topic may take before the processor fails, and the process exits 1, rather than hang.',
   }),
-  poolSize: integer(1, 20).default(2).meta({ description: 'PostgreSQL connections (reading the rules).' }),
+  history: flag.default(true).meta({ description: 'Keep every alert event in PostgreSQL (`alert_events`, in the registry\'s schema), written by the consumer group `<groupId>-history`.' }),
+  poolSize: integer(1, 20).default(2).meta({ description: 'PostgreSQL connections (reading the rules, writing the history).' }),
 });
 
 export type AlertsOptions = z.input<typeof alertsOptionsSchema>;
