@@ -7,7 +7,9 @@ import type { AlertEvent } from '../../schemas/types';
 import { Pool } from 'pg';
 import { eventually, onCleanup, testSettings } from '../../test/factories';
 import { TopicReader } from '../../test/topic-reader';
+import { parseRuleDocument } from './alert-rule';
 import { alertReader, alertsFixture, readingProducer, rollupProducer, startAlerts, transitionsOf } from './alerts.fixture';
+import { applyRuleDocuments } from './rule-store';
 
 const rules = `
 tenant: acme
@@ -36,7 +38,7 @@ describe('the alerts processor', () => {
   let processor: Awaited<ReturnType<typeof startAlerts>>;
 
   beforeAll(async () => {
-    options = { ...(await alertsFixture(rules)), noDataCheckInterval: '1s' };
+    options = { ...(await alertsFixture(rules)), noDataCheckInterval: '1s', rulesRefreshInterval: '1s' };
     processor = await startAlerts(options);
     events = await alertReader(options);
   });
@@ -141,5 +143,21 @@ describe('the alerts processor', () => {
     await send([{ path, time: t0, value: 99 }]);
     expect(await eventually(() => deadLetters.records[0]?.value, 'a dead letter')).toMatchObject({ source: 'alerts', reason: 'undecodable' });
     expect((await eventually(() => events.records.find((r) => r.value.path === path)?.value, 'the next reading evaluated')).transition).toBe('pending');
+  });
+
+  it('takes a rule applied while it runs at its next reading of the rules', async () => {
+    const pool = new Pool({ connectionString: testSettings().databaseUrl, max: 1 });
+    onCleanup(() => pool.end());
+    const added = `${rules}  - id: wet\n    series: ['/acme/*/*/humidity']\n    severities: [{ severity: warning, when: '> 95' }]\n`;
+    const changes = await applyRuleDocuments(pool, options.databaseSchema, [{ source: 'rules.yaml', document: parseRuleDocument(added, 'rules.yaml') }]);
+    expect(changes.map((c) => `${c.change} ${c.id}`)).toEqual(['created wet']);
+    const send = await readingProducer(options);
+    const cellar = '/acme/plant5/cellar/humidity';
+    // until the rules are read again, readings of the new rule's series are evaluated by no rule
+    const fired = await eventually(async () => {
+      await send([{ path: cellar, time: Date.now(), value: 99 }]);
+      return events.records.find((r) => r.value.path === cellar)?.value;
+    }, 'the new rule firing', 20_000, 500);
+    expect(fired).toMatchObject({ ruleId: 'wet', transition: 'firing', severity: 'warning' });
   });
 });
