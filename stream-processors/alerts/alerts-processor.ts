@@ -258,8 +258,11 @@ export class AlertsProcessor {
   }
 
   private async decodeAll(topic: string, messages: KafkaMessage[]): Promise<DecodedInput[]> {
-    const inputs: DecodedInput[] = [];
     const raw = topic === this.config.measurementsTopic;
+    const resolution = [...this.config.rollupTopics].find(([, t]) => t === topic)?.[0] ?? '';
+    // what no rule reads is not decoded (nor dead-lettered: the rollups processor reads the same records)
+    if (!this.rules.reads(raw ? 'raw' : { resolution })) return messages.map(() => ({ kind: 'samples', path: '', samples: [] }));
+    const inputs: DecodedInput[] = [];
     for (const message of messages) {
       try {
         const value = message.value ?? Buffer.alloc(0);

@@ -37,6 +37,11 @@ export class RuleBook {
     return this.rules.length;
   }
 
+  /** Whether any rule reads `raw`, or the rollups of `resolution`: records no rule reads need not be decoded. */
+  reads(input: 'raw' | { resolution: string }): boolean {
+    return this.rules.some(({ bound: { rule } }) => (input === 'raw' ? rule.reads.kind === 'raw' : rule.reads.kind === 'rollup' && rule.reads.resolution === input.resolution));
+  }
+
   get(key: string): AlertRule | undefined {
     return this.byKey.get(key);
   }
