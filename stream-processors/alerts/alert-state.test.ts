@@ -1,4 +1,4 @@
-import { alarmIdOf, checkNoData, evaluateReading, initialAlertState, isIdle, type AlertPolicy, type AlertState, type AlertTransition } from './alert-state';
+import { alarmIdOf, checkNoData, retireState, evaluateReading, initialAlertState, isIdle, type AlertPolicy, type AlertState, type AlertTransition } from './alert-state';
 import { parseThreshold } from './threshold';
 
 const at = (text: string) => parseThreshold(text)!;
@@ -145,5 +145,15 @@ describe('the alert state machine', () => {
   it('names a series in normal with no condition holding idle, and one with a condition holding not', () => {
     expect(isIdle(run(ladder, every30s(70)).state)).toBe(true);
     expect(isIdle(run(ladder, every30s(85)).state)).toBe(false);
+  });
+
+  it('ends the open episode of a removed rule: pending cancelled, firing resolved, at the newest reading, with its alarm id', () => {
+    const pending = run(ladder, every30s(85)).state;
+    expect(retireState(pending).transitions).toEqual([expect.objectContaining({ kind: 'cancelled', from: 'pending', to: 'normal', alarmId: pending.alarmId, at: 0 })]);
+    const firing = run(ladder, every30s(85, 85, 85)).state;
+    const retired = retireState(firing);
+    expect(retired.transitions).toEqual([expect.objectContaining({ kind: 'resolved', from: 'firing', previousSeverity: 'warning', alarmId: firing.alarmId, at: 60 * s })]);
+    expect(isIdle(retired.state)).toBe(true);
+    expect(retireState(run(ladder, every30s(70)).state).transitions).toEqual([]);
   });
 });

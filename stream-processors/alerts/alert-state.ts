@@ -199,6 +199,22 @@ export function checkNoData(policy: AlertPolicy, subject: AlertSubject, previous
   return { state: { ...state, status: 'no_data', severity: noData.severity, alarmId, episodeStart, heldSince: {}, clearSince: null, activeAt: null }, transitions };
 }
 
+/**
+ * Ends the open episode of a pair whose rule was removed: a pending one is
+ * cancelled, a firing, recovering or no-data one resolved, at the newest
+ * reading's event time (so a replay gives the same event); the pair starts
+ * again from normal.
+ */
+export function retireState(state: AlertState): { state: AlertState; transitions: AlertTransition[] } {
+  if (state.status === 'normal' || state.alarmId === null) return { state: initialAlertState(), transitions: [] };
+  const kind = state.status === 'pending' ? 'cancelled' : 'resolved';
+  const at = state.lastTime ?? state.episodeStart!;
+  return {
+    state: initialAlertState(),
+    transitions: [{ kind, from: state.status, to: 'normal', severity: null, previousSeverity: state.severity, alarmId: state.alarmId, episodeStart: state.episodeStart!, at, value: null }],
+  };
+}
+
 /** Whether a state holds nothing a restart would miss beyond its clock: normal with no condition holding. */
 export function isIdle(state: AlertState): boolean {
   return state.status === 'normal' && Object.keys(state.heldSince).length === 0;

@@ -28,7 +28,7 @@ import { readStateBack } from '../../lib/read-to-markers';
 import { SerialSteps } from '../../lib/serial-steps';
 import type { Measurement, Rollup } from '../../schemas/types';
 import { ALERTS_RESTORE_MARKER, decodeState, type AlertRecords } from './alert-records';
-import { checkNoData, evaluateReading } from './alert-state';
+import { checkNoData, evaluateReading, isIdle, retireState, type AlertTransition } from './alert-state';
 import type { AlertsMetrics } from './alerts-metrics';
 import { caughtUpPartitions, type TopicPartitionOffsets } from './input-lag';
 import { PartitionAlerts, parseStateKey, stateKey } from './partition-alerts';
@@ -98,9 +98,28 @@ export class AlertsProcessor {
     return [this.config.measurementsTopic, ...this.config.rollupTopics.values()];
   }
 
-  /** New rules, in force from the next batch on; pairs of removed rules keep their state, unevaluated. */
+  /**
+   * New rules, in force from the next batch on. The open episodes of removed
+   * rules are ended (retireState), one transaction per partition; should one
+   * fail, the old rules stay and the next refresh tries again.
+   */
   async setRules(rules: RuleBook): Promise<void> {
     await this.steps.run(async () => {
+      const previous = this.rules;
+      const now = this.config.now();
+      for (const [partition, alerts] of [...this.partitions]) {
+        const outputs: TopicOutputs = new Map();
+        for (const [key, state] of alerts.entries()) {
+          const subject = parseStateKey(key);
+          const removed = subject && !rules.get(subject.ruleKey) && previous.get(subject.ruleKey);
+          if (!subject || !removed || isIdle(state)) continue;
+          const step = retireState(state);
+          alerts.stage(key, step.state);
+          this.config.records.events(outputs, partition, removed, subject.path, step.transitions, now);
+          this.countTransitions(step.transitions);
+        }
+        if (outputs.size > 0 && !(await this.commit(outputs, alerts, partition, []))) return;
+      }
       this.rules = rules;
     });
   }
@@ -219,7 +238,7 @@ export class AlertsProcessor {
       }
       alerts.stage(stateKeyOf, step.state);
       records.events(outputs, partition, rule, path, step.transitions, now);
-      for (const t of step.transitions) metrics.transitions.inc({ transition: t.kind, severity: t.to === 'normal' ? 'none' : (t.severity ?? 'none') });
+      this.countTransitions(step.transitions);
     }
   }
 
@@ -244,6 +263,10 @@ export class AlertsProcessor {
     alerts.commit();
     this.updateStateMetrics();
     return true;
+  }
+
+  private countTransitions(transitions: readonly AlertTransition[]): void {
+    for (const t of transitions) this.config.metrics.transitions.inc({ transition: t.kind, severity: t.to === 'normal' ? 'none' : (t.severity ?? 'none') });
   }
 
   private updateStateMetrics(): void {
@@ -297,7 +320,7 @@ export class AlertsProcessor {
         if (step.transitions.length === 0) continue;
         alerts.stage(key, step.state);
         this.config.records.events(outputs, partition, rule, subject.path, step.transitions, now);
-        for (const t of step.transitions) this.config.metrics.transitions.inc({ transition: t.kind, severity: t.to === 'normal' ? 'none' : (t.severity ?? 'none') });
+        this.countTransitions(step.transitions);
       }
       if (outputs.size > 0) await this.commit(outputs, alerts, partition, []);
     }

@@ -159,5 +159,16 @@ describe('the alerts processor', () => {
       return events.records.find((r) => r.value.path === cellar)?.value;
     }, 'the new rule firing', 20_000, 500);
     expect(fired).toMatchObject({ ruleId: 'wet', transition: 'firing', severity: 'warning' });
+
+    // a rule removed: its open episodes end, at their newest reading
+    const withoutHot = added.replace(/ {2}- id: boiler-hot[\s\S]*?(?= {2}- id: pump-peak)/, '');
+    const removal = await applyRuleDocuments(pool, options.databaseSchema, [{ source: 'rules.yaml', document: parseRuleDocument(withoutHot, 'rules.yaml') }]);
+    expect(removal.map((c) => `${c.change} ${c.id}`)).toEqual(['deleted boiler-hot']);
+    const boiler = '/acme/plant1/boiler1/temperature';
+    const pending = events.records.filter((r) => r.value.path === boiler).at(-1)!.value;
+    expect(pending.transition).toBe('pending');
+    const cancelled = await eventually(() => events.records.find((r) => r.value.path === boiler && r.value.transition === 'cancelled')?.value, 'the pending boiler alert cancelled');
+    expect(cancelled).toMatchObject({ ruleId: 'boiler-hot', alarmId: pending.alarmId, from: 'pending', to: 'normal', value: null });
+    expect(Number(cancelled.eventTime)).toBe(t0 + 600_000);
   });
 });
