@@ -77,6 +77,9 @@ export const errorCodes = {
   DEVICE_TYPE_NOT_FOUND: { retriable: false, summary: 'the tenant has no JSON schema for that device type' },
   CONFIG_VERSION_NOT_FOUND: { retriable: false, summary: 'the tenant has no configuration document of that version' },
   CONFIG_TARGET_INVALID: { retriable: false, summary: "a configuration cannot go to that device: it has no `type` tag, or another type than the document's" },
+  // alert rules (schemas/alert-rule.ts), through the admin API, answered as 4xx
+  ALERT_RULE_INVALID: { retriable: false, summary: 'an alert rule is refused: a threshold, a duration, a path pattern outside the tenant, a severity named twice, ...; the message names every problem' },
+  ALERT_RULE_NOT_FOUND: { retriable: false, summary: 'the tenant has no alert rule of that id' },
   // the hierarchy job (republishers/device-hierarchy/)
   HIERARCHY_PUBLISH_CONFLICT: { retriable: true, summary: 'another `fleetstream hierarchy publish` holds the lock on the same key prefix, or this one outlived its lock timeout; nothing was switched' },
 } as const;

@@ -12,7 +12,7 @@ import { markerKey } from '../../lib/read-to-markers';
 import type { AvroCodec } from '../../schemas/avro-codec';
 import { deadLetterMessage } from '../../schemas/dead-letter';
 import type { AlertEvent, DeadLetter } from '../../schemas/types';
-import { describeInput, type AlertRule } from './alert-rule';
+import { describeInput, type AlertRule } from '../../schemas/alert-rule';
 import type { AlertState, AlertTransition } from './alert-state';
 
 /** Keys of restore markers in the state topic (`<this><partition>`): no state key starts with NUL. */

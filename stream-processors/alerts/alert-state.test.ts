@@ -1,5 +1,5 @@
 import { alarmIdOf, checkNoData, retireState, evaluateReading, initialAlertState, isIdle, type AlertPolicy, type AlertState, type AlertTransition } from './alert-state';
-import { parseThreshold } from './threshold';
+import { parseThreshold } from '../../schemas/alert-threshold';
 
 const at = (text: string) => parseThreshold(text)!;
 const s = 1000;

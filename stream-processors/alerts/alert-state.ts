@@ -33,7 +33,7 @@
  *   a dead device does not resolve its own alert.
  */
 import { createHash } from 'node:crypto';
-import { thresholdHolds, type Threshold } from './threshold';
+import { thresholdHolds, type Threshold } from '../../schemas/alert-threshold';
 
 export type AlertStatus = 'normal' | 'pending' | 'firing' | 'recovering' | 'no_data';
 

@@ -15,7 +15,7 @@ import { parseSeriesPath } from '../../schemas/series-path';
 import type { AlertEvent, Measurement, Rollup } from '../../schemas/types';
 import { cleanupTopics, freshTopic, onCleanup, testKafka, testSettings, uniqueName } from '../../test/factories';
 import { TopicReader } from '../../test/topic-reader';
-import { parseRuleDocument } from './alert-rule';
+import { parseRuleDocument } from '../../schemas/alert-rule';
 import { start } from './index';
 import type { AlertsOptions } from './options';
 import { applyRuleDocuments } from './rule-store';

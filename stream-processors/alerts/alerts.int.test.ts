@@ -7,7 +7,7 @@ import type { AlertEvent } from '../../schemas/types';
 import { Pool } from 'pg';
 import { eventually, onCleanup, testSettings } from '../../test/factories';
 import { TopicReader } from '../../test/topic-reader';
-import { parseRuleDocument } from './alert-rule';
+import { parseRuleDocument } from '../../schemas/alert-rule';
 import { alertReader, alertsFixture, readingProducer, rollupProducer, startAlerts, transitionsOf } from './alerts.fixture';
 import { applyRuleDocuments } from './rule-store';
 

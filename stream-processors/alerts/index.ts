@@ -13,7 +13,7 @@ import { avroSchemas, valueSubject } from '../../schemas/avro-schemas';
 import { createRegistryClient, type RegistryClient } from '../../schemas/registry-client';
 import { topicNames } from '../../schemas/topics';
 import type { AlertEvent, DeadLetter, Measurement, Rollup } from '../../schemas/types';
-import type { AlertRule } from './alert-rule';
+import type { AlertRule } from '../../schemas/alert-rule';
 import { AlertHistory } from './alert-history';
 import { AlertRecords } from './alert-records';
 import { createAlertsMetrics, type AlertsMetrics } from './alerts-metrics';

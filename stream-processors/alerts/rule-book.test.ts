@@ -1,5 +1,5 @@
 import type { Rollup } from '../../schemas/types';
-import { parseRuleDocument } from './alert-rule';
+import { parseRuleDocument } from '../../schemas/alert-rule';
 import { RuleBook } from './rule-book';
 
 const book = new RuleBook(

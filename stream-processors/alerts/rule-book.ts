@@ -5,9 +5,9 @@
  * may never page on its own). Pure.
  */
 import type { Measurement, Rollup } from '../../schemas/types';
-import { seriesMatcher, type AlertRule, type RollupField } from './alert-rule';
+import { seriesMatcher, type AlertRule, type RollupField } from '../../schemas/alert-rule';
 import type { Sample } from './alert-state';
-import type { PathMatcher } from './series-pattern';
+import type { PathMatcher } from '../../schemas/series-pattern';
 import { ruleKey } from './rule-changes';
 
 export interface BoundRule {

@@ -1,4 +1,4 @@
-import { parseRuleDocument } from './alert-rule';
+import { parseRuleDocument } from '../../schemas/alert-rule';
 import { canonicalJson, describeRuleChange, planRuleChanges } from './rule-changes';
 
 const doc = (tenant: string, rules: Record<string, string>) =>

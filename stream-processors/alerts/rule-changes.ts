@@ -4,7 +4,7 @@
  * updated when their definition differs, deleted when no longer written);
  * tenants the documents do not name keep theirs. Pure.
  */
-import type { RuleDefinition, RuleDocument } from './alert-rule';
+import type { RuleDefinition, RuleDocument } from '../../schemas/alert-rule';
 
 export interface StoredRule {
   tenant: string;

@@ -10,7 +10,7 @@ import { FleetstreamError } from '../../lib/errors';
 import { databaseError } from '../../lib/pg-error-class';
 import { inTransaction } from '../../lib/pg-transaction';
 import { alertRulesTable, qualified } from '../../schemas/tables';
-import { parseRuleDocument, ruleFromDefinition, RuleDocumentError, type AlertRule } from './alert-rule';
+import { parseRuleDocument, ruleFromDefinition, RuleDocumentError, type AlertRule } from '../../schemas/alert-rule';
 import { planRuleChanges, type AppliedDocument, type RuleChange, type StoredRule } from './rule-changes';
 
 const documentExtensions = ['.yaml', '.yml', '.json'];

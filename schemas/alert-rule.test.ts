@@ -1,4 +1,4 @@
-import { describeInput, parseRuleDocument, RuleDocumentError, seriesMatcher } from './alert-rule';
+import { describeInput, parseRuleDocument, ruleFromDefinition, RuleDocumentError, seriesMatcher } from './alert-rule';
 
 const document = `
 tenant: acme
@@ -93,5 +93,11 @@ rules:
       'rules.0.series.0: pattern "/beta/x" lies outside tenant acme: start it with /acme/',
     ]);
     expect(problems('tenant: [')[0]).toMatch(/^not YAML or JSON/);
+  });
+
+  it('read one rule of a tenant, refusing patterns outside it', () => {
+    expect(ruleFromDefinition('acme', { id: 'one', series: ['/acme/**'], severities: [{ severity: 'w', when: '> 1', for: '1m' }] })).toMatchObject({ tenant: 'acme', id: 'one', severities: [{ forMs: 60_000 }] });
+    expect(() => ruleFromDefinition('acme', { id: 'one', series: ['/beta/**'], severities: [{ severity: 'w', when: '> 1' }] })).toThrow('rule acme/one: series: pattern "/beta/**" lies outside tenant acme');
+    expect(() => ruleFromDefinition('acme', { id: 'one', series: ['/acme/**'], severities: [] })).toThrow(/^rule acme\/one: severities: /);
   });
 });

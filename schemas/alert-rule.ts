@@ -1,6 +1,8 @@
 /**
  * Alert rule documents: YAML or JSON files kept in git, one tenant's rules
- * per file, validated here and applied with `fleetstream alerts apply <dir>`.
+ * per file, validated here and applied with `fleetstream alerts apply <dir>`;
+ * one rule at a time through the admin API. The contract between the CLI,
+ * the admin API and the alerts processor, which reads the stored rules.
  *
  * ```yaml
  * tenant: acme
@@ -19,10 +21,10 @@
  */
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { readDuration } from '../../lib/duration';
-import { readResolution } from '../../schemas/resolution';
+import { readDuration } from '../lib/duration';
+import { readResolution } from './resolution';
 import { compilePattern, patternProblem, type PathMatcher } from './series-pattern';
-import { parseThreshold, type Threshold } from './threshold';
+import { parseThreshold, type Threshold } from './alert-threshold';
 
 export const rollupFields = ['mean', 'sum', 'count', 'min', 'max', 'first', 'last', 'delta'] as const;
 export type RollupField = (typeof rollupFields)[number];
@@ -139,10 +141,13 @@ export function parseRuleDocument(text: string, source: string): RuleDocument {
   return { tenant: parsed.data.tenant, definitions, rules: parsed.data.rules.map((r) => toRule(parsed.data.tenant, r)) };
 }
 
-/** A stored definition read back (it was validated when applied); throws RuleDocumentError if it no longer validates. */
+/** One rule of a tenant (a stored one read back, or one the admin API was given); throws RuleDocumentError naming every problem. */
 export function ruleFromDefinition(tenant: string, definition: unknown): AlertRule {
+  const source = `rule ${tenant}/${String((definition as { id?: unknown } | null)?.id)}`;
   const parsed = ruleSchema.safeParse(definition);
-  if (!parsed.success) throw new RuleDocumentError(`rule ${tenant}/${String((definition as { id?: unknown })?.id)}`, parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
+  if (!parsed.success) throw new RuleDocumentError(source, parsed.error.issues.map((i) => `${i.path.length > 0 ? `${i.path.join('.')}: ` : ''}${i.message}`));
+  const outside = parsed.data.series.filter((p) => !p.startsWith(`/${tenant}/`));
+  if (outside.length > 0) throw new RuleDocumentError(source, outside.map((p) => `series: pattern ${JSON.stringify(p)} lies outside tenant ${tenant}: start it with /${tenant}/`));
   return toRule(tenant, parsed.data);
 }
 

@@ -1,4 +1,4 @@
-import { describeThreshold, parseThreshold, thresholdHolds } from './threshold';
+import { describeThreshold, parseThreshold, thresholdHolds } from './alert-threshold';
 
 describe('thresholds', () => {
   it('read a comparison and a number, and hold as the comparison says', () => {
