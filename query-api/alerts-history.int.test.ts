@@ -5,7 +5,11 @@
  */
 import { freshRegistry } from '../registry/registry.fixture';
 import type { Registry } from '../registry/registry-connection';
-import { eventually, testSettings } from '../test/factories';
+import { AvroCodec } from '../schemas/avro-codec';
+import { avroSchemas, valueSubject } from '../schemas/avro-schemas';
+import { createRegistryClient } from '../schemas/registry-client';
+import type { AlertEvent } from '../schemas/types';
+import { eventually, freshTopic, onCleanup, testKafka, testSettings } from '../test/factories';
 import { startQueryApiOn } from '../test/query-api-fixture';
 
 const acmeToken = 'acme-token-0123456789abcdef';
@@ -62,4 +66,56 @@ describe('GET /v1/alerts', () => {
     const refused = await get('?prefix=/globex');
     expect(refused).toMatchObject({ status: 403, body: { code: 'PATH_OUTSIDE_TENANT' } });
   });
+});
+
+describe('GET /v1/alerts/live', () => {
+  it("streams the alert events committed under the prefix, in the token's tenant only", async () => {
+    const registry = await freshRegistry();
+    const alertsTopic = await freshTopic({ prefix: 'test.alerts' });
+    const base = await startQueryApiOn(registry, { tokens: `${acmeToken}:acme`, kafkaBrokers: testSettings().kafkaBrokers, schemaRegistryUrl: testSettings().schemaRegistryUrl, alertsTopic });
+    const codec = new AvroCodec<AlertEvent>(createRegistryClient(testSettings().schemaRegistryUrl), valueSubject(alertsTopic), avroSchemas.AlertEvent);
+    await codec.register();
+    const producer = testKafka().producer();
+    await producer.connect();
+    onCleanup(() => producer.disconnect());
+    const event = (path: string, alarmId: string): AlertEvent => ({
+      alarmId, tenant: path.split('/')[1]!, ruleId: 'hot', path, transition: 'firing', from: 'pending', to: 'firing', severity: 'warning', previousSeverity: 'warning',
+      value: 85, reads: 'raw', eventTime: t0 + 90_000, episodeStart: t0 + 30_000, labels: {}, emittedAt: Date.now(),
+    });
+
+    const response = await fetch(`${base}/v1/alerts/live?prefix=/acme/plant1`, { headers: { authorization: `Bearer ${acmeToken}` } });
+    expect(response.headers.get('content-type')).toMatch(/^text\/event-stream/);
+    const reader = response.body!.getReader();
+    let text = '';
+    const pump = (async () => {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) return;
+        text += Buffer.from(value).toString();
+      }
+    })();
+    await eventually(() => (text.includes('event: subscribed') ? true : undefined), 'subscribed');
+    // the feed reads from the topic's end as it joins: send until one arrives
+    await eventually(async () => {
+      await producer.send({
+        topic: alertsTopic,
+        messages: [
+          { key: '/acme/plant2/other/temperature', value: codec.encode(event('/acme/plant2/other/temperature', 'elsewhere')) },
+          { key: '/acme/plant1/boiler1/temperature', value: codec.encode(event('/acme/plant1/boiler1/temperature', 'wanted')) },
+        ],
+      });
+      return text.includes('event: alert') ? true : undefined;
+    }, 'an alert event streamed', 30_000, 500);
+    const first = /event: alert\ndata: (.*)\n/.exec(text)![1]!;
+    expect(JSON.parse(first)).toEqual({
+      alarmId: 'wanted', transition: 'firing', time: t0 + 90_000, tenant: 'acme', ruleId: 'hot', path: '/acme/plant1/boiler1/temperature', from: 'pending', to: 'firing',
+      severity: 'warning', previousSeverity: 'warning', value: 85, reads: 'raw', episodeStart: t0 + 30_000, labels: {},
+    });
+    expect(text).not.toContain('elsewhere');
+    await reader.cancel();
+    await pump;
+
+    const outside = await fetch(`${base}/v1/alerts/live?prefix=/globex`, { headers: { authorization: `Bearer ${acmeToken}` } });
+    expect(outside.status).toBe(403);
+  }, 60_000);
 });

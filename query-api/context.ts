@@ -9,6 +9,7 @@ import type { Authenticator } from './authentication';
 import type { Resolution } from './auto-resolution';
 import type { Tables } from '../schemas/tables';
 import type { Database } from './database';
+import type { AlertFeed } from './alert-feed';
 import type { LiveHub } from './live-hub';
 import type { QueryApiOptions } from './options';
 import type { ShadowService } from './shadow/shadow-service';
@@ -35,6 +36,8 @@ export interface ApiContext {
   commands: CommandsService;
   /** device shadows: read from Kafka, changed through the shadow processor */
   shadows: ShadowService;
+  /** the alert events as they are committed, for live streams */
+  alerts: AlertFeed;
 }
 
 declare module 'fastify' {

@@ -7,6 +7,7 @@ import { componentLogger, type Logger } from '../lib/logger';
 import { createMetricsRegistry } from '../lib/metrics';
 import { coarsestFirst } from './auto-resolution';
 import { resolutionMs } from '../schemas/resolution';
+import { AlertFeed } from './alert-feed';
 import type { ApiContext } from './context';
 import { tableNames } from '../schemas/tables';
 import { createDatabase } from './database';
@@ -117,6 +118,8 @@ async function startWith(input: QueryApiOptionsInput, logger: Logger, opened: Op
   });
   opened.add('commands', () => commands.stop());
   commands.start();
+  const alerts = new AlertFeed({ kafka, registryClient: createRegistryClient(options), topic: options.alertsTopic, logger });
+  opened.add('alert feed', () => alerts.close());
   const context: ApiContext = {
     options,
     db,
@@ -130,6 +133,7 @@ async function startWith(input: QueryApiOptionsInput, logger: Logger, opened: Op
     logger,
     liveStreams: new Set(),
     shadows,
+    alerts,
     commands,
   };
   const app = await buildServer(context, metrics);

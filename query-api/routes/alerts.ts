@@ -3,7 +3,8 @@ import { alertEventsTable, qualified } from '../../schemas/tables';
 import type { ApiContext } from '../context';
 import { epochMs, timeParameter } from '../database';
 import { errorBodySchema } from '../http-errors';
-import { checkPrefix, scopeRoot } from '../tenant-scope';
+import { openEventStream } from '../event-stream';
+import { checkPrefix, inScope, scopeRoot } from '../tenant-scope';
 
 const dateTime = { type: 'string', format: 'date-time' } as const;
 
@@ -74,6 +75,39 @@ export function registerAlertsRoute(app: FastifyInstance, context: ApiContext): 
       const until = query.until === undefined ? 'infinity' : timeParameter(Date.parse(query.until));
       const events = await context.db.query(sql, [prefix, query.alarmId ?? null, since, until, query.limit ?? 1000]);
       return { events };
+    },
+  );
+
+  app.get<{ Querystring: { prefix?: string } }>(
+    '/v1/alerts/live',
+    {
+      schema: {
+        summary: 'Alert events as they are committed (Server-Sent Events)',
+        description: 'A text/event-stream: first an `event: subscribed`, then one `event: alert` per transition under the prefix, data as an event of GET /v1/alerts; a comment line keeps the connection alive.',
+        tags: ['alerts'],
+        querystring: { type: 'object', properties: { prefix: { type: 'string', minLength: 1, description: "default: the token's tenant" } }, additionalProperties: false },
+        response: { '4xx': errorBodySchema },
+      },
+    },
+    async (request, reply) => {
+      const { scope } = request;
+      const prefix = request.query.prefix === undefined ? scopeRoot(scope) : checkPrefix(scope, request.query.prefix);
+      const stream = openEventStream(request, reply, context, prefix);
+      let unwatch: () => void;
+      try {
+        unwatch = await context.alerts.watch(prefix, (event) => {
+          if (!inScope(scope, event.path)) return;
+          const { alarmId, transition, tenant, ruleId, path, from, to, severity, previousSeverity, value, reads, labels } = event;
+          stream.send('alert', { alarmId, transition, time: Number(event.eventTime), tenant, ruleId, path, from, to, severity, previousSeverity, value, reads, episodeStart: Number(event.episodeStart), labels });
+        });
+      } catch (error) {
+        context.logger.error({ event: 'alert_feed_failed', prefix, err: error }, 'reading the alert events failed');
+        stream.send('error', { code: 'KAFKA_UNAVAILABLE', message: 'the alert events cannot be read now; reconnect later' });
+        stream.close();
+        return;
+      }
+      stream.onClose(unwatch);
+      stream.send('subscribed', { prefix });
     },
   );
 }
