@@ -10,7 +10,7 @@
  * jest's CommonJS transform) cannot load it; a numbered list and a table is
  * all this needs.
  */
-import { alertEventsTable, alertRulesTable, configurationTableNames, measurementsTable, qualified, quoteIdent, registryTableNames, rollupTable, seriesTable, tooOldReadingsTable } from './tables';
+import { alarmNotesTable, alertEventsTable, alertRulesTable, configurationTableNames, measurementsTable, qualified, quoteIdent, registryTableNames, rollupTable, seriesTable, tooOldReadingsTable } from './tables';
 
 /** TimescaleDB chunk, compression and retention settings, as PostgreSQL interval literals (`7 days`); null: no such policy. */
 export interface TimescalePolicies {
@@ -243,6 +243,7 @@ function configurationStatements(schema: string): string[] {
 function alertRulesStatements(schema: string): string[] {
   const table = qualified(schema, alertRulesTable);
   const events = qualified(schema, alertEventsTable);
+  const notes = qualified(schema, alarmNotesTable);
   return [
     `create table if not exists ${table} (
       tenant text not null, id text not null, definition jsonb not null, revision bigint not null default 1,
@@ -257,6 +258,10 @@ function alertRulesStatements(schema: string): string[] {
       primary key (alarm_id, transition, event_time))`,
     `create index if not exists alert_events_tenant_time_idx on ${events} (tenant, event_time desc)`,
     `create index if not exists alert_events_path_time_idx on ${events} (path, event_time desc)`,
+    // apart from the alarm's state, which the processor owns: a transition never wipes an acknowledgement or a comment
+    `create table if not exists ${notes} (
+      alarm_id text primary key, tenant text not null, acknowledged_at timestamptz, acknowledged_by text, assignee text,
+      comments jsonb not null default '[]', updated_at timestamptz not null default now())`,
   ];
 }
 

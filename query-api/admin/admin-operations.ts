@@ -4,6 +4,7 @@
  * these and nothing else, so both answer the same and refuse the same.
  */
 import type { Registry } from '../../registry';
+import { alarmNoteOperations, type AlarmNoteOperations } from './alarm-note-operations';
 import { alertRuleOperations, type AlertRuleOperations } from './alert-rule-operations';
 import { deviceOperations, type DeviceOperations } from './device-operations';
 import { seriesSettingOperations, type SeriesSettingOperations } from './series-setting-operations';
@@ -16,8 +17,16 @@ export interface AdminOperations {
   tokens: TokenOperations;
   seriesSettings: SeriesSettingOperations;
   alertRules: AlertRuleOperations;
+  alarmNotes: AlarmNoteOperations;
 }
 
 export function adminOperations(registry: Registry): AdminOperations {
-  return { tenants: tenantOperations(registry), devices: deviceOperations(registry), tokens: tokenOperations(registry), seriesSettings: seriesSettingOperations(registry), alertRules: alertRuleOperations(registry) };
+  return {
+    tenants: tenantOperations(registry),
+    devices: deviceOperations(registry),
+    tokens: tokenOperations(registry),
+    seriesSettings: seriesSettingOperations(registry),
+    alertRules: alertRuleOperations(registry),
+    alarmNotes: alarmNoteOperations(registry),
+  };
 }

@@ -1,6 +1,7 @@
 /** The admin API's REST routes under /v1/admin, over the operations that GraphQL shares (admin-operations.ts). */
 import type { FastifyInstance } from 'fastify';
 import type { AdminOperations } from '../admin-operations';
+import { registerAlarmNoteRoutes } from './alarm-note-routes';
 import { registerAlertRuleRoutes } from './alert-rule-routes';
 import { registerDeviceRoutes } from './device-routes';
 import { registerSeriesSettingRoutes } from './series-setting-routes';
@@ -13,4 +14,5 @@ export function registerAdminRoutes(app: FastifyInstance, admin: AdminOperations
   registerSeriesSettingRoutes(app, admin);
   registerTokenRoutes(app, admin);
   registerAlertRuleRoutes(app, admin);
+  registerAlarmNoteRoutes(app, admin);
 }
