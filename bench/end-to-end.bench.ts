@@ -7,6 +7,10 @@
  *
  * BENCH_E2E_STEPS (readings/s, comma-separated; default 1000,5000,10000,20000,25000,30000,40000),
  * BENCH_E2E_STEP_SECONDS (default 20). Stepping stops once a step saturates.
+ *
+ * Here the devices share 16 plain connections of the local stack's
+ * development account; end-to-end-own-tls.bench.ts runs the same steps with
+ * a TLS connection and credentials per device (`runEndToEnd`'s mode).
  */
 import { Pool } from 'pg';
 import { readConnectionSettings } from '../lib/config';
@@ -28,6 +32,33 @@ import { join } from 'node:path';
 const steps = (process.env.BENCH_E2E_STEPS ?? '1000,5000,10000,20000,25000,30000,40000').split(',').map(Number);
 const stepSeconds = Number(process.env.BENCH_E2E_STEP_SECONDS ?? 20);
 const devices = 2000;
+/**
+ * How the simulated devices connect: `shared-plain`, 16 plain connections of
+ * the development account; `own-tls`, every device its own credentials in
+ * the registry and its own MQTT connection over TLS (MQTT_TLS_URL,
+ * MQTT_CA_FILE; the broker checks each against the registry's auth file and
+ * its ACLs), as a real fleet connects (issue 15: what authentication and TLS
+ * cost).
+ */
+export type DeviceMode = 'shared-plain' | 'own-tls';
+
+/**
+ * How the simulated devices connect. own-tls: each device its own connection
+ * over TLS with its own credentials, provisioned once (kept in a credentials
+ * file of the bench's; its tenant name is the same in every step, and each
+ * step counts the readings stamped after it started).
+ */
+function deviceConnection(deviceMode: DeviceMode, prefix: string): Parameters<typeof runSimulation>[0] {
+  const settings = readConnectionSettings();
+  if (deviceMode === 'shared-plain') return { mqttUrl: settings.mqttUrl, devices, tenants: 1, sitesPerTenant: 4, tenantPrefix: prefix, connections: 16 };
+  const tlsUrl = process.env.MQTT_TLS_URL;
+  const caFile = process.env.MQTT_CA_FILE;
+  if (!tlsUrl || !caFile) throw new Error('end-to-end-own-tls needs MQTT_TLS_URL and MQTT_CA_FILE: run it through `make bench`, or eval "$(infra/local/stack.sh env)" first');
+  return {
+    mqttUrl: tlsUrl, mqttCaFile: caFile, provision: true, credentialsFile: '.local/bench/end-to-end-devices', registryDatabaseUrl: settings.databaseUrl,
+    devices, tenants: 1, sitesPerTenant: 4, tenantPrefix: 'e2eowntls',
+  };
+}
 
 interface StepResult {
   offered: number;
@@ -56,22 +87,29 @@ function keptUp(step: StepResult): boolean {
   return step.lost === 0 && step.publishRate >= 0.95 * step.offered && step.catchUpSeconds <= 2 && step.rollupRows > 0;
 }
 
-async function runStep(offered: number, processes: RunningProcess[], pool: Pool, log: (line: string) => void): Promise<StepResult> {
+async function runStep(deviceMode: DeviceMode, offered: number, processes: RunningProcess[], pool: Pool, log: (line: string) => void): Promise<StepResult> {
   const settings = readConnectionSettings();
-  const prefix = `e2e${offered}x${Date.now().toString(36)}`;
+  const connection = deviceConnection(deviceMode, `e2e${offered}x${Date.now().toString(36)}`);
+  const prefix = connection.tenantPrefix!;
   const probe = await startLatencyProbe(settings.redisUrl, `fleet:live:/${prefix}-*`);
   const meter = await startPipelineCostMeter(processes);
   const started = Date.now();
+  // from the first publish: with a connection per device, connecting takes seconds before it
+  let firstPublish: number | undefined;
   const stats = await runSimulation(
-    { mqttUrl: settings.mqttUrl, devices, tenants: 1, sitesPerTenant: 4, tenantPrefix: prefix, rate: offered, duration: `${stepSeconds}s`, connections: 16 },
+    { ...connection, rate: offered, duration: `${stepSeconds}s` },
     {
+      onMessage: (_message, sentAt) => {
+        firstPublish ??= sentAt;
+      },
       onProgress: (p) => log(`  ${offered} readings/s offered: ${p.readings} published, ${Math.round(p.ratePerSecond)}/s`),
       logger: rootLogger.child({ component: 'simulator' }, { level: 'warn' }),
     },
   );
   const publisherDone = Date.now();
-  // the simulator stamps readings with the time it publishes them
-  const { stored, at } = await waitStored(() => storedReadingsSince(pool, prefix, started - 60_000), stats.readings, log);
+  // the simulator stamps readings with the time it publishes them; with one tenant name in every step, only this step's count
+  const since = deviceMode === 'own-tls' ? started : started - 60_000;
+  const { stored, at } = await waitStored(() => storedReadingsSince(pool, prefix, since), stats.readings, log);
   const costs = await meter.stop();
   const { latencies } = await probe.stop();
   const rollupRows = Number((await pool.query<{ n: string }>('select count(*) as n from rollups_1m where path like $1', [`/${prefix}-%`])).rows[0]?.n ?? 0);
@@ -83,7 +121,7 @@ async function runStep(offered: number, processes: RunningProcess[], pool: Pool,
     stored,
     lost: stats.readings - stored,
     unacknowledged: (stats.messages - stats.acked) * stats.readingsPerMessage,
-    throughput: stored / ((at - started) / 1000),
+    throughput: stored / ((at - (firstPublish ?? started)) / 1000),
     catchUpSeconds: Math.max(0, (at - publisherDone) / 1000),
     latencyMs: latencyPercentiles(latencies),
     latencySamples: latencies.length,
@@ -92,8 +130,13 @@ async function runStep(offered: number, processes: RunningProcess[], pool: Pool,
   };
 }
 
-export async function run(): Promise<object> {
-  const log = benchProgress('end-to-end');
+export function run(): Promise<object> {
+  return runEndToEnd('shared-plain');
+}
+
+export async function runEndToEnd(deviceMode: DeviceMode): Promise<object> {
+  const resultName = deviceMode === 'own-tls' ? 'end-to-end-own-tls' : 'end-to-end';
+  const log = benchProgress(resultName);
   const settings = readConnectionSettings();
   // no JIT: a count over the measurements table of a day of benches is planned costly enough to be compiled, and took 1.2 s with JIT against 1.0 s without
   const pool = new Pool({ connectionString: settings.databaseUrl, max: 2, options: '-c jit=off' });
@@ -101,13 +144,14 @@ export async function run(): Promise<object> {
   const processes = await startPipeline(pipelineComponents({ 'query-api': { QUERY_API_TOKENS: 'bench-token-not-used-00:bench', QUERY_API_PORT: '8080' } }));
   const results: StepResult[] = [];
   try {
-    log('warm-up: 1000 readings/s for 10 s');
-    await runSimulation({ mqttUrl: settings.mqttUrl, devices: 200, tenants: 1, tenantPrefix: 'e2ewarmup', rate: 1000, duration: '10s' }, { logger: rootLogger.child({}, { level: 'warn' }) });
+    log(`warm-up: 1000 readings/s for 10 s${deviceMode === 'own-tls' ? `, the ${devices} devices provisioned first where they are not yet` : ''}`);
+    const warmUp = deviceMode === 'own-tls' ? deviceConnection(deviceMode, '') : { mqttUrl: settings.mqttUrl, devices: 200, tenants: 1, tenantPrefix: 'e2ewarmup' };
+    await runSimulation({ ...warmUp, rate: 1000, duration: '10s' }, { logger: rootLogger.child({}, { level: 'warn' }) });
     await waitPipelineIdle(log);
     await analyzeMeasurements(pool);
     for (const offered of steps) {
       log(`step: ${offered} readings/s for ${stepSeconds} s`);
-      const step = await runStep(offered, processes, pool, log);
+      const step = await runStep(deviceMode, offered, processes, pool, log);
       results.push(step);
       log(`  stored ${step.stored} of ${step.published} (lost ${step.lost}${step.unacknowledged > 0 ? `, ${step.unacknowledged} never acknowledged by the broker` : ''}), ${Math.round(step.throughput)} readings/s, p50 ${step.latencyMs.p50.toFixed(0)} ms, p99 ${step.latencyMs.p99.toFixed(0)} ms`);
       // saturated: the publisher could not offer the rate, the stores fell behind, or something was lost
@@ -125,9 +169,9 @@ export async function run(): Promise<object> {
   const sustainedOffered = kept.reduce((best, r) => Math.max(best, r.offered), 0);
   const at5k = results.find((r) => r.offered === 5000);
   const chart = await writeChart(
-    join(resultsDirectory(), 'end-to-end'),
+    join(resultsDirectory(), resultName),
     lineChartSvg({
-      title: 'fleetstream end to end: MQTT publish to PostgreSQL and Redis (2 cores, everything co-located)',
+      title: `fleetstream end to end: MQTT publish to PostgreSQL and Redis (${deviceMode === 'own-tls' ? 'a TLS connection and credentials per device, ' : ''}2 cores, everything co-located)`,
       xLabel: 'offered load (readings/s)',
       yLabel: 'stored readings/s',
       rightLabel: 'publish -> Redis latency (ms)',
@@ -148,8 +192,8 @@ export async function run(): Promise<object> {
     targets: { sustainedOfferedReadingsPerSecond: 20_000, p99LatencyMsAt5k: 250 },
     readingsPerMessage: 3,
   };
-  await writeResult('end-to-end', {
-    parameters: { steps, stepSeconds, devices, readingsPerMessage: 3, connections: 16, partitions: 6 },
+  await writeResult(resultName, {
+    parameters: { steps, stepSeconds, devices, readingsPerMessage: 3, devicesConnect: deviceMode, connections: deviceMode === 'own-tls' ? devices : 16, partitions: 6 },
     repetitions: results as unknown as Record<string, unknown>[],
     medians: summary,
     references,

@@ -6,6 +6,7 @@
  */
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { stopStartedOnInterrupt } from '../infra/local/pipeline';
 
 interface BenchmarkModule {
   run(): Promise<object>;
@@ -43,6 +44,7 @@ async function main(names: string[]): Promise<number> {
   return failed > 0 ? 1 : 0;
 }
 
+stopStartedOnInterrupt((line) => console.error(`bench: ${line}`));
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;

@@ -16,6 +16,7 @@ import { timescaleSinkOptionsSchema } from '../connectors/timescale-sink/options
 import { queryApiOptionsSchema } from '../query-api/options';
 import { schedulerOptionsSchema } from '../republishers/scheduler/options';
 import { alertsOptionsSchema } from '../stream-processors/alerts/options';
+import { webhooksOptionsSchema } from '../republishers/webhooks/options';
 import { commandsOptionsSchema } from '../stream-processors/commands/options';
 import { configurationOptionsSchema } from '../stream-processors/configuration/options';
 import { rollupsOptionsSchema } from '../stream-processors/rollups/options';
@@ -139,10 +140,18 @@ export const components: readonly ComponentEntry[] = [
     start: async (input, logger) => (await import('../stream-processors/configuration')).start({ ...input, logger }),
   },
   {
+    name: 'webhooks',
+    description: "deliver readings, final rollups and command answers to the tenants' webhook subscriptions (Standard Webhooks signatures, retries over three days)",
+    envPrefix: 'WEBHOOKS_',
+    opsPort: 9113,
+    options: webhooksOptionsSchema,
+    start: async (input, logger) => (await import('../republishers/webhooks')).start({ ...input, logger }),
+  },
+  {
     name: 'alerts',
     description: 'alerts processor: the rules `fleetstream alerts apply` stored, evaluated per (rule, series) over the readings and final rollups, every transition to fleet.alerts.v1',
     envPrefix: 'ALERTS_',
-    opsPort: 9113,
+    opsPort: 9114,
     options: alertsOptionsSchema,
     start: async (input, logger) => (await import('../stream-processors/alerts')).start({ ...input, logger }),
   },

@@ -50,6 +50,8 @@ export const errorCodes = {
   PAYLOAD_INVALID: { retriable: false, summary: 'a device sent a payload that is no reading (the dead-letter reason says why); it was dead-lettered' },
   PAYLOAD_TOO_LARGE: { retriable: false, summary: 'an HTTP body is larger than HTTP_SOURCE_MAX_BODY_BYTES' },
   DEVICE_RATE_LIMITED: { retriable: true, summary: 'a device sends more messages per second than HTTP_SOURCE_DEVICE_RATE (and _BURST) allow; retry after Retry-After' },
+  TENANT_RATE_LIMITED: { retriable: true, summary: "a tenant's devices send more messages per second, together, than HTTP_SOURCE_TENANT_RATE (and _BURST) allow; retry after Retry-After" },
+  LOGIN_THROTTLED: { retriable: true, summary: 'too many failed logins from one client address, for one device or in all (HTTP_SOURCE_FAILED_LOGIN_*): refused without checking the password; retry after Retry-After' },
   INGEST_OVERLOADED: { retriable: true, summary: 'the HTTP ingest has HTTP_SOURCE_MAX_IN_FLIGHT requests under way or HTTP_SOURCE_MAX_UNACKNOWLEDGED records waiting for Kafka; retry after Retry-After' },
   KAFKA_UNAVAILABLE: { retriable: true, summary: 'Kafka did not acknowledge records in time (HTTP_SOURCE_ACK_TIMEOUT); they may still arrive, and a retry is safe: duplicate readings count once' },
   // commands (query-api/commands/): each answered with its HTTP status and this code in the JSON body
@@ -77,6 +79,9 @@ export const errorCodes = {
   DEVICE_TYPE_NOT_FOUND: { retriable: false, summary: 'the tenant has no JSON schema for that device type' },
   CONFIG_VERSION_NOT_FOUND: { retriable: false, summary: 'the tenant has no configuration document of that version' },
   CONFIG_TARGET_INVALID: { retriable: false, summary: "a configuration cannot go to that device: it has no `type` tag, or another type than the document's" },
+  // webhook subscriptions (query-api/webhooks/), answered as 4xx
+  WEBHOOK_SUBSCRIPTION_INVALID: { retriable: false, summary: 'a webhook subscription is refused: its URL, event types, path filter, payload kind, maxBatch or grace period is not valid (schemas/webhooks.ts); the message says which' },
+  WEBHOOK_SUBSCRIPTION_NOT_FOUND: { retriable: false, summary: 'no webhook subscription of that id' },
   // alert rules (schemas/alert-rule.ts), through the admin API, answered as 4xx
   ALERT_RULE_INVALID: { retriable: false, summary: 'an alert rule is refused: a threshold, a duration, a path pattern outside the tenant, a severity named twice, ...; the message names every problem' },
   ALERT_RULE_NOT_FOUND: { retriable: false, summary: 'the tenant has no alert rule of that id' },

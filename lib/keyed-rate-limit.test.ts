@@ -39,3 +39,19 @@ describe('the per-device rate limit', () => {
     expect(limit.size).toBe(1);
   });
 });
+
+describe('peeking at a key, for events counted after the fact', () => {
+  it('says whether a key may have an event without taking one, and keeps no bucket for a key that has none', () => {
+    let now = 0;
+    const limit = new KeyedRateLimit({ rate: 1, burst: 2, clock: () => now });
+    expect(limit.peek('a')).toEqual({ allowed: true });
+    expect(limit.size).toBe(0);
+    limit.take('a');
+    expect(limit.peek('a')).toEqual({ allowed: true });
+    limit.take('a');
+    expect(limit.peek('a')).toEqual({ allowed: false, retryAfterMs: 1000 });
+    expect(limit.peek('a')).toEqual({ allowed: false, retryAfterMs: 1000 });
+    now += 1000;
+    expect(limit.peek('a')).toEqual({ allowed: true });
+  });
+});

@@ -34,6 +34,18 @@ export class KeyedRateLimit {
 
   /** Takes one event of `key` from its bucket, or says how long until it may have one. */
   take(key: string): RateDecision {
+    const bucket = this.refilled(key);
+    const decision = this.decide(bucket);
+    if (decision.allowed) bucket.tokens -= 1;
+    return decision;
+  }
+
+  /** Whether `key` may have an event now, taking nothing (and keeping no bucket for a key that has none): for events counted after the fact, such as failed logins. */
+  peek(key: string): RateDecision {
+    return this.buckets.has(key) ? this.decide(this.refilled(key)) : { allowed: true };
+  }
+
+  private refilled(key: string): Bucket {
     const now = this.clock();
     this.sweep(now);
     const { rate, burst } = this.options;
@@ -41,11 +53,12 @@ export class KeyedRateLimit {
     bucket.tokens = Math.min(burst, bucket.tokens + ((now - bucket.at) / 1000) * rate);
     bucket.at = now;
     this.buckets.set(key, bucket);
-    if (bucket.tokens >= 1) {
-      bucket.tokens -= 1;
-      return { allowed: true };
-    }
-    return { allowed: false, retryAfterMs: Math.ceil(((1 - bucket.tokens) / rate) * 1000) };
+    return bucket;
+  }
+
+  private decide(bucket: Bucket): RateDecision {
+    if (bucket.tokens >= 1) return { allowed: true };
+    return { allowed: false, retryAfterMs: Math.ceil(((1 - bucket.tokens) / this.options.rate) * 1000) };
   }
 
   /** Keys with a bucket. */

@@ -14,6 +14,7 @@ import type { LiveHub } from './live-hub';
 import type { QueryApiOptions } from './options';
 import type { ShadowService } from './shadow/shadow-service';
 import type { TenantScope } from './tenant-scope';
+import type { WebhookOperations } from './webhooks/webhook-operations';
 
 /** What the routes share: stores, options, authentication, the admin operations, and the open live streams. */
 export interface ApiContext {
@@ -36,6 +37,8 @@ export interface ApiContext {
   commands: CommandsService;
   /** device shadows: read from Kafka, changed through the shadow processor */
   shadows: ShadowService;
+  /** webhook subscriptions (the webhooks republisher delivers them) */
+  webhooks: WebhookOperations;
   /** the alert events as they are committed, for live streams */
   alerts: AlertFeed;
 }

@@ -27,6 +27,8 @@ import { assignmentPublisher } from './configuration/assignment-publisher';
 import { configurationOperations } from './configuration/configuration-operations';
 import { ConfigurationStore } from './configuration/configuration-store';
 import { CommandsService } from './commands/commands-service';
+import { SubscriptionStore } from './webhooks/subscription-store';
+import { webhookOperations } from './webhooks/webhook-operations';
 
 export type { QueryApiOptionsInput };
 
@@ -135,6 +137,7 @@ async function startWith(input: QueryApiOptionsInput, logger: Logger, opened: Op
     shadows,
     alerts,
     commands,
+    webhooks: webhookOperations(new SubscriptionStore(registry)),
   };
   const app = await buildServer(context, metrics);
   opened.add('http server', () => {

@@ -15,6 +15,7 @@ import { registerLiveRoute } from './routes/live';
 import { registerQueryRoute } from './routes/query';
 import { registerSeriesRoute } from './routes/series';
 import { registerShadowRoutes } from './routes/shadow';
+import { registerWebhookRoutes } from './routes/webhooks';
 
 /** The Fastify app: OpenAPI document at /openapi.json, token-checked /v1 routes, JSON errors. */
 export async function buildServer(context: ApiContext, metrics: Registry): Promise<FastifyInstance> {
@@ -61,6 +62,7 @@ export async function buildServer(context: ApiContext, metrics: Registry): Promi
   registerAlertsRoute(app, context);
   registerAdminRoutes(app, context.admin);
   registerConfigurationRoutes(app, context.configuration);
+  registerWebhookRoutes(app, context.webhooks);
   await registerGraphql(app, context.admin, { maxDepth: context.options.graphqlMaxDepth, maxCost: context.options.graphqlMaxCost }, context.logger);
   return app;
 }

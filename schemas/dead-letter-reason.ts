@@ -14,6 +14,7 @@ export const deadLetterReasons = {
   invalid_downlink: 'a DownlinkMessage names a device segment that is no valid path segment, a subtopic that is none of the platform\'s (platformSubtopicFilters), or a QoS other than 0 and 1',
   downlink_refused: 'the MQTT broker refused to publish a DownlinkMessage (a PUBACK reason code of 0x80 or more: check the mqtt-downlink account\'s rules)',
   rate_limited: "the device sent more messages per second than the connector's deviceRate and deviceBurst allow",
+  tenant_rate_limited: "the device's tenant sent more messages per second, all its devices together, than the connector's tenantRate and tenantBurst allow",
   series_limit: 'the message would give its device more distinct series than maxSeriesPerDevice',
   invalid_path: 'a path segment is empty or holds a character paths cannot hold',
   timestamp_in_future: 'the timestamp is further ahead of the receive time than maxFutureMinutes allows',
@@ -26,6 +27,7 @@ export const deadLetterReasons = {
   invalid_presence: "a device's status message is neither `online` nor `offline`",
   invalid_config_ack: "a device's configuration acknowledgement is not `{version, sha256, status, detail}` (schemas/configuration.ts)",
   invalid_config_assignment: 'a configuration assignment names a document the registry does not hold, or with another hash',
+  webhook_undeliverable: "a webhook message failed at every attempt of the webhooks republisher's retry schedule (WEBHOOKS_RETRY_SCHEDULE); the payload is the request body, the headers name the subscription, the message id and the last failure",
   unwritable: 'a sink\'s store refuses the record for its data (PostgreSQL: a NUL byte in a text field, a value out of range; Redis: a key of the wrong type); the rest of its batch is written',
 } as const;
 

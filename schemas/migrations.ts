@@ -10,7 +10,7 @@
  * jest's CommonJS transform) cannot load it; a numbered list and a table is
  * all this needs.
  */
-import { alarmNotesTable, alertEventsTable, alertRulesTable, configurationTableNames, measurementsTable, qualified, quoteIdent, registryTableNames, rollupTable, seriesTable, tooOldReadingsTable } from './tables';
+import { alarmNotesTable, alertEventsTable, alertRulesTable, configurationTableNames, measurementsTable, webhookTableNames, qualified, quoteIdent, registryTableNames, rollupTable, seriesTable, tooOldReadingsTable } from './tables';
 
 /** TimescaleDB chunk, compression and retention settings, as PostgreSQL interval literals (`7 days`); null: no such policy. */
 export interface TimescalePolicies {
@@ -108,7 +108,8 @@ export function migrations(context: MigrationContext): Migration[] {
   });
   list.push({ id: '0006_registry', statements: registryStatements(schema) });
   list.push({ id: '0007_configuration', statements: configurationStatements(schema) });
-  list.push({ id: '0008_alert_rules', statements: alertRulesStatements(schema) });
+  list.push({ id: '0008_webhooks', statements: webhookStatements(schema) });
+  list.push({ id: '0009_alert_rules', statements: alertRulesStatements(schema) });
   return list;
 }
 
@@ -233,11 +234,48 @@ function configurationStatements(schema: string): string[] {
 }
 
 /**
+ * Webhooks (issue 17, item 5), beside the tenants they belong to. The admin
+ * API writes `webhook_subscriptions`; the webhooks republisher alone writes
+ * `webhook_messages` (the outbox: one row per request body, up to a
+ * subscription's max_batch events, with its delivery state) and
+ * `webhook_consumed_offsets` (the next offset per source partition whose
+ * events are in the outbox, written in the same transactions).
+ */
+function webhookStatements(schema: string): string[] {
+  const r = registryTableNames(schema);
+  const t = webhookTableNames(schema);
+  return [
+    `create table if not exists ${t.subscriptions} (
+      id text primary key, tenant text not null references ${r.tenants} (name) on delete cascade,
+      url text not null, event_types text[] not null check (cardinality(event_types) >= 1), path_filter text not null,
+      payload text not null check (payload in ('thin', 'full')), max_batch integer not null check (max_batch between 1 and 1000),
+      description text, secret text not null, previous_secret text, previous_secret_until timestamptz,
+      enabled boolean not null default true, disabled_reason text, disabled_at timestamptz,
+      created_at timestamptz not null default now(), created_by text, updated_at timestamptz not null default now(), revision bigint not null default 1)`,
+    `create index if not exists webhook_subscriptions_tenant_idx on ${t.subscriptions} (tenant)`,
+    `create table if not exists ${t.messages} (
+      id text primary key, subscription_id text not null references ${t.subscriptions} (id) on delete cascade,
+      body text not null, events integer not null, first_event_at timestamptz not null, last_event_at timestamptz not null,
+      created_at timestamptz not null default now(),
+      state text not null default 'pending' check (state in ('pending', 'delivered', 'dead')),
+      attempts integer not null default 0, next_attempt_at timestamptz not null,
+      last_attempt_at timestamptz, last_status integer, last_error text, finished_at timestamptz)`,
+    `create index if not exists webhook_messages_due_idx on ${t.messages} (subscription_id, next_attempt_at) where state = 'pending'`,
+    `create index if not exists webhook_messages_events_idx on ${t.messages} (subscription_id, first_event_at)`,
+    `create index if not exists webhook_messages_finished_idx on ${t.messages} (finished_at) where state <> 'pending'`,
+    `create table if not exists ${t.consumedOffsets} (
+      group_id text not null, topic text not null, kafka_partition integer not null, next_offset bigint not null,
+      primary key (group_id, topic, kafka_partition))`,
+  ];
+}
+
+/**
  * Alert rules (issue 17, item 1): one row per (tenant, rule id), the rule as
  * written (validated by `fleetstream alerts apply`, which alone writes here),
  * its revision counting its updates; and the alert history, every event of
- * fleet.alerts.v1 (the alerts processor's history consumer writes it). No
- * foreign key to the tenants: rules are kept in git and may be applied
+ * fleet.alerts.v1 (the alerts processor's history consumer writes it), and
+ * what people add to an alarm (the admin API's `alarm_notes`). No foreign key
+ * to the tenants: rules are kept in git and may be applied
  * before the tenant's devices are registered.
  */
 function alertRulesStatements(schema: string): string[] {

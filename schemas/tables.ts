@@ -67,15 +67,32 @@ export function configurationTableNames(schema: string): ConfigurationTables {
 }
 
 /**
- * Alert rules (schemas/migrations.ts `0008_alert_rules`), in the registry's schema: each tenant's rules as
+ * The webhooks' tables (schemas/migrations.ts `0008_webhooks`), in the registry's schema: each tenant's
+ * subscriptions (the admin API's), the outbox of messages to deliver with each one's delivery state, and the
+ * offsets of the source topics whose events are in it (the webhooks republisher's).
+ */
+export const webhookTables = {
+  subscriptions: 'webhook_subscriptions',
+  messages: 'webhook_messages',
+  consumedOffsets: 'webhook_consumed_offsets',
+} as const;
+
+export type WebhookTables = { readonly [K in keyof typeof webhookTables]: string };
+
+export function webhookTableNames(schema: string): WebhookTables {
+  return Object.fromEntries(Object.entries(webhookTables).map(([key, table]) => [key, qualified(schema, table)])) as unknown as WebhookTables;
+}
+
+/**
+ * Alert rules (schemas/migrations.ts `0009_alert_rules`), in the registry's schema: each tenant's rules as
  * `fleetstream alerts apply` stored them, read by the alerts processor.
  */
 export const alertRulesTable = 'alert_rules';
 
-/** Alert history (`0008_alert_rules` too): every event of fleet.alerts.v1, one row each, written by the alerts processor's history consumer. */
+/** Alert history (`0009_alert_rules` too): every event of fleet.alerts.v1, one row each, written by the alerts processor's history consumer. */
 export const alertEventsTable = 'alert_events';
 
-/** What people add to an alarm (`0008_alert_rules` too): acknowledgement, assignee, comments; the processor never writes it. */
+/** What people add to an alarm (`0009_alert_rules` too): acknowledgement, assignee, comments; the processor never writes it. */
 export const alarmNotesTable = 'alarm_notes';
 
 /** The registry's tables in one schema, quoted and qualified, ready for SQL text. */

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { duration, integer } from '../lib/option-types';
+import { decimal, duration, integer } from '../lib/option-types';
+import { KeyedRateLimit } from '../lib/keyed-rate-limit';
 import { maxRecordBatchBytes } from '../lib/kafka';
 import { topicNames } from '../schemas/topics';
 import { parameterKinds, type ParameterKind } from '../schemas/types';
@@ -22,6 +23,20 @@ export const readingTopicOptions = {
 export const deviceLimitOptions = {
   maxSeriesPerDevice: integer(1).default(1000).meta({ description: 'Distinct metrics one device may report; a message that would add more is dead-lettered (series_limit). Counted per connector process.' }),
 };
+
+/** How much all devices of one tenant may send together: one tenant's fleet never takes a connector from the others. */
+export const tenantLimitOptions = {
+  tenantRate: decimal(0.001).optional().meta({
+    description:
+      "Messages per second all devices of one tenant may send together, on average; more are refused (dead-lettered as tenant_rate_limited at the MQTT source, 429 TENANT_RATE_LIMITED at the HTTP ingest), other tenants untouched. Counted per connector process. Default: no limit.",
+  }),
+  tenantBurst: integer(1).default(100_000).meta({ description: 'Messages one tenant may send at once above tenantRate, after a quiet spell.' }),
+};
+
+/** The per-tenant limit the options set, if any (a bucket per tenant). */
+export function tenantRateLimit(options: { tenantRate?: number; tenantBurst: number }, clock?: () => number): KeyedRateLimit | undefined {
+  return options.tenantRate === undefined ? undefined : new KeyedRateLimit({ rate: options.tenantRate, burst: options.tenantBurst, clock });
+}
 
 /** Which timestamps a reading may carry. */
 export const readingTimeOptions = {

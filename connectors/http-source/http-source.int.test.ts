@@ -73,6 +73,27 @@ describe('http-source', () => {
     expect(await source.metrics.getSingleMetricAsString('http_source_requests_total')).toMatch(/outcome="UNAUTHENTICATED".* 4$/m);
   });
 
+  it('refuses logins from a client address that failed too many with 429 and Retry-After, before checking even the right password; other devices from it until the address has failed its own burst', async () => {
+    const fixture = await ingestFixture({ failedLoginRate: 0.01, failedLoginBurst: 2, failedLoginAddressRate: 0.01, failedLoginAddressBurst: 3 });
+    const { url, source } = await startIngest(fixture.options);
+    const m1 = await provisionDevice(fixture.registry, { tenant: 'acme', site: 'p1', device: 'm1' });
+    const m2 = await provisionDevice(fixture.registry, { tenant: 'acme', site: 'p1', device: 'm2' });
+    const m3 = await provisionDevice(fixture.registry, { tenant: 'acme', site: 'p1', device: 'm3' });
+    const reading = { metric: 't', value: 1 };
+    const wrong = (c: { username: string; password: string }) => basicAuthorization(c.username, `${c.password}x`);
+    for (let i = 0; i < 2; i++) expect((await ingest(url, reading, wrong(m1.credentials))).status).toBe(401);
+    const throttled = await ingest(url, reading, m1.authorization);
+    expect({ status: throttled.status, code: throttled.body.code }).toEqual({ status: 429, code: 'LOGIN_THROTTLED' });
+    expect(Number(throttled.headers.get('retry-after'))).toBeGreaterThanOrEqual(99);
+    // another device from the same address is still checked, and its third failure spends the address's burst
+    expect((await ingest(url, reading, m2.authorization)).status).toBe(202);
+    expect((await ingest(url, reading, wrong(m2.credentials))).status).toBe(401);
+    expect((await ingest(url, reading, m3.authorization)).body.code).toBe('LOGIN_THROTTLED');
+    // only password checks are held back: a request without credentials is answered 401 as before
+    expect((await ingest(url, reading)).status).toBe(401);
+    expect(await source.metrics.getSingleMetricAsString('http_source_requests_total')).toMatch(/outcome="LOGIN_THROTTLED".* 2$/m);
+  });
+
   it('refuses a device within seconds of its revocation (403), of its disabling (403) and of its rotation (401 for the old password)', async () => {
     // a TTL far longer than the test: only the registry's notifications can make these changes seen
     const fixture = await ingestFixture({ credentialCacheTtl: '5m' });
@@ -164,6 +185,25 @@ describe('http-source', () => {
     expect(Number(refused.headers.get('retry-after'))).toBeLessThanOrEqual(5);
     expect((await ingest(url, reading, quiet.authorization)).status).toBe(202);
     expect(await source.metrics.getSingleMetricAsString('http_source_requests_total')).toMatch(/outcome="DEVICE_RATE_LIMITED".* 1$/m);
+  });
+
+  it("answers 429 TENANT_RATE_LIMITED with Retry-After over a tenant's rate, its devices together, and leaves other tenants alone", async () => {
+    const fixture = await ingestFixture({ tenantRate: 0.01, tenantBurst: 3 });
+    const { url, source } = await startIngest(fixture.options);
+    const [a1, a2, b1] = await Promise.all([
+      provisionDevice(fixture.registry, { tenant: 'acme', site: 'p1', device: 'a1' }),
+      provisionDevice(fixture.registry, { tenant: 'acme', site: 'p2', device: 'a2' }),
+      provisionDevice(fixture.registry, { tenant: 'globex', site: 'p1', device: 'b1' }),
+    ]);
+    const reading = { metric: 't', value: 1 };
+    const statuses = [];
+    for (const device of [a1, a2, a1, a2]) statuses.push((await ingest(url, reading, device.authorization)).status);
+    expect(statuses).toEqual([202, 202, 202, 429]);
+    const refused = await ingest(url, reading, a1.authorization);
+    expect({ status: refused.status, code: refused.body.code }).toEqual({ status: 429, code: 'TENANT_RATE_LIMITED' });
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThanOrEqual(99);
+    expect((await ingest(url, reading, b1.authorization)).status).toBe(202);
+    expect(await source.metrics.getSingleMetricAsString('http_source_requests_total')).toMatch(/outcome="TENANT_RATE_LIMITED".* 2$/m);
   });
 
   it('answers 429 with Retry-After while too many requests are under way', async () => {

@@ -12,9 +12,10 @@ import { closeOnFailure, type OpenedResources } from '../../lib/opened-resources
 import { checkDeviceCredentials, followRegistry, openRegistry, passwordMatches } from '../../registry';
 import { startReadingProducer } from '../../source-kit/reading-producer';
 import { loadSeriesCatalogue } from '../../source-kit/series-catalogue';
-import { measurementLimits } from '../../source-kit/source-options';
+import { measurementLimits, tenantRateLimit } from '../../source-kit/source-options';
 import { createDeviceAuthenticator } from './device-authentication';
 import { KeyedRateLimit } from '../../lib/keyed-rate-limit';
+import { FailedLoginLimit } from './failed-login-limit';
 import { DeviceSeriesLimit } from '../../source-kit/device-series-limit';
 import { buildIngestServer, ingestPath } from './ingest-server';
 import { createIngestMetrics } from './ingest-metrics';
@@ -101,7 +102,12 @@ async function startWith(input: HttpSourceInput, opened: OpenedResources): Promi
   const app = await buildIngestServer({
     mailbox,
     authenticator,
+    failedLogins: new FailedLoginLimit({
+      perDevice: { rate: options.failedLoginRate, burst: options.failedLoginBurst },
+      perAddress: { rate: options.failedLoginAddressRate, burst: options.failedLoginAddressBurst },
+    }),
     rateLimit: new KeyedRateLimit({ rate: options.deviceRate, burst: options.deviceBurst }),
+    tenantLimit: tenantRateLimit(options),
     seriesLimit: new DeviceSeriesLimit(options.maxSeriesPerDevice),
     producer,
     metrics,

@@ -28,6 +28,8 @@ export const ingestStatus: Partial<Record<ErrorCode, number>> = {
   ROUTE_NOT_FOUND: 404,
   PAYLOAD_TOO_LARGE: 413,
   DEVICE_RATE_LIMITED: 429,
+  LOGIN_THROTTLED: 429,
+  TENANT_RATE_LIMITED: 429,
   INGEST_OVERLOADED: 429,
   KAFKA_UNAVAILABLE: 503,
   // the registry away: the device cannot be checked now
@@ -45,7 +47,7 @@ export const ingestErrorBodySchema = {
   type: 'object',
   properties: {
     statusCode: { type: 'integer' },
-    code: { type: 'string', description: 'stable error code (lib/errors.ts): PAYLOAD_INVALID, UNAUTHENTICATED, DEVICE_FORBIDDEN, PAYLOAD_TOO_LARGE, DEVICE_RATE_LIMITED, INGEST_OVERLOADED, KAFKA_UNAVAILABLE' },
+    code: { type: 'string', description: 'stable error code (lib/errors.ts): PAYLOAD_INVALID, UNAUTHENTICATED, DEVICE_FORBIDDEN, PAYLOAD_TOO_LARGE, DEVICE_RATE_LIMITED, TENANT_RATE_LIMITED, LOGIN_THROTTLED, INGEST_OVERLOADED, KAFKA_UNAVAILABLE' },
     message: { type: 'string' },
     reason: { type: 'string', description: 'PAYLOAD_INVALID: the dead-letter reason (schemas/dead-letter-reason.ts), e.g. malformed_json' },
   },

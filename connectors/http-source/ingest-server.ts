@@ -3,7 +3,8 @@
  * in any of the MQTT payload formats (source-kit/payload.ts) and answers 202
  * once Kafka acknowledged its readings, or 400 once Kafka has its dead letter.
  * Before the body is read, a request is admitted (429 while too many are
- * under way or too many records wait for Kafka), authenticated (401, 403)
+ * under way or too many records wait for Kafka), authenticated (401, 403;
+ * 429 once its client address failed too many logins, failed-login-limit.ts)
  * and held to its device's rate (429); a body over the limit is a 413. The
  * device's identity comes from its credentials alone. OpenAPI at /openapi.json.
  */
@@ -18,6 +19,8 @@ import type { DeviceIdentity } from '../../registry';
 import { measurementsFromPayload, type BuildContext } from '../../source-kit/measurement-builder';
 import type { OutgoingRecord, ReadingProducer } from '../../source-kit/reading-producer';
 import type { DeviceAuthenticator, PresentedCredentials } from './device-authentication';
+import type { FailedLoginLimit } from './failed-login-limit';
+import { parseBasicCredentials } from './basic-credentials';
 import type { KeyedRateLimit } from '../../lib/keyed-rate-limit';
 import type { DeviceSeriesLimit } from '../../source-kit/device-series-limit';
 import { IngestRefusal, ingestErrorAnswer, ingestErrorBodySchema } from './ingest-errors';
@@ -34,7 +37,11 @@ export const deviceMessagesPath = '/v1/ingest/messages';
 
 export interface IngestServerContext {
   authenticator: DeviceAuthenticator;
+  /** Failed password logins per client address (and device), refused before the password is checked once spent. */
+  failedLogins: FailedLoginLimit;
   rateLimit: KeyedRateLimit;
+  /** Messages per second of all of a tenant's devices together, when HTTP_SOURCE_TENANT_RATE is set. */
+  tenantLimit?: KeyedRateLimit;
   seriesLimit: DeviceSeriesLimit;
   producer: ReadingProducer;
   metrics: IngestMetrics;
@@ -77,7 +84,7 @@ function presentedCertificate(socket: Socket): PresentedCredentials['certificate
 }
 
 export async function buildIngestServer(context: IngestServerContext): Promise<FastifyInstance> {
-  const { authenticator, rateLimit, producer, metrics, logger, limits } = context;
+  const { authenticator, failedLogins, rateLimit, tenantLimit, producer, metrics, logger, limits } = context;
   const https = context.tls ? { cert: context.tls.cert, key: context.tls.key, ...(context.tls.ca && { ca: context.tls.ca, requestCert: true, rejectUnauthorized: false }) } : null;
   // over HTTPS a certificate the CA did not sign still connects: such a request can fall back to Basic, and is told why its certificate was not taken.
   // At close, idle connections go and the requests under way get their answer (Kafka's acknowledgement, or a 503 after the ack timeout).
@@ -120,13 +127,31 @@ export async function buildIngestServer(context: IngestServerContext): Promise<F
     admitted.add(request);
   };
   const authenticate = async (request: FastifyRequest): Promise<void> => {
-    devices.set(request, await authenticator.authenticate({ authorization: request.headers.authorization, certificate: presentedCertificate(request.raw.socket) }));
+    const presented = { authorization: request.headers.authorization, certificate: presentedCertificate(request.raw.socket) };
+    // a password to check (a verified certificate is taken before it): held to the failed-login limit first
+    const username = presented.certificate?.verified && presented.certificate.commonName ? undefined : parseBasicCredentials(presented.authorization)?.username;
+    if (username !== undefined) {
+      const decision = failedLogins.check(request.ip, username);
+      if (!decision.allowed) {
+        throw new IngestRefusal('LOGIN_THROTTLED', `too many failed logins from ${request.ip}, as ${username} or in all (HTTP_SOURCE_FAILED_LOGIN_RATE, _BURST, _ADDRESS_RATE, _ADDRESS_BURST): the password was not checked; send the device's current password after Retry-After`, { retryAfterMs: decision.retryAfterMs });
+      }
+    }
+    try {
+      devices.set(request, await authenticator.authenticate(presented));
+    } catch (error) {
+      if (username !== undefined && error instanceof FleetstreamError && error.code === 'UNAUTHENTICATED') failedLogins.failed(request.ip, username);
+      throw error;
+    }
   };
   const holdToRate = async (request: FastifyRequest): Promise<void> => {
     const device = devices.get(request)!;
     const decision = rateLimit.take(device.username);
     if (!decision.allowed) {
       throw new IngestRefusal('DEVICE_RATE_LIMITED', `device ${device.username} sends more than HTTP_SOURCE_DEVICE_RATE messages per second (HTTP_SOURCE_DEVICE_BURST at once)`, { retryAfterMs: decision.retryAfterMs });
+    }
+    const tenantDecision = tenantLimit?.take(device.tenant);
+    if (tenantDecision && !tenantDecision.allowed) {
+      throw new IngestRefusal('TENANT_RATE_LIMITED', `tenant ${device.tenant}'s devices send more than HTTP_SOURCE_TENANT_RATE messages per second together (HTTP_SOURCE_TENANT_BURST at once)`, { retryAfterMs: tenantDecision.retryAfterMs });
     }
   };
   /** Resolves once Kafka acknowledged `records`; KAFKA_UNAVAILABLE when that takes longer than the ack timeout or the source stops. */
@@ -213,7 +238,7 @@ export async function buildIngestServer(context: IngestServerContext): Promise<F
           'a batch `{"ts"?, "readings": {...}, "kinds"?, "units"?}` or SenML JSON; any content type. The readings belong to the device the credentials name:',
           'tenant, site and device never come from the URL or the body. 202 once Kafka acknowledged every reading; 400 with the dead-letter `reason` once Kafka has',
           'the dead letter (the message is taken whole or not at all); 401 with a Basic challenge; 403 for a disabled or revoked device; 413 over HTTP_SOURCE_MAX_BODY_BYTES;',
-          '429 with Retry-After over the device\'s rate or while the ingest is overloaded; 503 with Retry-After when Kafka or the registry does not answer in time (retrying is safe).',
+          '429 with Retry-After over the device\'s rate or its tenant\'s, after too many failed logins from the client address (LOGIN_THROTTLED) or while the ingest is overloaded; 503 with Retry-After when Kafka or the registry does not answer in time (retrying is safe).',
           'The 202 carries `downlink`, what the platform has for the device (see POST /v1/ingest/messages); `?wait=<seconds>` waits that long for something when nothing is pending.',
         ].join(' '),
         body: { content: { '*/*': { schema: { description: 'a reading, a batch, or a SenML array (JSON)' } } } },

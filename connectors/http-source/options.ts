@@ -3,7 +3,7 @@ import { connectionOptions, kafkaConnectionOptions, registryConnectionOptions } 
 import { decimal, duration, integer } from '../../lib/option-types';
 import { registryOptions } from '../../registry/options';
 import { topicNames } from '../../schemas/topics';
-import { deviceLimitOptions, producerOptions, readingTimeOptions, readingTopicOptions } from '../../source-kit/source-options';
+import { deviceLimitOptions, producerOptions, readingTimeOptions, readingTopicOptions, tenantLimitOptions } from '../../source-kit/source-options';
 
 /**
  * Options of the HTTP source (HTTP ingest for devices that cannot hold an
@@ -33,6 +33,13 @@ export const httpSourceOptionsSchema = z
     ...deviceLimitOptions,
     deviceRate: decimal(0.001).default(1).meta({ description: 'Messages (requests) per second each device may send on average; more are refused with 429 and Retry-After.' }),
     deviceBurst: integer(1).default(10).meta({ description: 'Messages a device may send at once above its rate, after a quiet spell.' }),
+    ...tenantLimitOptions,
+    failedLoginRate: decimal(0.001).default(0.1).meta({
+      description: "Failed password logins per second one client address may make for one device, on average: past it (and the burst), that address's logins as that device are refused with 429 (LOGIN_THROTTLED) and Retry-After before the password is checked (an scrypt comparison, tens of ms of CPU).",
+    }),
+    failedLoginBurst: integer(1).default(5).meta({ description: 'Failed logins one client address may make for one device at once, after a quiet spell.' }),
+    failedLoginAddressRate: decimal(0.001).default(2).meta({ description: "Failed password logins per second one client address may make over all devices, on average; past it (and the burst), all of that address's password logins are refused the same way." }),
+    failedLoginAddressBurst: integer(1).default(50).meta({ description: 'Failed logins one client address may make over all devices at once, after a quiet spell.' }),
     maxInFlight: integer(1).default(1000).meta({ description: 'Requests handled at once; more are refused with 429 and Retry-After.' }),
     maxUnacknowledged: integer(1).default(50_000).meta({ description: 'Records waiting for Kafka; while more wait, requests are refused with 429 and Retry-After.' }),
     retryAfter: duration({ min: 1000, max: 3_600_000 }).prefault('1s').meta({ description: 'The Retry-After of a 429 for overload and of a 503 (whole seconds).' }),

@@ -14,7 +14,7 @@ import { DeviceSeriesLimit } from '../../source-kit/device-series-limit';
 import { measurementsFromPayload } from '../../source-kit/measurement-builder';
 import { startReadingProducer, type OutgoingRecord } from '../../source-kit/reading-producer';
 import { loadSeriesCatalogue } from '../../source-kit/series-catalogue';
-import { measurementLimits } from '../../source-kit/source-options';
+import { measurementLimits, tenantRateLimit } from '../../source-kit/source-options';
 import { MqttIntake } from './mqtt-intake';
 import { mqttSourceOptionsSchema, type MqttSourceOptions } from './options';
 import { createSourceMetrics } from './source-metrics';
@@ -47,6 +47,7 @@ async function startWith(input: MqttSourceInput, opened: OpenedResources): Promi
   const catalogue = loadSeriesCatalogue(options.catalogueFile);
   const limits = measurementLimits(options);
   const rateLimit = new KeyedRateLimit({ rate: options.deviceRate, burst: options.deviceBurst, clock: now });
+  const tenantLimit = tenantRateLimit(options, now);
   const seriesLimit = new DeviceSeriesLimit(options.maxSeriesPerDevice);
   const registry = createMetricsRegistry('mqtt-source');
   const metrics = createSourceMetrics(registry);
@@ -68,10 +69,15 @@ async function startWith(input: MqttSourceInput, opened: OpenedResources): Promi
   const rejected = (topic: string, payload: Buffer, reason: DeadLetterReason, message: string, receivedAt: number): Outcome => ({ records: [deadLetter(topic, payload, reason, message, receivedAt)], readings: 0 });
   const tooLarge = (topic: string, payload: Buffer, limit: 'maxPayloadBytes' | 'maxDeviceMessageBytes', receivedAt: number): Outcome | undefined =>
     payload.length > options[limit] ? rejected(topic, payload, 'payload_too_large', `${payload.length} bytes, more than ${limit} (${options[limit]})`, receivedAt) : undefined;
-  /** A device's message over its rate, dead-lettered: one chatty device costs others nothing. */
+  /** A device's message over its rate, or its tenant's, dead-lettered: one chatty device (or tenant) costs others nothing. */
   const overRate = (topic: string, payload: Buffer, device: DeviceAddress, receivedAt: number): Outcome | undefined => {
-    if (rateLimit.take(deviceKey(device)).allowed) return undefined;
-    return rejected(topic, payload, 'rate_limited', `device ${deviceKey(device)} sent more than deviceRate (${options.deviceRate}/s) with deviceBurst (${options.deviceBurst}) allows`, receivedAt);
+    if (!rateLimit.take(deviceKey(device)).allowed) {
+      return rejected(topic, payload, 'rate_limited', `device ${deviceKey(device)} sent more than deviceRate (${options.deviceRate}/s) with deviceBurst (${options.deviceBurst}) allows`, receivedAt);
+    }
+    if (tenantLimit && !tenantLimit.take(device.tenant).allowed) {
+      return rejected(topic, payload, 'tenant_rate_limited', `tenant ${device.tenant}'s devices sent more than tenantRate (${options.tenantRate}/s) with tenantBurst (${options.tenantBurst}) allows`, receivedAt);
+    }
+    return undefined;
   };
 
   /** What one MQTT message becomes: measurement records, a device message, or one dead letter. Never throws. */

@@ -121,6 +121,24 @@ describe('mqtt-source', () => {
     expect(counted).toMatch(/reason="series_limit",component="mqtt-source"\} 1/);
   });
 
+  it("holds each tenant's devices together to the tenant's rate: the excess dead-lettered as tenant_rate_limited, other tenants untouched", async () => {
+    const fixture = await sourceFixture({ tenantRate: 0.001, tenantBurst: 4, connections: 1 });
+    const source = await startSource(fixture.options);
+    const deadLetters = await TopicReader.start<{ reason: string; message: string; sourceTopic: string }>(fixture.options.deadLetterTopic!);
+    const measurements = await TopicReader.start<Decoded>(fixture.options.measurementsTopic!);
+    const device = await devicePublisher();
+    const [a1, a2, b1] = [fixture.deviceTopic('acme', 'plant1', 'a1'), fixture.deviceTopic('acme', 'plant2', 'a2'), fixture.deviceTopic('globex', 'plant1', 'b1')];
+    // acme's two devices share acme's four; globex has its own
+    for (const topic of [a1, a2, a1, a2, a1, a2, b1, b1]) await device.publishAsync(topic, JSON.stringify({ metric: 't', value: 1 }), { qos: 1 });
+
+    const letters = await deadLetters.waitFor(2);
+    expect(letters.map((l) => [l.value.reason, l.value.sourceTopic])).toEqual([['tenant_rate_limited', a1], ['tenant_rate_limited', a2]]);
+    expect(letters[0]!.value.message).toContain('tenantRate');
+    const accepted = await measurements.waitFor(6);
+    expect(accepted.map((r) => r.key).sort()).toEqual([...Array(2).fill('/acme/plant1/a1/t'), ...Array(2).fill('/acme/plant2/a2/t'), ...Array(2).fill('/globex/plant1/b1/t')]);
+    expect(await source.metrics.getSingleMetricAsString('mqtt_source_dead_lettered_total')).toMatch(/reason="tenant_rate_limited",component="mqtt-source"\} 2/);
+  });
+
   it('reports a subscription that delivers nothing while devices publish', async () => {
     // subscribed to a filter nothing matches, while devices publish on the scheme
     const fixture = await sourceFixture({ stallWindow: '10s', stallMinBrokerMessages: 50 });

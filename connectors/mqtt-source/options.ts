@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { kafkaConnectionOptions, mqttConnectionOptions, registryConnectionOptions } from '../../lib/config';
 import { decimal, duration, integer, parsedText } from '../../lib/option-types';
 import { mqttCredentialOptions } from '../../lib/mqtt-security';
-import { deviceLimitOptions, producerOptions, readingTimeOptions, readingTopicOptions } from '../../source-kit/source-options';
+import { deviceLimitOptions, producerOptions, readingTimeOptions, readingTopicOptions, tenantLimitOptions } from '../../source-kit/source-options';
 import { defaultDeviceTopicRoot, parseDeviceTopicRoot } from '../../schemas/device-topics';
 import { topicNames } from '../../schemas/topics';
 
@@ -45,6 +45,7 @@ export const mqttSourceOptionsSchema = z.strictObject({
   deviceRate: decimal(0.001).default(100).meta({ description: 'Messages per second each device may send on average, readings and device messages together; more are dead-lettered (rate_limited). Counted per connector process.' }),
   deviceBurst: integer(1).default(10_000).meta({ description: 'Messages a device may send at once above its rate, after a quiet spell (a buffer flushed after an outage).' }),
   ...deviceLimitOptions,
+  ...tenantLimitOptions,
   ...producerOptions,
   stallWindow: duration({ min: 1000 }).prefault('60s').meta({ description: "Window of the stalled-subscription check against the broker's $SYS counters." }),
   stallMinBrokerMessages: integer(1).default(100).meta({ description: 'Broker-wide messages received within the window before silence counts as a stall.' }),

@@ -63,7 +63,8 @@ function pidFile(name: string): string {
   return join(pipelineDir, `${name}.pid`);
 }
 
-function alive(pid: number): boolean {
+/** Whether a process of this pid exists (signal 0). */
+export function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
@@ -84,6 +85,9 @@ async function stopLeftover(name: string): Promise<void> {
   if (alive(pid)) process.kill(pid, 'SIGKILL');
 }
 
+/** Components this process started and has not stopped yet (what `stopStartedOnInterrupt` stops). */
+const startedHere = new Map<string, RunningProcess>();
+
 export async function startComponent(spec: ComponentSpec, env: NodeJS.ProcessEnv = process.env): Promise<RunningProcess> {
   mkdirSync(pipelineDir, { recursive: true });
   mkdirSync(startedDir, { recursive: true });
@@ -100,7 +104,9 @@ export async function startComponent(spec: ComponentSpec, env: NodeJS.ProcessEnv
   const pid = child.pid!;
   writeFileSync(pidFile(spec.name), String(pid));
   writeFileSync(join(startedDir, `component-${spec.name}`), `pidfile ${pidFile(spec.name)}\n`);
-  return { spec, pid, logFile };
+  const running = { spec, pid, logFile };
+  startedHere.set(spec.name, running);
+  return running;
 }
 
 /** Waits until the component's `/readyz` answers 200; throws with its log tail when it does not in time or exits. */
@@ -128,6 +134,24 @@ export async function startPipeline(specs: ComponentSpec[], env: NodeJS.ProcessE
 
 export async function stopPipeline(processes: RunningProcess[]): Promise<void> {
   await Promise.all(processes.map((p) => stopLeftover(p.spec.name)));
+  for (const p of processes) if (startedHere.get(p.spec.name)?.pid === p.pid) startedHere.delete(p.spec.name);
+}
+
+/**
+ * Makes SIGINT and SIGTERM stop the components this process started (and
+ * has not stopped) before it exits with 130. They run detached, in process
+ * groups of their own, so that `make demo` can leave them running; without
+ * this a benchmark stopped with Ctrl-C left them consuming, and the next run
+ * found their backlog. `log` says what is being done.
+ */
+export function stopStartedOnInterrupt(log: (line: string) => void): void {
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      const started = [...startedHere.values()];
+      log(`${signal}: stopping the ${started.length} component(s) this run started (${started.map((p) => p.spec.name).join(', ') || 'none'})`);
+      void stopPipeline(started).finally(() => process.exit(130));
+    });
+  }
 }
 
 export function logTail(file: string, lines = 25): string {

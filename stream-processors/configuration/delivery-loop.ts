@@ -9,6 +9,7 @@ import type { PoolClient } from 'pg';
 import type { Producer } from 'kafkajs';
 import { isRetriable } from '../../lib/errors';
 import type { Logger } from '../../lib/logger';
+import { PeriodicRounds } from '../../lib/periodic-rounds';
 import { sendUnderBatchLimit } from '../../lib/send-under-batch-limit';
 import type { AvroCodec } from '../../schemas/avro-codec';
 import { configPayload } from '../../schemas/configuration';
@@ -40,16 +41,16 @@ const cachedDocuments = 1000;
 
 export class DeliveryLoop {
   private owned: number[] = [];
-  private timer: NodeJS.Timeout | undefined;
-  private round: Promise<void> | undefined;
-  private again = false;
   private stopped = false;
+  private readonly rounds: PeriodicRounds;
   private readonly documents = new Map<string, DocumentText>();
 
-  constructor(private readonly options: DeliveryLoopOptions) {}
+  constructor(private readonly options: DeliveryLoopOptions) {
+    this.rounds = new PeriodicRounds(() => this.runRounds(), options.scanIntervalMs);
+  }
 
   start(): void {
-    this.schedule();
+    this.rounds.start();
   }
 
   setOwned(partitions: number[]): void {
@@ -59,31 +60,12 @@ export class DeliveryLoop {
 
   /** Runs a round now, or right after the one under way. */
   wake(): void {
-    if (this.stopped) return;
-    if (this.round) {
-      this.again = true;
-      return;
-    }
-    clearTimeout(this.timer);
-    this.round = this.runRounds().finally(() => {
-      this.round = undefined;
-      if (this.again) {
-        this.again = false;
-        this.wake();
-      } else this.schedule();
-    });
+    this.rounds.wake();
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
-    clearTimeout(this.timer);
-    await this.round;
-  }
-
-  private schedule(): void {
-    if (this.stopped) return;
-    clearTimeout(this.timer);
-    this.timer = setTimeout(() => this.wake(), this.options.scanIntervalMs);
+    await this.rounds.stop();
   }
 
   /** Rounds until one finds fewer due devices than a full batch. */
@@ -100,6 +82,7 @@ export class DeliveryLoop {
       if (!isRetriable(error)) {
         logger.error({ event: 'delivery_refused', err: error }, 'a delivery round failed for a reason retrying cannot fix; stopping');
         this.stopped = true;
+        void this.rounds.stop();
         this.options.onFailure(error as Error);
         return;
       }
