@@ -15,6 +15,7 @@ import { redisSinkOptionsSchema } from '../connectors/redis-sink/options';
 import { timescaleSinkOptionsSchema } from '../connectors/timescale-sink/options';
 import { queryApiOptionsSchema } from '../query-api/options';
 import { schedulerOptionsSchema } from '../republishers/scheduler/options';
+import { alertsOptionsSchema } from '../stream-processors/alerts/options';
 import { webhooksOptionsSchema } from '../republishers/webhooks/options';
 import { commandsOptionsSchema } from '../stream-processors/commands/options';
 import { configurationOptionsSchema } from '../stream-processors/configuration/options';
@@ -145,6 +146,14 @@ export const components: readonly ComponentEntry[] = [
     opsPort: 9113,
     options: webhooksOptionsSchema,
     start: async (input, logger) => (await import('../republishers/webhooks')).start({ ...input, logger }),
+  },
+  {
+    name: 'alerts',
+    description: 'alerts processor: the rules `fleetstream alerts apply` stored, evaluated per (rule, series) over the readings and final rollups, every transition to fleet.alerts.v1',
+    envPrefix: 'ALERTS_',
+    opsPort: 9114,
+    options: alertsOptionsSchema,
+    start: async (input, logger) => (await import('../stream-processors/alerts')).start({ ...input, logger }),
   },
 ];
 

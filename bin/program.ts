@@ -20,6 +20,7 @@ import { applySubjects, applyTopics, describeChange } from '../schemas/topics-ap
 import { componentNamed, components, type ComponentEntry } from './components';
 import { componentVariables, configurationMarkdown, envFile } from './option-docs';
 import { addOptionFlags, flagValues, variableValues } from './option-flags';
+import { addAlertCommands } from './alerts-commands';
 import { addHierarchyCommands } from './hierarchy-commands';
 import { addRegistryCommands } from './registry-commands';
 import { simulationOptionsSchema } from '../simulator/options';
@@ -104,11 +105,12 @@ export function buildProgram(): Command {
   addOptionFlags(topics.command('apply').description("create the catalogue's topics and register their schemas, or bring them up to date; prints what it changed"), topicsApplyOptionsSchema).action(applyTopicCatalogue);
 
   for (const entry of components) {
-    program
+    const command = program
       .command(entry.name)
       .description(`${entry.description} (options: ${entry.envPrefix}* variables)`)
       .addHelpText('after', variablesHelp(entry))
       .action(() => runFromEnvironment(entry));
+    if (entry.name === 'alerts') addAlertCommands(command);
   }
 
   program

@@ -82,6 +82,10 @@ export const errorCodes = {
   // webhook subscriptions (query-api/webhooks/), answered as 4xx
   WEBHOOK_SUBSCRIPTION_INVALID: { retriable: false, summary: 'a webhook subscription is refused: its URL, event types, path filter, payload kind, maxBatch or grace period is not valid (schemas/webhooks.ts); the message says which' },
   WEBHOOK_SUBSCRIPTION_NOT_FOUND: { retriable: false, summary: 'no webhook subscription of that id' },
+  // alert rules (schemas/alert-rule.ts), through the admin API, answered as 4xx
+  ALERT_RULE_INVALID: { retriable: false, summary: 'an alert rule is refused: a threshold, a duration, a path pattern outside the tenant, a severity named twice, ...; the message names every problem' },
+  ALERT_RULE_NOT_FOUND: { retriable: false, summary: 'the tenant has no alert rule of that id' },
+  ALERT_NOT_FOUND: { retriable: false, summary: "the tenant's alert history has no alarm of that id" },
   // the hierarchy job (republishers/device-hierarchy/)
   HIERARCHY_PUBLISH_CONFLICT: { retriable: true, summary: 'another `fleetstream hierarchy publish` holds the lock on the same key prefix, or this one outlived its lock timeout; nothing was switched' },
 } as const;

@@ -15,8 +15,12 @@
  * for a record that is gone).
  */
 import { randomUUID } from 'node:crypto';
-import type { Admin, Kafka } from 'kafkajs';
+import type { Admin, Kafka, Producer } from 'kafkajs';
 import { withDeadline } from './deadline';
+import { formatDuration } from './duration';
+import { FleetstreamError } from './errors';
+import { commitTopicsTransaction, type TopicOutputs } from './kafka-transaction';
+import type { Logger } from './logger';
 
 export interface MarkedTopic {
   kafka: Kafka;
@@ -97,5 +101,45 @@ export class MarkerProgress {
       return 'marker';
     }
     return 'skip';
+  }
+}
+
+/** A processor's state changelog, as its transactional producer writes it: what `readStateBack` needs. */
+export interface StateChangelog {
+  kafka: Kafka;
+  admin: Pick<Admin, 'deleteGroups'>;
+  producer: Pick<Producer, 'transaction'>;
+  topic: string;
+  groupId: string;
+  markerPrefix: string;
+  timeoutMs: number;
+  log: Logger;
+  /** `shadow`, `alerts`: names the processor in the timeout's message */
+  component: string;
+  /** the variable that sets `timeoutMs`, which the timeout's message names */
+  timeoutVariable: string;
+  /** Adds the markers of a read to a transaction's outputs, each to its partition of the changelog. */
+  markers(outputs: TopicOutputs, id: string, partitions: readonly number[]): void;
+  /** Called with the STATE_RESTORE_TIMEOUT error before it is thrown: the processor fails for good. */
+  onTimeout(error: Error): void;
+}
+
+/** `readToMarkers` of a state changelog: the markers committed in a transaction of the processor's producer, a STATE_RESTORE_TIMEOUT past the deadline. */
+export async function readStateBack(changelog: StateChangelog, partitions: readonly number[], onRecord: RecordSink): Promise<void> {
+  const timeout = () =>
+    new FleetstreamError(
+      'STATE_RESTORE_TIMEOUT',
+      `${changelog.component}: reading partitions ${partitions.join(',')} of ${changelog.topic} back took longer than ${formatDuration(changelog.timeoutMs)}; check that the topic's partitions have leaders, or raise ${changelog.timeoutVariable}`,
+    );
+  const writeMarkers = async (id: string, markerPartitions: readonly number[]) => {
+    const outputs: TopicOutputs = new Map();
+    changelog.markers(outputs, id, markerPartitions);
+    await commitTopicsTransaction({ producer: changelog.producer, groupId: changelog.groupId, log: changelog.log }, outputs, []);
+  };
+  try {
+    await readToMarkers({ ...changelog, timeout, writeMarkers }, partitions, onRecord);
+  } catch (error) {
+    if ((error as { code?: string }).code === 'STATE_RESTORE_TIMEOUT') changelog.onTimeout(error as Error);
+    throw error;
   }
 }

@@ -9,6 +9,7 @@ import type { Authenticator } from './authentication';
 import type { Resolution } from './auto-resolution';
 import type { Tables } from '../schemas/tables';
 import type { Database } from './database';
+import type { AlertFeed } from './alert-feed';
 import type { LiveHub } from './live-hub';
 import type { QueryApiOptions } from './options';
 import type { ShadowService } from './shadow/shadow-service';
@@ -38,6 +39,8 @@ export interface ApiContext {
   shadows: ShadowService;
   /** webhook subscriptions (the webhooks republisher delivers them) */
   webhooks: WebhookOperations;
+  /** the alert events as they are committed, for live streams */
+  alerts: AlertFeed;
 }
 
 declare module 'fastify' {

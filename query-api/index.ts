@@ -7,6 +7,7 @@ import { componentLogger, type Logger } from '../lib/logger';
 import { createMetricsRegistry } from '../lib/metrics';
 import { coarsestFirst } from './auto-resolution';
 import { resolutionMs } from '../schemas/resolution';
+import { AlertFeed } from './alert-feed';
 import type { ApiContext } from './context';
 import { tableNames } from '../schemas/tables';
 import { createDatabase } from './database';
@@ -119,6 +120,8 @@ async function startWith(input: QueryApiOptionsInput, logger: Logger, opened: Op
   });
   opened.add('commands', () => commands.stop());
   commands.start();
+  const alerts = new AlertFeed({ kafka, registryClient: createRegistryClient(options), topic: options.alertsTopic, logger });
+  opened.add('alert feed', () => alerts.close());
   const context: ApiContext = {
     options,
     db,
@@ -132,6 +135,7 @@ async function startWith(input: QueryApiOptionsInput, logger: Logger, opened: Op
     logger,
     liveStreams: new Set(),
     shadows,
+    alerts,
     commands,
     webhooks: webhookOperations(new SubscriptionStore(registry)),
   };

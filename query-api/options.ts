@@ -41,6 +41,7 @@ export const queryApiOptionsSchema = z.strictObject({
   poolSize: integer(1, 200).default(10).meta({ description: 'PostgreSQL connections.' }),
   liveHeartbeat: duration({ min: 100, max: 300_000 }).prefault('15s').meta({ description: 'Interval of the keep-alive comment on live streams.' }),
   maxLiveStreams: integer(1, 100_000).default(1000).meta({ description: 'Most open live streams; more get a 503.' }),
+  alertsTopic: z.string().min(1).default(topicNames.alerts).meta({ description: "The alerts processor's events (its ALERTS_ALERTS_TOPIC): GET /v1/alerts/live streams them." }),
   shadowsTopic: z.string().min(1).default(topicNames.shadows).meta({ description: "The shadow processor's compacted topic of the shadows (its SHADOW_SHADOWS_TOPIC): GET reads it." }),
   shadowRequestsTopic: z.string().min(1).default(topicNames.shadowRequests).meta({ description: 'Where PATCH sends shadow changes for the shadow processor (its SHADOW_REQUESTS_TOPIC).' }),
   shadowResultsTopic: z.string().min(1).default(topicNames.shadowResults).meta({ description: "The shadow processor's answers (its SHADOW_RESULTS_TOPIC), read from their end by every replica." }),

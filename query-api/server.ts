@@ -6,6 +6,7 @@ import type { ApiContext } from './context';
 import { registerAdminRoutes } from './admin/routes';
 import { registerGraphql } from './admin/graphql/graphql-endpoint';
 import { errorBody, errorHandler } from './http-errors';
+import { registerAlertsRoute } from './routes/alerts';
 import { registerCommandRoutes, isCommandRoute } from './routes/commands';
 import { registerConfigurationRoutes } from './routes/configuration';
 import { registerDataRoute } from './routes/data';
@@ -58,6 +59,7 @@ export async function buildServer(context: ApiContext, metrics: Registry): Promi
   registerLiveRoute(app, context);
   registerShadowRoutes(app, context);
   registerCommandRoutes(app, context);
+  registerAlertsRoute(app, context);
   registerAdminRoutes(app, context.admin);
   registerConfigurationRoutes(app, context.configuration);
   registerWebhookRoutes(app, context.webhooks);

@@ -19,6 +19,7 @@ export const avroSchemas = {
   ShadowResult: load('shadow-result.avsc'),
   ShadowState: load('shadow-state.avsc'),
   ConfigAssignment: load('config-assignment.avsc'),
+  AlertEvent: load('alert-event.avsc'),
 } as const;
 
 export type RecordName = keyof typeof avroSchemas;
@@ -42,5 +43,6 @@ export function subjectCatalogue(resolutions: readonly string[] = defaultResolut
     { subject: valueSubject(topicNames.shadowResults), record: 'ShadowResult' },
     { subject: valueSubject(topicNames.shadows), record: 'ShadowState' },
     { subject: valueSubject(topicNames.configAssignments), record: 'ConfigAssignment' },
+    { subject: valueSubject(topicNames.alerts), record: 'AlertEvent' },
   ];
 }

@@ -10,7 +10,7 @@
  * jest's CommonJS transform) cannot load it; a numbered list and a table is
  * all this needs.
  */
-import { configurationTableNames, measurementsTable, webhookTableNames, qualified, quoteIdent, registryTableNames, rollupTable, seriesTable, tooOldReadingsTable } from './tables';
+import { alarmNotesTable, alertEventsTable, alertRulesTable, configurationTableNames, measurementsTable, webhookTableNames, qualified, quoteIdent, registryTableNames, rollupTable, seriesTable, tooOldReadingsTable } from './tables';
 
 /** TimescaleDB chunk, compression and retention settings, as PostgreSQL interval literals (`7 days`); null: no such policy. */
 export interface TimescalePolicies {
@@ -109,6 +109,7 @@ export function migrations(context: MigrationContext): Migration[] {
   list.push({ id: '0006_registry', statements: registryStatements(schema) });
   list.push({ id: '0007_configuration', statements: configurationStatements(schema) });
   list.push({ id: '0008_webhooks', statements: webhookStatements(schema) });
+  list.push({ id: '0009_alert_rules', statements: alertRulesStatements(schema) });
   return list;
 }
 
@@ -265,6 +266,40 @@ function webhookStatements(schema: string): string[] {
     `create table if not exists ${t.consumedOffsets} (
       group_id text not null, topic text not null, kafka_partition integer not null, next_offset bigint not null,
       primary key (group_id, topic, kafka_partition))`,
+  ];
+}
+
+/**
+ * Alert rules (issue 17, item 1): one row per (tenant, rule id), the rule as
+ * written (validated by `fleetstream alerts apply`, which alone writes here),
+ * its revision counting its updates; and the alert history, every event of
+ * fleet.alerts.v1 (the alerts processor's history consumer writes it), and
+ * what people add to an alarm (the admin API's `alarm_notes`). No foreign key
+ * to the tenants: rules are kept in git and may be applied
+ * before the tenant's devices are registered.
+ */
+function alertRulesStatements(schema: string): string[] {
+  const table = qualified(schema, alertRulesTable);
+  const events = qualified(schema, alertEventsTable);
+  const notes = qualified(schema, alarmNotesTable);
+  return [
+    `create table if not exists ${table} (
+      tenant text not null, id text not null, definition jsonb not null, revision bigint not null default 1,
+      source text, created_at timestamptz not null default now(), updated_at timestamptz not null default now(),
+      primary key (tenant, id))`,
+    // one row per event: an alarm's transitions are told apart by their kind and event time, so a replayed event is not stored twice
+    `create table if not exists ${events} (
+      alarm_id text not null, transition text not null, event_time timestamptz not null,
+      tenant text not null, rule_id text not null, path text not null, from_status text not null, to_status text not null,
+      severity text, previous_severity text, value double precision, reads text not null, episode_start timestamptz not null,
+      labels jsonb not null, emitted_at timestamptz not null,
+      primary key (alarm_id, transition, event_time))`,
+    `create index if not exists alert_events_tenant_time_idx on ${events} (tenant, event_time desc)`,
+    `create index if not exists alert_events_path_time_idx on ${events} (path, event_time desc)`,
+    // apart from the alarm's state, which the processor owns: a transition never wipes an acknowledgement or a comment
+    `create table if not exists ${notes} (
+      alarm_id text primary key, tenant text not null, acknowledged_at timestamptz, acknowledged_by text, assignee text,
+      comments jsonb not null default '[]', updated_at timestamptz not null default now())`,
   ];
 }
 

@@ -1,6 +1,6 @@
 import avro from 'avsc';
 import { avroSchemas, type RecordName } from './avro-schemas';
-import { recordFields, type Measurement, type Rollup, type DeadLetter, type DeviceMessage, type DownlinkMessage, type ShadowRequest, type ShadowResult, type ShadowState, type ConfigAssignment, type CommandRequest, type CommandStatus } from './types';
+import { recordFields, type Measurement, type Rollup, type DeadLetter, type DeviceMessage, type DownlinkMessage, type ShadowRequest, type ShadowResult, type ShadowState, type ConfigAssignment, type CommandRequest, type CommandStatus, type AlertEvent } from './types';
 
 const names = Object.keys(avroSchemas) as RecordName[];
 
@@ -58,10 +58,14 @@ describe('TypeScript values round-trip through their Avro types', () => {
   const shadowState: ShadowState = {
     tenant: 'acme', site: 'plant1', device: 'meter7', version: 5, deleted: false, document: '{"state":{"desired":{"interval":30}},"version":5}', updatedAt: 1_700_000_000_050,
   };
+  const alertEvent: AlertEvent = {
+    alarmId: '3f1c2a4e-9b7d-4e2f-8a61-0c5d9e7b1a23', tenant: 'acme', ruleId: 'boiler-hot', path: '/acme/plant1/boiler/temperature', transition: 'escalated', from: 'firing', to: 'firing',
+    severity: 'critical', previousSeverity: 'warning', value: 93.5, reads: '1m mean', eventTime: 1_700_000_060_000, episodeStart: 1_700_000_000_000, labels: { team: 'heating' }, emittedAt: 1_700_000_061_000,
+  };
   const samples: Record<RecordName, unknown> = {
     Measurement: measurement, Rollup: rollup, DeadLetter: deadLetter, DeviceMessage: deviceMessage, DownlinkMessage: downlinkMessage,
     ShadowRequest: shadowRequest, ShadowResult: shadowResult, ShadowState: shadowState, ConfigAssignment: configAssignment,
-    CommandRequest: commandRequest, CommandStatus: commandStatus,
+    CommandRequest: commandRequest, CommandStatus: commandStatus, AlertEvent: alertEvent,
   };
 
   it.each(names)('%s', (name) => {

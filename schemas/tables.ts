@@ -83,6 +83,18 @@ export function webhookTableNames(schema: string): WebhookTables {
   return Object.fromEntries(Object.entries(webhookTables).map(([key, table]) => [key, qualified(schema, table)])) as unknown as WebhookTables;
 }
 
+/**
+ * Alert rules (schemas/migrations.ts `0009_alert_rules`), in the registry's schema: each tenant's rules as
+ * `fleetstream alerts apply` stored them, read by the alerts processor.
+ */
+export const alertRulesTable = 'alert_rules';
+
+/** Alert history (`0009_alert_rules` too): every event of fleet.alerts.v1, one row each, written by the alerts processor's history consumer. */
+export const alertEventsTable = 'alert_events';
+
+/** What people add to an alarm (`0009_alert_rules` too): acknowledgement, assignee, comments; the processor never writes it. */
+export const alarmNotesTable = 'alarm_notes';
+
 /** The registry's tables in one schema, quoted and qualified, ready for SQL text. */
 export function registryTableNames(schema: string): RegistryTables {
   return Object.fromEntries(Object.entries(registryTables).map(([key, table]) => [key, qualified(schema, table)])) as unknown as RegistryTables;

@@ -22,6 +22,9 @@ export const rollupsGroupIdPrefix = 'fleetstream-rollups';
 /** The commands processor's default consumer group, and the prefix of its state changelog. */
 export const commandsGroupId = 'fleetstream-commands';
 
+/** The alerts processor's default consumer group, and the prefix of its state changelog. */
+export const alertsGroupId = 'fleetstream-alerts';
+
 /** The timescale-sink's default consumer group: the rollups' corrections wait for it to have stored the raw readings. */
 export const timescaleSinkGroupId = 'fleetstream-timescale-sink';
 /** The redis-sink's default consumer group. */
@@ -49,6 +52,10 @@ export const topicNames = {
   /** Each device's new desired configuration, from the API; key = device. */
   configAssignments: 'fleet.config-assignments.v1',
   rollups: (resolution: string) => `fleet.rollups.${resolution}.v1`,
+  /** Alert events (AlertEvent): every transition of every (rule, series), written by the alerts processor; key = series path. */
+  alerts: 'fleet.alerts.v1',
+  /** The alerts processor's state per (rule, series), partition for partition with its inputs. */
+  alertState: (groupId: string = alertsGroupId) => `${groupId}.state`,
   /** A rollup stage's window state changelog. */
   rollupState: (resolution: string, groupIdPrefix: string = rollupsGroupIdPrefix) => `${groupIdPrefix}.${resolution}.state`,
   /** Windows the rollup stages closed and then took input for: the corrector recomputes them from the raw readings. */
@@ -146,6 +153,13 @@ export function topicCatalogue(options: CatalogueOptions = {}): TopicSpec[] {
     })),
     ...resolutions.map((resolution) => rollupStateTopic(topicNames.rollupState(resolution), partitions)),
     rollupInvalidationsTopic(topicNames.rollupInvalidations(), partitions),
+    {
+      name: topicNames.alerts,
+      partitions,
+      config: { 'cleanup.policy': 'delete', 'retention.ms': String(30 * day) },
+      purpose: 'Avro AlertEvent records: every transition of an alert (pending, firing, escalated, resolved, ...), key = series path',
+    },
+    alertStateTopic(topicNames.alertState(), partitions),
   ];
 }
 
@@ -193,4 +207,14 @@ export function rollupInvalidationsTopic(name: string, partitions: number): Topi
  */
 export function commandStateTopic(name: string, partitions: number): TopicSpec {
   return { name, partitions, config: { 'cleanup.policy': 'compact' }, purpose: 'the commands processor\'s state: presence and open commands per device, key = device or device + command id' };
+}
+
+/**
+ * The alerts processor's state changelog: partition p holds the state of the
+ * (rule, series) pairs of its inputs' partition p (all keyed by series path),
+ * so it has as many partitions as they do. Compacted: the latest state of
+ * each pair is all a restore reads; a pair back to normal is tombstoned.
+ */
+export function alertStateTopic(name: string, partitions: number): TopicSpec {
+  return { name, partitions, config: { 'cleanup.policy': 'compact' }, purpose: 'the alerts processor\'s state per (rule, series), key = rule + series path' };
 }

@@ -178,6 +178,27 @@ export interface ConfigAssignment {
   assignedBy: string | null;
 }
 
+export type AlertTransitionName = 'pending' | 'cancelled' | 'firing' | 'escalated' | 'deescalated' | 'recovering' | 'relapsed' | 'resolved' | 'no_data';
+export type AlertStatusName = 'normal' | 'pending' | 'firing' | 'recovering' | 'no_data';
+
+export interface AlertEvent {
+  alarmId: string;
+  tenant: string;
+  ruleId: string;
+  path: string;
+  transition: AlertTransitionName;
+  from: AlertStatusName;
+  to: AlertStatusName;
+  severity: string | null;
+  previousSeverity: string | null;
+  value: number | null;
+  reads: string;
+  eventTime: number;
+  episodeStart: number;
+  labels: Record<string, string>;
+  emittedAt: number;
+}
+
 /** Field lists the compiler holds to the interfaces above (no key missing, none extra). */
 export const recordFields = {
   Measurement: Object.keys({
@@ -215,4 +236,7 @@ export const recordFields = {
   ConfigAssignment: Object.keys({
     tenant: 1, site: 1, device: 1, assignmentId: 1, version: 1, sha256: 1, deviceType: 1, deadline: 1, target: 1, assignedAt: 1, assignedBy: 1,
   } satisfies Record<keyof ConfigAssignment, 1>),
+  AlertEvent: Object.keys({
+    alarmId: 1, tenant: 1, ruleId: 1, path: 1, transition: 1, from: 1, to: 1, severity: 1, previousSeverity: 1, value: 1, reads: 1, eventTime: 1, episodeStart: 1, labels: 1, emittedAt: 1,
+  } satisfies Record<keyof AlertEvent, 1>),
 };

@@ -6,8 +6,8 @@
  */
 import { addDevice, createToken, setSeriesSetting, verifyDeviceCredentials, type Registry } from '../../registry';
 import { freshRegistry } from '../../registry/registry.fixture';
-import { eventually, freshKeyPrefix, onCleanup, testSettings } from '../../test/factories';
-import { start } from '../index';
+import { eventually } from '../../test/factories';
+import { startQueryApiOn } from '../../test/query-api-fixture';
 
 const staticToken = 'static-acme-token-0123456789';
 
@@ -43,21 +43,12 @@ beforeAll(async () => {
   acmeAdmin = (await createToken(registry, { tenant: 'acme', role: 'admin' })).token;
   acmeRead = (await createToken(registry, { tenant: 'acme', role: 'read' })).token;
   globexAdmin = (await createToken(registry, { tenant: 'globex', role: 'admin' })).token;
-  const api = await start({
-    port: 0,
-    host: '127.0.0.1',
-    databaseUrl: testSettings().databaseUrl,
-    redisUrl: testSettings().redisUrl,
-    databaseSchema: registry.schema,
-    registrySchema: registry.schema,
-    keyPrefix: freshKeyPrefix(),
+  base = await startQueryApiOn(registry, {
     tokens: `${staticToken}:acme`,
     // long enough that only the registry's notification can explain a revocation taking effect within seconds
     tokenCacheTtl: '60s',
     graphqlMaxCost: 4000,
   });
-  onCleanup(() => api.stop());
-  base = `http://127.0.0.1:${api.port}`;
   // what the tests read: a gateway with a child and two series, and another tenant's device
   const gw = { tenant: 'acme', site: 'plant1', device: 'gw' };
   await addDevice(registry, gw, { tags: { model: 'EM24' }, location: { latitude: 52.37, longitude: 4.89 } });

@@ -4,6 +4,8 @@
  * these and nothing else, so both answer the same and refuse the same.
  */
 import type { Registry } from '../../registry';
+import { alarmNoteOperations, type AlarmNoteOperations } from './alarm-note-operations';
+import { alertRuleOperations, type AlertRuleOperations } from './alert-rule-operations';
 import { deviceOperations, type DeviceOperations } from './device-operations';
 import { seriesSettingOperations, type SeriesSettingOperations } from './series-setting-operations';
 import { tenantOperations, type TenantOperations } from './tenant-operations';
@@ -14,8 +16,17 @@ export interface AdminOperations {
   devices: DeviceOperations;
   tokens: TokenOperations;
   seriesSettings: SeriesSettingOperations;
+  alertRules: AlertRuleOperations;
+  alarmNotes: AlarmNoteOperations;
 }
 
 export function adminOperations(registry: Registry): AdminOperations {
-  return { tenants: tenantOperations(registry), devices: deviceOperations(registry), tokens: tokenOperations(registry), seriesSettings: seriesSettingOperations(registry) };
+  return {
+    tenants: tenantOperations(registry),
+    devices: deviceOperations(registry),
+    tokens: tokenOperations(registry),
+    seriesSettings: seriesSettingOperations(registry),
+    alertRules: alertRuleOperations(registry),
+    alarmNotes: alarmNoteOperations(registry),
+  };
 }

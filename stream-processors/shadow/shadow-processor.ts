@@ -21,13 +21,12 @@ import { HEARTBEAT_INTERVAL_MS, heartbeatWhile } from '../../lib/heartbeat-while
 import type { Admin, Consumer, Kafka, KafkaMessage, Producer } from 'kafkajs';
 import { CopartitionedAssigner } from '../../lib/copartitioned-assigner';
 import { stoppedForGood } from '../../lib/consumer-stopped';
-import { FleetstreamError } from '../../lib/errors';
-import { formatDuration } from '../../lib/duration';
 import { transactionalProducer, idleFetchWaitMs } from '../../lib/kafka';
 import { SerialSteps } from '../../lib/serial-steps';
+import { copartitionedCount, seekToCommitted } from '../../lib/processor-topics';
 import { commitTransaction, type TopicOutputs } from '../../lib/kafka-transaction';
 import type { Logger } from '../../lib/logger';
-import { readToMarkers } from '../../lib/read-to-markers';
+import { readStateBack } from '../../lib/read-to-markers';
 import type { DeviceMessage, ShadowRequest, ShadowState } from '../../schemas/types';
 import { PartitionShadows } from './partition-shadows';
 import { shadowFromDocument } from './shadow-document';
@@ -152,16 +151,7 @@ export class ShadowProcessor {
    * in partition p of the shadows topic.
    */
   private async checkPartitions(): Promise<number> {
-    const { config } = this;
-    const topics = [config.deviceMessagesTopic, config.requestsTopic, config.shadowsTopic];
-    const counts = await Promise.all(topics.map((topic) => partitionCount(this.admin!, topic)));
-    if (new Set(counts).size > 1) {
-      throw new FleetstreamError(
-        'CONFIG_INVALID',
-        `shadow: ${topics.map((t, i) => `${t} has ${counts[i]} partitions`).join(', ')}; they must have as many (one device, one partition of each): \`fleetstream topics apply --partitions N\` grows them together`,
-      );
-    }
-    return counts[0]!;
+    return copartitionedCount(this.admin!, [this.config.deviceMessagesTopic, this.config.requestsTopic, this.config.shadowsTopic], 'shadow');
   }
 
   /**
@@ -253,11 +243,7 @@ export class ShadowProcessor {
   }
 
   private async seekToCommitted(topic: string, partition: number): Promise<void> {
-    const [committed] = await this.admin!.fetchOffsets({ groupId: this.config.groupId, topics: [topic] });
-    let offset = committed?.partitions.find((p) => p.partition === partition)?.offset ?? '-1';
-    if (Number(offset) < 0) offset = (await this.admin!.fetchTopicOffsets(topic)).find((p) => p.partition === partition)?.low ?? '0';
-    this.consumer!.seek({ topic, partition, offset });
-    this.config.logger.info({ event: 'resumed_at_committed', topic, partition, offset }, 'resuming from the committed offset');
+    await seekToCommitted(this.admin!, this.consumer!, this.config.groupId, topic, partition, this.config.logger);
   }
 
   private async reassign(assignment: number[]): Promise<void> {
@@ -274,47 +260,37 @@ export class ShadowProcessor {
     const { config } = this;
     const restored = new Map(partitions.map((p) => [p, new PartitionShadows()]));
     let unreadable = 0;
-    const timeout = () =>
-      new FleetstreamError(
-        'STATE_RESTORE_TIMEOUT',
-        `shadow: reading partitions ${partitions.join(',')} of ${config.shadowsTopic} back took longer than ${formatDuration(config.restoreTimeoutMs)}; check that the topic's partitions have leaders, or raise SHADOW_RESTORE_TIMEOUT`,
-      );
-    try {
-      await readToMarkers(
-        {
-          kafka: config.kafka,
-          admin: this.admin!,
-          topic: config.shadowsTopic,
-          groupId: config.groupId,
-          markerPrefix: SHADOW_RESTORE_MARKER,
-          timeoutMs: config.restoreTimeoutMs,
-          timeout,
-          writeMarkers: async (id, markerPartitions) => {
-            const outputs: TopicOutputs = new Map();
-            config.records.markers(outputs, id, markerPartitions);
-            await commitTransaction({ producer: this.producer!, groupId: config.groupId, inputTopic: config.shadowsTopic, log: config.logger }, outputs);
-          },
-        },
-        partitions,
-        async (partition, key, value) => {
-          const shadows = restored.get(partition)!;
-          // the processor writes no tombstones; one written by hand removes the device's shadow
-          if (value === null) return shadows.restore(key, undefined);
-          try {
-            const state = await config.decodeState(value);
-            shadows.restore(key, shadowFromDocument(JSON.parse(state.document), state.deleted));
-          } catch (error) {
-            if ((error as { retriable?: boolean }).retriable === true) throw error;
-            // one record that does not read must not stop every device of the partition; its device starts again from version 0
-            unreadable++;
-            config.logger.error({ event: 'shadow_unreadable', partition, device: key, err: error }, 'a stored shadow does not read; its device starts afresh');
-          }
-        },
-      );
-    } catch (error) {
-      if ((error as { code?: string }).code === 'STATE_RESTORE_TIMEOUT') this.fail(error as Error);
-      throw error;
-    }
+    await readStateBack(
+      {
+        kafka: config.kafka,
+        admin: this.admin!,
+        producer: this.producer!,
+        topic: config.shadowsTopic,
+        groupId: config.groupId,
+        markerPrefix: SHADOW_RESTORE_MARKER,
+        timeoutMs: config.restoreTimeoutMs,
+        log: config.logger,
+        component: 'shadow',
+        timeoutVariable: 'SHADOW_RESTORE_TIMEOUT',
+        markers: (outputs, id, markerPartitions) => config.records.markers(outputs, id, markerPartitions),
+        onTimeout: (error) => this.fail(error),
+      },
+      partitions,
+      async (partition, key, value) => {
+        const shadows = restored.get(partition)!;
+        // the processor writes no tombstones; one written by hand removes the device's shadow
+        if (value === null) return shadows.restore(key, undefined);
+        try {
+          const state = await config.decodeState(value);
+          shadows.restore(key, shadowFromDocument(JSON.parse(state.document), state.deleted));
+        } catch (error) {
+          if ((error as { retriable?: boolean }).retriable === true) throw error;
+          // one record that does not read must not stop every device of the partition; its device starts again from version 0
+          unreadable++;
+          config.logger.error({ event: 'shadow_unreadable', partition, device: key, err: error }, 'a stored shadow does not read; its device starts afresh');
+        }
+      },
+    );
     for (const [partition, shadows] of restored) {
       this.partitions.set(partition, shadows);
       config.metrics.restores.inc();
@@ -322,11 +298,4 @@ export class ShadowProcessor {
     config.logger.info({ event: 'shadows_restored', partitions, devices: [...restored.values()].reduce((n, s) => n + s.size, 0), unreadable }, 'shadows read back from the shadows topic');
     return restored;
   }
-}
-
-async function partitionCount(admin: Admin, topic: string): Promise<number> {
-  const metadata = await admin.fetchTopicMetadata({ topics: [topic] }).catch(() => undefined);
-  const count = metadata?.topics[0]?.partitions.length ?? 0;
-  if (count === 0) throw new FleetstreamError('CONFIG_INVALID', `shadow: topic ${topic} does not exist: run \`fleetstream topics apply\``);
-  return count;
 }

@@ -1,6 +1,8 @@
 /** The admin API's REST routes under /v1/admin, over the operations that GraphQL shares (admin-operations.ts). */
 import type { FastifyInstance } from 'fastify';
 import type { AdminOperations } from '../admin-operations';
+import { registerAlarmNoteRoutes } from './alarm-note-routes';
+import { registerAlertRuleRoutes } from './alert-rule-routes';
 import { registerDeviceRoutes } from './device-routes';
 import { registerSeriesSettingRoutes } from './series-setting-routes';
 import { registerTenantRoutes } from './tenant-routes';
@@ -11,4 +13,6 @@ export function registerAdminRoutes(app: FastifyInstance, admin: AdminOperations
   registerDeviceRoutes(app, admin);
   registerSeriesSettingRoutes(app, admin);
   registerTokenRoutes(app, admin);
+  registerAlertRuleRoutes(app, admin);
+  registerAlarmNoteRoutes(app, admin);
 }

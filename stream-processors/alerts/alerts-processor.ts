@@ -1,0 +1,395 @@
+/**
+ * The alerts processor: the one evaluator of every (rule, series). A consumer
+ * group reads the raw readings and the rollup topics, all partitioned by
+ * series path; the co-partitioned assignor gives partition p of every input
+ * to one member, so one member owns a series (as the rollups do). Exactly
+ * once: the alert events a batch made, the state changelog of the pairs it
+ * changed (partition for partition with the input), the dead letters and the
+ * batch's offset go in one Kafka transaction, so a restart neither resets a
+ * hold time nor repeats a transition. After a crash, or when a partition is
+ * assigned, its states are read back from the changelog before its next
+ * batch, and consumption resumes at the committed offsets.
+ *
+ * No-data checks run on the wall clock every `noDataCheckIntervalMs`, in a
+ * transaction of their own (events and changelog, no offsets), on the
+ * partitions whose inputs the group has committed to their ends: a processor
+ * catching up does not take the readings still waiting for silence.
+ */
+import { setTimeout as delay } from 'node:timers/promises';
+import type { Admin, Consumer, Kafka, KafkaMessage, Producer } from 'kafkajs';
+import { stoppedForGood } from '../../lib/consumer-stopped';
+import { CopartitionedAssigner } from '../../lib/copartitioned-assigner';
+import { HEARTBEAT_INTERVAL_MS, heartbeatWhile } from '../../lib/heartbeat-while';
+import { idleFetchWaitMs, transactionalProducer } from '../../lib/kafka';
+import { commitTopicsTransaction, type TopicOffsets, type TopicOutputs } from '../../lib/kafka-transaction';
+import type { Logger } from '../../lib/logger';
+import { copartitionedCount, seekToCommitted } from '../../lib/processor-topics';
+import { readStateBack } from '../../lib/read-to-markers';
+import { SerialSteps } from '../../lib/serial-steps';
+import type { Measurement, Rollup } from '../../schemas/types';
+import { ALERTS_RESTORE_MARKER, decodeState, type AlertRecords } from './alert-records';
+import { checkNoData, evaluateReading, isIdle, retireState, type AlertTransition } from './alert-state';
+import type { AlertsMetrics } from './alerts-metrics';
+import { caughtUpPartitions, type TopicPartitionOffsets } from './input-lag';
+import { PartitionAlerts, parseStateKey, stateKey } from './partition-alerts';
+import type { RuleBook, RuleSample } from './rule-book';
+
+export interface AlertsProcessorConfig {
+  kafka: Kafka;
+  logger: Logger;
+  metrics: AlertsMetrics;
+  now: () => number;
+  measurementsTopic: string;
+  /** rollup topic per resolution */
+  rollupTopics: Map<string, string>;
+  stateTopic: string;
+  groupId: string;
+  transactionalId: string;
+  restoreTimeoutMs: number;
+  noDataCheckIntervalMs: number;
+  records: AlertRecords;
+  rules: RuleBook;
+  decodeMeasurement(value: Buffer): Promise<Measurement>;
+  decodeRollup(topic: string, value: Buffer): Promise<Rollup>;
+}
+
+/** What one input record is for the rules: their samples, or a record to dead-letter. */
+type DecodedInput = { kind: 'samples'; path: string; samples: RuleSample[] } | { kind: 'provisional' } | { kind: 'rejected'; message: string };
+
+/** Wait before a batch that could not be decoded for now (the schema registry away), or whose transaction failed, is consumed again. */
+const retryDelayMs = 1000;
+
+export class AlertsProcessor {
+  private readonly partitions = new Map<number, PartitionAlerts>();
+  private assigned = new Set<number>();
+  /** `topic:partition` whose position must be taken anew from the group's committed offset: its last transaction failed, and may have committed. */
+  private readonly resync = new Set<string>();
+  /** Partitions waiting to decode their input again: the processor is unready while there are any. */
+  private readonly failing = new Set<string>();
+  private inputPartitions = 0;
+  private rules: RuleBook;
+  /** Batches, restores, no-data checks and rule changes, one at a time: they share the states and the transactional producer. */
+  private readonly steps = new SerialSteps();
+  private consumer: Consumer | undefined;
+  private producer: Producer | undefined;
+  private admin: Admin | undefined;
+  private noDataTimer: NodeJS.Timeout | undefined;
+  private running = false;
+  private stopping = false;
+  private readonly stopped = new AbortController();
+  private fail: (error: Error) => void = () => undefined;
+  /** Settles when the processor stopped working for good: its consumer stopped, or a restore did not finish in time. */
+  readonly failed: Promise<Error>;
+
+  constructor(private readonly config: AlertsProcessorConfig) {
+    this.rules = config.rules;
+    this.failed = new Promise((resolve) => (this.fail = resolve));
+    void this.failed.then((error) => {
+      this.running = false;
+      config.logger.error({ event: 'alerts_stopped', err: error }, 'the alerts processor stopped working after an error it cannot retry');
+    });
+  }
+
+  get ready(): boolean {
+    return this.running && this.failing.size === 0;
+  }
+
+  private get inputTopics(): string[] {
+    return [this.config.measurementsTopic, ...this.config.rollupTopics.values()];
+  }
+
+  /**
+   * New rules, in force from the next batch on. The open episodes of removed
+   * rules are ended (retireState), one transaction per partition; should one
+   * fail, the old rules stay and the next refresh tries again.
+   */
+  async setRules(rules: RuleBook): Promise<void> {
+    await this.steps.run(async () => {
+      const previous = this.rules;
+      const now = this.config.now();
+      for (const [partition, alerts] of [...this.partitions]) {
+        const outputs: TopicOutputs = new Map();
+        for (const [key, state] of alerts.entries()) {
+          const subject = parseStateKey(key);
+          const removed = subject && !rules.get(subject.ruleKey) && previous.get(subject.ruleKey);
+          if (!subject || !removed || isIdle(state)) continue;
+          const step = retireState(state);
+          alerts.stage(key, step.state);
+          this.config.records.events(outputs, partition, removed, subject.path, step.transitions, now);
+          this.countTransitions(step.transitions);
+        }
+        if (outputs.size > 0 && !(await this.commit(outputs, alerts, partition, []))) return;
+      }
+      this.rules = rules;
+    });
+  }
+
+  async start(): Promise<void> {
+    const { config } = this;
+    this.admin = config.kafka.admin();
+    await this.admin.connect();
+    this.inputPartitions = await this.checkPartitions();
+    this.producer = transactionalProducer(config.kafka, config.transactionalId, 30_000);
+    await this.producer.connect();
+    const consumer = config.kafka.consumer({
+      groupId: config.groupId,
+      partitionAssigners: [CopartitionedAssigner],
+      maxWaitTimeInMs: idleFetchWaitMs,
+      sessionTimeout: 10_000,
+      heartbeatInterval: HEARTBEAT_INTERVAL_MS,
+      readUncommitted: false,
+    });
+    this.consumer = consumer;
+    await consumer.connect();
+    void stoppedForGood(consumer).then((error) => this.fail(error));
+    consumer.on(consumer.events.GROUP_JOIN, (event) => {
+      const assignment = event.payload.memberAssignment;
+      const partitions = [...new Set(this.inputTopics.flatMap((topic) => assignment[topic] ?? []))].sort((a, b) => a - b);
+      void this.steps.run(() => this.reassign(partitions)).catch((error: unknown) => config.logger.error({ event: 'reassign_failed', err: error }, 'reading the alert states of assigned partitions back failed'));
+    });
+    await consumer.subscribe({ topics: this.inputTopics, fromBeginning: true });
+    await consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
+        // waiting its turn behind a commit or a restore, the member still heartbeats
+        const retry = await heartbeatWhile(heartbeat, () =>
+          this.steps.run(async () => {
+            if (this.stopping || !isRunning() || isStale() || batch.messages.length === 0) return false;
+            const outcome = await this.processBatch(batch.topic, batch.partition, batch.messages);
+            if (outcome === 'done') resolveOffset(batch.lastOffset());
+            return outcome === 'retry';
+          }),
+        );
+        // outside the steps: the other partitions' batches go on meanwhile
+        if (retry) await delay(retryDelayMs, undefined, { signal: this.stopped.signal }).catch(() => undefined);
+        await heartbeat();
+      },
+    });
+    this.noDataTimer = setInterval(() => {
+      void this.steps.run(() => this.checkNoData()).catch((error: unknown) => config.logger.error({ event: 'no_data_check_failed', err: error }, 'the no-data check failed; it runs again at its next interval'));
+    }, config.noDataCheckIntervalMs);
+    this.running = true;
+    config.logger.info({ event: 'alerts_started', inputs: this.inputTopics, state: config.stateTopic, partitions: this.inputPartitions, rules: this.rules.size }, 'alerts processor started');
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    this.stopping = true;
+    this.stopped.abort();
+    clearInterval(this.noDataTimer);
+    await this.consumer?.disconnect();
+    await this.steps.idle();
+    await this.producer?.disconnect();
+    await this.admin?.disconnect();
+  }
+
+  /** The inputs and the state topic must have as many partitions: partition p of each holds the same series. */
+  private async checkPartitions(): Promise<number> {
+    return copartitionedCount(this.admin!, [...this.inputTopics, this.config.stateTopic], 'alerts');
+  }
+
+  /** Evaluates a batch and commits it, with its offset, in one transaction; `retry`: consumed again later; `skip`: the partition was sought elsewhere. */
+  private async processBatch(topic: string, partition: number, messages: KafkaMessage[]): Promise<'done' | 'retry' | 'skip'> {
+    const { config } = this;
+    const alerts = this.partitions.get(partition) ?? (await this.restore([partition])).get(partition)!;
+    const where = `${topic}:${partition}`;
+    if (this.resync.delete(where)) {
+      await this.seekToCommitted(topic, partition);
+      return 'skip';
+    }
+    let inputs: DecodedInput[];
+    try {
+      inputs = await this.decodeAll(topic, messages);
+    } catch (error) {
+      if ((error as { retriable?: boolean }).retriable !== true) throw error;
+      this.failing.add(where);
+      this.consumer!.seek({ topic, partition, offset: messages[0]!.offset });
+      config.logger.warn({ event: 'input_retried', topic, partition, offset: messages[0]!.offset, err: error }, 'input cannot be decoded for now: consuming it again');
+      return 'retry';
+    }
+    if (this.failing.delete(where)) config.logger.info({ event: 'input_recovered', topic, partition }, 'input decodes again');
+
+    const outputs: TopicOutputs = new Map();
+    const now = config.now();
+    inputs.forEach((input, i) => {
+      if (input.kind === 'provisional') config.metrics.provisional.inc();
+      else if (input.kind === 'rejected') config.records.deadLetter(outputs, { topic, partition, message: messages[i]! }, input.message, now);
+      else this.evaluate(outputs, alerts, partition, input.path, input.samples, now);
+    });
+    const next = (BigInt(messages[messages.length - 1]!.offset) + 1n).toString();
+    const committed = await this.commit(outputs, alerts, partition, [{ topic, partitions: [{ partition, offset: next }] }]);
+    if (!committed) {
+      this.resync.add(where);
+      return 'retry';
+    }
+    return 'done';
+  }
+
+  private evaluate(outputs: TopicOutputs, alerts: PartitionAlerts, partition: number, path: string, samples: readonly RuleSample[], now: number): void {
+    const { metrics, records } = this.config;
+    for (const { key, rule, sample } of samples) {
+      const stateKeyOf = stateKey(key, path);
+      const step = evaluateReading(rule, { ruleKey: key, path }, alerts.get(stateKeyOf), sample);
+      metrics.evaluations.inc({ reads: rule.reads.kind });
+      if (step.outcome === 'late') {
+        metrics.late.inc();
+        continue;
+      }
+      alerts.stage(stateKeyOf, step.state);
+      records.events(outputs, partition, rule, path, step.transitions, now);
+      this.countTransitions(step.transitions);
+    }
+  }
+
+  /** Sends the outputs and the staged changelog with `consumed` in one transaction; false when it failed (the partition's states are read back before its next batch). */
+  private async commit(outputs: TopicOutputs, alerts: PartitionAlerts, partition: number, consumed: TopicOffsets[]): Promise<boolean> {
+    const { config } = this;
+    config.records.changelog(outputs, partition, alerts.changelog());
+    const timer = config.metrics.transaction.startTimer();
+    try {
+      await commitTopicsTransaction({ producer: this.producer!, groupId: config.groupId, log: config.logger }, outputs, consumed);
+    } catch (error) {
+      alerts.discard();
+      config.metrics.transactionsFailed.inc();
+      // the commit may have gone through before it failed: read the states back, resume from the committed offset
+      this.partitions.delete(partition);
+      config.logger.error({ event: 'transaction_failed', partition, err: error }, 'transaction failed: consuming again from the committed offset');
+      if ((error as { retriable?: boolean }).retriable === false) throw error;
+      return false;
+    } finally {
+      timer();
+    }
+    alerts.commit();
+    this.updateStateMetrics();
+    return true;
+  }
+
+  private countTransitions(transitions: readonly AlertTransition[]): void {
+    for (const t of transitions) this.config.metrics.transitions.inc({ transition: t.kind, severity: t.to === 'normal' ? 'none' : (t.severity ?? 'none') });
+  }
+
+  private updateStateMetrics(): void {
+    let active = 0;
+    let pairs = 0;
+    for (const alerts of this.partitions.values()) {
+      active += alerts.active;
+      pairs += alerts.size;
+    }
+    this.config.metrics.states.set(active);
+    this.config.metrics.pairs.set(pairs);
+  }
+
+  private async decodeAll(topic: string, messages: KafkaMessage[]): Promise<DecodedInput[]> {
+    const raw = topic === this.config.measurementsTopic;
+    const resolution = [...this.config.rollupTopics].find(([, t]) => t === topic)?.[0] ?? '';
+    // what no rule reads is not decoded (nor dead-lettered: the rollups processor reads the same records)
+    if (!this.rules.reads(raw ? 'raw' : { resolution })) return messages.map(() => ({ kind: 'samples', path: '', samples: [] }));
+    const inputs: DecodedInput[] = [];
+    for (const message of messages) {
+      try {
+        const value = message.value ?? Buffer.alloc(0);
+        if (raw) {
+          const measurement = await this.config.decodeMeasurement(value);
+          inputs.push({ kind: 'samples', path: measurement.path, samples: this.rules.readingSamples(measurement) });
+        } else {
+          const rollup = await this.config.decodeRollup(topic, value);
+          inputs.push(rollup.final ? { kind: 'samples', path: rollup.path, samples: this.rules.rollupSamples(rollup) } : { kind: 'provisional' });
+        }
+      } catch (error) {
+        if ((error as { retriable?: boolean }).retriable === true) throw error;
+        inputs.push({ kind: 'rejected', message: (error as Error).message });
+      }
+    }
+    return inputs;
+  }
+
+  /** Opens no_data alerts for series whose newest reading is older than their rule's noData.after, by the wall clock; one transaction per caught-up partition. */
+  private async checkNoData(): Promise<void> {
+    if (this.stopping || this.partitions.size === 0) return;
+    const caughtUp = await this.caughtUpPartitions();
+    const now = this.config.now();
+    for (const [partition, alerts] of [...this.partitions]) {
+      if (!caughtUp.has(partition)) continue;
+      const outputs: TopicOutputs = new Map();
+      for (const [key, state] of alerts.entries()) {
+        const subject = parseStateKey(key);
+        const rule = subject && this.rules.get(subject.ruleKey);
+        if (!subject || !rule?.noData) continue;
+        const step = checkNoData(rule, subject, state, now);
+        if (step.transitions.length === 0) continue;
+        alerts.stage(key, step.state);
+        this.config.records.events(outputs, partition, rule, subject.path, step.transitions, now);
+        this.countTransitions(step.transitions);
+      }
+      if (outputs.size > 0) await this.commit(outputs, alerts, partition, []);
+    }
+  }
+
+  /** The partitions held whose inputs the group has committed to their ends (input-lag.ts). */
+  private async caughtUpPartitions(): Promise<Set<number>> {
+    const committed: TopicPartitionOffsets = new Map();
+    const ends: TopicPartitionOffsets = new Map();
+    for (const topic of this.inputTopics) {
+      const [group] = await this.admin!.fetchOffsets({ groupId: this.config.groupId, topics: [topic] });
+      committed.set(topic, new Map((group?.partitions ?? []).map((p) => [p.partition, p.offset])));
+      ends.set(topic, new Map((await this.admin!.fetchTopicOffsets(topic)).map((p) => [p.partition, p.high])));
+    }
+    return caughtUpPartitions(this.partitions.keys(), committed, ends);
+  }
+
+  private async seekToCommitted(topic: string, partition: number): Promise<void> {
+    await seekToCommitted(this.admin!, this.consumer!, this.config.groupId, topic, partition, this.config.logger);
+  }
+
+  private async reassign(assignment: number[]): Promise<void> {
+    this.assigned = new Set(assignment);
+    for (const partition of [...this.partitions.keys()]) if (!this.assigned.has(partition)) this.partitions.delete(partition);
+    for (const where of [...this.failing]) if (!this.assigned.has(Number(where.slice(where.lastIndexOf(':') + 1)))) this.failing.delete(where);
+    const missing = assignment.filter((p) => !this.partitions.has(p));
+    if (missing.length > 0) await this.restore(missing);
+    this.updateStateMetrics();
+    this.config.logger.info({ event: 'partitions_assigned', partitions: assignment }, 'partitions assigned');
+  }
+
+  /** Reads the states of `partitions` back from the state topic; past the restore timeout the processor fails. */
+  private async restore(partitions: number[]): Promise<Map<number, PartitionAlerts>> {
+    const { config } = this;
+    const restored = new Map(partitions.map((p) => [p, new PartitionAlerts()]));
+    let unreadable = 0;
+    await readStateBack(
+      {
+        kafka: config.kafka,
+        admin: this.admin!,
+        producer: this.producer!,
+        topic: config.stateTopic,
+        groupId: config.groupId,
+        markerPrefix: ALERTS_RESTORE_MARKER,
+        timeoutMs: config.restoreTimeoutMs,
+        log: config.logger,
+        component: 'alerts',
+        timeoutVariable: 'ALERTS_RESTORE_TIMEOUT',
+        markers: (outputs, id, markerPartitions) => config.records.markers(outputs, id, markerPartitions),
+        onTimeout: (error) => this.fail(error),
+      },
+      partitions,
+      (partition, key, value) => {
+        const alerts = restored.get(partition)!;
+        if (value === null) return alerts.restore(key, undefined);
+        try {
+          alerts.restore(key, decodeState(value));
+        } catch (error) {
+          // one record that does not read must not stop the partition; its pair starts again from normal
+          unreadable++;
+          config.logger.error({ event: 'alert_state_unreadable', partition, key, err: error }, 'a stored alert state does not read; its pair starts afresh');
+        }
+      },
+    );
+    for (const [partition, alerts] of restored) {
+      this.partitions.set(partition, alerts);
+      config.metrics.restores.inc();
+    }
+    config.logger.info({ event: 'alert_states_restored', partitions, active: [...restored.values()].reduce((n, a) => n + a.active, 0), unreadable }, 'alert states read back from the state topic');
+    return restored;
+  }
+}

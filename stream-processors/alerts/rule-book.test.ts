@@ -1,0 +1,42 @@
+import type { Rollup } from '../../schemas/types';
+import { parseRuleDocument } from '../../schemas/alert-rule';
+import { RuleBook } from './rule-book';
+
+const book = new RuleBook(
+  parseRuleDocument(
+    `tenant: acme
+rules:
+  - { id: hot, series: ['/acme/*/*/temperature'], severities: [{ severity: warning, when: '> 80' }] }
+  - { id: peak, series: ['/acme/**'], reads: 1m max, severities: [{ severity: warning, when: '> 100' }] }
+  - { id: use, series: ['/acme/**'], reads: 1m delta, severities: [{ severity: warning, when: '> 5' }] }
+`,
+    'rules.yaml',
+  ).rules,
+);
+
+const rollup = (overrides: Partial<Rollup>): Rollup => ({
+  path: '/acme/plant1/boiler/temperature', tenant: 'acme', site: 'plant1', device: 'boiler', metric: 'temperature', kind: 'non_additive', resolution: '1m',
+  windowStart: 60_000, windowEnd: 120_000, count: 4, sum: 400, min: 90, max: 130, first: 90, firstTime: 60_000, last: 110, lastTime: 110_000,
+  delta: null, resets: 0, final: true, revision: 2, computedAt: 130_000, ...overrides,
+});
+
+describe('the rule book', () => {
+  it('gives a raw reading to the raw rules of its series', () => {
+    const samples = book.readingSamples({ path: '/acme/plant1/boiler/temperature', timestamp: 5, value: 81 } as never);
+    expect(samples.map((s) => [s.key, s.sample])).toEqual([['acme/hot', { time: 5, value: 81 }]]);
+    expect(book.readingSamples({ path: '/acme/plant1/boiler/pressure', timestamp: 5, value: 81 } as never)).toEqual([]);
+  });
+
+  it('gives a final rollup to the rules of its resolution, its field at the window end, and a provisional one to none', () => {
+    expect(book.rollupSamples(rollup({})).map((s) => [s.key, s.sample])).toEqual([['acme/peak', { time: 120_000, value: 130 }]]);
+    expect(book.rollupSamples(rollup({ kind: 'energy', delta: 7 })).map((s) => [s.key, s.sample.value])).toEqual([['acme/peak', 130], ['acme/use', 7]]);
+    expect(book.rollupSamples(rollup({ final: false }))).toEqual([]);
+    expect(book.rollupSamples(rollup({ resolution: '1h' }))).toEqual([]);
+  });
+
+  it('says which inputs some rule reads, and finds a rule by key', () => {
+    expect([book.reads('raw'), book.reads({ resolution: '1m' }), book.reads({ resolution: '1h' })]).toEqual([true, true, false]);
+    expect(new RuleBook([]).reads('raw')).toBe(false);
+    expect(book.get('acme/use')?.reads).toEqual({ kind: 'rollup', resolution: '1m', field: 'delta' });
+  });
+});

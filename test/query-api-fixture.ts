@@ -1,0 +1,21 @@
+/** The query API on a migrated registry's schema (its tables and the registry's in one), stopped after the file's tests. */
+import { start } from '../query-api/index';
+import type { QueryApiOptionsInput } from '../query-api/options';
+import type { Registry } from '../registry/registry-connection';
+import { freshKeyPrefix, onCleanup, testSettings } from './factories';
+
+/** `overrides` adds options (tokens, topics, limits); returns the API's base URL. */
+export async function startQueryApiOn(registry: Registry, overrides: Partial<QueryApiOptionsInput>): Promise<string> {
+  const api = await start({
+    port: 0,
+    host: '127.0.0.1',
+    databaseUrl: testSettings().databaseUrl,
+    redisUrl: testSettings().redisUrl,
+    databaseSchema: registry.schema,
+    registrySchema: registry.schema,
+    keyPrefix: freshKeyPrefix(),
+    ...overrides,
+  });
+  onCleanup(() => api.stop());
+  return `http://127.0.0.1:${api.port}`;
+}
