@@ -94,6 +94,19 @@ describe('http-source', () => {
     expect(await source.metrics.getSingleMetricAsString('http_source_requests_total')).toMatch(/outcome="LOGIN_THROTTLED".* 2$/m);
   });
 
+  it("counts failed logins by the device's address that a trusted proxy forwards (HTTP_SOURCE_TRUST_PROXY), not by the proxy's", async () => {
+    const fixture = await ingestFixture({ failedLoginRate: 0.01, failedLoginBurst: 1, trustProxy: '127.0.0.1' });
+    const { url } = await startIngest(fixture.options);
+    const { credentials, authorization } = await provisionDevice(fixture.registry, { tenant: 'acme', site: 'p1', device: 'm1' });
+    const from = (address: string, auth: string) =>
+      fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: auth, 'x-forwarded-for': address }, body: JSON.stringify({ metric: 't', value: 1 }) }).then((r) => r.status);
+    const wrong = basicAuthorization(credentials.username, `${credentials.password}x`);
+    expect(await from('10.0.0.1', wrong)).toBe(401);
+    expect(await from('10.0.0.1', authorization)).toBe(429);
+    // the same device from another address behind the same proxy is checked
+    expect(await from('10.0.0.2', authorization)).toBe(202);
+  });
+
   it('refuses a device within seconds of its revocation (403), of its disabling (403) and of its rotation (401 for the old password)', async () => {
     // a TTL far longer than the test: only the registry's notifications can make these changes seen
     const fixture = await ingestFixture({ credentialCacheTtl: '5m' });

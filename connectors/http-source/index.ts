@@ -116,6 +116,7 @@ async function startWith(input: HttpSourceInput, opened: OpenedResources): Promi
     now,
     limits: { maxBodyBytes: options.maxBodyBytes, maxInFlight: options.maxInFlight, maxUnacknowledged: options.maxUnacknowledged, retryAfterMs: options.retryAfter, ackTimeoutMs: options.ackTimeout, maxWaitMs: options.maxWait, presenceIntervalMs: options.presenceInterval },
     tls,
+    trustProxy: options.trustProxy,
   });
   opened.add('http server', () => app.close());
   await app.listen({ port: options.port, host: options.host });

@@ -54,6 +54,8 @@ export interface IngestServerContext {
   mailbox: DeviceMailbox;
   /** HTTPS, with client certificates when `ca` is given. */
   tls?: { cert: Buffer; key: Buffer; ca?: Buffer };
+  /** Fastify's trustProxy: whose X-Forwarded-For gives `request.ip`, the address the failed-login limits count by. */
+  trustProxy?: boolean | string;
 }
 
 /** A 202's body: what Kafka acknowledged, and what the platform has for the device (device-mailbox.ts). */
@@ -88,7 +90,7 @@ export async function buildIngestServer(context: IngestServerContext): Promise<F
   const https = context.tls ? { cert: context.tls.cert, key: context.tls.key, ...(context.tls.ca && { ca: context.tls.ca, requestCert: true, rejectUnauthorized: false }) } : null;
   // over HTTPS a certificate the CA did not sign still connects: such a request can fall back to Basic, and is told why its certificate was not taken.
   // At close, idle connections go and the requests under way get their answer (Kafka's acknowledgement, or a 503 after the ack timeout).
-  const app = Fastify({ logger: false, bodyLimit: limits.maxBodyBytes, forceCloseConnections: 'idle', https }) as unknown as FastifyInstance;
+  const app = Fastify({ logger: false, bodyLimit: limits.maxBodyBytes, forceCloseConnections: 'idle', https, trustProxy: context.trustProxy ?? false }) as unknown as FastifyInstance;
   const devices = new WeakMap<FastifyRequest, DeviceIdentity>();
   const admitted = new WeakSet<FastifyRequest>();
   let inFlight = 0;

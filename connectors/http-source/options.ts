@@ -39,6 +39,15 @@ export const httpSourceOptionsSchema = z
     }),
     failedLoginBurst: integer(1).default(5).meta({ description: 'Failed logins one client address may make for one device at once, after a quiet spell.' }),
     failedLoginAddressRate: decimal(0.001).default(2).meta({ description: "Failed password logins per second one client address may make over all devices, on average; past it (and the burst), all of that address's password logins are refused the same way." }),
+    trustProxy: z
+      .string()
+      .min(1)
+      .optional()
+      .transform((text) => (text === 'true' ? true : text))
+      .meta({
+        description:
+          "The proxies in front of the ingest whose X-Forwarded-For names the device's address, which the failed-login limits count by: their addresses or CIDRs, comma-separated, or `true` for any. Behind an HTTP Ingress without it, every device has the Ingress's address and shares one failed-login budget. Default: none, the connecting address.",
+      }),
     failedLoginAddressBurst: integer(1).default(50).meta({ description: 'Failed logins one client address may make over all devices at once, after a quiet spell.' }),
     maxInFlight: integer(1).default(1000).meta({ description: 'Requests handled at once; more are refused with 429 and Retry-After.' }),
     maxUnacknowledged: integer(1).default(50_000).meta({ description: 'Records waiting for Kafka; while more wait, requests are refused with 429 and Retry-After.' }),
