@@ -15,17 +15,14 @@
  * partitions whose inputs the group has committed to their ends: a processor
  * catching up does not take the readings still waiting for silence.
  */
-import { setTimeout as delay } from 'node:timers/promises';
 import type { Admin, Consumer, Kafka, KafkaMessage, Producer } from 'kafkajs';
-import { stoppedForGood } from '../../lib/consumer-stopped';
-import { CopartitionedAssigner } from '../../lib/copartitioned-assigner';
-import { HEARTBEAT_INTERVAL_MS, heartbeatWhile } from '../../lib/heartbeat-while';
-import { idleFetchWaitMs, transactionalProducer } from '../../lib/kafka';
+import { transactionalProducer } from '../../lib/kafka';
 import { commitTopicsTransaction, type TopicOffsets, type TopicOutputs } from '../../lib/kafka-transaction';
 import type { Logger } from '../../lib/logger';
 import { copartitionedCount, seekToCommitted } from '../../lib/processor-topics';
 import { readStateBack } from '../../lib/read-to-markers';
 import { SerialSteps } from '../../lib/serial-steps';
+import { startStateProcessorConsumer, type BatchOutcome } from '../../lib/state-processor-consumer';
 import type { Measurement, Rollup } from '../../schemas/types';
 import { ALERTS_RESTORE_MARKER, decodeState, type AlertRecords } from './alert-records';
 import { checkNoData, evaluateReading, isIdle, retireState, type AlertTransition } from './alert-state';
@@ -55,9 +52,6 @@ export interface AlertsProcessorConfig {
 
 /** What one input record is for the rules: their samples, or a record to dead-letter. */
 type DecodedInput = { kind: 'samples'; path: string; samples: RuleSample[] } | { kind: 'provisional' } | { kind: 'rejected'; message: string };
-
-/** Wait before a batch that could not be decoded for now (the schema registry away), or whose transaction failed, is consumed again. */
-const retryDelayMs = 1000;
 
 export class AlertsProcessor {
   private readonly partitions = new Map<number, PartitionAlerts>();
@@ -131,44 +125,23 @@ export class AlertsProcessor {
     this.inputPartitions = await this.checkPartitions();
     this.producer = transactionalProducer(config.kafka, config.transactionalId, 30_000);
     await this.producer.connect();
-    const consumer = config.kafka.consumer({
+    await startStateProcessorConsumer({
+      kafka: config.kafka,
       groupId: config.groupId,
-      partitionAssigners: [CopartitionedAssigner],
+      topics: this.inputTopics,
       // a fetch waits for 64 KiB (or idleFetchWaitMs): every fetched batch is a Kafka transaction, and with kafkajs's
       // default of one byte the processor, rules or none, cost 0.09 to 0.18 of a core at 1,000 readings/s in the
       // end-to-end benchmark; an alert waits at most that second longer
       minBytes: 64 * 1024,
-      maxWaitTimeInMs: idleFetchWaitMs,
-      sessionTimeout: 10_000,
-      heartbeatInterval: HEARTBEAT_INTERVAL_MS,
-      readUncommitted: false,
-    });
-    this.consumer = consumer;
-    await consumer.connect();
-    void stoppedForGood(consumer).then((error) => this.fail(error));
-    consumer.on(consumer.events.GROUP_JOIN, (event) => {
-      const assignment = event.payload.memberAssignment;
-      const partitions = [...new Set(this.inputTopics.flatMap((topic) => assignment[topic] ?? []))].sort((a, b) => a - b);
-      void this.steps.run(() => this.reassign(partitions)).catch((error: unknown) => config.logger.error({ event: 'reassign_failed', err: error }, 'reading the alert states of assigned partitions back failed'));
-    });
-    await consumer.subscribe({ topics: this.inputTopics, fromBeginning: true });
-    await consumer.run({
-      autoCommit: false,
-      eachBatchAutoResolve: false,
-      eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
-        // waiting its turn behind a commit or a restore, the member still heartbeats
-        const retry = await heartbeatWhile(heartbeat, () =>
-          this.steps.run(async () => {
-            if (this.stopping || !isRunning() || isStale() || batch.messages.length === 0) return false;
-            const outcome = await this.processBatch(batch.topic, batch.partition, batch.messages);
-            if (outcome === 'done') resolveOffset(batch.lastOffset());
-            return outcome === 'retry';
-          }),
-        );
-        // outside the steps: the other partitions' batches go on meanwhile
-        if (retry) await delay(retryDelayMs, undefined, { signal: this.stopped.signal }).catch(() => undefined);
-        await heartbeat();
-      },
+      steps: this.steps,
+      stopped: this.stopped.signal,
+      stopping: () => this.stopping,
+      reassign: (partitions) => this.reassign(partitions),
+      process: (topic, partition, messages) => this.processBatch(topic, partition, messages),
+      created: (consumer) => (this.consumer = consumer),
+      onStopped: (error) => this.fail(error),
+      logger: config.logger,
+      restoring: 'the alert states',
     });
     this.noDataTimer = setInterval(() => {
       void this.steps.run(() => this.checkNoData()).catch((error: unknown) => config.logger.error({ event: 'no_data_check_failed', err: error }, 'the no-data check failed; it runs again at its next interval'));
@@ -194,7 +167,7 @@ export class AlertsProcessor {
   }
 
   /** Evaluates a batch and commits it, with its offset, in one transaction; `retry`: consumed again later; `skip`: the partition was sought elsewhere. */
-  private async processBatch(topic: string, partition: number, messages: KafkaMessage[]): Promise<'done' | 'retry' | 'skip'> {
+  private async processBatch(topic: string, partition: number, messages: KafkaMessage[]): Promise<BatchOutcome> {
     const { config } = this;
     const alerts = this.partitions.get(partition) ?? (await this.restore([partition])).get(partition)!;
     const where = `${topic}:${partition}`;

@@ -16,13 +16,10 @@
  * waiting (no commit interval), and a busy partition's requests share a
  * transaction's round trips.
  */
-import { setTimeout as delay } from 'node:timers/promises';
-import { HEARTBEAT_INTERVAL_MS, heartbeatWhile } from '../../lib/heartbeat-while';
 import type { Admin, Consumer, Kafka, KafkaMessage, Producer } from 'kafkajs';
-import { CopartitionedAssigner } from '../../lib/copartitioned-assigner';
-import { stoppedForGood } from '../../lib/consumer-stopped';
-import { transactionalProducer, idleFetchWaitMs } from '../../lib/kafka';
+import { transactionalProducer } from '../../lib/kafka';
 import { SerialSteps } from '../../lib/serial-steps';
+import { startStateProcessorConsumer, type BatchOutcome } from '../../lib/state-processor-consumer';
 import { copartitionedCount, seekToCommitted } from '../../lib/processor-topics';
 import { commitTransaction, type TopicOutputs } from '../../lib/kafka-transaction';
 import type { Logger } from '../../lib/logger';
@@ -53,9 +50,6 @@ export interface ShadowProcessorConfig {
   decodeShadowRequest(value: Buffer): Promise<ShadowRequest>;
   decodeState(value: Buffer): Promise<ShadowState>;
 }
-
-/** Wait before a batch that could not be decoded for now (the schema registry away), or whose transaction failed, is consumed again. */
-const retryDelayMs = 1000;
 
 export class ShadowProcessor {
   private readonly partitions = new Map<number, PartitionShadows>();
@@ -96,40 +90,19 @@ export class ShadowProcessor {
     this.inputPartitions = await this.checkPartitions();
     this.producer = transactionalProducer(config.kafka, config.transactionalId, 30_000);
     await this.producer.connect();
-    const consumer = config.kafka.consumer({
+    await startStateProcessorConsumer({
+      kafka: config.kafka,
       groupId: config.groupId,
-      partitionAssigners: [CopartitionedAssigner],
-      maxWaitTimeInMs: idleFetchWaitMs,
-      sessionTimeout: 10_000,
-      heartbeatInterval: HEARTBEAT_INTERVAL_MS,
-      readUncommitted: false,
-    });
-    this.consumer = consumer;
-    await consumer.connect();
-    void stoppedForGood(consumer).then((error) => this.fail(error));
-    consumer.on(consumer.events.GROUP_JOIN, (event) => {
-      const assignment = event.payload.memberAssignment;
-      const partitions = [...new Set([...(assignment[config.deviceMessagesTopic] ?? []), ...(assignment[config.requestsTopic] ?? [])])].sort((a, b) => a - b);
-      void this.steps.run(() => this.reassign(partitions)).catch((error: unknown) => config.logger.error({ event: 'reassign_failed', err: error }, 'reading the shadows of assigned partitions back failed'));
-    });
-    await consumer.subscribe({ topics: [config.deviceMessagesTopic, config.requestsTopic], fromBeginning: true });
-    await consumer.run({
-      autoCommit: false,
-      eachBatchAutoResolve: false,
-      eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
-        // waiting its turn behind a commit or a restore, the member still heartbeats
-        const retry = await heartbeatWhile(heartbeat, () =>
-          this.steps.run(async () => {
-            if (this.stopping || !isRunning() || isStale() || batch.messages.length === 0) return false;
-            const outcome = await this.processBatch(batch.topic, batch.partition, batch.messages);
-            if (outcome === 'done') resolveOffset(batch.lastOffset());
-            return outcome === 'retry';
-          }),
-        );
-        // outside the steps: the other partitions' batches go on meanwhile
-        if (retry) await delay(retryDelayMs, undefined, { signal: this.stopped.signal }).catch(() => undefined);
-        await heartbeat();
-      },
+      topics: [config.deviceMessagesTopic, config.requestsTopic],
+      steps: this.steps,
+      stopped: this.stopped.signal,
+      stopping: () => this.stopping,
+      reassign: (partitions) => this.reassign(partitions),
+      process: (topic, partition, messages) => this.processBatch(topic, partition, messages),
+      created: (consumer) => (this.consumer = consumer),
+      onStopped: (error) => this.fail(error),
+      logger: config.logger,
+      restoring: 'the shadows',
     });
     this.running = true;
     config.logger.info({ event: 'shadow_started', inputs: [config.deviceMessagesTopic, config.requestsTopic], shadows: config.shadowsTopic, partitions: this.inputPartitions }, 'shadow processor started');
@@ -159,7 +132,7 @@ export class ShadowProcessor {
    * `retry`: it could not be applied for now and is consumed again later;
    * `skip`: the partition was sought elsewhere.
    */
-  private async processBatch(topic: string, partition: number, messages: KafkaMessage[]): Promise<'done' | 'retry' | 'skip'> {
+  private async processBatch(topic: string, partition: number, messages: KafkaMessage[]): Promise<BatchOutcome> {
     const { config } = this;
     const shadows = this.partitions.get(partition) ?? (await this.restore([partition])).get(partition)!;
     const where = `${topic}:${partition}`;

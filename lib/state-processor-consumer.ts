@@ -1,0 +1,87 @@
+/**
+ * The consumer of a processor that keeps state per partition beside
+ * co-partitioned inputs, committed with its outputs in one transaction per
+ * batch (the shadow and alerts processors). Partition p of every input is
+ * assigned to one member (CopartitionedAssigner); each join hands the input
+ * partitions to `reassign`, and each batch to `process`, both as steps of
+ * `steps`, one at a time, since they share the state and the transactional
+ * producer. A batch waiting its turn still heartbeats; a batch that asks to
+ * be retried waits `retryDelayMs` outside the steps, so the other partitions'
+ * batches go on meanwhile.
+ */
+import { setTimeout as delay } from 'node:timers/promises';
+import type { Consumer, Kafka, KafkaMessage } from 'kafkajs';
+import { stoppedForGood } from './consumer-stopped';
+import { CopartitionedAssigner } from './copartitioned-assigner';
+import { HEARTBEAT_INTERVAL_MS, heartbeatWhile } from './heartbeat-while';
+import { idleFetchWaitMs } from './kafka';
+import type { Logger } from './logger';
+import type { SerialSteps } from './serial-steps';
+
+/** `done`: committed, the offset resolved; `retry`: consumed again after a wait; `skip`: the partition was sought elsewhere. */
+export type BatchOutcome = 'done' | 'retry' | 'skip';
+
+const retryDelayMs = 1000;
+
+export interface StateProcessorConsumerOptions {
+  kafka: Kafka;
+  groupId: string;
+  topics: string[];
+  /** A fetch waits for this many bytes, or `idleFetchWaitMs`. Default 1. */
+  minBytes?: number;
+  steps: SerialSteps;
+  /** Aborted when the processor stops: ends a retry's wait. */
+  stopped: AbortSignal;
+  /** True once the processor is stopping: batches are left to the next owner. */
+  stopping(): boolean;
+  /** The input partitions assigned at a join, sorted. */
+  reassign(partitions: number[]): Promise<void>;
+  process(topic: string, partition: number, messages: KafkaMessage[]): Promise<BatchOutcome>;
+  /** The consumer, before it joins: `process` may seek it (a batch can come before this function returns). */
+  created(consumer: Consumer): void;
+  /** kafkajs stopped the consumer for good. */
+  onStopped(error: Error): void;
+  logger: Logger;
+  /** What `reassign` reads back, for its failure's log line ("the shadows"). */
+  restoring: string;
+}
+
+export async function startStateProcessorConsumer(options: StateProcessorConsumerOptions): Promise<void> {
+  const { steps, logger } = options;
+  const consumer = options.kafka.consumer({
+    groupId: options.groupId,
+    partitionAssigners: [CopartitionedAssigner],
+    ...(options.minBytes !== undefined && { minBytes: options.minBytes }),
+    maxWaitTimeInMs: idleFetchWaitMs,
+    sessionTimeout: 10_000,
+    heartbeatInterval: HEARTBEAT_INTERVAL_MS,
+    readUncommitted: false,
+  });
+  options.created(consumer);
+  await consumer.connect();
+  void stoppedForGood(consumer).then((error) => options.onStopped(error));
+  consumer.on(consumer.events.GROUP_JOIN, (event) => {
+    const assignment = event.payload.memberAssignment;
+    const partitions = [...new Set(options.topics.flatMap((topic) => assignment[topic] ?? []))].sort((a, b) => a - b);
+    void steps.run(() => options.reassign(partitions)).catch((error: unknown) => logger.error({ event: 'reassign_failed', err: error }, `reading ${options.restoring} of assigned partitions back failed`));
+  });
+  await consumer.subscribe({ topics: options.topics, fromBeginning: true });
+  await consumer.run({
+    autoCommit: false,
+    eachBatchAutoResolve: false,
+    eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
+      // waiting its turn behind a commit or a restore, the member still heartbeats
+      const retry = await heartbeatWhile(heartbeat, () =>
+        steps.run(async () => {
+          if (options.stopping() || !isRunning() || isStale() || batch.messages.length === 0) return false;
+          const outcome = await options.process(batch.topic, batch.partition, batch.messages);
+          if (outcome === 'done') resolveOffset(batch.lastOffset());
+          return outcome === 'retry';
+        }),
+      );
+      // outside the steps: the other partitions' batches go on meanwhile
+      if (retry) await delay(retryDelayMs, undefined, { signal: options.stopped }).catch(() => undefined);
+      await heartbeat();
+    },
+  });
+}
