@@ -20,6 +20,8 @@ export const avroSchemas = {
   ShadowState: load('shadow-state.avsc'),
   ConfigAssignment: load('config-assignment.avsc'),
   AlertEvent: load('alert-event.avsc'),
+  HandlerRequest: load('handler-request.avsc'),
+  HandlerResult: load('handler-result.avsc'),
 } as const;
 
 export type RecordName = keyof typeof avroSchemas;
@@ -44,5 +46,7 @@ export function subjectCatalogue(resolutions: readonly string[] = defaultResolut
     { subject: valueSubject(topicNames.shadows), record: 'ShadowState' },
     { subject: valueSubject(topicNames.configAssignments), record: 'ConfigAssignment' },
     { subject: valueSubject(topicNames.alerts), record: 'AlertEvent' },
+    { subject: valueSubject(topicNames.handlerRequests), record: 'HandlerRequest' },
+    { subject: valueSubject(topicNames.handlerResults), record: 'HandlerResult' },
   ];
 }

@@ -1,6 +1,6 @@
 import avro from 'avsc';
 import { avroSchemas, type RecordName } from './avro-schemas';
-import { recordFields, type Measurement, type Rollup, type DeadLetter, type DeviceMessage, type DownlinkMessage, type ShadowRequest, type ShadowResult, type ShadowState, type ConfigAssignment, type CommandRequest, type CommandStatus, type AlertEvent } from './types';
+import { recordFields, type Measurement, type Rollup, type DeadLetter, type DeviceMessage, type DownlinkMessage, type ShadowRequest, type ShadowResult, type ShadowState, type ConfigAssignment, type CommandRequest, type CommandStatus, type AlertEvent, type HandlerRequest, type HandlerResult } from './types';
 
 const names = Object.keys(avroSchemas) as RecordName[];
 
@@ -62,10 +62,18 @@ describe('TypeScript values round-trip through their Avro types', () => {
     alarmId: '3f1c2a4e-9b7d-4e2f-8a61-0c5d9e7b1a23', tenant: 'acme', ruleId: 'boiler-hot', path: '/acme/plant1/boiler/temperature', transition: 'escalated', from: 'firing', to: 'firing',
     severity: 'critical', previousSeverity: 'warning', value: 93.5, reads: '1m mean', eventTime: 1_700_000_060_000, episodeStart: 1_700_000_000_000, labels: { team: 'heating' }, emittedAt: 1_700_000_061_000,
   };
+  const handlerRequest: HandlerRequest = {
+    executionId: '5b0e6a1c-2f44-4c1e-9d3a-7e8f00c1d2b3', tenant: 'acme', handler: 'webhook', target: '{"url":"https://hooks.example.com/boiler"}', payload: '{"event":"schedule"}',
+    originKind: 'automation', originId: 'nightly-flush', trigger: 'schedule:2023-11-14T22:00:00.000Z', firedAt: 1_700_000_000_000, requestedAt: 1_700_000_000_010, deadlineAt: null,
+  };
+  const handlerResult: HandlerResult = {
+    executionId: '5b0e6a1c-2f44-4c1e-9d3a-7e8f00c1d2b3', tenant: 'acme', handler: 'webhook', originKind: 'automation', originId: 'nightly-flush', state: 'RETRYING',
+    attempts: 2, detail: 'HTTP 503', nextAttemptAt: 1_700_000_030_000, requestedAt: 1_700_000_000_010, updatedAt: 1_700_000_005_000,
+  };
   const samples: Record<RecordName, unknown> = {
     Measurement: measurement, Rollup: rollup, DeadLetter: deadLetter, DeviceMessage: deviceMessage, DownlinkMessage: downlinkMessage,
     ShadowRequest: shadowRequest, ShadowResult: shadowResult, ShadowState: shadowState, ConfigAssignment: configAssignment,
-    CommandRequest: commandRequest, CommandStatus: commandStatus, AlertEvent: alertEvent,
+    CommandRequest: commandRequest, CommandStatus: commandStatus, AlertEvent: alertEvent, HandlerRequest: handlerRequest, HandlerResult: handlerResult,
   };
 
   it.each(names)('%s', (name) => {

@@ -54,6 +54,10 @@ export const topicNames = {
   rollups: (resolution: string) => `fleet.rollups.${resolution}.v1`,
   /** Alert events (AlertEvent): every transition of every (rule, series), written by the alerts processor; key = series path. */
   alerts: 'fleet.alerts.v1',
+  /** Handler executions asked by automations and notifications (HandlerRequest), for the handler workers; key = execution id. */
+  handlerRequests: 'fleet.handler-requests.v1',
+  /** Each handler execution's current status (HandlerResult), written by the handler workers; key = execution id, compacted. */
+  handlerResults: 'fleet.handler-results.v1',
   /** The alerts processor's state per (rule, series), partition for partition with its inputs. */
   alertState: (groupId: string = alertsGroupId) => `${groupId}.state`,
   /** A rollup stage's window state changelog. */
@@ -160,6 +164,19 @@ export function topicCatalogue(options: CatalogueOptions = {}): TopicSpec[] {
       purpose: 'Avro AlertEvent records: every transition of an alert (pending, firing, escalated, resolved, ...), key = series path',
     },
     alertStateTopic(topicNames.alertState(), partitions),
+    {
+      name: topicNames.handlerRequests,
+      partitions,
+      config: { 'cleanup.policy': 'delete', 'retention.ms': String(7 * day) },
+      purpose: 'Avro HandlerRequest records: handler executions asked by automations and notifications, key = execution id',
+    },
+    {
+      name: topicNames.handlerResults,
+      partitions,
+      // compacted: an execution's newest status is what the API reads back; a week of finished ones is kept
+      config: { 'cleanup.policy': 'compact,delete', 'retention.ms': String(7 * day) },
+      purpose: "Avro HandlerResult records: each handler execution's current status, key = execution id",
+    },
   ];
 }
 

@@ -199,6 +199,41 @@ export interface AlertEvent {
   emittedAt: number;
 }
 
+export type HandlerOriginKind = 'automation' | 'notification' | 'api';
+export type HandlerState = 'RUNNING' | 'RETRYING' | 'SUCCEEDED' | 'FAILED' | 'EXPIRED';
+
+/** One execution of one handler (schemas/avro/handler-request.avsc); executionId is the idempotency key. */
+export interface HandlerRequest {
+  executionId: string;
+  tenant: string;
+  handler: string;
+  /** JSON object as text: the handler's settings. */
+  target: string;
+  /** JSON object as text: what triggered it. */
+  payload: string;
+  originKind: HandlerOriginKind;
+  originId: string;
+  trigger: string;
+  firedAt: number;
+  requestedAt: number;
+  deadlineAt: number | null;
+}
+
+/** An execution's current status (schemas/avro/handler-result.avsc). */
+export interface HandlerResult {
+  executionId: string;
+  tenant: string;
+  handler: string;
+  originKind: HandlerOriginKind;
+  originId: string;
+  state: HandlerState;
+  attempts: number;
+  detail: string | null;
+  nextAttemptAt: number | null;
+  requestedAt: number;
+  updatedAt: number;
+}
+
 /** Field lists the compiler holds to the interfaces above (no key missing, none extra). */
 export const recordFields = {
   Measurement: Object.keys({
@@ -239,4 +274,10 @@ export const recordFields = {
   AlertEvent: Object.keys({
     alarmId: 1, tenant: 1, ruleId: 1, path: 1, transition: 1, from: 1, to: 1, severity: 1, previousSeverity: 1, value: 1, reads: 1, eventTime: 1, episodeStart: 1, labels: 1, emittedAt: 1,
   } satisfies Record<keyof AlertEvent, 1>),
+  HandlerRequest: Object.keys({
+    executionId: 1, tenant: 1, handler: 1, target: 1, payload: 1, originKind: 1, originId: 1, trigger: 1, firedAt: 1, requestedAt: 1, deadlineAt: 1,
+  } satisfies Record<keyof HandlerRequest, 1>),
+  HandlerResult: Object.keys({
+    executionId: 1, tenant: 1, handler: 1, originKind: 1, originId: 1, state: 1, attempts: 1, detail: 1, nextAttemptAt: 1, requestedAt: 1, updatedAt: 1,
+  } satisfies Record<keyof HandlerResult, 1>),
 };
