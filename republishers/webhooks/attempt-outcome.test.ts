@@ -1,5 +1,5 @@
 import { nextStep } from './attempt-outcome';
-import type { RetryPolicy } from './retry-schedule';
+import type { RetryPolicy } from '../../lib/retry-schedule';
 
 const policy: RetryPolicy = { scheduleMs: [100, 200], jitter: 0, maxRetryAfterMs: 60_000 };
 const now = 1_000_000;

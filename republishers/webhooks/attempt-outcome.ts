@@ -7,13 +7,11 @@
  * tried again on the retry schedule, `Retry-After` honoured, and given up at
  * its end. Pure.
  */
-import { retryAfterMs } from './retry-after';
-import { nextAttemptDelay, type RetryPolicy } from './retry-schedule';
+import type { AttemptResult } from '../../lib/http-delivery';
+import { retryAfterMs } from '../../lib/retry-after';
+import { nextAttemptDelay, type RetryPolicy } from '../../lib/retry-schedule';
 
-export type AttemptResult =
-  | { kind: 'answered'; status: number; retryAfter?: string }
-  /** No answer: `timeout`, `address_refused` (address-policy.ts), `network` (refused connection, reset, DNS). */
-  | { kind: 'unanswered'; failure: 'timeout' | 'address_refused' | 'network'; message: string };
+export type { AttemptResult };
 
 export type NextStep =
   | { kind: 'delivered' }

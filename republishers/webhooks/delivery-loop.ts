@@ -11,12 +11,12 @@
 import type { Logger } from '../../lib/logger';
 import { PeriodicRounds } from '../../lib/periodic-rounds';
 import { nextStep, type AttemptResult, type NextStep } from './attempt-outcome';
-import { retryAfterMs } from './retry-after';
+import { retryAfterMs } from '../../lib/retry-after';
 import { BatchedWrites } from './batched-writes';
-import type { HttpDelivery } from './http-delivery';
+import type { HttpDelivery } from '../../lib/http-delivery';
 import type { AttemptRecord, ClaimedMessage, OutboxStore } from './outbox-store';
-import type { RetryPolicy } from './retry-schedule';
-import { webhookHeaders } from './signature';
+import type { RetryPolicy } from '../../lib/retry-schedule';
+import { webhookHeaders } from '../../lib/webhook-signature';
 import type { Subscription } from './subscription';
 import type { SubscriptionCache } from './subscription-cache';
 import type { WebhooksMetrics } from './webhooks-metrics';

@@ -15,12 +15,12 @@ import { createRegistryClient, type RegistryClient } from '../../schemas/registr
 import type { CommandStatus, DeadLetter, Measurement, Rollup } from '../../schemas/types';
 import type { WebhookEventType } from '../../schemas/webhooks';
 import { DeliveryLoop } from './delivery-loop';
-import { HttpDelivery } from './http-delivery';
+import { HttpDelivery } from '../../lib/http-delivery';
 import { webhooksOptionsSchema, type WebhooksOptions } from './options';
 import { outboxMessages } from './outbox-messages';
 import { recordPrefilter } from './record-prefilter';
 import { OutboxStore } from './outbox-store';
-import { startSourceConsumer } from './source-consumer';
+import { startSourceConsumer } from '../../lib/outbox-consumer';
 import { SubscriptionCache } from './subscription-cache';
 import { commandAnswerEvent, measurementEvent, rollupEvent, type WebhookEvent } from './webhook-events';
 import { createWebhooksMetrics } from './webhooks-metrics';
@@ -80,7 +80,12 @@ async function startWith(input: WebhooksInput, opened: OpenedResources): Promise
     metrics.deadLettered.inc({ reason }, messages.length);
   };
 
-  const http = new HttpDelivery({ timeoutMs: options.requestTimeout, allowPrivateAddresses: options.allowPrivateAddresses });
+  const http = new HttpDelivery({
+    timeoutMs: options.requestTimeout,
+    allowPrivateAddresses: options.allowPrivateAddresses,
+    allowHint: 'WEBHOOKS_ALLOW_PRIVATE_ADDRESSES=true',
+    userAgent: 'fleetstream-webhooks',
+  });
   opened.add('http agents', () => http.close());
   const deliveries = new DeliveryLoop({
     store,

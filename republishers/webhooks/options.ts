@@ -3,7 +3,7 @@ import { connectionOptions, kafkaConnectionOptions, registryConnectionOptions } 
 import { decimal, duration, flag, integer, list } from '../../lib/option-types';
 import { registryOptions } from '../../registry';
 import { topicNames } from '../../schemas/topics';
-import { defaultRetrySchedule } from './retry-schedule';
+import { defaultRetrySchedule } from '../../lib/retry-schedule';
 
 /**
  * Options of the webhooks republisher: `WEBHOOKS_<OPTION>` in the

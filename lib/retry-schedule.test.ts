@@ -1,4 +1,4 @@
-import { parseDuration } from '../../lib/duration';
+import { parseDuration } from './duration';
 import { defaultRetrySchedule, nextAttemptDelay, type RetryPolicy } from './retry-schedule';
 
 const policy: RetryPolicy = { scheduleMs: defaultRetrySchedule.split(',').map(parseDuration), jitter: 0.2, maxRetryAfterMs: 86_400_000 };

@@ -1,5 +1,5 @@
 /**
- * One attempt: a POST of the message's body with its signed headers, over
+ * One attempt: a POST of a webhook's body with its signed headers, over
  * node:http(s). Redirects are not followed (a 3xx is a failure, as Standard
  * Webhooks advises), nothing of the answer but its status and Retry-After is
  * read, and the whole attempt, connection included, has one deadline.
@@ -15,11 +15,19 @@ import http from 'node:http';
 import https from 'node:https';
 import { isIP, type LookupFunction } from 'node:net';
 import { refusedAddress } from './address-policy';
-import type { AttemptResult } from './attempt-outcome';
+
+/** What one POST gave. */
+export type AttemptResult =
+  | { kind: 'answered'; status: number; retryAfter?: string }
+  /** No answer: `timeout`, `address_refused` (address-policy.ts), `network` (refused connection, reset, DNS). */
+  | { kind: 'unanswered'; failure: 'timeout' | 'address_refused' | 'network'; message: string };
 
 export interface HttpDeliveryOptions {
   timeoutMs: number;
   allowPrivateAddresses: boolean;
+  /** The option that allows private addresses, named in the refusal (`WEBHOOKS_ALLOW_PRIVATE_ADDRESSES=true`). */
+  allowHint: string;
+  userAgent: string;
 }
 
 class AddressRefused extends Error {
@@ -27,13 +35,13 @@ class AddressRefused extends Error {
 }
 
 /** A `lookup` that drops refused addresses from DNS's answer, and fails when none is left. */
-const publicOnlyLookup: LookupFunction = (hostname, options, callback) => {
+const publicOnlyLookup = (allowHint: string): LookupFunction => (hostname, options, callback) => {
   dnsLookup(hostname, { ...(options as LookupOptions), all: true }, (error, addresses: LookupAddress[]) => {
     if (error) return (callback as (e: Error) => void)(error);
     const allowed = addresses.filter((a) => refusedAddress(a.address) === undefined);
     if (allowed.length === 0) {
       const reasons = addresses.map((a) => refusedAddress(a.address)).join('; ');
-      return (callback as (e: Error) => void)(new AddressRefused(`${hostname} resolves to no public address (${reasons}); WEBHOOKS_ALLOW_PRIVATE_ADDRESSES=true allows it`));
+      return (callback as (e: Error) => void)(new AddressRefused(`${hostname} resolves to no public address (${reasons}); ${allowHint} allows it`));
     }
     if ((options as LookupOptions).all) return (callback as (e: null, a: LookupAddress[]) => void)(null, allowed);
     (callback as (e: null, a: string, f: number) => void)(null, allowed[0]!.address, allowed[0]!.family);
@@ -45,26 +53,27 @@ export class HttpDelivery {
 
   constructor(private readonly options: HttpDeliveryOptions) {}
 
-  post(url: string, body: string, headers: Record<string, string>): Promise<AttemptResult> {
+  /** `timeoutMs`: this attempt's deadline instead of the options'. */
+  post(url: string, body: string, headers: Record<string, string>, timeoutMs = this.options.timeoutMs): Promise<AttemptResult> {
     const target = new URL(url);
     const host = target.hostname.replace(/^\[|\]$/g, '');
     if (!this.options.allowPrivateAddresses && isIP(host) !== 0) {
       const refused = refusedAddress(host);
-      if (refused) return Promise.resolve({ kind: 'unanswered', failure: 'address_refused', message: `${refused}; WEBHOOKS_ALLOW_PRIVATE_ADDRESSES=true allows it` });
+      if (refused) return Promise.resolve({ kind: 'unanswered', failure: 'address_refused', message: `${refused}; ${this.options.allowHint} allows it` });
     }
     const secure = target.protocol === 'https:';
     return new Promise((resolve) => {
       const request = (secure ? https : http).request(target, {
         method: 'POST',
         agent: secure ? this.agents.https : this.agents.http,
-        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), 'user-agent': 'fleetstream-webhooks', ...headers },
-        ...(this.options.allowPrivateAddresses ? {} : { lookup: publicOnlyLookup }),
+        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), 'user-agent': this.options.userAgent, ...headers },
+        ...(this.options.allowPrivateAddresses ? {} : { lookup: publicOnlyLookup(this.options.allowHint) }),
       });
       let timedOut = false;
       const timer = setTimeout(() => {
         timedOut = true;
-        request.destroy(new Error(`no answer within ${this.options.timeoutMs} ms`));
-      }, this.options.timeoutMs);
+        request.destroy(new Error(`no answer within ${timeoutMs} ms`));
+      }, timeoutMs);
       request.once('response', (response) => {
         clearTimeout(timer);
         const retryAfter = response.headers['retry-after'];

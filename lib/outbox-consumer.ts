@@ -1,18 +1,18 @@
 /**
- * The consumer of the source topics (readings, rollups, command statuses):
- * one group; each batch is applied (the outbox messages of its records
- * written with the partition's next offset, outbox-store.ts), retried with
- * backoff until it is. The offset stored with the outbox is the truth; Kafka's
+ * A consumer whose truth is in PostgreSQL (the webhooks republisher's outbox,
+ * the handler workers' executions): one group; each batch is applied (what it
+ * makes written with the partition's next offset, in one transaction), retried with
+ * backoff until it is. The offset stored in the database is the truth; Kafka's
  * committed offset only says where a restarted member starts reading, so it
  * is committed every `commitIntervalMs`, not after every batch as kafkajs's
  * autoCommit does: it may trail the stored one, never lead it, and what is
  * read again below the stored offset adds nothing.
  */
 import type { Consumer, Kafka, KafkaMessage } from 'kafkajs';
-import { stoppedForGood } from '../../lib/consumer-stopped';
-import type { Logger } from '../../lib/logger';
-import { RetryAborted, retryUntilDone } from '../../lib/retry';
-import type { WebhooksMetrics } from './webhooks-metrics';
+import type { Counter } from 'prom-client';
+import { stoppedForGood } from './consumer-stopped';
+import type { Logger } from './logger';
+import { RetryAborted, retryUntilDone } from './retry';
 
 export interface SourceConsumerOptions {
   kafka: Kafka;
@@ -26,7 +26,8 @@ export interface SourceConsumerOptions {
   fetchMinBytes: number;
   fetchMaxWaitMs: number;
   logger: Logger;
-  metrics: WebhooksMetrics;
+  /** Failed attempts at writing a batch (`work: batch`), each retried. */
+  metrics: { failures: Counter<'work'> };
   /**
    * Writes a batch in one transaction; throws to have it retried. `gap`: the
    * stored offset the batch starts past, nothing written; with `acceptGap` the
@@ -64,7 +65,7 @@ export async function startSourceConsumer(options: SourceConsumerOptions): Promi
     try {
       await consumer.commitOffsets(offsets);
     } catch (error) {
-      logger.debug({ event: 'offsets_not_committed', err: error }, 'committing offsets to Kafka failed; the outbox holds them');
+      logger.debug({ event: 'offsets_not_committed', err: error }, 'committing offsets to Kafka failed; the database holds them');
     }
   };
   const committing = setInterval(() => void commit(), options.commitIntervalMs);
@@ -101,7 +102,7 @@ export async function startSourceConsumer(options: SourceConsumerOptions): Promi
               signal: stopping.signal,
               onRetry: (error, attempt, delayMs) => {
                 metrics.failures.inc({ work: 'batch' });
-                logger.warn({ event: 'batch_failed', topic, partition, attempt, retryInMs: delayMs, err: error }, 'writing a batch to the outbox failed; retrying');
+                logger.warn({ event: 'batch_failed', topic, partition, attempt, retryInMs: delayMs, err: error }, 'writing a batch failed; retrying');
                 void heartbeat().catch(() => undefined);
               },
             },
@@ -116,7 +117,7 @@ export async function startSourceConsumer(options: SourceConsumerOptions): Promi
         if (outcome === undefined) return;
         if (outcome.gap !== undefined) {
           sought.add(key);
-          logger.warn({ event: 'offsets_behind_outbox', topic, partition, batchStart: batch.firstOffset(), storedOffset: outcome.gap }, 'the batch starts past the offset stored with the outbox; reading from there');
+          logger.warn({ event: 'offsets_behind_database', topic, partition, batchStart: batch.firstOffset(), storedOffset: outcome.gap }, 'the batch starts past the offset stored in the database; reading from there');
           consumer.seek({ topic, partition, offset: outcome.gap });
           return;
         }
