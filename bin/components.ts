@@ -17,6 +17,7 @@ import { queryApiOptionsSchema } from '../query-api/options';
 import { schedulerOptionsSchema } from '../republishers/scheduler/options';
 import { alertsOptionsSchema } from '../stream-processors/alerts/options';
 import { webhooksOptionsSchema } from '../republishers/webhooks/options';
+import { handlersOptionsSchema } from '../stream-processors/handlers/options';
 import { commandsOptionsSchema } from '../stream-processors/commands/options';
 import { configurationOptionsSchema } from '../stream-processors/configuration/options';
 import { rollupsOptionsSchema } from '../stream-processors/rollups/options';
@@ -154,6 +155,14 @@ export const components: readonly ComponentEntry[] = [
     opsPort: 9114,
     options: alertsOptionsSchema,
     start: async (input, logger) => (await import('../stream-processors/alerts')).start({ ...input, logger }),
+  },
+  {
+    name: 'handlers',
+    description: 'handler workers: the HandlerRequests of automations and notifications run at least once (webhook, email, MQTT publish, device command, desired state, forward payload), each with its own retries',
+    envPrefix: 'HANDLERS_',
+    opsPort: 9118,
+    options: handlersOptionsSchema,
+    start: async (input, logger) => (await import('../stream-processors/handlers')).start({ ...input, logger }),
   },
 ];
 

@@ -10,7 +10,7 @@
  * jest's CommonJS transform) cannot load it; a numbered list and a table is
  * all this needs.
  */
-import { alarmNotesTable, alertEventsTable, alertRulesTable, configurationTableNames, measurementsTable, webhookTableNames, qualified, quoteIdent, registryTableNames, rollupTable, seriesTable, tooOldReadingsTable } from './tables';
+import { alarmNotesTable, alertEventsTable, alertRulesTable, configurationTableNames, handlerTableNames, measurementsTable, webhookTableNames, qualified, quoteIdent, registryTableNames, rollupTable, seriesTable, tooOldReadingsTable } from './tables';
 
 /** TimescaleDB chunk, compression and retention settings, as PostgreSQL interval literals (`7 days`); null: no such policy. */
 export interface TimescalePolicies {
@@ -110,6 +110,7 @@ export function migrations(context: MigrationContext): Migration[] {
   list.push({ id: '0007_configuration', statements: configurationStatements(schema) });
   list.push({ id: '0008_webhooks', statements: webhookStatements(schema) });
   list.push({ id: '0009_alert_rules', statements: alertRulesStatements(schema) });
+  list.push({ id: '0012_handlers', statements: handlerStatements(schema) });
   return list;
 }
 
@@ -266,6 +267,40 @@ function webhookStatements(schema: string): string[] {
     `create table if not exists ${t.consumedOffsets} (
       group_id text not null, topic text not null, kafka_partition integer not null, next_offset bigint not null,
       primary key (group_id, topic, kafka_partition))`,
+  ];
+}
+
+/**
+ * Handler executions (issue 17, item 3), written only by the handler workers:
+ * one row per execution id (a request consumed twice is one execution), its
+ * state as HandlerResult names it and its retry state; every change also
+ * writes its HandlerResult to `handler_result_outbox`, in the same statement,
+ * for fleet.handler-results.v1. `receiver` groups what one slow receiver may hold (its URL's origin, the
+ * SMTP server, a device); `command_id` is the command a device_command or a
+ * forward_payload to a command sent, which its status finishes, and
+ * `awaiting_until` when the workers stop waiting for that status.
+ */
+function handlerStatements(schema: string): string[] {
+  const t = handlerTableNames(schema);
+  return [
+    `create table if not exists ${t.executions} (
+      execution_id text not null, tenant text not null, handler text not null, target jsonb not null, payload text not null,
+      origin_kind text not null, origin_id text not null, trigger text not null,
+      fired_at timestamptz not null, requested_at timestamptz not null, deadline_at timestamptz,
+      receiver text not null, command_id text, awaiting_until timestamptz,
+      state text not null default 'RUNNING' check (state in ('RUNNING', 'RETRYING', 'SUCCEEDED', 'FAILED', 'EXPIRED')),
+      attempts integer not null default 0, detail text, next_attempt_at timestamptz,
+      created_at timestamptz not null default now(), updated_at timestamptz not null default now(), finished_at timestamptz,
+      primary key (execution_id))`,
+    `create index if not exists handler_executions_due_idx on ${t.executions} (next_attempt_at) where state in ('RUNNING', 'RETRYING')`,
+    `create index if not exists handler_executions_command_idx on ${t.executions} (command_id) where command_id is not null`,
+    `create index if not exists handler_executions_origin_idx on ${t.executions} (tenant, origin_kind, origin_id, requested_at desc)`,
+    `create index if not exists handler_executions_finished_idx on ${t.executions} (finished_at) where finished_at is not null`,
+    `create table if not exists ${t.consumedOffsets} (
+      group_id text not null, topic text not null, kafka_partition integer not null, next_offset bigint not null,
+      primary key (group_id, topic, kafka_partition))`,
+    // each change's HandlerResult, written with the change, deleted once on fleet.handler-results.v1
+    `create table if not exists ${t.resultOutbox} (id bigint generated always as identity primary key, execution_id text not null, result jsonb not null)`,
   ];
 }
 

@@ -95,6 +95,23 @@ export const alertEventsTable = 'alert_events';
 /** What people add to an alarm (`0009_alert_rules` too): acknowledgement, assignee, comments; the processor never writes it. */
 export const alarmNotesTable = 'alarm_notes';
 
+/**
+ * The handler workers' tables (schemas/migrations.ts `0012_handlers`), in the registry's schema: every
+ * handler execution with its retry state and its last outcome, the offsets of the request topic whose
+ * requests are in it, and the results not yet written to fleet.handler-results.v1 (issue 17, item 3).
+ */
+export const handlerTables = {
+  executions: 'handler_executions',
+  consumedOffsets: 'handler_consumed_offsets',
+  resultOutbox: 'handler_result_outbox',
+} as const;
+
+export type HandlerTables = { readonly [K in keyof typeof handlerTables]: string };
+
+export function handlerTableNames(schema: string): HandlerTables {
+  return Object.fromEntries(Object.entries(handlerTables).map(([key, table]) => [key, qualified(schema, table)])) as unknown as HandlerTables;
+}
+
 /** The registry's tables in one schema, quoted and qualified, ready for SQL text. */
 export function registryTableNames(schema: string): RegistryTables {
   return Object.fromEntries(Object.entries(registryTables).map(([key, table]) => [key, qualified(schema, table)])) as unknown as RegistryTables;

@@ -18,7 +18,7 @@
  * agree on what is due.
  */
 import type { Pool, PoolClient } from 'pg';
-import { inTransaction } from '../../lib/pg-transaction';
+import { writeWithOffset } from '../../lib/offsets-in-database';
 import { webhookSecretKey, type WebhookEventType, type WebhookPayloadKind } from '../../schemas/webhooks';
 import { webhookTableNames, type WebhookTables } from '../../schemas/tables';
 import type { OutboxMessage } from './outbox-messages';
@@ -70,21 +70,10 @@ export class OutboxStore {
     batch: { firstOffset: string; lastOffset: string; acceptGap: boolean },
     build: (fromOffset: bigint) => OutboxMessage[],
   ): Promise<{ written: number; gap?: string }> {
-    const { firstOffset, lastOffset } = batch;
-    return inTransaction(this.pool, `writing the outbox messages of ${topic}[${partition}]`, async (client) => {
-      const key = [this.groupId, topic, partition];
-      const { rows } = await client.query<{ next_offset: string }>(`select next_offset from ${this.tables.consumedOffsets} where group_id = $1 and topic = $2 and kafka_partition = $3 for update`, key);
-      const stored = rows[0] === undefined ? undefined : BigInt(rows[0].next_offset);
-      if (stored !== undefined && BigInt(firstOffset) > stored && !batch.acceptGap) return { written: 0, gap: stored.toString() };
-      if (stored !== undefined && BigInt(lastOffset) < stored) return { written: 0 };
-      const messages = build(stored !== undefined && stored > BigInt(firstOffset) ? stored : BigInt(firstOffset));
+    return writeWithOffset(this.pool, this.tables.consumedOffsets, this.groupId, { topic, partition, ...batch }, async (client, fromOffset) => {
+      const messages = build(fromOffset);
       await insertMessages(client, this.tables, messages);
-      await client.query(
-        `insert into ${this.tables.consumedOffsets} (group_id, topic, kafka_partition, next_offset) values ($1, $2, $3, $4)
-          on conflict (group_id, topic, kafka_partition) do update set next_offset = excluded.next_offset`,
-        [...key, (BigInt(lastOffset) + 1n).toString()],
-      );
-      return { written: messages.length };
+      return messages.length;
     });
   }
 

@@ -1,0 +1,68 @@
+/**
+ * A HandlerRequest as the workers take it: its kind known, its target valid
+ * for the kind and the tenant (schemas/handlers.ts), its payload JSON; made
+ * into the execution row with its receiver and the command it will send.
+ * Anything else is a rejection with its dead-letter reason. Pure.
+ */
+import { checkHandlerTarget, type HandlerKind } from '../../schemas/handlers';
+import { segmentProblem } from '../../schemas/series-path';
+import type { HandlerOriginKind, HandlerRequest } from '../../schemas/types';
+import { handlerFor } from './handler-table';
+
+export interface NewExecution {
+  executionId: string;
+  tenant: string;
+  handler: HandlerKind;
+  target: unknown;
+  payload: string;
+  originKind: HandlerOriginKind;
+  originId: string;
+  trigger: string;
+  firedAt: number;
+  requestedAt: number;
+  deadlineAt: number | null;
+  receiver: string;
+  commandId: string | null;
+}
+
+export type Intake = { ok: true; execution: NewExecution } | { ok: false; reason: 'handler_unknown' | 'handler_target_invalid' | 'undecodable'; message: string };
+
+function parsedJson(text: string): { ok: true; value: unknown } | { ok: false } {
+  try {
+    return { ok: true, value: JSON.parse(text) };
+  } catch {
+    return { ok: false };
+  }
+}
+
+export function intakeOf(request: HandlerRequest): Intake {
+  const where = `execution ${request.executionId}`;
+  if (request.executionId.length === 0 || request.executionId.length > 200) return { ok: false, reason: 'undecodable', message: `${where}: the execution id must be 1 to 200 characters` };
+  const tenantProblem = segmentProblem('tenant', request.tenant);
+  if (tenantProblem) return { ok: false, reason: 'undecodable', message: `${where}: ${tenantProblem}` };
+  const target = parsedJson(request.target);
+  if (!target.ok) return { ok: false, reason: 'handler_target_invalid', message: `${where}: the target is not JSON` };
+  const payload = parsedJson(request.payload);
+  if (!payload.ok || payload.value === null || typeof payload.value !== 'object') return { ok: false, reason: 'handler_target_invalid', message: `${where}: the payload is not a JSON object` };
+  const checked = checkHandlerTarget(request.tenant, request.handler, target.value);
+  if (!checked.ok) return { ok: false, reason: checked.reason, message: `${where}: ${checked.message}` };
+  const handler = handlerFor(checked.kind);
+  return {
+    ok: true,
+    execution: {
+      executionId: request.executionId,
+      tenant: request.tenant,
+      handler: checked.kind,
+      target: checked.target,
+      payload: request.payload,
+      originKind: request.originKind,
+      originId: request.originId,
+      trigger: request.trigger,
+      firedAt: request.firedAt,
+      requestedAt: request.requestedAt,
+      deadlineAt: request.deadlineAt,
+      receiver: handler.receiverOf(request.tenant, checked.target),
+      commandId: handler.commandIdOf?.(request.executionId, checked.target) ?? null,
+    },
+  };
+}
