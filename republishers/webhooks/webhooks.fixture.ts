@@ -2,12 +2,8 @@
  * Test support for the webhooks republisher: a migrated registry with tenant
  * `acme` in a fresh schema, fresh source topics with registered codecs, the
  * component's options for them, subscriptions made as the admin API makes
- * them, and real HTTP receivers (node:http on port 0) that answer as a test
- * scripts them and record every request.
+ * them; real HTTP receivers are in test/http-receiver.ts.
  */
-import { createHmac, timingSafeEqual } from 'node:crypto';
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { componentLogger } from '../../lib/logger';
 import type { Registry } from '../../registry';
 import { freshRegistry } from '../../registry/registry.fixture';
@@ -106,58 +102,4 @@ export async function outboxOf(fixture: WebhookFixture, subscriptionId: string):
   return rows;
 }
 
-export interface ReceivedRequest {
-  at: number;
-  headers: IncomingHttpHeaders;
-  body: string;
-}
-
-/** What a receiver answers its n-th request (from 1): a status and headers, or never. */
-export type Answer = { status: number; headers?: Record<string, string> } | 'never';
-
-export class Receiver {
-  readonly requests: ReceivedRequest[] = [];
-
-  private constructor(
-    private readonly server: Server,
-    readonly url: string,
-  ) {}
-
-  static async start(answer: (n: number) => Answer = () => ({ status: 200 }), host = '127.0.0.1'): Promise<Receiver> {
-    let count = 0;
-    const server = createServer((request, response) => {
-      const chunks: Buffer[] = [];
-      request.on('data', (chunk: Buffer) => chunks.push(chunk));
-      request.on('end', () => {
-        receiver.requests.push({ at: Date.now(), headers: request.headers, body: Buffer.concat(chunks).toString('utf8') });
-        const reply = answer(++count);
-        if (reply === 'never') return;
-        response.writeHead(reply.status, reply.headers).end();
-      });
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const receiver = new Receiver(server, `http://${host}:${(server.address() as AddressInfo).port}/hook`);
-    onCleanup(async () => {
-      server.closeAllConnections();
-      await new Promise((resolve) => server.close(resolve));
-    });
-    return receiver;
-  }
-
-  get ids(): string[] {
-    return this.requests.map((r) => String(r.headers['webhook-id']));
-  }
-}
-
-/** Whether a request's `webhook-signature` holds a v1 signature made with `secret`, computed here from the spec alone. */
-export function signedWith(request: ReceivedRequest, secret: string): boolean {
-  const key = Buffer.from(secret.slice('whsec_'.length), 'base64');
-  const expected = createHmac('sha256', key).update(`${String(request.headers['webhook-id'])}.${String(request.headers['webhook-timestamp'])}.${request.body}`).digest();
-  return String(request.headers['webhook-signature'])
-    .split(' ')
-    .some((entry) => {
-      const [version, signature] = entry.split(',');
-      const given = Buffer.from(signature ?? '', 'base64');
-      return version === 'v1' && given.length === expected.length && timingSafeEqual(given, expected);
-    });
-}
+export { Receiver, signedWith, type Answer, type ReceivedRequest } from '../../test/http-receiver';
