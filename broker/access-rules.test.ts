@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { platformSubtopicFilters } from '../schemas/device-topics';
-import { accessRulesText, deviceAllowed, developmentRules, mqttDownlinkRules, mqttSourceRules, parseDeviceUsername } from './access-rules';
+import { accessRulesText, deviceAllowed, developmentRules, handlersRules, mqttDownlinkRules, mqttSourceRules, parseDeviceUsername } from './access-rules';
 
 describe('device usernames', () => {
   it('name a tenant, a site and a device', () => {
@@ -104,8 +104,8 @@ describe('the rules file', () => {
     expect(stackRules).toBe(accessRulesText([...mqttSourceRules('fleetstream-mqtt-source'), ...mqttDownlinkRules('fleetstream-mqtt-downlink'), ...developmentRules('fleetstream-dev')]));
   });
 
-  it("is the deployed broker's (infra/k8s/broker, compose too): the connector's and the downlink's accounts and no development account", () => {
+  it("is the deployed broker's (infra/k8s/broker, compose too): the connector's, the downlink's and the handler workers' accounts and no development account", () => {
     const deployedRules = readFileSync(join(__dirname, '..', 'infra', 'k8s', 'broker', 'access.rules'), 'utf8');
-    expect(deployedRules).toBe(accessRulesText([...mqttSourceRules('fleetstream-mqtt-source'), ...mqttDownlinkRules('fleetstream-mqtt-downlink')]));
+    expect(deployedRules).toBe(accessRulesText([...mqttSourceRules('fleetstream-mqtt-source'), ...mqttDownlinkRules('fleetstream-mqtt-downlink'), ...handlersRules('fleetstream-handlers')]));
   });
 });

@@ -64,6 +64,15 @@ export function mqttDownlinkRules(account: string): ServiceRule[] {
 }
 
 /**
+ * The handler workers' mqtt_publish: publishes anywhere under `fleet/`; the
+ * workers keep each execution inside its tenant's `fleet/<tenant>/` and off
+ * the devices' uplinks and the platform's subtopics (schemas/handlers.ts).
+ */
+export function handlersRules(account: string): ServiceRule[] {
+  return [{ account, right: 'publish', filter: 'fleet/#' }];
+}
+
+/**
  * What the plugin allows a device (broker/plugin/access_rules.c, `device_allowed`), in TypeScript:
  * `publish` in its space but on the platform's subtopics; `subscribe` to a filter in its space that
  * cannot match its uplink; `read` in its space but its uplink. Never `$share`.
