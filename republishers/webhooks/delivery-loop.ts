@@ -9,6 +9,7 @@
  * duplicates another's deliveries. Rounds never overlap.
  */
 import type { Logger } from '../../lib/logger';
+import { KeyedAttempts } from '../../lib/keyed-attempts';
 import { PeriodicRounds } from '../../lib/periodic-rounds';
 import { nextStep, type AttemptResult, type NextStep } from './attempt-outcome';
 import { retryAfterMs } from '../../lib/retry-after';
@@ -51,10 +52,9 @@ function recordOf(step: Exclude<NextStep, { kind: 'delivered' }>, result: Attemp
 const outcomeLabel = { delivered: 'delivered', retry: 'retried', give_up: 'dead_lettered', disable: 'disabled' } as const;
 
 export class DeliveryLoop {
-  private readonly inFlight = new Map<string, number>();
   /** Subscriptions whose endpoint asked to wait (Retry-After on a failure: 429, 503, ...), until when: none of their messages is claimed before. */
   private readonly pausedUntil = new Map<string, number>();
-  private readonly attempts = new Set<Promise<void>>();
+  private readonly attempts = new KeyedAttempts();
   private readonly rounds: PeriodicRounds;
   // deliveries finishing together are recorded in one statement: one round trip per message capped a subscription of
   // maxBatch 1 at about 220 deliveries/s to a local receiver (4 in flight, this loaded two-core machine)
@@ -77,7 +77,7 @@ export class DeliveryLoop {
   /** Stops claiming and waits for the attempts under way (each ends by its request timeout). */
   async stop(): Promise<void> {
     await this.rounds.stop();
-    await Promise.all([...this.attempts]);
+    await this.attempts.settled();
   }
 
   private async runRound(): Promise<void> {
@@ -88,7 +88,7 @@ export class DeliveryLoop {
       for (const [id, until] of this.pausedUntil) if (until <= now) this.pausedUntil.delete(id);
       const wanted = subscriptions
         .filter((s) => !this.pausedUntil.has(s.id))
-        .map((s) => ({ subscriptionId: s.id, slots: maxInFlightPerSubscription - (this.inFlight.get(s.id) ?? 0) }))
+        .map((s) => ({ subscriptionId: s.id, slots: maxInFlightPerSubscription - this.attempts.count(s.id) }))
         .filter((w) => w.slots > 0);
       const claimed = await store.claimDue(wanted, leaseMs);
       const byId = new Map(subscriptions.map((s) => [s.id, s]));
@@ -100,15 +100,7 @@ export class DeliveryLoop {
   }
 
   private begin(message: ClaimedMessage, subscription: Subscription): void {
-    this.inFlight.set(subscription.id, (this.inFlight.get(subscription.id) ?? 0) + 1);
-    const attempt = this.attempt(message, subscription).finally(() => {
-      this.attempts.delete(attempt);
-      const left = (this.inFlight.get(subscription.id) ?? 1) - 1;
-      if (left === 0) this.inFlight.delete(subscription.id);
-      else this.inFlight.set(subscription.id, left);
-      this.wake();
-    });
-    this.attempts.add(attempt);
+    this.attempts.start(subscription.id, () => this.attempt(message, subscription), () => this.wake());
   }
 
   private async attempt(message: ClaimedMessage, subscription: Subscription): Promise<void> {

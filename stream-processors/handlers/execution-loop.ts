@@ -8,6 +8,7 @@
  * are claimed and run meanwhile. Rounds never overlap.
  */
 import type { Logger } from '../../lib/logger';
+import { KeyedAttempts } from '../../lib/keyed-attempts';
 import { PeriodicRounds } from '../../lib/periodic-rounds';
 import type { RetryPolicy } from '../../lib/retry-schedule';
 import type { HandlerOutcome } from './handler';
@@ -36,8 +37,7 @@ export interface ExecutionLoopOptions {
 const outcomeLabel = { SUCCEEDED: 'succeeded', FAILED: 'failed', EXPIRED: 'expired', RETRYING: 'retrying', RUNNING: 'awaiting' } as const;
 
 export class ExecutionLoop {
-  private readonly busy = new Map<string, number>();
-  private readonly attempts = new Set<Promise<void>>();
+  private readonly attempts = new KeyedAttempts();
   private readonly rounds: PeriodicRounds;
 
   constructor(private readonly options: ExecutionLoopOptions) {
@@ -55,14 +55,14 @@ export class ExecutionLoop {
   /** Stops claiming and waits for the attempts under way (each ends by the attempt timeout). */
   async stop(): Promise<void> {
     await this.rounds.stop();
-    await Promise.all([...this.attempts]);
+    await this.attempts.settled();
   }
 
   private async runRound(): Promise<void> {
     const { store, maxInFlight, maxInFlightPerReceiver, attemptTimeoutMs, logger, metrics } = this.options;
     try {
       // the lease outlasts the attempt, with room for recording it
-      const claimed = await store.claimDue(maxInFlight - this.attempts.size, maxInFlightPerReceiver, this.busy, attemptTimeoutMs + 5000);
+      const claimed = await store.claimDue(maxInFlight - this.attempts.size, maxInFlightPerReceiver, this.attempts.busy, attemptTimeoutMs + 5000);
       for (const execution of claimed) this.begin(execution);
     } catch (error) {
       metrics.failures.inc({ work: 'round' });
@@ -71,16 +71,7 @@ export class ExecutionLoop {
   }
 
   private begin(execution: ClaimedExecution): void {
-    const { receiver } = execution;
-    this.busy.set(receiver, (this.busy.get(receiver) ?? 0) + 1);
-    const attempt = this.run(execution).finally(() => {
-      this.attempts.delete(attempt);
-      const left = (this.busy.get(receiver) ?? 1) - 1;
-      if (left === 0) this.busy.delete(receiver);
-      else this.busy.set(receiver, left);
-      this.wake();
-    });
-    this.attempts.add(attempt);
+    this.attempts.start(execution.receiver, () => this.run(execution), () => this.wake());
   }
 
   private async run(execution: ClaimedExecution): Promise<void> {

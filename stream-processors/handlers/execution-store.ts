@@ -97,7 +97,7 @@ export class ExecutionStore {
    * `perReceiver` of one receiver counting `busy` (what this instance has
    * under way per receiver), for `leaseMs`.
    */
-  async claimDue(slots: number, perReceiver: number, busy: Map<string, number>, leaseMs: number): Promise<ClaimedExecution[]> {
+  async claimDue(slots: number, perReceiver: number, busy: ReadonlyMap<string, number>, leaseMs: number): Promise<ClaimedExecution[]> {
     if (slots <= 0) return [];
     const t = this.tables.executions;
     const { rows } = await this.pool.query<{
