@@ -275,8 +275,9 @@ function webhookStatements(schema: string): string[] {
  * one row per execution id (a request consumed twice is one execution), its
  * state as HandlerResult names it and its retry state; every change also
  * writes its HandlerResult to `handler_result_outbox`, in the same statement,
- * for fleet.handler-results.v1. `receiver` groups what one slow receiver may hold (its URL's origin, the
- * SMTP server, a device); `command_id` is the command a device_command or a
+ * for fleet.handler-results.v1. `receiver` groups what one slow receiver may
+ * hold (its URL's origin, the SMTP server, a device); `command_id` is the
+ * command a device_command or a
  * forward_payload to a command sent, which its status finishes, and
  * `awaiting_until` when the workers stop waiting for that status.
  */

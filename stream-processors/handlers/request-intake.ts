@@ -6,24 +6,16 @@
  */
 import { checkHandlerTarget, type HandlerKind } from '../../schemas/handlers';
 import { segmentProblem } from '../../schemas/series-path';
-import type { HandlerOriginKind, HandlerRequest } from '../../schemas/types';
+import type { HandlerRequest } from '../../schemas/types';
 import { handlerFor } from './handler-table';
 
-export interface NewExecution {
-  executionId: string;
-  tenant: string;
+/** The request's fields, its kind known and its target parsed, with what the workers derive. */
+export type NewExecution = Omit<HandlerRequest, 'handler' | 'target'> & {
   handler: HandlerKind;
   target: unknown;
-  payload: string;
-  originKind: HandlerOriginKind;
-  originId: string;
-  trigger: string;
-  firedAt: number;
-  requestedAt: number;
-  deadlineAt: number | null;
   receiver: string;
   commandId: string | null;
-}
+};
 
 export type Intake = { ok: true; execution: NewExecution } | { ok: false; reason: 'handler_unknown' | 'handler_target_invalid' | 'undecodable'; message: string };
 
@@ -50,17 +42,9 @@ export function intakeOf(request: HandlerRequest): Intake {
   return {
     ok: true,
     execution: {
-      executionId: request.executionId,
-      tenant: request.tenant,
+      ...request,
       handler: checked.kind,
       target: checked.target,
-      payload: request.payload,
-      originKind: request.originKind,
-      originId: request.originId,
-      trigger: request.trigger,
-      firedAt: request.firedAt,
-      requestedAt: request.requestedAt,
-      deadlineAt: request.deadlineAt,
       receiver: handler.receiverOf(request.tenant, checked.target),
       commandId: handler.commandIdOf?.(request.executionId, checked.target) ?? null,
     },
