@@ -36,6 +36,19 @@ describe('the handler workers', () => {
     expect(states()).toEqual(['RUNNING', 'RETRYING', 'SUCCEEDED']);
   });
 
+  it('ends an execution EXPIRED at its deadline: at once when it is past, and rather than retry past it', async () => {
+    const fixture = await handlersFixture({ retrySchedule: '10s' });
+    const receiver = await Receiver.start(() => ({ status: 500 }));
+    await startHandlers(fixture);
+    const secret = newWebhookSecret();
+    const late = handlerRequest('webhook', { url: receiver.url, secret }, { deadlineAt: Date.now() - 1000 });
+    const failing = handlerRequest('webhook', { url: receiver.url, secret }, { deadlineAt: Date.now() + 5000 });
+    await (await requestProducer(fixture))([late, failing]);
+    const [a, b] = await Promise.all([executionIn(fixture, late.executionId, 'EXPIRED'), executionIn(fixture, failing.executionId, 'EXPIRED')]);
+    expect([a.attempts, b.attempts, receiver.ids]).toEqual([0, 1, [failing.executionId]]);
+    expect(b.detail).toContain('HTTP 500');
+  });
+
   it('delivers to one receiver while another times out', async () => {
     const fixture = await handlersFixture({ attemptTimeout: '5s' });
     const slow = await Receiver.start(() => 'never');
