@@ -14,7 +14,7 @@ import { avroSchemas, valueSubject } from '../../schemas/avro-schemas';
 import { createRegistryClient } from '../../schemas/registry-client';
 import { handlerTableNames } from '../../schemas/tables';
 import type { CommandRequest, CommandStatus, HandlerRequest, HandlerResult } from '../../schemas/types';
-import { eventually, freshGroupId, freshKeyPrefix, freshTopic, onCleanup, testKafka, testSettings } from '../../test/factories';
+import { eventually, freshGroupId, freshKeyPrefix, freshTopic, onCleanup, testKafka, testSettings, uniqueName } from '../../test/factories';
 import { TopicReader } from '../../test/topic-reader';
 import { start } from './index';
 import type { HandlersOptions } from './options';
@@ -47,6 +47,8 @@ export async function handlersFixture(overrides: Partial<HandlersOptions> = {}):
     deadLetterTopic: await freshTopic({ prefix: 'test.deadletter' }),
     groupId: freshGroupId(),
     keyPrefix: freshKeyPrefix(),
+    // the broker takes a second connection of one client id over from the first: each instance its own
+    mqttClientId: uniqueName('handlers-test'),
     // fresh topics hold only what the test produced: no race with where a new group starts
     newGroupStartsAt: 'beginning' as const,
     retrySchedule: '200ms,200ms,200ms,200ms',
