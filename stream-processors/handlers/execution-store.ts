@@ -109,13 +109,15 @@ export class ExecutionStore {
           select x.execution_id from ${t} x where x.execution_id in (
             select c.execution_id from (
               select d.execution_id, d.next_attempt_at, row_number() over (partition by d.receiver order by d.next_attempt_at) + coalesce(b.used, 0) as n
-                from (select execution_id, receiver, next_attempt_at from ${t} where state in ${open} and next_attempt_at <= now() order by next_attempt_at limit $1 * 20) d
+                from (select execution_id, receiver, next_attempt_at from ${t}
+                  -- receivers at their limit are left out before the scan's limit: a backlog of one cannot fill it
+                  where state in ${open} and next_attempt_at <= now() and not (receiver = any($6::text[])) order by next_attempt_at limit $1 * 20) d
                 left join unnest($3::text[], $4::int[]) as b(receiver, used) on b.receiver = d.receiver) c
               where c.n <= $2 order by c.next_attempt_at limit $1)
           for update skip locked)
         returning e.execution_id, e.tenant, e.handler, e.target, e.payload, e.origin_id, e.trigger, ${ms('e.fired_at')} as fired_at, ${ms('e.deadline_at')} as deadline_at,
           e.receiver, ${ms('e.awaiting_until')} as awaiting_until, e.detail, e.attempts`,
-      [slots, perReceiver, [...busy.keys()], [...busy.values()], leaseMs],
+      [slots, perReceiver, [...busy.keys()], [...busy.values()], leaseMs, [...busy].filter(([, used]) => used >= perReceiver).map(([receiver]) => receiver)],
     );
     return rows.map((row) => ({
       executionId: row.execution_id,
