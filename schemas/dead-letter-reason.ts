@@ -28,6 +28,8 @@ export const deadLetterReasons = {
   invalid_config_ack: "a device's configuration acknowledgement is not `{version, sha256, status, detail}` (schemas/configuration.ts)",
   invalid_config_assignment: 'a configuration assignment names a document the registry does not hold, or with another hash',
   webhook_undeliverable: "a webhook message failed at every attempt of the webhooks republisher's retry schedule (WEBHOOKS_RETRY_SCHEDULE); the payload is the request body, the headers name the subscription, the message id and the last failure",
+  handler_unknown: 'a handler request names a handler kind the handler workers do not have (schemas/handlers.ts handlerKinds)',
+  handler_target_invalid: "a handler request's target is not JSON or fails its kind's schema (schemas/handlers.ts), or an mqtt_publish topic is outside the tenant's space",
   unwritable: 'a sink\'s store refuses the record for its data (PostgreSQL: a NUL byte in a text field, a value out of range; Redis: a key of the wrong type); the rest of its batch is written',
 } as const;
 
