@@ -16,6 +16,7 @@ import { timescaleSinkOptionsSchema } from '../connectors/timescale-sink/options
 import { queryApiOptionsSchema } from '../query-api/options';
 import { schedulerOptionsSchema } from '../republishers/scheduler/options';
 import { alertsOptionsSchema } from '../stream-processors/alerts/options';
+import { automationsOptionsSchema } from '../stream-processors/automations/options';
 import { webhooksOptionsSchema } from '../republishers/webhooks/options';
 import { commandsOptionsSchema } from '../stream-processors/commands/options';
 import { configurationOptionsSchema } from '../stream-processors/configuration/options';
@@ -154,6 +155,14 @@ export const components: readonly ComponentEntry[] = [
     opsPort: 9114,
     options: alertsOptionsSchema,
     start: async (input, logger) => (await import('../stream-processors/alerts')).start({ ...input, logger }),
+  },
+  {
+    name: 'automations',
+    description: 'automations processor: the automations `fleetstream automations apply` stored, fired by schedules (one leader) and events, each action a handler request on fleet.handler-requests.v1',
+    envPrefix: 'AUTOMATIONS_',
+    opsPort: 9117,
+    options: automationsOptionsSchema,
+    start: async (input, logger) => (await import('../stream-processors/automations')).start({ ...input, logger }),
   },
 ];
 
