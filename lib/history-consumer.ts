@@ -7,6 +7,7 @@
  * history is a copy, the topic keeps the original.
  */
 import type { Consumer, Kafka } from 'kafkajs';
+import type { Pool } from 'pg';
 import { stoppedForGood } from './consumer-stopped';
 import { idleFetchWaitMs } from './kafka';
 import type { Logger } from './logger';
@@ -26,6 +27,9 @@ export interface HistoryConsumerConfig<T> {
   /** Called once the consumer stopped for good. */
   onFailed(error: Error): void;
 }
+
+/** What a history of one table takes: the consumer's settings, the pool and schema its `write` uses, a decoder of every record. */
+export type TableHistoryConfig<T> = Omit<HistoryConsumerConfig<T>, 'what' | 'write' | 'decode'> & { pool: Pool; schema: string; decode(value: Buffer): Promise<T> };
 
 export class HistoryConsumer<T> {
   private consumer: Consumer | undefined;

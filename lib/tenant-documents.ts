@@ -14,6 +14,19 @@ import type { Pool } from 'pg';
 import { FleetstreamError } from './errors';
 import { inTransaction } from './pg-transaction';
 
+/** A stored definition as the CLI and the admin API show it (`storedDocumentColumns` selects it). */
+export interface StoredTenantDocument {
+  tenant: string;
+  id: string;
+  definition: Record<string, unknown>;
+  revision: number;
+  /** the file the apply command read it from, or `api` */
+  source: string | null;
+  updatedAt: string;
+}
+
+export const storedDocumentColumns = `tenant, id, definition, revision::float8 as revision, source, to_char(updated_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as "updatedAt"`;
+
 export interface StoredDefinition {
   tenant: string;
   id: string;

@@ -7,18 +7,11 @@
  */
 import { FleetstreamError, type ErrorCode } from '../../lib/errors';
 import { databaseError } from '../../lib/pg-error-class';
+import { storedDocumentColumns, type StoredTenantDocument } from '../../lib/tenant-documents';
 import type { Registry } from '../../registry';
 import { authorize, type Caller } from './caller';
 
-export interface StoredTenantDocument {
-  tenant: string;
-  id: string;
-  definition: Record<string, unknown>;
-  revision: number;
-  /** the file the apply command read it from, or `api` */
-  source: string | null;
-  updatedAt: string;
-}
+export type { StoredTenantDocument };
 
 export interface TenantDocumentOperations {
   list(caller: Caller, tenant: string): Promise<StoredTenantDocument[]>;
@@ -45,7 +38,7 @@ export interface TenantDocumentKind {
 
 export function tenantDocumentOperations(registry: Registry, kind: TenantDocumentKind): TenantDocumentOperations {
   const { table } = kind;
-  const columns = `tenant, id, definition, revision::float8 as revision, source, to_char(updated_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as "updatedAt"`;
+  const columns = storedDocumentColumns;
   const query = async (text: string, values: unknown[], doing: string) => {
     try {
       return (await registry.pool.query<StoredTenantDocument>(text, values)).rows;

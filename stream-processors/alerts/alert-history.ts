@@ -5,25 +5,12 @@
  * kept (its key is the alarm, the transition and the event time), so a
  * replay changes nothing.
  */
-import type { Kafka } from 'kafkajs';
-import type { Pool } from 'pg';
-import { HistoryConsumer } from '../../lib/history-consumer';
-import type { Logger } from '../../lib/logger';
+import { HistoryConsumer, type TableHistoryConfig } from '../../lib/history-consumer';
 import { databaseError } from '../../lib/pg-error-class';
 import { alertEventsTable, qualified } from '../../schemas/tables';
 import type { AlertEvent } from '../../schemas/types';
 
-export interface AlertHistoryConfig {
-  kafka: Kafka;
-  pool: Pool;
-  schema: string;
-  topic: string;
-  groupId: string;
-  logger: Logger;
-  decode(value: Buffer): Promise<AlertEvent>;
-  /** Called once the consumer stopped for good. */
-  onFailed(error: Error): void;
-}
+export type AlertHistoryConfig = TableHistoryConfig<AlertEvent>;
 
 /** The columns of `alert_events`, in the order `historyColumns` gives their arrays. */
 const columns = ['alarm_id', 'transition', 'event_time', 'tenant', 'rule_id', 'path', 'from_status', 'to_status', 'severity', 'previous_severity', 'value', 'reads', 'episode_start', 'labels', 'emitted_at'] as const;

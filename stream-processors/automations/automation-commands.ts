@@ -1,18 +1,12 @@
 /** What `fleetstream automations` (bin/automations-commands.ts) uses of the automations component. */
 import type { Pool } from 'pg';
 import { FleetstreamError } from '../../lib/errors';
+import { storedDocumentColumns, type StoredTenantDocument } from '../../lib/tenant-documents';
 import { automationTableNames } from '../../schemas/tables';
 
 export { applyAutomationDocuments, describeAutomationChange, readAutomationFiles } from './automation-store';
 
-export interface AutomationRow {
-  tenant: string;
-  id: string;
-  definition: Record<string, unknown>;
-  revision: number;
-  source: string | null;
-  updatedAt: string;
-}
+export type AutomationRow = StoredTenantDocument;
 
 export interface RunRow {
   trigger: string;
@@ -27,11 +21,10 @@ export interface RunRow {
 
 const iso = (column: string) => `to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 
-/** The columns of an automation as the CLI and the admin API show it. */
-export const automationColumns = `tenant, id, definition, revision::float8 as revision, source, ${iso('updated_at')} as "updatedAt"`;
+const automationColumns = storedDocumentColumns;
 
-/** The columns of a run as the CLI and the API show it. */
-export const runColumns = `trigger, kind, revision::float8 as revision, ${iso('fired_at')} as "firedAt", missed_slots as "missedSlots", execution_ids as "executionIds", ${iso('recorded_at')} as "recordedAt", ${iso('dispatched_at')} as "dispatchedAt"`;
+/** The columns of a run as the CLI shows it. */
+const runColumns = `trigger, kind, revision::float8 as revision, ${iso('fired_at')} as "firedAt", missed_slots as "missedSlots", execution_ids as "executionIds", ${iso('recorded_at')} as "recordedAt", ${iso('dispatched_at')} as "dispatchedAt"`;
 
 export async function listAutomations(pool: Pool, schema: string, tenant?: string): Promise<AutomationRow[]> {
   const { automations } = automationTableNames(schema);

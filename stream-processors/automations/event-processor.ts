@@ -13,6 +13,7 @@
  * batch.
  */
 import type { Admin, Consumer, Kafka, KafkaMessage, Producer } from 'kafkajs';
+import { FailingInputs } from '../../lib/failing-inputs';
 import { transactionalProducer } from '../../lib/kafka';
 import { commitTopicsTransaction, pushOutputs, type TopicOutputs } from '../../lib/kafka-transaction';
 import type { Logger } from '../../lib/logger';
@@ -74,7 +75,7 @@ type Decoded = { kind: 'event'; event: AutomationEvent } | { kind: 'none' } | { 
 export class EventProcessor {
   private readonly partitions = new Map<number, PartitionDampening>();
   private readonly resync = new Set<string>();
-  private readonly failing = new Set<string>();
+  private readonly failing: FailingInputs;
   private book: EventBook;
   private readonly steps = new SerialSteps();
   private consumer: Consumer | undefined;
@@ -87,6 +88,7 @@ export class EventProcessor {
   readonly failed: Promise<Error>;
 
   constructor(private readonly config: EventProcessorConfig) {
+    this.failing = new FailingInputs(config.logger);
     this.book = config.book;
     this.failed = new Promise((resolve) => (this.fail = resolve));
     void this.failed.then(() => (this.running = false));
@@ -146,17 +148,8 @@ export class EventProcessor {
       return 'skip';
     }
     const input = config.inputs.find((i) => i.topic === topic)!;
-    let decoded: Decoded[];
-    try {
-      decoded = await this.decodeAll(input, messages);
-    } catch (error) {
-      if ((error as { retriable?: boolean }).retriable !== true) throw error;
-      this.failing.add(where);
-      this.consumer!.seek({ topic, partition, offset: messages[0]!.offset });
-      config.logger.warn({ event: 'input_retried', topic, partition, offset: messages[0]!.offset, err: error }, 'input cannot be decoded for now: consuming it again');
-      return 'retry';
-    }
-    if (this.failing.delete(where)) config.logger.info({ event: 'input_recovered', topic, partition }, 'input decodes again');
+    const decoded = await this.failing.decode(this.consumer!, topic, partition, messages, () => this.decodeAll(input, messages));
+    if (decoded === undefined) return 'retry';
 
     const outputs: TopicOutputs = new Map();
     const now = config.now();
@@ -250,7 +243,7 @@ export class EventProcessor {
   private async reassign(assignment: number[]): Promise<void> {
     const assigned = new Set(assignment);
     for (const partition of [...this.partitions.keys()]) if (!assigned.has(partition)) this.partitions.delete(partition);
-    for (const where of [...this.failing]) if (!assigned.has(Number(where.slice(where.lastIndexOf(':') + 1)))) this.failing.delete(where);
+    this.failing.keepAssigned(assigned);
     const missing = assignment.filter((p) => !this.partitions.has(p));
     if (missing.length > 0) await this.restore(missing);
     this.config.logger.info({ event: 'partitions_assigned', partitions: assignment }, 'partitions assigned');

@@ -6,24 +6,12 @@
  * fires are recorded by the scheduler itself, before they are sent, and
  * left alone here. A replay merges the same ids into the same row.
  */
-import type { Kafka } from 'kafkajs';
-import type { Pool } from 'pg';
-import { HistoryConsumer } from '../../lib/history-consumer';
-import type { Logger } from '../../lib/logger';
+import { HistoryConsumer, type TableHistoryConfig } from '../../lib/history-consumer';
 import { databaseError } from '../../lib/pg-error-class';
 import { automationTableNames } from '../../schemas/tables';
 import type { HandlerRequest } from '../../schemas/types';
 
-export interface RunHistoryConfig {
-  kafka: Kafka;
-  pool: Pool;
-  schema: string;
-  topic: string;
-  groupId: string;
-  logger: Logger;
-  decode(value: Buffer): Promise<HandlerRequest>;
-  onFailed(error: Error): void;
-}
+export type RunHistoryConfig = TableHistoryConfig<HandlerRequest>;
 
 interface EventRun {
   tenant: string;
