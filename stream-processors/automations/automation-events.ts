@@ -7,6 +7,7 @@
  */
 import { compilePattern, type PathMatcher } from '../../schemas/series-pattern';
 import type { Automation, EventTrigger } from '../../schemas/automation';
+import type { DeadLetterReason } from '../../schemas/dead-letter-reason';
 import type { AlertEvent, CommandStatus, DeviceMessage, Measurement, Rollup } from '../../schemas/types';
 
 export type AutomationEvent =
@@ -17,6 +18,16 @@ export type AutomationEvent =
   | { kind: 'presence'; tenant: string; subject: string; time: number; online: boolean };
 
 export type EventKind = AutomationEvent['kind'];
+
+/** An input record that decodes but is no valid event: dead-lettered with its reason (others that fail to decode: `undecodable`). */
+export class RejectedInput extends Error {
+  constructor(
+    readonly reason: DeadLetterReason,
+    message: string,
+  ) {
+    super(message);
+  }
+}
 
 const finalCommandStates = new Set(['SUCCEEDED', 'FAILED', 'TIMED_OUT', 'EXPIRED', 'CANCELED']);
 
@@ -45,7 +56,7 @@ export function commandAnswerEvent(status: CommandStatus): AutomationEvent | und
 export function presenceEvent(message: DeviceMessage): AutomationEvent | undefined {
   if (message.kind !== 'status') return undefined;
   const text = message.payload.toString('utf8').trim();
-  if (text !== 'online' && text !== 'offline') throw new Error(`a device's status is online or offline, not ${JSON.stringify(text.slice(0, 40))}`);
+  if (text !== 'online' && text !== 'offline') throw new RejectedInput('invalid_presence', `a device's status is online or offline, not ${JSON.stringify(text.slice(0, 40))}`);
   return { kind: 'presence', tenant: message.tenant, subject: devicePath(message), time: Number(message.receivedAt), online: text === 'online' };
 }
 

@@ -12,6 +12,6 @@ export function createAutomationsMetrics(registry: Registry) {
     tickFailures: new Counter({ name: 'automations_scheduler_tick_failures_total', help: 'Scheduler ticks that failed for one automation (it is tried again at the next tick)', registers: [registry] }),
     evaluations: new Counter({ name: 'automations_event_evaluations_total', help: 'Events evaluated against an automation whose trigger they match', registers: [registry] }),
     transaction: new Histogram({ name: 'automations_transaction_seconds', help: 'Duration of one Kafka transaction of the event processor (handler requests, dampening changelog, offsets)', buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5], registers: [registry] }),
-    deadLetters: new Counter({ name: 'automations_dead_letters_total', help: 'Input records dead-lettered (undecodable)', registers: [registry] }),
+    deadLetters: new Counter({ name: 'automations_dead_letters_total', help: 'Input records dead-lettered: undecodable, or a device status neither online nor offline (invalid_presence)', registers: [registry] }),
   };
 }

@@ -25,8 +25,9 @@ import { startStateProcessorConsumer, type BatchOutcome } from '../../lib/state-
 import type { AvroCodec } from '../../schemas/avro-codec';
 import { automationKey, seriesOfConditions } from '../../schemas/automation';
 import { deadLetterMessage } from '../../schemas/dead-letter';
+import type { DeadLetterReason } from '../../schemas/dead-letter-reason';
 import type { DeadLetter, HandlerRequest } from '../../schemas/types';
-import { eventDetails, eventValue, type AutomationEvent, type EventBook, type EventKind } from './automation-events';
+import { eventDetails, eventValue, RejectedInput, type AutomationEvent, type EventBook, type EventKind } from './automation-events';
 import type { AutomationsMetrics } from './automations-metrics';
 import { conditionHolds } from './conditions';
 import { dampen, initialDampening, isIdle, type DampeningState } from './dampening';
@@ -70,7 +71,7 @@ export interface EventProcessorConfig {
   book: EventBook;
 }
 
-type Decoded = { kind: 'event'; event: AutomationEvent } | { kind: 'none' } | { kind: 'rejected'; message: string };
+type Decoded = { kind: 'event'; event: AutomationEvent } | { kind: 'none' } | { kind: 'rejected'; reason: DeadLetterReason; message: string };
 
 export class EventProcessor {
   private readonly partitions = new Map<number, PartitionDampening>();
@@ -164,7 +165,7 @@ export class EventProcessor {
     }
     decoded.forEach((d, i) => {
       const message = messages[i]!;
-      if (d.kind === 'rejected') return this.deadLetter(outputs, topic, partition, message, d.message, now);
+      if (d.kind === 'rejected') return this.deadLetter(outputs, topic, partition, message, d, now);
       if (d.kind !== 'event') return;
       for (const automation of matched[i]!) {
         config.metrics.evaluations.inc();
@@ -208,14 +209,14 @@ export class EventProcessor {
     return 'done';
   }
 
-  private deadLetter(outputs: TopicOutputs, topic: string, partition: number, message: KafkaMessage, text: string, now: number): void {
+  private deadLetter(outputs: TopicOutputs, topic: string, partition: number, message: KafkaMessage, rejected: { reason: DeadLetterReason; message: string }, now: number): void {
     this.config.metrics.deadLetters.inc();
-    this.config.logger.warn({ event: 'input_dead_lettered', topic, partition, offset: message.offset, reason: text }, 'an input record does not decode: dead-lettered');
+    this.config.logger.warn({ event: 'input_dead_lettered', topic, partition, offset: message.offset, reason: rejected.reason, message: rejected.message }, 'an input record is no event: dead-lettered');
     pushOutputs(outputs, this.config.deadLetterTopic, [
       deadLetterMessage(this.config.codecs.deadLetter, {
         source: 'automations',
-        reason: 'undecodable',
-        message: text,
+        reason: rejected.reason,
+        message: rejected.message,
         payload: message.value ?? Buffer.alloc(0),
         sourceTopic: topic,
         headers: { partition: String(partition), offset: message.offset },
@@ -234,7 +235,7 @@ export class EventProcessor {
         decoded.push(event ? { kind: 'event', event } : { kind: 'none' });
       } catch (error) {
         if ((error as { retriable?: boolean }).retriable === true) throw error;
-        decoded.push({ kind: 'rejected', message: (error as Error).message });
+        decoded.push({ kind: 'rejected', reason: error instanceof RejectedInput ? error.reason : 'undecodable', message: (error as Error).message });
       }
     }
     return decoded;

@@ -4,8 +4,11 @@
  * carried across a restart by its changelog.
  */
 import { Pool } from 'pg';
-import type { DeadLetter, HandlerRequest } from '../../schemas/types';
-import { eventually, onCleanup, testSettings } from '../../test/factories';
+import { AvroCodec } from '../../schemas/avro-codec';
+import { avroSchemas, valueSubject } from '../../schemas/avro-schemas';
+import { createRegistryClient } from '../../schemas/registry-client';
+import type { DeadLetter, DeviceMessage, HandlerRequest } from '../../schemas/types';
+import { eventually, onCleanup, testKafka, testSettings } from '../../test/factories';
 import { TopicReader } from '../../test/topic-reader';
 import { automationsFixture, readingProducer, requestReader, startAutomations } from './automations.fixture';
 
@@ -79,7 +82,7 @@ automations:
     expect(runs[0]!.execution_ids.sort()).toEqual(fired.map((r) => r.executionId).sort());
   }, 120_000);
 
-  it('dead-letters an undecodable reading with its reason and goes on', async () => {
+  it('dead-letters an undecodable reading and a status neither online nor offline, with their reasons, and goes on', async () => {
     const fixture = await automationsFixture(
       `
 tenant: acme
@@ -87,6 +90,9 @@ automations:
   - id: any-reading
     trigger: { on: readings, series: ['/acme/**'] }
     actions: [${mqtt('seen')}]
+  - id: offline
+    trigger: { on: presence, status: [offline] }
+    actions: [${mqtt('gone')}]
 `,
       { events: true },
     );
@@ -101,5 +107,17 @@ automations:
     expect(dead).toMatchObject({ source: 'automations', reason: 'undecodable', sourceTopic: fixture.measurementsTopic });
     expect(dead.message.length).toBeGreaterThan(0);
     expect(Buffer.from(dead.payload).toString()).toBe('not avro');
+
+    const codec = new AvroCodec<DeviceMessage>(createRegistryClient(testSettings().schemaRegistryUrl), valueSubject(fixture.deviceMessagesTopic!), avroSchemas.DeviceMessage);
+    await codec.register();
+    const producer = testKafka().producer();
+    await producer.connect();
+    onCleanup(() => producer.disconnect());
+    const status = (payload: string): DeviceMessage => ({ tenant: 'acme', site: 'plant1', device: 'pump', kind: 'status', subtopic: 'status', payload: Buffer.from(payload), receivedAt: t0, transport: 'mqtt', sourceTopic: null });
+    await producer.send({ topic: fixture.deviceMessagesTopic!, messages: [status('sleepy'), status('offline')].map((m) => ({ key: '/acme/plant1/pump', value: codec.encode(m) })) });
+    const gone = await eventually(() => reader.records.find((r) => r.value.originId === 'offline')?.value, 'the offline device to fire', 60_000);
+    expect(JSON.parse(gone.payload)).toMatchObject({ event: { kind: 'presence', device: '/acme/plant1/pump', status: 'offline' } });
+    const invalid = await eventually(() => deadLetters.records[1]?.value, 'the second dead letter');
+    expect(invalid).toMatchObject({ source: 'automations', reason: 'invalid_presence', sourceTopic: fixture.deviceMessagesTopic });
   }, 120_000);
 });
