@@ -114,8 +114,8 @@ export class AutomationScheduler {
     const { config } = this;
     const now = config.now();
     let cursor = cursors.get(key);
-    if (!cursor || cursor.revision !== automation.revision) {
-      // a new automation starts now; a changed one after its change
+    // a new automation starts now; a changed one (or one removed and written again, its revision from 1) after its change
+    if (!cursor || cursor.revision !== automation.revision || cursor.decidedUntil < automation.updatedAt) {
       cursor = await config.records.startCursor(automation.tenant, automation.id, automation.revision, cursor ? automation.updatedAt : now);
       cursors.set(key, cursor);
     }
