@@ -16,6 +16,7 @@ import { timescaleSinkOptionsSchema } from '../connectors/timescale-sink/options
 import { queryApiOptionsSchema } from '../query-api/options';
 import { schedulerOptionsSchema } from '../republishers/scheduler/options';
 import { alertsOptionsSchema } from '../stream-processors/alerts/options';
+import { automationsOptionsSchema } from '../stream-processors/automations/options';
 import { webhooksOptionsSchema } from '../republishers/webhooks/options';
 import { handlersOptionsSchema } from '../stream-processors/handlers/options';
 import { commandsOptionsSchema } from '../stream-processors/commands/options';
@@ -163,6 +164,14 @@ export const components: readonly ComponentEntry[] = [
     opsPort: 9118,
     options: handlersOptionsSchema,
     start: async (input, logger) => (await import('../stream-processors/handlers')).start({ ...input, logger }),
+  },
+  {
+    name: 'automations',
+    description: 'automations processor: the automations `fleetstream automations apply` stored, fired by schedules (one leader) and events, each action a handler request on fleet.handler-requests.v1',
+    envPrefix: 'AUTOMATIONS_',
+    opsPort: 9117,
+    options: automationsOptionsSchema,
+    start: async (input, logger) => (await import('../stream-processors/automations')).start({ ...input, logger }),
   },
 ];
 

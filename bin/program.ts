@@ -21,6 +21,7 @@ import { componentNamed, components, type ComponentEntry } from './components';
 import { componentVariables, configurationMarkdown, envFile } from './option-docs';
 import { addOptionFlags, flagValues, variableValues } from './option-flags';
 import { addAlertCommands } from './alerts-commands';
+import { addAutomationCommands } from './automations-commands';
 import { addHierarchyCommands } from './hierarchy-commands';
 import { addRegistryCommands } from './registry-commands';
 import { simulationOptionsSchema } from '../simulator/options';
@@ -111,6 +112,7 @@ export function buildProgram(): Command {
       .addHelpText('after', variablesHelp(entry))
       .action(() => runFromEnvironment(entry));
     if (entry.name === 'alerts') addAlertCommands(command);
+    if (entry.name === 'automations') addAutomationCommands(command);
   }
 
   program

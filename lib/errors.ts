@@ -85,6 +85,8 @@ export const errorCodes = {
   // alert rules (schemas/alert-rule.ts), through the admin API, answered as 4xx
   ALERT_RULE_INVALID: { retriable: false, summary: 'an alert rule is refused: a threshold, a duration, a path pattern outside the tenant, a severity named twice, ...; the message names every problem' },
   ALERT_RULE_NOT_FOUND: { retriable: false, summary: 'the tenant has no alert rule of that id' },
+  AUTOMATION_INVALID: { retriable: false, summary: 'an automation is refused: its trigger (a cron expression, a time zone, a path pattern outside the tenant), a condition, its dampening or a handler target is not valid (schemas/automation.ts); the message names every problem' },
+  AUTOMATION_NOT_FOUND: { retriable: false, summary: 'the tenant has no automation of that id' },
   ALERT_NOT_FOUND: { retriable: false, summary: "the tenant's alert history has no alarm of that id" },
   // the hierarchy job (republishers/device-hierarchy/)
   HIERARCHY_PUBLISH_CONFLICT: { retriable: true, summary: 'another `fleetstream hierarchy publish` holds the lock on the same key prefix, or this one outlived its lock timeout; nothing was switched' },

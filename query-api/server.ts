@@ -7,6 +7,7 @@ import { registerAdminRoutes } from './admin/routes';
 import { registerGraphql } from './admin/graphql/graphql-endpoint';
 import { errorBody, errorHandler } from './http-errors';
 import { registerAlertsRoute } from './routes/alerts';
+import { registerAutomationsRoute } from './routes/automations';
 import { registerCommandRoutes, isCommandRoute } from './routes/commands';
 import { registerConfigurationRoutes } from './routes/configuration';
 import { registerDataRoute } from './routes/data';
@@ -60,6 +61,7 @@ export async function buildServer(context: ApiContext, metrics: Registry): Promi
   registerShadowRoutes(app, context);
   registerCommandRoutes(app, context);
   registerAlertsRoute(app, context);
+  registerAutomationsRoute(app, context);
   registerAdminRoutes(app, context.admin);
   registerConfigurationRoutes(app, context.configuration);
   registerWebhookRoutes(app, context.webhooks);

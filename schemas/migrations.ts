@@ -10,7 +10,7 @@
  * jest's CommonJS transform) cannot load it; a numbered list and a table is
  * all this needs.
  */
-import { alarmNotesTable, alertEventsTable, alertRulesTable, configurationTableNames, handlerTableNames, measurementsTable, webhookTableNames, qualified, quoteIdent, registryTableNames, rollupTable, seriesTable, tooOldReadingsTable } from './tables';
+import { alarmNotesTable, alertEventsTable, alertRulesTable, automationTableNames, configurationTableNames, handlerTableNames, measurementsTable, qualified, quoteIdent, registryTableNames, rollupTable, seriesTable, tooOldReadingsTable, webhookTableNames } from './tables';
 
 /** TimescaleDB chunk, compression and retention settings, as PostgreSQL interval literals (`7 days`); null: no such policy. */
 export interface TimescalePolicies {
@@ -110,6 +110,7 @@ export function migrations(context: MigrationContext): Migration[] {
   list.push({ id: '0007_configuration', statements: configurationStatements(schema) });
   list.push({ id: '0008_webhooks', statements: webhookStatements(schema) });
   list.push({ id: '0009_alert_rules', statements: alertRulesStatements(schema) });
+  list.push({ id: '0011_automations', statements: automationStatements(schema) });
   list.push({ id: '0012_handlers', statements: handlerStatements(schema) });
   return list;
 }
@@ -336,6 +337,36 @@ function alertRulesStatements(schema: string): string[] {
     `create table if not exists ${notes} (
       alarm_id text primary key, tenant text not null, acknowledged_at timestamptz, acknowledged_by text, assignee text,
       comments jsonb not null default '[]', updated_at timestamptz not null default now())`,
+  ];
+}
+
+/**
+ * Automations (issue 17, item 2): one row per (tenant, automation id), as
+ * written (validated by `automations apply` and the admin API); every fire,
+ * unique per (automation, trigger): a schedule slot (`schedule:<ISO time>`)
+ * is inserted before its handler requests are sent, so two schedulers or a
+ * restart never fire it twice, and `dispatched_at` stays null until Kafka
+ * acknowledged them (a new leader sends those again, with the same execution
+ * ids); an event's fire (`event:<topic>/<partition>/<offset>`) is recorded
+ * from the handler requests. No foreign key to the tenants, as for alert rules.
+ */
+function automationStatements(schema: string): string[] {
+  const t = automationTableNames(schema);
+  return [
+    `create table if not exists ${t.automations} (
+      tenant text not null, id text not null, definition jsonb not null, revision bigint not null default 1,
+      source text, created_at timestamptz not null default now(), updated_at timestamptz not null default now(),
+      primary key (tenant, id))`,
+    `create table if not exists ${t.runs} (
+      tenant text not null, automation_id text not null, trigger text not null, revision bigint not null,
+      kind text not null check (kind in ('schedule', 'event')), fired_at timestamptz not null, missed_slots integer not null default 0,
+      execution_ids text[] not null, payload jsonb, recorded_at timestamptz not null default now(), dispatched_at timestamptz,
+      primary key (tenant, automation_id, trigger))`,
+    `create index if not exists automation_runs_time_idx on ${t.runs} (tenant, automation_id, fired_at desc)`,
+    `create index if not exists automation_runs_undispatched_idx on ${t.runs} (recorded_at) where dispatched_at is null`,
+    `create table if not exists ${t.schedules} (
+      tenant text not null, automation_id text not null, revision bigint not null, decided_until timestamptz not null,
+      updated_at timestamptz not null default now(), primary key (tenant, automation_id))`,
   ];
 }
 

@@ -112,6 +112,24 @@ export function handlerTableNames(schema: string): HandlerTables {
   return Object.fromEntries(Object.entries(handlerTables).map(([key, table]) => [key, qualified(schema, table)])) as unknown as HandlerTables;
 }
 
+/**
+ * Automations (schemas/migrations.ts `0011_automations`), in the registry's schema: each tenant's automations as
+ * `fleetstream automations apply` and the admin API stored them; every fire (`automation_runs`, one row per
+ * (automation, trigger), a schedule slot recorded before its handler requests are sent); and the scheduler's
+ * cursor per schedule (the newest slot it has decided, fired or skipped).
+ */
+export const automationTables = {
+  automations: 'automations',
+  runs: 'automation_runs',
+  schedules: 'automation_schedules',
+} as const;
+
+export type AutomationTables = { readonly [K in keyof typeof automationTables]: string };
+
+export function automationTableNames(schema: string): AutomationTables {
+  return Object.fromEntries(Object.entries(automationTables).map(([key, table]) => [key, qualified(schema, table)])) as unknown as AutomationTables;
+}
+
 /** The registry's tables in one schema, quoted and qualified, ready for SQL text. */
 export function registryTableNames(schema: string): RegistryTables {
   return Object.fromEntries(Object.entries(registryTables).map(([key, table]) => [key, qualified(schema, table)])) as unknown as RegistryTables;

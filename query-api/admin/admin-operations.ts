@@ -6,6 +6,7 @@
 import type { Registry } from '../../registry';
 import { alarmNoteOperations, type AlarmNoteOperations } from './alarm-note-operations';
 import { alertRuleOperations, type AlertRuleOperations } from './alert-rule-operations';
+import { automationOperations, type AutomationOperations } from './automation-operations';
 import { deviceOperations, type DeviceOperations } from './device-operations';
 import { seriesSettingOperations, type SeriesSettingOperations } from './series-setting-operations';
 import { tenantOperations, type TenantOperations } from './tenant-operations';
@@ -17,6 +18,7 @@ export interface AdminOperations {
   tokens: TokenOperations;
   seriesSettings: SeriesSettingOperations;
   alertRules: AlertRuleOperations;
+  automations: AutomationOperations;
   alarmNotes: AlarmNoteOperations;
 }
 
@@ -27,6 +29,7 @@ export function adminOperations(registry: Registry): AdminOperations {
     tokens: tokenOperations(registry),
     seriesSettings: seriesSettingOperations(registry),
     alertRules: alertRuleOperations(registry),
+    automations: automationOperations(registry),
     alarmNotes: alarmNoteOperations(registry),
   };
 }

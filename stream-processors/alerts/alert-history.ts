@@ -1,33 +1,16 @@
 /**
- * The alert history: every event of the alerts topic, as read_committed
- * readers see it, one row each in PostgreSQL (`alert_events`), by a consumer
- * group of its own (`<groupId>-history`). At least once: offsets are
- * committed after the rows are written, and a row already there is kept
- * (its key is the alarm, the transition and the event time), so a replay
- * changes nothing. A record that does not decode is logged and skipped:
- * the history is a copy, the topic keeps the original.
+ * The alert history: every event of the alerts topic, one row each in
+ * PostgreSQL (`alert_events`), by a consumer group of its own
+ * (`<groupId>-history`; lib/history-consumer.ts). A row already there is
+ * kept (its key is the alarm, the transition and the event time), so a
+ * replay changes nothing.
  */
-import type { Consumer, Kafka } from 'kafkajs';
-import type { Pool } from 'pg';
-import { stoppedForGood } from '../../lib/consumer-stopped';
-import { idleFetchWaitMs } from '../../lib/kafka';
-import type { Logger } from '../../lib/logger';
+import { HistoryConsumer, type TableHistoryConfig } from '../../lib/history-consumer';
 import { databaseError } from '../../lib/pg-error-class';
-import { retryUntilDone } from '../../lib/retry';
 import { alertEventsTable, qualified } from '../../schemas/tables';
 import type { AlertEvent } from '../../schemas/types';
 
-export interface AlertHistoryConfig {
-  kafka: Kafka;
-  pool: Pool;
-  schema: string;
-  topic: string;
-  groupId: string;
-  logger: Logger;
-  decode(value: Buffer): Promise<AlertEvent>;
-  /** Called once the consumer stopped for good. */
-  onFailed(error: Error): void;
-}
+export type AlertHistoryConfig = TableHistoryConfig<AlertEvent>;
 
 /** The columns of `alert_events`, in the order `historyColumns` gives their arrays. */
 const columns = ['alarm_id', 'transition', 'event_time', 'tenant', 'rule_id', 'path', 'from_status', 'to_status', 'severity', 'previous_severity', 'value', 'reads', 'episode_start', 'labels', 'emitted_at'] as const;
@@ -56,49 +39,29 @@ export function historyColumns(events: readonly AlertEvent[]): unknown[][] {
 }
 
 export class AlertHistory {
-  private consumer: Consumer | undefined;
-  private readonly stopping = new AbortController();
+  private readonly consumer: HistoryConsumer<AlertEvent>;
 
-  constructor(private readonly config: AlertHistoryConfig) {}
-
-  async start(): Promise<void> {
-    const { config } = this;
+  constructor(config: AlertHistoryConfig) {
     const table = qualified(config.schema, alertEventsTable);
     const insert = `insert into ${table} (${columns.join(', ')}) select * from unnest(${types.map((type, i) => `$${i + 1}::${type}[]`).join(', ')}) on conflict do nothing`;
-    const consumer = config.kafka.consumer({ groupId: config.groupId, maxWaitTimeInMs: idleFetchWaitMs, readUncommitted: false });
-    this.consumer = consumer;
-    await consumer.connect();
-    void stoppedForGood(consumer).then((error) => config.onFailed(error));
-    await consumer.subscribe({ topics: [config.topic], fromBeginning: true });
-    await consumer.run({
-      eachBatch: async ({ batch }) => {
-        const events: AlertEvent[] = [];
-        for (const message of batch.messages) {
-          if (!message.value) continue;
-          try {
-            events.push(await config.decode(message.value));
-          } catch (error) {
-            if ((error as { retriable?: boolean }).retriable === true) throw error;
-            config.logger.error({ event: 'alert_event_undecodable', partition: batch.partition, offset: message.offset, err: error }, 'an alert event does not decode: left out of the history');
-          }
+    this.consumer = new HistoryConsumer<AlertEvent>({
+      ...config,
+      what: 'alert history',
+      write: async (events) => {
+        try {
+          await config.pool.query(insert, historyColumns(events));
+        } catch (error) {
+          throw databaseError(error, 'writing the alert history');
         }
-        if (events.length === 0) return;
-        await retryUntilDone(
-          async () => {
-            try {
-              await config.pool.query(insert, historyColumns(events));
-            } catch (error) {
-              throw databaseError(error, 'writing the alert history');
-            }
-          },
-          { signal: this.stopping.signal, onRetry: (error, attempt, delayMs) => config.logger.warn({ event: 'retrying', what: 'alert history', attempt, delayMs, err: error }, 'retrying') },
-        );
       },
     });
   }
 
-  async stop(): Promise<void> {
-    this.stopping.abort();
-    await this.consumer?.disconnect();
+  start(): Promise<void> {
+    return this.consumer.start();
+  }
+
+  stop(): Promise<void> {
+    return this.consumer.stop();
   }
 }

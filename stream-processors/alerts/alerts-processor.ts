@@ -16,6 +16,7 @@
  * catching up does not take the readings still waiting for silence.
  */
 import type { Admin, Consumer, Kafka, KafkaMessage, Producer } from 'kafkajs';
+import { FailingInputs } from '../../lib/failing-inputs';
 import { transactionalProducer } from '../../lib/kafka';
 import { commitTopicsTransaction, type TopicOffsets, type TopicOutputs } from '../../lib/kafka-transaction';
 import type { Logger } from '../../lib/logger';
@@ -59,7 +60,7 @@ export class AlertsProcessor {
   /** `topic:partition` whose position must be taken anew from the group's committed offset: its last transaction failed, and may have committed. */
   private readonly resync = new Set<string>();
   /** Partitions waiting to decode their input again: the processor is unready while there are any. */
-  private readonly failing = new Set<string>();
+  private readonly failing: FailingInputs;
   private inputPartitions = 0;
   private rules: RuleBook;
   /** Batches, restores, no-data checks and rule changes, one at a time: they share the states and the transactional producer. */
@@ -76,6 +77,7 @@ export class AlertsProcessor {
   readonly failed: Promise<Error>;
 
   constructor(private readonly config: AlertsProcessorConfig) {
+    this.failing = new FailingInputs(config.logger);
     this.rules = config.rules;
     this.failed = new Promise((resolve) => (this.fail = resolve));
     void this.failed.then((error) => {
@@ -175,17 +177,8 @@ export class AlertsProcessor {
       await this.seekToCommitted(topic, partition);
       return 'skip';
     }
-    let inputs: DecodedInput[];
-    try {
-      inputs = await this.decodeAll(topic, messages);
-    } catch (error) {
-      if ((error as { retriable?: boolean }).retriable !== true) throw error;
-      this.failing.add(where);
-      this.consumer!.seek({ topic, partition, offset: messages[0]!.offset });
-      config.logger.warn({ event: 'input_retried', topic, partition, offset: messages[0]!.offset, err: error }, 'input cannot be decoded for now: consuming it again');
-      return 'retry';
-    }
-    if (this.failing.delete(where)) config.logger.info({ event: 'input_recovered', topic, partition }, 'input decodes again');
+    const inputs = await this.failing.decode(this.consumer!, topic, partition, messages, () => this.decodeAll(topic, messages));
+    if (inputs === undefined) return 'retry';
 
     const outputs: TopicOutputs = new Map();
     const now = config.now();
@@ -322,7 +315,7 @@ export class AlertsProcessor {
   private async reassign(assignment: number[]): Promise<void> {
     this.assigned = new Set(assignment);
     for (const partition of [...this.partitions.keys()]) if (!this.assigned.has(partition)) this.partitions.delete(partition);
-    for (const where of [...this.failing]) if (!this.assigned.has(Number(where.slice(where.lastIndexOf(':') + 1)))) this.failing.delete(where);
+    this.failing.keepAssigned(this.assigned);
     const missing = assignment.filter((p) => !this.partitions.has(p));
     if (missing.length > 0) await this.restore(missing);
     this.updateStateMetrics();

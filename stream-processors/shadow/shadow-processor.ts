@@ -17,6 +17,7 @@
  * transaction's round trips.
  */
 import type { Admin, Consumer, Kafka, KafkaMessage, Producer } from 'kafkajs';
+import { FailingInputs } from '../../lib/failing-inputs';
 import { transactionalProducer } from '../../lib/kafka';
 import { SerialSteps } from '../../lib/serial-steps';
 import { startStateProcessorConsumer, type BatchOutcome } from '../../lib/state-processor-consumer';
@@ -57,7 +58,7 @@ export class ShadowProcessor {
   /** `topic:partition` whose position must be taken anew from the group's committed offset: its last transaction failed, and may have committed. */
   private readonly resync = new Set<string>();
   /** Partitions waiting to decode their input again: the processor is unready while there are any. */
-  private readonly failing = new Set<string>();
+  private readonly failing: FailingInputs;
   private inputPartitions = 0;
   /** Batches and restores, one at a time: they share the shadows and the transactional producer. */
   private readonly steps = new SerialSteps();
@@ -72,6 +73,7 @@ export class ShadowProcessor {
   readonly failed: Promise<Error>;
 
   constructor(private readonly config: ShadowProcessorConfig) {
+    this.failing = new FailingInputs(config.logger);
     this.failed = new Promise((resolve) => (this.fail = resolve));
     void this.failed.then((error) => {
       this.running = false;
@@ -140,17 +142,8 @@ export class ShadowProcessor {
       await this.seekToCommitted(topic, partition);
       return 'skip';
     }
-    let inputs: ProcessorInput[];
-    try {
-      inputs = await this.decodeAll(topic, partition, messages);
-    } catch (error) {
-      if ((error as { retriable?: boolean }).retriable !== true) throw error;
-      this.failing.add(where);
-      this.consumer!.seek({ topic, partition, offset: messages[0]!.offset });
-      config.logger.warn({ event: 'input_retried', topic, partition, offset: messages[0]!.offset, err: error }, 'input cannot be decoded for now: consuming it again');
-      return 'retry';
-    }
-    if (this.failing.delete(where)) config.logger.info({ event: 'input_recovered', topic, partition }, 'input decodes again');
+    const inputs = await this.failing.decode(this.consumer!, topic, partition, messages, () => this.decodeAll(topic, partition, messages));
+    if (inputs === undefined) return 'retry';
 
     const outputs: TopicOutputs = new Map();
     const now = config.now();
@@ -222,7 +215,7 @@ export class ShadowProcessor {
   private async reassign(assignment: number[]): Promise<void> {
     this.assigned = new Set(assignment);
     for (const partition of [...this.partitions.keys()]) if (!this.assigned.has(partition)) this.partitions.delete(partition);
-    for (const where of [...this.failing]) if (!this.assigned.has(Number(where.slice(where.lastIndexOf(':') + 1)))) this.failing.delete(where);
+    this.failing.keepAssigned(this.assigned);
     const missing = assignment.filter((p) => !this.partitions.has(p));
     if (missing.length > 0) await this.restore(missing);
     this.config.logger.info({ event: 'partitions_assigned', partitions: assignment }, 'partitions assigned');

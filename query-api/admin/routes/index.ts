@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { AdminOperations } from '../admin-operations';
 import { registerAlarmNoteRoutes } from './alarm-note-routes';
 import { registerAlertRuleRoutes } from './alert-rule-routes';
+import { registerAutomationRoutes } from './automation-routes';
 import { registerDeviceRoutes } from './device-routes';
 import { registerSeriesSettingRoutes } from './series-setting-routes';
 import { registerTenantRoutes } from './tenant-routes';
@@ -14,5 +15,6 @@ export function registerAdminRoutes(app: FastifyInstance, admin: AdminOperations
   registerSeriesSettingRoutes(app, admin);
   registerTokenRoutes(app, admin);
   registerAlertRuleRoutes(app, admin);
+  registerAutomationRoutes(app, admin);
   registerAlarmNoteRoutes(app, admin);
 }

@@ -1,0 +1,34 @@
+/**
+ * Execution ids of the handler requests an automation fire makes: UUID
+ * version 5 (RFC 9562, SHA-1 of a namespace and a name) of the automation,
+ * its revision, the trigger (the schedule slot, or the event's topic,
+ * partition and offset) and the action's index. A replay, a retry or a
+ * second instance computing the same fire gets the same ids, which the
+ * handler workers take as idempotency keys.
+ */
+import { createHash } from 'node:crypto';
+
+/** This namespace's own UUID (random, fixed): ids of other names never collide with automations'. */
+const namespace = Buffer.from('6f1c3a52c7d94e0f9b8e2d4a5c7e1f30', 'hex');
+
+export function uuidV5(name: string): string {
+  const hash = createHash('sha1').update(namespace).update(name, 'utf8').digest();
+  hash[6] = (hash[6]! & 0x0f) | 0x50;
+  hash[8] = (hash[8]! & 0x3f) | 0x80;
+  const hex = hash.subarray(0, 16).toString('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+export function executionId(tenant: string, automationId: string, revision: number, trigger: string, actionIndex: number): string {
+  return uuidV5(JSON.stringify([tenant, automationId, revision, trigger, actionIndex]));
+}
+
+/** The trigger of a schedule slot: `schedule:<ISO time>`. */
+export function slotTrigger(slot: number): string {
+  return `schedule:${new Date(slot).toISOString()}`;
+}
+
+/** The trigger of an event: `event:<topic>/<partition>/<offset>`. */
+export function eventTrigger(topic: string, partition: number, offset: string): string {
+  return `event:${topic}/${partition}/${offset}`;
+}
