@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import { brokerPasswordHash } from '../registry/broker-password-hash';
 import { eventually, freePort, onCleanup, uniqueName } from '../test/factories';
-import { accessRulesText, mqttDownlinkRules, mqttSourceRules } from './access-rules';
+import { accessRulesText, mqttDownlinkRules, mqttSourceRules, type ServiceRule } from './access-rules';
 import type { AuthFileEntry } from './auth-file';
 import { writeAuthFile } from './auth-file-io';
 import { startPluginBroker } from './plugin-broker';
@@ -30,6 +30,8 @@ export interface TestBroker {
   caFile: string;
   caKeyFile: string;
   authFile: string;
+  /** the plugin's rules file (the connector's and the downlink's rules, and `extraServices`') */
+  rulesFile: string;
   /** the connector's service account (fleetstream-mqtt-source's rules) */
   connector: Account;
   /** the downlink's service account (fleetstream-mqtt-downlink's rules) */
@@ -45,17 +47,19 @@ export interface TestBroker {
   connectorEntry: AuthFileEntry;
 }
 
-export async function startTestBroker(): Promise<TestBroker> {
+/** `extraServices`: more service accounts, with their rules, beside the connector's and the downlink's. */
+export async function startTestBroker(extraServices: { account: Account; rules: ServiceRule[] }[] = []): Promise<TestBroker> {
   const dir = await mkdtemp(join(tmpdir(), 'fleetstream-broker-'));
   onCleanup(() => rm(dir, { recursive: true, force: true }));
   const tls = await makeTestCa(dir);
   const connector = { username: 'fleetstream-mqtt-source', password: randomBytes(18).toString('base64url') };
   const downlink = { username: 'fleetstream-mqtt-downlink', password: randomBytes(18).toString('base64url') };
-  const accounts = new Map<string, AuthFileEntry>([connector, downlink].map(({ username, password }) => [username, { username, passwordHash: brokerPasswordHash(password) }]));
+  const services = [connector, downlink, ...extraServices.map((s) => s.account)];
+  const accounts = new Map<string, AuthFileEntry>(services.map(({ username, password }) => [username, { username, passwordHash: brokerPasswordHash(password) }]));
   const authFile = join(dir, 'auth');
   const rulesFile = join(dir, 'access.rules');
   await writeAuthFile(authFile, accounts.values());
-  await writeFile(rulesFile, accessRulesText([...mqttSourceRules(connector.username), ...mqttDownlinkRules(downlink.username)]));
+  await writeFile(rulesFile, accessRulesText([...mqttSourceRules(connector.username), ...mqttDownlinkRules(downlink.username), ...extraServices.flatMap((s) => s.rules)]));
   const ports: [number, number, number] = [await freePort(), await freePort(), await freePort()];
   const broker = await startPluginBroker({ dir, authFile, rulesFile, listeners: [{ port: ports[0] }, { port: ports[1], tls }, { port: ports[2], tls: { ...tls, clientCertificates: true } }] });
   onCleanup(() => broker.stop());
@@ -73,6 +77,7 @@ export async function startTestBroker(): Promise<TestBroker> {
     caFile: tls.caFile,
     caKeyFile: tls.caKeyFile,
     authFile,
+    rulesFile,
     connector,
     downlink,
     connectorEntry: accounts.get(connector.username)!,
