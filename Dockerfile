@@ -44,6 +44,6 @@ USER 1000:1000
 # scheduler 9108 (the local stack's; under Kubernetes its jobs are CronJobs),
 # mqtt-downlink 9109, shadow 9110, commands 9111, configuration 9112, webhooks 9113, alerts 9114;
 # query-api serves its API on 8080, http-source its ingest on 8090.
-EXPOSE 8080 8090 9101 9102 9103 9104 9105 9106 9107 9108 9109 9110 9111 9112 9113 9114
+EXPOSE 8080 8090 9101 9102 9103 9104 9105 9106 9107 9108 9109 9110 9111 9112 9113 9114 9115
 ENTRYPOINT ["node", "dist/bin/fleetstream.js"]
 CMD ["--help"]

@@ -11,7 +11,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import type { Producer } from 'kafkajs';
-import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
+import type { IClientOptions, MqttClient } from 'mqtt';
 import { mqttRepublisherRules } from '../../broker/access-rules';
 import { readAuthFile, writeAuthFile } from '../../broker/auth-file-io';
 import { start as startAuthSync } from '../../broker/auth-sync';
@@ -129,8 +129,8 @@ export async function startRepublisher(options: MqttRepublisherOptions): Promise
 }
 
 /** Connects once the broker admits the account (an account just made in the registry takes the sync's pass and the broker's load). */
-export function connectWhenAdmitted(url: string, account: Account, options: IClientOptions = {}): Promise<MqttClient> {
-  return eventually(() => connectClient(url, { ...account, ...options }).catch(() => undefined), `${account.username} admitted by the broker`, 15_000);
+export function connectWhenAdmitted(url: string, account: Account | undefined, options: IClientOptions = {}): Promise<MqttClient> {
+  return eventually(() => connectClient(url, { ...account, ...options }).catch(() => undefined), `${account?.username ?? 'an anonymous client'} admitted by ${url}`, 15_000);
 }
 
 /** What new subscriptions to `topics` are given retained, by topic, as JSON (an empty payload as null); refused subscriptions throw. */
@@ -152,8 +152,8 @@ export async function retainedOn(client: MqttClient, topics: string[]): Promise<
   }
 }
 
-/** The message retained on `topic` for a new subscriber of `account`, once `check` accepts it. */
-export async function eventuallyRetained<T>(url: string, account: Account, topic: string, check: (payload: T) => boolean, what: string, timeoutMs = 20_000): Promise<T> {
+/** The message retained on `topic` for a new subscriber of `account` (none: anonymous), once `check` accepts it. */
+export async function eventuallyRetained<T>(url: string, account: Account | undefined, topic: string, check: (payload: T) => boolean, what: string, timeoutMs = 20_000): Promise<T> {
   const client = await connectWhenAdmitted(url, account);
   try {
     return await eventually(async () => {
@@ -205,5 +205,3 @@ export async function externalBroker(): Promise<{ url: string; start(): Promise<
     },
   };
 }
-
-export const connect = (url: string, options: IClientOptions = {}) => mqtt.connectAsync(url, { protocolVersion: 5, clientId: uniqueName('c'), reconnectPeriod: 0, connectTimeout: 5000, ...options });
