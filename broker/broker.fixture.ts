@@ -7,7 +7,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import { brokerPasswordHash } from '../registry/broker-password-hash';
@@ -15,7 +15,7 @@ import { eventually, freePort, onCleanup, uniqueName } from '../test/factories';
 import { accessRulesText, mqttDownlinkRules, mqttSourceRules, type ServiceRule } from './access-rules';
 import type { AuthFileEntry } from './auth-file';
 import { writeAuthFile } from './auth-file-io';
-import { startPluginBroker } from './plugin-broker';
+import { startMosquitto, startPluginBroker, type PluginBroker } from './plugin-broker';
 import { makeTestCa } from './test-ca';
 
 export interface Account {
@@ -122,4 +122,32 @@ export const caOf = (caFile: string) => readFile(caFile);
 export function hashMatches(passwordHash: string, password: string): boolean {
   const [, , iterations, salt] = passwordHash.split('$');
   return brokerPasswordHash(password, Number(iterations), Buffer.from(salt ?? '', 'base64')) === passwordHash;
+}
+
+/**
+ * A plain Mosquitto of the test's own on a free port, anonymous clients allowed, started (and again after a
+ * `stop`) by `start`: a broker that is not the platform's. `persistence`: whether its sessions and retained
+ * messages survive a restart.
+ */
+export async function anonymousBroker(options: { persistence: boolean }): Promise<{ url: string; start(): Promise<PluginBroker> }> {
+  const dir = await mkdtemp(join(tmpdir(), 'fleetstream-anonymous-broker-'));
+  onCleanup(() => rm(dir, { recursive: true, force: true }));
+  const port = await freePort();
+  const configuration = [
+    `user ${userInfo().username}`,
+    `log_dest file ${join(dir, 'mosquitto.log')}`,
+    ...['error', 'warning', 'notice', 'information'].map((type) => `log_type ${type}`),
+    'allow_anonymous true',
+    ...(options.persistence ? ['persistence true', `persistence_location ${dir}/`] : ['persistence false']),
+    `listener ${port} 127.0.0.1`,
+    '',
+  ].join('\n');
+  return {
+    url: `mqtt://127.0.0.1:${port}`,
+    async start() {
+      const broker = await startMosquitto(dir, configuration);
+      onCleanup(() => broker.stop());
+      return broker;
+    },
+  };
 }

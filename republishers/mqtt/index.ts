@@ -5,6 +5,7 @@ import { kafkaSecurity } from '../../lib/kafka-security';
 import { componentLogger, type Logger } from '../../lib/logger';
 import { mqttConnection } from '../../lib/mqtt-security';
 import { closeOnFailure, type OpenedResources } from '../../lib/opened-resources';
+import { stopWithin } from '../../lib/stop-within';
 import { AvroCodec } from '../../schemas/avro-codec';
 import { avroSchemas, valueSubject } from '../../schemas/avro-schemas';
 import { createRegistryClient } from '../../schemas/registry-client';
@@ -86,16 +87,8 @@ async function startWith(input: unknown, logger: Logger, opened: OpenedResources
     metrics,
     write: async (batch, context) => sendRejected(await republish(batch, context), deadLetters, metrics),
   });
-  opened.add('kafka consumer', async () => {
-    // the batches under way finish if the broker answers; else they are given up, uncommitted
-    const giveUp = setTimeout(() => stopping.abort(), stopGraceMs);
-    try {
-      await consumer.stop();
-    } finally {
-      clearTimeout(giveUp);
-      stopping.abort();
-    }
-  });
+  // the batches under way finish if the broker answers; else they are given up, uncommitted
+  opened.add('kafka consumer', () => stopWithin(() => consumer.stop(), stopping, stopGraceMs));
   logger.info({ event: 'mqtt_republisher_started', topics: [...sources.keys()], bridge: bridge !== undefined }, 'mqtt-republisher started');
 
   return {

@@ -4,17 +4,19 @@
  * retained message, as a broker whose disk was wiped would. The platform's
  * broker is the fixture's (plugin, accounts from the registry).
  */
+import { anonymousBroker } from '../../broker/broker.fixture';
 import type { PluginBroker } from '../../broker/plugin-broker';
 import { createRepublishReader } from '../../registry';
 import { eventually, uniqueName } from '../../test/factories';
-import { connectWhenAdmitted, eventuallyRetained, externalBroker, finalRollup, republishFixture, retainedOn, startRepublisher } from './mqtt-republisher.fixture';
+import { connectWhenAdmitted, eventuallyRetained, finalRollup, republishFixture, retainedOn, startRepublisher } from './mqtt-republisher.fixture';
 
 const t0 = Date.UTC(2026, 11, 3, 11, 0);
 
 describe('mqtt-republisher bridge', () => {
   it("delivers its tenants' messages under its prefix, and after the external broker restarts empty it gets the latest state again", async () => {
     const fixture = await republishFixture();
-    const external = await externalBroker();
+    // without persistence: its restart loses every retained message
+    const external = await anonymousBroker({ persistence: false });
     let broker: PluginBroker = await external.start();
     const [a, b] = [uniqueName('ta').replace(/-/g, ''), uniqueName('tb').replace(/-/g, '')];
     const republisher = await startRepublisher({ ...fixture.options, bridgeUrl: external.url, bridgeTopicPrefix: 'site-7/fleet', bridgeTenants: a });

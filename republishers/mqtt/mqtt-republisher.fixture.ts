@@ -8,7 +8,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir, userInfo } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Producer } from 'kafkajs';
 import type { IClientOptions, MqttClient } from 'mqtt';
@@ -16,7 +16,6 @@ import { mqttRepublisherRules } from '../../broker/access-rules';
 import { readAuthFile, writeAuthFile } from '../../broker/auth-file-io';
 import { start as startAuthSync } from '../../broker/auth-sync';
 import { connectClient, startTestBroker, type Account, type TestBroker } from '../../broker/broker.fixture';
-import { startMosquitto, type PluginBroker } from '../../broker/plugin-broker';
 import type { RunningComponent } from '../../lib/component';
 import { producerDefaults } from '../../lib/kafka';
 import { componentLogger } from '../../lib/logger';
@@ -26,7 +25,7 @@ import { AvroCodec } from '../../schemas/avro-codec';
 import { avroSchemas, valueSubject } from '../../schemas/avro-schemas';
 import { createRegistryClient } from '../../schemas/registry-client';
 import type { AlertEvent, DeadLetter, Rollup } from '../../schemas/types';
-import { eventually, freePort, freshGroupId, freshTopic, onCleanup, testKafka, testSettings, uniqueName } from '../../test/factories';
+import { eventually, freshGroupId, freshTopic, onCleanup, testKafka, testSettings, uniqueName } from '../../test/factories';
 import { start } from './index';
 import type { MqttRepublisherOptions } from './options';
 
@@ -179,29 +178,5 @@ export function alertEvent(path: string, ruleId: string, to: AlertEvent['to'], t
   return {
     alarmId: 'alarm-1', tenant, ruleId, path, transition, from: 'normal', to, severity: to === 'firing' ? 'critical' : null, previousSeverity: null,
     value: 93.5, reads: '1m mean', eventTime: emittedAt - 500, episodeStart: emittedAt - 60_000, labels: { team: 'ops' }, emittedAt, ...overrides,
-  };
-}
-
-/** A plain Mosquitto of the test's own (anonymous, no persistence: a restart loses its retained messages), the bridge's external broker. */
-export async function externalBroker(): Promise<{ url: string; start(): Promise<PluginBroker> }> {
-  const dir = await mkdtemp(join(tmpdir(), 'fleetstream-bridge-broker-'));
-  onCleanup(() => rm(dir, { recursive: true, force: true }));
-  const port = await freePort();
-  const configuration = [
-    `user ${userInfo().username}`,
-    `log_dest file ${join(dir, 'mosquitto.log')}`,
-    ...['error', 'warning', 'notice', 'information'].map((type) => `log_type ${type}`),
-    'allow_anonymous true',
-    'persistence false',
-    `listener ${port} 127.0.0.1`,
-    '',
-  ].join('\n');
-  return {
-    url: `mqtt://127.0.0.1:${port}`,
-    async start() {
-      const broker = await startMosquitto(dir, configuration);
-      onCleanup(() => broker.stop());
-      return broker;
-    },
   };
 }
