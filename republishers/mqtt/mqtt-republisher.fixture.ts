@@ -37,6 +37,8 @@ export interface RepublishFixture {
   options: MqttRepublisherOptions;
   produceRollups(rollups: Rollup[]): Promise<void>;
   produceAlerts(events: AlertEvent[]): Promise<void>;
+  /** A fresh 1m rollup topic of one partition, and a producer to it. */
+  rollupTopic(): Promise<{ topic: string; produce(rollups: Rollup[]): Promise<void> }>;
   /** A record in the 1m rollups topic that is no Avro of the registry. */
   produceGarbage(key: string): Promise<void>;
   deadLetterCodec: AvroCodec<DeadLetter>;
@@ -97,6 +99,12 @@ export async function republishFixture(): Promise<RepublishFixture> {
     },
     produceAlerts: async (events) => {
       await producer.send({ topic: alerts, acks: -1, messages: events.map((e) => ({ key: e.path, value: alertCodec.encode(e) })) });
+    },
+    rollupTopic: async () => {
+      const topic = await freshTopic({ prefix: 'test.rollups.1m' });
+      const codec = new AvroCodec<Rollup>(schemaRegistry, valueSubject(topic), avroSchemas.Rollup);
+      await codec.register();
+      return { topic, produce: async (rollups) => void (await producer.send({ topic, acks: -1, messages: rollups.map((r) => ({ key: `${r.path}@${r.windowStart}`, value: codec.encode(r) })) })) };
     },
     produceGarbage: async (key) => {
       await producer.send({ topic: rollups1m, acks: -1, messages: [{ key, value: Buffer.from('not avro at all') }] });

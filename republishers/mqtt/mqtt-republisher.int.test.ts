@@ -5,11 +5,12 @@
  * fresh registry (readers and devices are made there, as an operator makes
  * them). Each test has tenants of its own.
  */
-import { addDevice, createRepublishReader } from '../../registry';
+import { addDevice, createRepublishReader, revokeRepublishReader } from '../../registry';
 import type { RunningComponent } from '../../lib/component';
 import { TopicReader } from '../../test/topic-reader';
-import { eventually, uniqueName } from '../../test/factories';
+import { eventually, freshGroupId, uniqueName } from '../../test/factories';
 import type { DeadLetter } from '../../schemas/types';
+import { connectClient } from '../../broker/broker.fixture';
 import { alertEvent, connectWhenAdmitted, eventuallyRetained, finalRollup, republishFixture, retainedOn, startRepublisher, type RepublishFixture } from './mqtt-republisher.fixture';
 
 const minute = 60_000;
@@ -122,6 +123,34 @@ describe('mqtt-republisher', () => {
 
     const retained = await eventuallyRetained<Record<string, unknown>>(fixture.broker.url, readerA, topicA, () => true, 'the retained rollup');
     expect(retained).toMatchObject({ type: 'rollup', revision: 1 });
+  });
+
+  it('keeps the newer revision against a stale one read by a new instance: what was claimed is in PostgreSQL, not in the process', async () => {
+    const tenant = freshTenant();
+    const hmi = await reader(tenant);
+    const path = `/${tenant}/plant1/meter/kw`;
+    const topic = `fleet-out/${tenant}/plant1/meter/kw/rollup/1m`;
+    await fixture.produceRollups([finalRollup(path, t0, 4)]);
+    await eventuallyRetained<{ revision: number }>(fixture.broker.url, hmi, topic, (p) => p.revision === 4, 'revision 4 retained');
+
+    // as after a restart with its offsets lost: another instance, on a topic holding only the stale revision and a marker after it
+    const own = await fixture.rollupTopic();
+    await own.produce([finalRollup(path, t0, 2), finalRollup(`/${tenant}/plant1/marker/kw`, t0, 1)]);
+    const second = await startRepublisher({ ...fixture.options, groupId: freshGroupId(), clientId: uniqueName('second'), resolutions: '1m', rollupTopics: `1m=${own.topic}`, republishAlerts: false });
+    await eventuallyRetained(fixture.broker.url, hmi, `fleet-out/${tenant}/plant1/marker/kw/rollup/1m`, () => true, "the second instance's marker");
+    expect(await eventuallyRetained<{ revision: number }>(fixture.broker.url, hmi, topic, () => true, 'the retained rollup')).toMatchObject({ revision: 4 });
+    expect(await second.metrics.getSingleMetricAsString('mqtt_republisher_stale_total')).toMatch(/kind="rollup"[^}]*} 1/);
+    await second.stop();
+  });
+
+  it('disconnects a reader once it is revoked in the registry, and admits it no more', async () => {
+    const tenant = freshTenant();
+    const hmi = await reader(tenant);
+    const client = await connectWhenAdmitted(fixture.broker.url, hmi);
+    const closed = new Promise<void>((resolve) => client.once('close', () => resolve()));
+    await revokeRepublishReader(fixture.registry, hmi.username);
+    await closed;
+    await expect(connectClient(fixture.broker.url, hmi)).rejects.toThrow(/not authorized|bad user name or password/i);
   });
 
   it('dead-letters a record it cannot decode, with the reason, and publishes the next one', async () => {
