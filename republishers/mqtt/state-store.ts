@@ -7,6 +7,7 @@
  * a reconnect (`page`) hands out nothing older than what went out live.
  */
 import type { Pool } from 'pg';
+import { databaseError } from '../../lib/pg-error-class';
 import { mqttRepublishTableNames } from '../../schemas/tables';
 import type { RepublishMessage } from './republish-messages';
 
@@ -29,6 +30,7 @@ export class RepublishStateStore {
     if (messages.length === 0) return [];
     // rows in topic order, so that two claims over the same topics lock them in the same order
     const sorted = [...messages].sort((a, b) => (a.topic < b.topic ? -1 : a.topic > b.topic ? 1 : 0));
+    // a missing table (no `fleetstream migrate`) stops the component with the fix; an outage is retried
     const { rows } = await this.pool.query<{ topic: string }>(
       `insert into ${this.table} as s (topic, tenant, kind, order_major, order_minor, payload)
        select * from unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::bigint[], $6::text[])
@@ -44,7 +46,9 @@ export class RepublishStateStore {
         sorted.map((m) => m.order.minor),
         sorted.map((m) => m.payload),
       ],
-    );
+    ).catch((error: unknown) => {
+      throw databaseError(error, `claiming ${sorted.length} republished topics in ${this.table}`);
+    });
     const won = new Set(rows.map((r) => r.topic));
     return messages.filter((m) => won.has(m.topic));
   }
@@ -55,7 +59,9 @@ export class RepublishStateStore {
       `select topic, tenant, payload, order_major, order_minor from ${this.table}
        where topic > $1 and ($3::text[] is null or tenant = any($3)) order by topic limit $2`,
       [after, limit, tenants ?? null],
-    );
+    ).catch((error: unknown) => {
+      throw databaseError(error, `reading the stored state of ${this.table}`);
+    });
     return rows.map((r) => ({ topic: r.topic, tenant: r.tenant, payload: r.payload, order: { major: Number(r.order_major), minor: Number(r.order_minor) } }));
   }
 }
