@@ -108,6 +108,8 @@ function target(options: ResolvedMqttRepublisherOptions, name: 'broker' | 'bridg
     ? mqttConnection({ mqttUrl: options.bridgeUrl!, mqttUsername: options.bridgeUsername, mqttPassword: options.bridgePassword, mqttCaFile: options.bridgeCaFile, mqttCertFile: options.bridgeCertFile, mqttKeyFile: options.bridgeKeyFile })
     : mqttConnection(options);
   const tenants = bridge && options.bridgeTenants.length > 0 ? options.bridgeTenants : undefined;
+  // down until its first connection: the gauge is there from the start
+  metrics.connected.set({ target: name }, 0);
   const mqttTarget: MqttTarget = new MqttTarget({
     name,
     url,
