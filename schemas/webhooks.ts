@@ -15,8 +15,9 @@ import { isTopicName } from '../lib/topic-filter';
  *   provisional rollups are not sent (fleet.rollups.<resolution>.v1);
  * - `command.answer`: a command finished, answered by its device (SUCCEEDED,
  *   FAILED) or not (TIMED_OUT, EXPIRED, CANCELED) (fleet.command-status.v1);
- * - `alert`: reserved for the alerts processor, accepted and stored, sent once
- *   that component writes alert events.
+ * - `alert`: every transition of an alert of the tenant's rules (pending,
+ *   firing, escalated, recovering, resolved, no_data, ...) as the alerts
+ *   processor committed it, its path the alerting series (fleet.alerts.v1).
  */
 export const webhookEventTypes = ['measurement', 'rollup.1m', 'rollup.1h', 'rollup.1d', 'command.answer', 'alert'] as const;
 export type WebhookEventType = (typeof webhookEventTypes)[number];

@@ -20,7 +20,7 @@ const idParams = { type: 'object', properties: { tenant: name, id: name }, requi
 
 const fields = {
   url: { type: 'string', minLength: 1, maxLength: webhookLimits.urlMaxLength, description: 'http(s) endpoint; it must resolve to a public address unless the republisher allows private ones' },
-  eventTypes: { type: 'array', items: { type: 'string', enum: webhookEventTypes }, minItems: 1, uniqueItems: true, description: 'measurement, rollup.1m, rollup.1h, rollup.1d (final rollups and corrections), command.answer (a command finished), alert (reserved)' },
+  eventTypes: { type: 'array', items: { type: 'string', enum: webhookEventTypes }, minItems: 1, uniqueItems: true, description: 'measurement, rollup.1m, rollup.1h, rollup.1d (final rollups and corrections), command.answer (a command finished), alert (every transition of an alert: pending, firing, resolved, ...)' },
   pathFilter: { type: 'string', minLength: 1, maxLength: 1024, description: 'MQTT-style filter over series paths inside the tenant (`/acme/plant1/#`, `/acme/+/+/kwh`); a command answer\'s path is its device\'s. Default `/<tenant>/#`' },
   payload: { type: 'string', enum: webhookPayloadKinds, description: 'thin: identifiers and times; full: the whole record. Default thin' },
   maxBatch: { type: 'integer', minimum: webhookLimits.maxBatch.min, maximum: webhookLimits.maxBatch.max, description: 'most events per request; above 1 every body is {"type": "batch", "data": {"events": [...]}}. Default 1' },

@@ -12,7 +12,7 @@ import { AvroCodec } from '../../schemas/avro-codec';
 import { avroSchemas, valueSubject } from '../../schemas/avro-schemas';
 import { consumedRecordRejection, deadLetterMessage } from '../../schemas/dead-letter';
 import { createRegistryClient, type RegistryClient } from '../../schemas/registry-client';
-import type { CommandStatus, DeadLetter, Measurement, Rollup } from '../../schemas/types';
+import type { AlertEvent, CommandStatus, DeadLetter, Measurement, Rollup } from '../../schemas/types';
 import type { WebhookEventType } from '../../schemas/webhooks';
 import { DeliveryLoop } from './delivery-loop';
 import { HttpDelivery } from './http-delivery';
@@ -22,12 +22,13 @@ import { recordPrefilter } from './record-prefilter';
 import { OutboxStore } from './outbox-store';
 import { startSourceConsumer } from './source-consumer';
 import { SubscriptionCache } from './subscription-cache';
-import { commandAnswerEvent, measurementEvent, rollupEvent, type WebhookEvent } from './webhook-events';
+import { alertEvent, commandAnswerEvent, measurementEvent, rollupEvent, type WebhookEvent } from './webhook-events';
 import { createWebhooksMetrics } from './webhooks-metrics';
 
 /**
  * The webhooks republisher (issue 17, item 5; Zenatix's HTTP republisher):
- * events of the source topics (readings, final rollups, finished commands)
+ * events of the source topics (readings, final rollups, finished commands,
+ * alert transitions)
  * go to the tenants' subscriptions as signed Standard Webhooks requests, at
  * least once. Each consumed batch becomes outbox messages in PostgreSQL,
  * written with the offsets they came from (outbox-store.ts), before its Kafka
@@ -59,6 +60,7 @@ async function startWith(input: WebhooksInput, opened: OpenedResources): Promise
   const measurementCodec = new AvroCodec<Measurement>(registryClient, valueSubject(options.measurementsTopic), avroSchemas.Measurement);
   const rollupCodec = new AvroCodec<Rollup>(registryClient, valueSubject(options.rollup1mTopic), avroSchemas.Rollup);
   const statusCodec = new AvroCodec<CommandStatus>(registryClient, valueSubject(options.commandStatusTopic), avroSchemas.CommandStatus);
+  const alertCodec = new AvroCodec<AlertEvent>(registryClient, valueSubject(options.alertsTopic), avroSchemas.AlertEvent);
   const onRetry = (error: unknown, attempt: number, delayMs: number) => logger.warn({ event: 'retrying', what: 'schema registration', attempt, delayMs, err: error }, 'retrying');
   await retryUntilDone(() => deadLetterCodec.register(), { signal: stopping.signal, onRetry });
 
@@ -118,6 +120,7 @@ async function startWith(input: WebhooksInput, opened: OpenedResources): Promise
     try {
       if (topic === options.measurementsTopic) return { offset, events: [measurementEvent(await measurementCodec.decode(message.value))] };
       if (topic === options.commandStatusTopic) return { offset, events: [commandAnswerEvent(await statusCodec.decode(message.value))].filter((e) => e !== undefined) };
+      if (topic === options.alertsTopic) return { offset, events: [alertEvent(await alertCodec.decode(message.value))] };
       return { offset, events: [rollupEvent(await rollupCodec.decode(message.value))].filter((e) => e !== undefined) };
     } catch (error) {
       // a registry that cannot be asked now is retried with the batch; a record that cannot be read is dead-lettered
@@ -132,6 +135,7 @@ async function startWith(input: WebhooksInput, opened: OpenedResources): Promise
     [options.rollup1hTopic, 'rollup.1h'],
     [options.rollup1dTopic, 'rollup.1d'],
     [options.commandStatusTopic, 'command.answer'],
+    [options.alertsTopic, 'alert'],
   ]);
 
   const apply = async (topic: string, partition: number, messages: KafkaMessage[], acceptGap: boolean) => {
@@ -162,7 +166,7 @@ async function startWith(input: WebhooksInput, opened: OpenedResources): Promise
   const consumer = await startSourceConsumer({
     kafka,
     groupId: options.groupId,
-    topics: [options.measurementsTopic, options.rollup1mTopic, options.rollup1hTopic, options.rollup1dTopic, options.commandStatusTopic],
+    topics: [options.measurementsTopic, options.rollup1mTopic, options.rollup1hTopic, options.rollup1dTopic, options.commandStatusTopic, options.alertsTopic],
     partitionsConsumedConcurrently: options.partitionsConsumedConcurrently,
     fromBeginning: options.newGroupStartsAt === 'beginning',
     commitIntervalMs: options.offsetCommitInterval,

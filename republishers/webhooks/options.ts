@@ -20,6 +20,7 @@ export const webhooksOptionsSchema = z.strictObject({
   rollup1hTopic: z.string().min(1).default(topicNames.rollups('1h')).meta({ env: 'WEBHOOKS_ROLLUP_1H_TOPIC', description: 'Topic of the 1h rollups (`rollup.1h` events).' }),
   rollup1dTopic: z.string().min(1).default(topicNames.rollups('1d')).meta({ env: 'WEBHOOKS_ROLLUP_1D_TOPIC', description: 'Topic of the 1d rollups (`rollup.1d` events).' }),
   commandStatusTopic: z.string().min(1).default(topicNames.commandStatus).meta({ description: 'Topic of the commands\' statuses (`command.answer` events, once a command finished).' }),
+  alertsTopic: z.string().min(1).default(topicNames.alerts).meta({ description: 'Topic of the alerts processor\'s events (`alert` events: every transition of every alert).' }),
   deadLetterTopic: z.string().min(1).default(topicNames.deadLetter).meta({ description: 'Topic of messages given up after the retry schedule (`webhook_undeliverable`) and of undecodable source records, with the reason.' }),
   groupId: z.string().min(1).default('fleetstream-webhooks').meta({
     description: 'Consumer group of the source topics; also the key of the offsets stored with the outbox (`webhook_consumed_offsets`).',

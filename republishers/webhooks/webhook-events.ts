@@ -6,11 +6,12 @@
  *
  * `data` is thin (identifiers and times) or full (the whole record), as the
  * subscription asks (schemas/webhooks.ts). The event time is the reading's
- * timestamp, a rollup window's start, a command's finish. Pure.
+ * timestamp, a rollup window's start, a command's finish, an alert
+ * transition's event time. Pure.
  */
 import { finalCommandStates } from '../../schemas/commands';
 import type { WebhookEventType, WebhookPayloadKind } from '../../schemas/webhooks';
-import type { CommandStatus, Measurement, Rollup } from '../../schemas/types';
+import type { AlertEvent, CommandStatus, Measurement, Rollup } from '../../schemas/types';
 
 export interface WebhookEvent {
   type: WebhookEventType;
@@ -78,6 +79,23 @@ export function commandAnswerEvent(s: CommandStatus): WebhookEvent | undefined {
     thin,
     // the device's answer: its JSON when it is JSON, else its text (as the commands API shows it)
     full: { ...thin, params: parsed(s.params), answer: s.answer === null ? null : parsed(s.answer.toString('utf8')), reason: s.reason, caller: s.caller, createdAt: iso(s.createdAt), sentAt: s.sentAt === null ? null : iso(s.sentAt) },
+  };
+}
+
+/**
+ * Every transition of an alert (pending, firing, escalated, recovering,
+ * resolved, no_data, ...): `transition` and `to` say which, `alarmId` ties an
+ * episode's events together. Thin: what identifies it and where it went.
+ */
+export function alertEvent(a: AlertEvent): WebhookEvent {
+  const thin = { alarmId: a.alarmId, ruleId: a.ruleId, path: a.path, transition: a.transition, status: a.to, severity: a.severity, eventTime: iso(a.eventTime) };
+  return {
+    type: 'alert',
+    tenant: a.tenant,
+    path: a.path,
+    time: a.eventTime,
+    thin,
+    full: { ...thin, tenant: a.tenant, from: a.from, previousSeverity: a.previousSeverity, value: a.value, reads: a.reads, episodeStart: iso(a.episodeStart), labels: a.labels, emittedAt: iso(a.emittedAt) },
   };
 }
 

@@ -37,6 +37,7 @@ export async function webhookFixture(overrides: Partial<WebhooksOptions> = {}): 
   await registry.pool.query(`insert into ${registry.tables.tenants} (name, revision) values ($1, 1)`, [tenant]);
   const topics = await freshSinkTopics(['1m', '1h', '1d'], 2);
   const commandStatusTopic = await freshTopic({ prefix: 'test.command-status', partitions: 2 });
+  const alertsTopic = overrides.alertsTopic ?? (await freshTopic({ prefix: 'test.alerts', partitions: 2 }));
   const options = {
     kafkaBrokers: settings.kafkaBrokers,
     schemaRegistryUrl: settings.schemaRegistryUrl,
@@ -47,6 +48,7 @@ export async function webhookFixture(overrides: Partial<WebhooksOptions> = {}): 
     rollup1hTopic: topics.rollups['1h']!,
     rollup1dTopic: topics.rollups['1d']!,
     commandStatusTopic,
+    alertsTopic,
     deadLetterTopic: topics.deadLetter,
     groupId: freshGroupId(),
     // fresh topics hold only what the test produced: no race with where a new group starts
