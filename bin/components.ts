@@ -19,6 +19,7 @@ import { alertsOptionsSchema } from '../stream-processors/alerts/options';
 import { automationsOptionsSchema } from '../stream-processors/automations/options';
 import { webhooksOptionsSchema } from '../republishers/webhooks/options';
 import { handlersOptionsSchema } from '../stream-processors/handlers/options';
+import { mqttRepublisherOptionsSchema } from '../republishers/mqtt/options';
 import { commandsOptionsSchema } from '../stream-processors/commands/options';
 import { configurationOptionsSchema } from '../stream-processors/configuration/options';
 import { rollupsOptionsSchema } from '../stream-processors/rollups/options';
@@ -172,6 +173,14 @@ export const components: readonly ComponentEntry[] = [
     opsPort: 9117,
     options: automationsOptionsSchema,
     start: async (input, logger) => (await import('../stream-processors/automations')).start({ ...input, logger }),
+  },
+  {
+    name: 'mqtt-republisher',
+    description: 'publish final rollups and alert states retained on fleet-out/<tenant>/... for local HMIs (read-only readers per tenant), and over a bridge to an external broker',
+    envPrefix: 'MQTT_REPUBLISHER_',
+    opsPort: 9115,
+    options: mqttRepublisherOptionsSchema,
+    start: async (input, logger) => (await import('../republishers/mqtt')).start(input, logger),
   },
 ];
 

@@ -1,6 +1,8 @@
 import { freshRegistry } from '../registry/registry.fixture';
 import { verifyDeviceCredentials } from '../registry/credentials';
 import { verifyToken } from '../registry/api-tokens';
+import { brokerPasswordMatches } from '../registry/broker-password-hash';
+import { listRepublishReaderCredentials } from '../registry/republish-readers';
 import type { Registry } from '../registry/registry-connection';
 import { spawnComponent } from '../test/cli-process';
 
@@ -95,5 +97,22 @@ describe('fleetstream devices and tokens', () => {
     const unknown = await fleetstream('tokens', 'revoke', '0123456789abcdef');
     expect(unknown.code).toBe(1);
     expect(unknown.output).toContain('[TOKEN_NOT_FOUND]');
+  }, 90_000);
+
+  it("republish-readers create prints a tenant reader's credentials once, list shows it without them, revoke takes it off the broker's accounts", async () => {
+    const created = await fleetstream('republish-readers', 'create', 'globex', '--description', 'line 3 HMI');
+    expect(created.code).toBe(0);
+    const reader = JSON.parse(created.output) as { username: string; password: string; tenant: string; topicFilter: string };
+    expect(reader).toEqual({ username: expect.stringMatching(/^republish-reader\.globex\.[0-9a-f]{12}$/), password: expect.any(String), tenant: 'globex', topicFilter: 'fleet-out/globex/#' });
+    const credential = (await listRepublishReaderCredentials(registry)).find((c) => c.username === reader.username)!;
+    expect(brokerPasswordMatches(reader.password, credential.brokerPasswordHash)).toBe(true);
+    const table = await fleetstream('republish-readers', 'list', '--tenant', 'globex');
+    expect(table.output).toMatch(new RegExp(`${reader.username.replace(/\./g, '\\.')}\\s+globex\\s+fleet-out/globex/#`));
+    expect(table.output).not.toContain(reader.password);
+    expect(await fleetstream('republish-readers', 'revoke', reader.username)).toEqual({ code: 0, output: `republish-readers: revoked ${reader.username}\n` });
+    expect((await listRepublishReaderCredentials(registry)).map((c) => c.username)).not.toContain(reader.username);
+    const unknown = await fleetstream('republish-readers', 'revoke', 'republish-reader.globex.000000000000');
+    expect(unknown.code).toBe(1);
+    expect(unknown.output).toContain('[REPUBLISH_READER_NOT_FOUND]');
   }, 90_000);
 });

@@ -1,7 +1,7 @@
 /**
  * The operators' commands over the device registry: `fleetstream devices
- * add|list|show|rotate|revoke|remove` and `fleetstream tokens
- * create|list|revoke`. They read DATABASE_URL and REGISTRY_DATABASE_SCHEMA and
+ * add|list|show|rotate|revoke|remove`, `fleetstream tokens
+ * create|list|revoke` and `fleetstream republish-readers create|list|revoke`. They read DATABASE_URL and REGISTRY_DATABASE_SCHEMA and
  * need the migrations applied (`fleetstream migrate`), which they never run
  * themselves: creating hypertables and re-applying retention policies is not
  * what listing devices should do. Credentials and tokens are printed once, as
@@ -12,9 +12,11 @@ import { readComponentOptions } from '../lib/config';
 import { FleetstreamError } from '../lib/errors';
 import {
   addDevice,
+  createRepublishReader,
   createToken,
   deviceName,
   listDevices,
+  listRepublishReaders,
   listTokens,
   openRegistry,
   parseDeviceAddress,
@@ -24,6 +26,7 @@ import {
   registryOptionsSchema,
   removeDevice,
   revokeDevice,
+  revokeRepublishReader,
   revokeToken,
   rotateCredentials,
   showDevice,
@@ -209,6 +212,43 @@ export function addRegistryCommands(program: Command): void {
       withRegistry(async (registry) => {
         await revokeToken(registry, id);
         console.log(`tokens: revoked ${id}`);
+      }),
+    );
+
+  const readers = program
+    .command('republish-readers')
+    .description("read-only broker accounts on a tenant's MQTT republished topics, fleet-out/<tenant>/# (DATABASE_URL, REGISTRY_DATABASE_SCHEMA; broker-auth-sync puts them on the broker)");
+  readers
+    .command('create')
+    .argument('<tenant>', 'the tenant whose republished topics it reads (created when missing)')
+    .option('--description <text>', 'what the reader is for (an HMI, a site gateway)')
+    .description('create a reader; prints its credentials once, as JSON (username, password, tenant, topicFilter)')
+    .action((tenant: string, flags: { description?: string }) =>
+      withRegistry(async (registry) => {
+        const { username, password, record } = await createRepublishReader(registry, { tenant, description: flags.description });
+        printJson({ username, password, tenant: record.tenant, topicFilter: record.topicFilter });
+      }),
+    );
+  readers
+    .command('list')
+    .option('--tenant <tenant>', "only this tenant's readers")
+    .option('--json', 'print JSON instead of a table')
+    .description('list readers (never their passwords), revoked ones too')
+    .action((flags: { tenant?: string; json?: boolean }) =>
+      withRegistry(async (registry) => {
+        const list = await listRepublishReaders(registry, { tenant: flags.tenant });
+        if (flags.json) printJson(list);
+        else process.stdout.write(textTable(['USERNAME', 'TENANT', 'TOPICS', 'CREATED', 'REVOKED', 'DESCRIPTION'], list.map((r) => [r.username, r.tenant, r.topicFilter, r.createdAt.toISOString(), r.revokedAt?.toISOString() ?? '', r.description ?? ''])));
+      }),
+    );
+  readers
+    .command('revoke')
+    .argument('<username>', 'the reader (`republish-readers list`)')
+    .description('revoke a reader, at once (the broker disconnects it within seconds)')
+    .action((username: string) =>
+      withRegistry(async (registry) => {
+        await revokeRepublishReader(registry, username);
+        console.log(`republish-readers: revoked ${username}`);
       }),
     );
 }

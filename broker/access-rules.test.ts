@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { platformSubtopicFilters } from '../schemas/device-topics';
-import { accessRulesText, deviceAllowed, developmentRules, handlersRules, mqttDownlinkRules, mqttSourceRules, parseDeviceUsername } from './access-rules';
+import { accessRulesText, deviceAllowed, developmentRules, handlersRules, mqttDownlinkRules, mqttRepublisherRules, mqttSourceRules, parseDeviceUsername } from './access-rules';
 
 describe('device usernames', () => {
   it('name a tenant, a site and a device', () => {
@@ -101,11 +101,11 @@ describe('the rules file', () => {
 
   it("is the local stack's, generated from the accounts stack.sh makes", () => {
     const stackRules = readFileSync(join(__dirname, '..', 'infra', 'local', 'broker-access.rules'), 'utf8');
-    expect(stackRules).toBe(accessRulesText([...mqttSourceRules('fleetstream-mqtt-source'), ...mqttDownlinkRules('fleetstream-mqtt-downlink'), ...developmentRules('fleetstream-dev')]));
+    expect(stackRules).toBe(accessRulesText([...mqttSourceRules('fleetstream-mqtt-source'), ...mqttDownlinkRules('fleetstream-mqtt-downlink'), ...mqttRepublisherRules('fleetstream-mqtt-republisher'), ...developmentRules('fleetstream-dev')]));
   });
 
-  it("is the deployed broker's (infra/k8s/broker, compose too): the connector's, the downlink's and the handler workers' accounts and no development account", () => {
+  it("is the deployed broker's (infra/k8s/broker, compose too): the connector's, the downlink's, the handler workers' and the republisher's accounts and no development account", () => {
     const deployedRules = readFileSync(join(__dirname, '..', 'infra', 'k8s', 'broker', 'access.rules'), 'utf8');
-    expect(deployedRules).toBe(accessRulesText([...mqttSourceRules('fleetstream-mqtt-source'), ...mqttDownlinkRules('fleetstream-mqtt-downlink'), ...handlersRules('fleetstream-handlers')]));
+    expect(deployedRules).toBe(accessRulesText([...mqttSourceRules('fleetstream-mqtt-source'), ...mqttDownlinkRules('fleetstream-mqtt-downlink'), ...handlersRules('fleetstream-handlers'), ...mqttRepublisherRules('fleetstream-mqtt-republisher')]));
   });
 });

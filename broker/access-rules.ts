@@ -13,6 +13,7 @@
 import { FleetstreamError } from '../lib/errors';
 import { topicMatches } from '../lib/topic-filter';
 import { deviceUplinkSubtopicFilters, platformSubtopicFilters } from '../schemas/device-topics';
+import { republishTopicRoot, tenantRepublishFilter } from '../schemas/republish-topics';
 import { segmentProblem, type DeviceAddress } from '../schemas/series-path';
 
 export type ServiceRight = 'publish' | 'subscribe' | 'read';
@@ -61,6 +62,20 @@ export function mqttSourceRules(account: string): ServiceRule[] {
 /** The MQTT downlink: publishes on the platform's subtopics of every device (schemas/device-topics.ts), and nothing else. */
 export function mqttDownlinkRules(account: string): ServiceRule[] {
   return platformSubtopicFilters.map((subtopic) => ({ account, right: 'publish', filter: `${deviceRootsFilter}/${subtopic}` }));
+}
+
+/** The MQTT republisher: publishes (retained) under the republish root, `fleet-out/#` (schemas/republish-topics.ts), and nothing else. */
+export function mqttRepublisherRules(account: string): ServiceRule[] {
+  return [{ account, right: 'publish', filter: `${republishTopicRoot}/#` }];
+}
+
+/** A tenant's republish reader (an HMI): subscribes to and receives its tenant's subtree `fleet-out/<tenant>/#`; publishes nothing. */
+export function republishReaderRules(account: string, tenant: string): ServiceRule[] {
+  const filter = tenantRepublishFilter(tenant);
+  return [
+    { account, right: 'subscribe', filter },
+    { account, right: 'read', filter },
+  ];
 }
 
 /**

@@ -7,15 +7,15 @@
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import { brokerPasswordHash } from '../registry/broker-password-hash';
 import { eventually, freePort, onCleanup, uniqueName } from '../test/factories';
-import { accessRulesText, mqttDownlinkRules, mqttSourceRules } from './access-rules';
+import { accessRulesText, mqttDownlinkRules, mqttSourceRules, type ServiceRule } from './access-rules';
 import type { AuthFileEntry } from './auth-file';
 import { writeAuthFile } from './auth-file-io';
-import { startPluginBroker } from './plugin-broker';
+import { startMosquitto, startPluginBroker, type PluginBroker } from './plugin-broker';
 import { makeTestCa } from './test-ca';
 
 export interface Account {
@@ -30,6 +30,8 @@ export interface TestBroker {
   caFile: string;
   caKeyFile: string;
   authFile: string;
+  /** the plugin's rules file (the connector's and the downlink's rules, and `extraServices`') */
+  rulesFile: string;
   /** the connector's service account (fleetstream-mqtt-source's rules) */
   connector: Account;
   /** the downlink's service account (fleetstream-mqtt-downlink's rules) */
@@ -45,17 +47,19 @@ export interface TestBroker {
   connectorEntry: AuthFileEntry;
 }
 
-export async function startTestBroker(): Promise<TestBroker> {
+/** `extraServices`: more service accounts, with their rules, beside the connector's and the downlink's. */
+export async function startTestBroker(extraServices: { account: Account; rules: ServiceRule[] }[] = []): Promise<TestBroker> {
   const dir = await mkdtemp(join(tmpdir(), 'fleetstream-broker-'));
   onCleanup(() => rm(dir, { recursive: true, force: true }));
   const tls = await makeTestCa(dir);
   const connector = { username: 'fleetstream-mqtt-source', password: randomBytes(18).toString('base64url') };
   const downlink = { username: 'fleetstream-mqtt-downlink', password: randomBytes(18).toString('base64url') };
-  const accounts = new Map<string, AuthFileEntry>([connector, downlink].map(({ username, password }) => [username, { username, passwordHash: brokerPasswordHash(password) }]));
+  const services = [connector, downlink, ...extraServices.map((s) => s.account)];
+  const accounts = new Map<string, AuthFileEntry>(services.map(({ username, password }) => [username, { username, passwordHash: brokerPasswordHash(password) }]));
   const authFile = join(dir, 'auth');
   const rulesFile = join(dir, 'access.rules');
   await writeAuthFile(authFile, accounts.values());
-  await writeFile(rulesFile, accessRulesText([...mqttSourceRules(connector.username), ...mqttDownlinkRules(downlink.username)]));
+  await writeFile(rulesFile, accessRulesText([...mqttSourceRules(connector.username), ...mqttDownlinkRules(downlink.username), ...extraServices.flatMap((s) => s.rules)]));
   const ports: [number, number, number] = [await freePort(), await freePort(), await freePort()];
   const broker = await startPluginBroker({ dir, authFile, rulesFile, listeners: [{ port: ports[0] }, { port: ports[1], tls }, { port: ports[2], tls: { ...tls, clientCertificates: true } }] });
   onCleanup(() => broker.stop());
@@ -73,6 +77,7 @@ export async function startTestBroker(): Promise<TestBroker> {
     caFile: tls.caFile,
     caKeyFile: tls.caKeyFile,
     authFile,
+    rulesFile,
     connector,
     downlink,
     connectorEntry: accounts.get(connector.username)!,
@@ -117,4 +122,32 @@ export const caOf = (caFile: string) => readFile(caFile);
 export function hashMatches(passwordHash: string, password: string): boolean {
   const [, , iterations, salt] = passwordHash.split('$');
   return brokerPasswordHash(password, Number(iterations), Buffer.from(salt ?? '', 'base64')) === passwordHash;
+}
+
+/**
+ * A plain Mosquitto of the test's own on a free port, anonymous clients allowed, started (and again after a
+ * `stop`) by `start`: a broker that is not the platform's. `persistence`: whether its sessions and retained
+ * messages survive a restart.
+ */
+export async function anonymousBroker(options: { persistence: boolean }): Promise<{ url: string; start(): Promise<PluginBroker> }> {
+  const dir = await mkdtemp(join(tmpdir(), 'fleetstream-anonymous-broker-'));
+  onCleanup(() => rm(dir, { recursive: true, force: true }));
+  const port = await freePort();
+  const configuration = [
+    `user ${userInfo().username}`,
+    `log_dest file ${join(dir, 'mosquitto.log')}`,
+    ...['error', 'warning', 'notice', 'information'].map((type) => `log_type ${type}`),
+    'allow_anonymous true',
+    ...(options.persistence ? ['persistence true', `persistence_location ${dir}/`] : ['persistence false']),
+    `listener ${port} 127.0.0.1`,
+    '',
+  ].join('\n');
+  return {
+    url: `mqtt://127.0.0.1:${port}`,
+    async start() {
+      const broker = await startMosquitto(dir, configuration);
+      onCleanup(() => broker.stop());
+      return broker;
+    },
+  };
 }

@@ -74,6 +74,7 @@ export const errorCodes = {
   TOKEN_NOT_FOUND: { retriable: false, summary: 'no such API token in the registry' },
   TENANT_NOT_FOUND: { retriable: false, summary: 'no such tenant in the registry' },
   SERIES_SETTING_NOT_FOUND: { retriable: false, summary: 'no kind or unit is set for the series path in the registry' },
+  REPUBLISH_READER_NOT_FOUND: { retriable: false, summary: 'no MQTT republish reader of that username in the registry' },
   // control configuration (query-api/configuration), answered as 4xx
   CONFIG_DOCUMENT_INVALID: { retriable: false, summary: "a configuration document or device-type schema is refused: the document does not satisfy its device type's JSON schema, or the schema is no JSON Schema; `problems` holds ajv's errors" },
   DEVICE_TYPE_NOT_FOUND: { retriable: false, summary: 'the tenant has no JSON schema for that device type' },

@@ -22,5 +22,6 @@ export { passwordMatches } from './password-hash';
 export { openRegistry, registryOn, type Registry } from './registry-connection';
 export { parseRegistryScope, type RegistryScope } from './registry-scope';
 export { registryRevision } from './registry-write';
+export { createRepublishReader, listRepublishReaderCredentials, listRepublishReaders, revokeRepublishReader, type RepublishReaderCredential, type RepublishReaderRecord } from './republish-readers';
 export { listSites, listTenants, showTenant, type SiteRecord, type TenantRecord } from './tenants';
 export { getSeriesSetting, listSeriesSettings, removeSeriesSetting, setSeriesSetting, type SeriesSetting } from './series-settings';

@@ -19,6 +19,7 @@ export type RegistryChange =
   | { type: 'site'; change: 'added'; tenant: string; site: string }
   | { type: 'device'; change: DeviceChange; tenant: string; site: string; device: string }
   | { type: 'token'; change: 'added' | 'revoked'; token: string; tenant: string | null }
+  | { type: 'republish_reader'; change: 'added' | 'revoked'; username: string; tenant: string }
   | { type: 'series_setting'; change: 'set' | 'removed'; path: string; tenant: string; site: string; device: string; metric: string };
 
 export type RegistryNotification = RegistryChange & { schema: string; revision: number };

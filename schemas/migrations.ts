@@ -10,7 +10,7 @@
  * jest's CommonJS transform) cannot load it; a numbered list and a table is
  * all this needs.
  */
-import { alarmNotesTable, alertEventsTable, alertRulesTable, automationTableNames, configurationTableNames, handlerTableNames, measurementsTable, qualified, quoteIdent, registryTableNames, rollupTable, seriesTable, tooOldReadingsTable, webhookTableNames } from './tables';
+import { alarmNotesTable, alertEventsTable, alertRulesTable, automationTableNames, configurationTableNames, handlerTableNames, measurementsTable, mqttRepublishTableNames, qualified, quoteIdent, registryTableNames, rollupTable, seriesTable, tooOldReadingsTable, webhookTableNames } from './tables';
 
 /** TimescaleDB chunk, compression and retention settings, as PostgreSQL interval literals (`7 days`); null: no such policy. */
 export interface TimescalePolicies {
@@ -112,6 +112,7 @@ export function migrations(context: MigrationContext): Migration[] {
   list.push({ id: '0009_alert_rules', statements: alertRulesStatements(schema) });
   list.push({ id: '0011_automations', statements: automationStatements(schema) });
   list.push({ id: '0012_handlers', statements: handlerStatements(schema) });
+  list.push({ id: '0013_mqtt_republish', statements: mqttRepublishStatements(schema) });
   return list;
 }
 
@@ -243,6 +244,30 @@ function configurationStatements(schema: string): string[] {
  * `webhook_consumed_offsets` (the next offset per source partition whose
  * events are in the outbox, written in the same transactions).
  */
+/**
+ * The MQTT republisher (republishers/mqtt): per republished topic the order
+ * (a rollup's window start and revision, an alert's emission time) and the
+ * payload last claimed, so a stale record never goes out over a newer one,
+ * across restarts, and a broker that lost its retained messages gets them
+ * again; and the tenants' reader accounts (their broker hash only),
+ * broker-auth-sync's input beside the devices.
+ */
+function mqttRepublishStatements(schema: string): string[] {
+  const r = registryTableNames(schema);
+  const t = mqttRepublishTableNames(schema);
+  return [
+    `create table if not exists ${t.state} (
+      topic text primary key, tenant text not null, kind text not null check (kind in ('rollup', 'alert')),
+      order_major bigint not null, order_minor bigint not null, payload text not null, updated_at timestamptz not null default now())`,
+    `create index if not exists mqtt_republish_state_tenant_idx on ${t.state} (tenant, topic)`,
+    `create table if not exists ${t.readers} (
+      username text primary key, tenant text not null references ${r.tenants} (name) on delete cascade,
+      broker_password_hash text not null, description text,
+      created_at timestamptz not null default now(), revoked_at timestamptz)`,
+    `create index if not exists mqtt_republish_readers_tenant_idx on ${t.readers} (tenant)`,
+  ];
+}
+
 function webhookStatements(schema: string): string[] {
   const r = registryTableNames(schema);
   const t = webhookTableNames(schema);

@@ -130,6 +130,22 @@ export function automationTableNames(schema: string): AutomationTables {
   return Object.fromEntries(Object.entries(automationTables).map(([key, table]) => [key, qualified(schema, table)])) as unknown as AutomationTables;
 }
 
+/**
+ * The MQTT republisher's tables (schemas/migrations.ts `0013_mqtt_republish`), in the registry's schema:
+ * the state last claimed for each republished topic (its order and payload: the compacted view a
+ * reconnected broker is given again), and the tenants' read-only reader accounts on the broker.
+ */
+export const mqttRepublishTables = {
+  state: 'mqtt_republish_state',
+  readers: 'mqtt_republish_readers',
+} as const;
+
+export type MqttRepublishTables = { readonly [K in keyof typeof mqttRepublishTables]: string };
+
+export function mqttRepublishTableNames(schema: string): MqttRepublishTables {
+  return Object.fromEntries(Object.entries(mqttRepublishTables).map(([key, table]) => [key, qualified(schema, table)])) as unknown as MqttRepublishTables;
+}
+
 /** The registry's tables in one schema, quoted and qualified, ready for SQL text. */
 export function registryTableNames(schema: string): RegistryTables {
   return Object.fromEntries(Object.entries(registryTables).map(([key, table]) => [key, qualified(schema, table)])) as unknown as RegistryTables;

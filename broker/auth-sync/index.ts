@@ -1,7 +1,8 @@
 /**
  * The broker's auth file sync: follows the registry (LISTEN, and a full
  * rebuild every resyncInterval) and keeps the plugin's auth file equal to the
- * service accounts plus every active device's current broker hash. The plugin
+ * service accounts plus every active device's current broker hash (and the
+ * republish readers', with their rules when it owns the rules file). The plugin
  * notices the replaced file within a second and disconnects the devices that
  * were revoked, disabled, removed or rotated. Runs beside the broker, on the
  * volume that holds the file.
@@ -9,6 +10,7 @@
 import { Counter, Gauge } from 'prom-client';
 import type { RunningComponent } from '../../lib/component';
 import { componentLogger, type Logger } from '../../lib/logger';
+import { FleetstreamError } from '../../lib/errors';
 import { createMetricsRegistry } from '../../lib/metrics';
 import { closeOnFailure, type OpenedResources } from '../../lib/opened-resources';
 import { listenToRegistry, openRegistry, type RegistryChangeListener } from '../../registry';
@@ -32,7 +34,11 @@ async function startWith(input: unknown, logger: Logger, opened: OpenedResources
 
   const registry = openRegistry({ ...options, applicationName: 'fleetstream-broker-auth-sync' });
   opened.add('registry pool', () => registry.close());
-  const sync = authFileSync({ registry, authFile: options.authFile, serviceAccountsFile: options.serviceAccountsFile });
+  if ((options.rulesFile === undefined) !== (options.serviceRulesFile === undefined)) {
+    throw new FleetstreamError('CONFIG_INVALID', 'BROKER_AUTH_SYNC_RULES_FILE and BROKER_AUTH_SYNC_SERVICE_RULES_FILE go together: set both (the sync writes the rules file) or neither');
+  }
+  const rules = options.rulesFile !== undefined && options.serviceRulesFile !== undefined ? { file: options.rulesFile, serviceRulesFile: options.serviceRulesFile } : undefined;
+  const sync = authFileSync({ registry, authFile: options.authFile, serviceAccountsFile: options.serviceAccountsFile, rules });
   let synced = false;
   const pass = async (reason: string) => {
     const started = performance.now();
@@ -65,7 +71,7 @@ async function startWith(input: unknown, logger: Logger, opened: OpenedResources
     relisten = undefined;
     try {
       listener = await listenToRegistry(options, (change) => {
-        if (change.type === 'device') runs.request();
+        if (change.type === 'device' || change.type === 'republish_reader') runs.request();
       }, (error) => {
         logger.warn({ event: 'registry_listener_lost', err: error }, 'registry listener lost; listening again');
         const lost = listener;

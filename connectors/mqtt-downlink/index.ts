@@ -4,6 +4,7 @@ import { kafkaSecurity } from '../../lib/kafka-security';
 import { componentLogger, type Logger } from '../../lib/logger';
 import { mqttConnection } from '../../lib/mqtt-security';
 import { closeOnFailure, type OpenedResources } from '../../lib/opened-resources';
+import { stopWithin } from '../../lib/stop-within';
 import { AvroCodec } from '../../schemas/avro-codec';
 import { avroSchemas, valueSubject } from '../../schemas/avro-schemas';
 import { parseDeviceTopicRoot } from '../../schemas/device-topics';
@@ -79,16 +80,8 @@ async function startWith(input: unknown, logger: Logger, opened: OpenedResources
     metrics,
     write: async (batch, context) => sendRejected(await publish(batch, context), deadLetters, metrics),
   });
-  opened.add('kafka consumer', async () => {
-    // the batches under way finish if the broker answers; else they are given up, uncommitted
-    const giveUp = setTimeout(() => stopping.abort(), stopGraceMs);
-    try {
-      await consumer.stop();
-    } finally {
-      clearTimeout(giveUp);
-      stopping.abort();
-    }
-  });
+  // the batches under way finish if the broker answers; else they are given up, uncommitted
+  opened.add('kafka consumer', () => stopWithin(() => consumer.stop(), stopping, stopGraceMs));
   logger.info({ event: 'mqtt_downlink_started', downlinkTopic: options.downlinkTopic, deviceTopicRoot: options.deviceTopicRoot, connections: options.connections }, 'mqtt-downlink started');
 
   return {

@@ -4,41 +4,13 @@
  * order. The broker is this file's own Mosquitto (anonymous, persistent, so the
  * device's session and its queue survive the restart), never the stack's.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { userInfo } from 'node:os';
-import { startMosquitto, type PluginBroker } from '../../broker/plugin-broker';
-import { eventually, freePort, onCleanup } from '../../test/factories';
+import { anonymousBroker } from '../../broker/broker.fixture';
+import { eventually } from '../../test/factories';
 import { downlinkFixture, startDownlink, subscriber } from './downlink.fixture';
-
-async function ownBroker(): Promise<{ url: string; start(): Promise<PluginBroker> }> {
-  const dir = await mkdtemp(join(tmpdir(), 'fleetstream-downlink-broker-'));
-  onCleanup(() => rm(dir, { recursive: true, force: true }));
-  const port = await freePort();
-  const configuration = [
-    `user ${userInfo().username}`,
-    `log_dest file ${join(dir, 'mosquitto.log')}`,
-    ...['error', 'warning', 'notice', 'information'].map((type) => `log_type ${type}`),
-    'allow_anonymous true',
-    'persistence true',
-    `persistence_location ${dir}/`,
-    `listener ${port} 127.0.0.1`,
-    '',
-  ].join('\n');
-  return {
-    url: `mqtt://127.0.0.1:${port}`,
-    async start() {
-      const broker = await startMosquitto(dir, configuration);
-      onCleanup(() => broker.stop());
-      return broker;
-    },
-  };
-}
 
 describe('mqtt-downlink while the broker is down', () => {
   it('is not ready, keeps what comes meanwhile, and publishes all of it in order once the broker is back', async () => {
-    const own = await ownBroker();
+    const own = await anonymousBroker({ persistence: true });
     let broker = await own.start();
     const fixture = await downlinkFixture({ mqttUrl: own.url, connections: 2 });
     const downlink = await startDownlink(fixture.options);
@@ -67,7 +39,7 @@ describe('mqtt-downlink while the broker is down', () => {
   }, 90_000);
 
   it('gives up what waits when a second instance joins the group meanwhile, and the two publish all of it, each device in order', async () => {
-    const own = await ownBroker();
+    const own = await anonymousBroker({ persistence: true });
     const broker = await own.start();
     const fixture = await downlinkFixture({ mqttUrl: own.url, connections: 2 });
     const first = await startDownlink(fixture.options);

@@ -38,12 +38,14 @@ function mountAt(name: string, path: string): { source: string; inside: string }
 }
 
 describe('infra/compose: the broker', () => {
-  it('runs the broker image with the configuration and rules infra/k8s deploys, at the path the image reads', () => {
+  it('runs the broker image with the configuration and rules infra/k8s deploys, at the paths the image and the sync read', () => {
     const dockerfile = readFileSync(join(folder, '..', '..', 'broker', 'Dockerfile'), 'utf8');
     const configFile = JSON.parse(/^CMD (\[.*\])$/m.exec(dockerfile)![1]!) as string[];
     expect(configFile[0]).toBe('-c');
     expect(mountAt('mosquitto', configFile[1]!)).toEqual({ source: join(k8sBroker, 'mosquitto.conf'), inside: '' });
-    expect(mountAt('mosquitto', setting('plugin_opt_rules_file')!)).toEqual({ source: join(k8sBroker, 'access.rules'), inside: '' });
+    // the rules: infra/k8s's, which broker-auth-sync writes into the broker's rules file with the republish readers'
+    expect(mountAt('broker-auth-sync', syncOptions.BROKER_AUTH_SYNC_SERVICE_RULES_FILE!)).toEqual({ source: join(k8sBroker, 'access.rules'), inside: '' });
+    expect(mountAt('mosquitto', setting('plugin_opt_rules_file')!)).toEqual(mountAt('broker-auth-sync', syncOptions.BROKER_AUTH_SYNC_RULES_FILE!));
     for (const name of ['mosquitto', 'broker-init']) expect(resolve(folder, service(name).build!.context)).toBe(resolve(folder, '..', '..', 'broker'));
     expect(service('mosquitto').image).toBe(service('broker-init').image);
   });

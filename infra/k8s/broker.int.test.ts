@@ -75,7 +75,8 @@ describe('the deployed broker configuration', () => {
     await writeAuthFile(serviceAccountsFile, [{ username: connector.username, passwordHash: brokerPasswordHash(connector.password) }]);
     const registry = await freshRegistry();
     const sync = await componentNamed('broker-auth-sync').start(
-      { databaseUrl: testSettings().databaseUrl, databaseSchema: registry.schema, authFile: join(root, 'auth', 'auth'), serviceAccountsFile, settle: '100ms' },
+      // as the sidecar runs (config/broker-auth-sync.env): the rules file beside the auth file, from the ConfigMap's rules
+      { databaseUrl: testSettings().databaseUrl, databaseSchema: registry.schema, authFile: join(root, 'auth', 'auth'), serviceAccountsFile, rulesFile: join(root, 'auth', 'access.rules'), serviceRulesFile: join(root, 'config', 'access.rules'), settle: '100ms' },
       componentLogger('broker-auth-sync'),
     );
     onCleanup(() => sync.stop());

@@ -320,7 +320,7 @@ describe('infra/k8s manifests', () => {
     }
     // the components with a DATABASE_URL option, migrate, the hierarchy job, and the backup
     const databaseCommands = ['migrate', 'hierarchy publish', ...deployed.filter((c) => 'databaseUrl' in c.options.shape).map((c) => c.name)];
-    expect(databaseCommands.sort()).toEqual(['alerts', 'automations', 'broker-auth-sync', 'configuration', 'handlers', 'hierarchy publish', 'http-source', 'migrate', 'query-api', 'rollups', 'timescale-sink', 'webhooks']);
+    expect(databaseCommands.sort()).toEqual(['alerts', 'automations', 'broker-auth-sync', 'configuration', 'handlers', 'hierarchy publish', 'http-source', 'migrate', 'mqtt-republisher', 'query-api', 'rollups', 'timescale-sink', 'webhooks']);
     const databaseClients = containers.filter(({ container }) => databaseCommands.includes(commandOf(container.args ?? [])) || container.image === 'postgres');
     expect(databaseClients).toHaveLength(databaseCommands.length + 1);
     for (const { owner, container } of databaseClients) {
@@ -335,7 +335,7 @@ describe('infra/k8s manifests', () => {
     const optionsOf = (command: string) => (command === 'topics apply' ? topicsApply : components.find((c) => c.name === command)?.options);
     const clients = containers.filter(({ container }) => container.image === 'fleetstream' && optionsOf(commandOf(container.args ?? [])));
     const kafkaClients = clients.filter(({ container }) => 'kafkaSaslPassword' in optionsOf(commandOf(container.args ?? []))!.shape);
-    expect(kafkaClients.map(({ container }) => commandOf(container.args ?? [])).sort()).toEqual(['alerts', 'automations', 'commands', 'configuration', 'handlers', 'http-source', 'mqtt-downlink', 'mqtt-source', 'query-api', 'redis-sink', 'rollups', 'shadow', 'timescale-sink', 'topics apply', 'webhooks']);
+    expect(kafkaClients.map(({ container }) => commandOf(container.args ?? [])).sort()).toEqual(['alerts', 'automations', 'commands', 'configuration', 'handlers', 'http-source', 'mqtt-downlink', 'mqtt-republisher', 'mqtt-source', 'query-api', 'redis-sink', 'rollups', 'shadow', 'timescale-sink', 'topics apply', 'webhooks']);
     const secretOf = (container: Container, name: string) => env(container, name)?.valueFrom?.secretKeyRef?.name;
     for (const { owner, container } of kafkaClients) {
       expect({ owner, kafka: secretOf(container, 'KAFKA_SASL_PASSWORD'), registry: secretOf(container, 'SCHEMA_REGISTRY_PASSWORD') })
@@ -454,10 +454,12 @@ describe('the broker (mosquitto.yaml, broker/mosquitto.conf, broker/Dockerfile)'
     expect({ anonymous: setting('allow_anonymous'), perListener: setting('per_listener_settings'), persistence: setting('persistence') }).toEqual({ anonymous: 'false', perListener: 'false', persistence: 'true' });
   });
 
-  it("loads the plugin the image builds, with the rules of the ConfigMap and the auth file the sidecar writes, on a volume they share", () => {
+  it("loads the plugin the image builds, with the auth and rules files the sidecar writes (the ConfigMap's rules, then the readers'), on a volume they share", () => {
     const installed = /^COPY --from=build \S+\/fleetstream_auth\.so (\S+)$/m.exec(dockerfile)?.[1];
     expect(setting('plugin')).toBe(installed);
-    expect(volumeAt(broker, setting('plugin_opt_rules_file')!)).toEqual({ volume: 'config', from: 'configMap fleetstream-broker', inside: 'access.rules' });
+    expect(volumeAt(broker, setting('plugin_opt_rules_file')!)).toEqual({ volume: 'auth', from: 'emptyDir', inside: 'access.rules' });
+    expect(volumeAt(sidecar, sidecarOption('BROKER_AUTH_SYNC_RULES_FILE')!)).toEqual({ volume: 'auth', from: 'emptyDir', inside: 'access.rules' });
+    expect(volumeAt(sidecar, sidecarOption('BROKER_AUTH_SYNC_SERVICE_RULES_FILE')!)).toEqual({ volume: 'config', from: 'configMap fleetstream-broker', inside: 'access.rules' });
     const read = volumeAt(broker, setting('plugin_opt_auth_file')!);
     const written = volumeAt(sidecar, sidecarOption('BROKER_AUTH_SYNC_AUTH_FILE')!);
     expect(read).toEqual({ volume: 'auth', from: 'emptyDir', inside: 'auth' });
@@ -495,6 +497,7 @@ describe('the broker (mosquitto.yaml, broker/mosquitto.conf, broker/Dockerfile)'
   it.each([
     ['StatefulSet', 'mqtt-source'],
     ['Deployment', 'mqtt-downlink'],
+    ['Deployment', 'mqtt-republisher'],
   ])("gets %s %s in over TLS to the client Service's password listener, with the account the rules file names, from Secrets", (kind, name) => {
     const sourceSet = find(kind, name)!;
     const source = sourceSet.spec!.template!.spec.containers[0]!;

@@ -145,7 +145,7 @@ async function main(): Promise<void> {
 
   console.log(`\nstill running (make down stops everything):
   query API   http://127.0.0.1:${queryApiPort}  (OpenAPI: /openapi.json; token "${token}" reads tenant ${tenantPrefix}-01)
-  metrics     http://127.0.0.1:9101/metrics (mqtt-source), :9105 (rollups), :9102 (timescale-sink), :9103 (redis-sink), :9104 (query-api), :9106 (broker-auth-sync), :9107 (http-source), :9108 (scheduler), :9109 (mqtt-downlink), :9110 (shadow), :9111 (commands), :9112 (configuration), :9113 (webhooks)
+  metrics     http://127.0.0.1:9101/metrics (mqtt-source), :9105 (rollups), :9102 (timescale-sink), :9103 (redis-sink), :9104 (query-api), :9106 (broker-auth-sync), :9107 (http-source), :9108 (scheduler), :9109 (mqtt-downlink), :9110 (shadow), :9111 (commands), :9112 (configuration), :9113 (webhooks), :9115 (mqtt-republisher)
   MQTT        ${redactUrl(settings.mqttUrl)}  (a device publishes to fleet/<tenant>/<site>/<device>/up with its own credentials: fleetstream devices add <tenant>/<site>/<device>)
   HTTP ingest ${process.env.HTTP_INGEST_URL ?? 'http://127.0.0.1:8090/v1/ingest'}  (a device POSTs with its own credentials, HTTP Basic)
   PostgreSQL  ${settings.databaseUrl}

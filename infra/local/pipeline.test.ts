@@ -21,4 +21,9 @@ describe('the local pipeline', () => {
     expect(specs.find((s) => s.name === 'mqtt-downlink')!.env).toEqual({ MQTT_USERNAME: 'fleetstream-mqtt-downlink', MQTT_PASSWORD: 'p2', MQTT_DOWNLINK_CONNECTIONS: '2' });
     expect(specs.find((s) => s.name === 'mqtt-source')!.env).toBeUndefined();
   });
+
+  it('gives the MQTT republisher its own broker account (REPUBLISHER_MQTT_*)', () => {
+    const stackEnv = { MQTT_USERNAME: 'fleetstream-mqtt-source', MQTT_PASSWORD: 'p1', REPUBLISHER_MQTT_USERNAME: 'fleetstream-mqtt-republisher', REPUBLISHER_MQTT_PASSWORD: 'p3' };
+    expect(pipelineComponents({}, stackEnv).find((s) => s.name === 'mqtt-republisher')!.env).toEqual({ MQTT_USERNAME: 'fleetstream-mqtt-republisher', MQTT_PASSWORD: 'p3' });
+  });
 });

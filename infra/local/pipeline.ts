@@ -45,11 +45,14 @@ export function pipelineComponents(env: Record<string, Record<string, string>> =
 /**
  * A component's broker account where it is not the one `make env` exports as MQTT_USERNAME and
  * MQTT_PASSWORD (the connector's): the downlink's, exported as DOWNLINK_MQTT_USERNAME and
- * DOWNLINK_MQTT_PASSWORD (infra/local/stack.sh), handed to it under the names it reads.
+ * DOWNLINK_MQTT_PASSWORD (infra/local/stack.sh), and the MQTT republisher's (REPUBLISHER_MQTT_*),
+ * handed to each under the names it reads.
  */
 function stackAccount(component: string, stackEnv: NodeJS.ProcessEnv): Record<string, string> {
-  const { DOWNLINK_MQTT_USERNAME: username, DOWNLINK_MQTT_PASSWORD: password } = stackEnv;
-  return component === 'mqtt-downlink' && username && password ? { MQTT_USERNAME: username, MQTT_PASSWORD: password } : {};
+  const prefix = ({ 'mqtt-downlink': 'DOWNLINK', 'mqtt-republisher': 'REPUBLISHER' } as Record<string, string>)[component];
+  const username = prefix && stackEnv[`${prefix}_MQTT_USERNAME`];
+  const password = prefix && stackEnv[`${prefix}_MQTT_PASSWORD`];
+  return username && password ? { MQTT_USERNAME: username, MQTT_PASSWORD: password } : {};
 }
 
 /**

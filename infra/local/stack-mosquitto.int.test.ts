@@ -51,9 +51,14 @@ describe("the stack's Mosquitto", () => {
     const [answers] = await connector.subscribeAsync('$share/fleetstream/fleet/+/+/+/cmd/res/+/+', { qos: 1 });
     expect(answers!.qos).toBe(1);
 
+    // the MQTT republisher's account publishes under fleet-out/ and nowhere else
+    const republisher = await connectClient(env.MQTT_TLS_URL!, { username: env.REPUBLISHER_MQTT_USERNAME, password: env.REPUBLISHER_MQTT_PASSWORD, ca, rejectUnauthorized: true });
+    await expect(republisher.publishAsync('fleet-out/acme/plant-1/meter/kw/rollup/1m', '{}', { qos: 1, retain: true })).resolves.toMatchObject({ topic: 'fleet-out/acme/plant-1/meter/kw/rollup/1m' });
+    await expect(republisher.publishAsync('fleet/acme/plant-1/meter/up', '{}', { qos: 1 })).rejects.toMatchObject({ code: 135 });
+
     // a device written into the auth file beside the service accounts gets in within seconds
     const services = await readAuthFile(env.MQTT_SERVICE_ACCOUNTS_FILE!);
-    expect(services.map((account) => account.username).sort()).toEqual(['fleetstream-dev', env.DOWNLINK_MQTT_USERNAME, env.MQTT_USERNAME].sort());
+    expect(services.map((account) => account.username).sort()).toEqual(['fleetstream-dev', env.DOWNLINK_MQTT_USERNAME, env.MQTT_USERNAME, env.REPUBLISHER_MQTT_USERNAME].sort());
     const device = { username: 'acme/plant-1/meter', password: 'device-password' };
     await writeAuthFile(env.MQTT_AUTH_FILE!, [...services, { username: device.username, passwordHash: brokerPasswordHash(device.password) }]);
     const client = await eventually(() => connectClient(env.MQTT_URL!.replace(/\/\/[^@]*@/, '//'), device).catch(() => undefined), 'the device admitted', 10_000);
@@ -76,7 +81,7 @@ describe("the stack's Mosquitto", () => {
     expect([env.MQTT_USERNAME, env.MQTT_PASSWORD, env.DOWNLINK_MQTT_USERNAME]).toEqual(['fleetstream-mqtt-source', earlier.source, 'fleetstream-mqtt-downlink']);
     const services = await readAuthFile(env.MQTT_SERVICE_ACCOUNTS_FILE!);
     expect(services.slice(0, 2)).toEqual(earlierHashes);
-    expect(services.map((account) => account.username)).toEqual(['fleetstream-mqtt-source', 'fleetstream-dev', 'fleetstream-mqtt-downlink']);
+    expect(services.map((account) => account.username)).toEqual(['fleetstream-mqtt-source', 'fleetstream-dev', 'fleetstream-mqtt-downlink', 'fleetstream-mqtt-republisher']);
     expect(hashMatches(services[2]!.passwordHash, env.DOWNLINK_MQTT_PASSWORD!)).toBe(true);
   });
 });

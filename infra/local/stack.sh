@@ -420,6 +420,11 @@ mosquitto_credentials_file() {
     (cat "$mosquitto_credentials"; printf 'DOWNLINK_MQTT_USERNAME=fleetstream-mqtt-downlink\nDOWNLINK_MQTT_PASSWORD=%s\n' "$(mosquitto_password)") \
       | (umask 077; cat > "$mosquitto_credentials.new") && mv "$mosquitto_credentials.new" "$mosquitto_credentials"
   fi
+  # and the MQTT republisher's (it publishes under fleet-out/)
+  if ! grep -q '^REPUBLISHER_MQTT_USERNAME=' "$mosquitto_credentials"; then
+    (cat "$mosquitto_credentials"; printf 'REPUBLISHER_MQTT_USERNAME=fleetstream-mqtt-republisher\nREPUBLISHER_MQTT_PASSWORD=%s\n' "$(mosquitto_password)") \
+      | (umask 077; cat > "$mosquitto_credentials.new") && mv "$mosquitto_credentials.new" "$mosquitto_credentials"
+  fi
 }
 
 # Hashes an account into a service accounts file unless it is there already.
@@ -437,7 +442,8 @@ mosquitto_accounts() {
     && if [ -f "$mosquitto_service_accounts" ]; then cp "$mosquitto_service_accounts" "$draft"; else : > "$draft"; fi \
     && mosquitto_account "$draft" "$MQTT_USERNAME" "$MQTT_PASSWORD" \
     && mosquitto_account "$draft" "$MQTT_DEV_USERNAME" "$MQTT_DEV_PASSWORD" \
-    && mosquitto_account "$draft" "$DOWNLINK_MQTT_USERNAME" "$DOWNLINK_MQTT_PASSWORD") \
+    && mosquitto_account "$draft" "$DOWNLINK_MQTT_USERNAME" "$DOWNLINK_MQTT_PASSWORD" \
+    && mosquitto_account "$draft" "$REPUBLISHER_MQTT_USERNAME" "$REPUBLISHER_MQTT_PASSWORD") \
     || fail "mosquitto_passwd could not hash the service accounts' passwords into $draft"
   if [ -f "$mosquitto_service_accounts" ] && cmp -s "$draft" "$mosquitto_service_accounts"; then
     rm -f "$draft"
@@ -485,6 +491,8 @@ broker_sync_up() {
   (
     export DATABASE_URL="${DATABASE_URL:-postgres://$PGUSER@127.0.0.1:$PGPORT/$PGDATABASE}"
     export BROKER_AUTH_SYNC_AUTH_FILE="$mosquitto_auth_file" BROKER_AUTH_SYNC_SERVICE_ACCOUNTS_FILE="$mosquitto_service_accounts" OPS_PORT="$BROKER_AUTH_SYNC_OPS_PORT"
+    # it owns the rules file too: the service accounts' rules, then each MQTT republish reader's
+    export BROKER_AUTH_SYNC_RULES_FILE="$mosquitto_rules_file" BROKER_AUTH_SYNC_SERVICE_RULES_FILE="$here/broker-access.rules"
     nohup node "$cli" broker-auth-sync >> "$log" 2>&1 &
     echo $! > "$pidfile"
   )
@@ -494,8 +502,8 @@ broker_sync_up() {
 
 # The broker's settings as shell exports (`make env`); MQTT_URL carries fleetstream-dev
 # for the clients that take no credentials of their own yet, unless set already.
-# DOWNLINK_MQTT_* are the downlink's account, which the pipeline hands it as MQTT_USERNAME
-# and MQTT_PASSWORD (infra/local/pipeline.ts).
+# DOWNLINK_MQTT_* and REPUBLISHER_MQTT_* are the downlink's and the MQTT republisher's accounts,
+# which the pipeline hands them as MQTT_USERNAME and MQTT_PASSWORD (infra/local/pipeline.ts).
 # MQTT_AUTH_FILE and MQTT_SERVICE_ACCOUNTS_FILE are for what writes the devices into the auth file.
 mosquitto_env() {
   [ -f "$mosquitto_credentials" ] || return 0
@@ -503,7 +511,7 @@ mosquitto_env() {
   source "$mosquitto_credentials"
   local name
   printf 'export MQTT_URL=%s\n' "${MQTT_URL:-mqtt://$MQTT_DEV_USERNAME:$MQTT_DEV_PASSWORD@127.0.0.1:$MQTT_PORT}"
-  for name in MQTT_USERNAME MQTT_PASSWORD DOWNLINK_MQTT_USERNAME DOWNLINK_MQTT_PASSWORD; do printf 'export %s=%s\n' "$name" "${!name}"; done
+  for name in MQTT_USERNAME MQTT_PASSWORD DOWNLINK_MQTT_USERNAME DOWNLINK_MQTT_PASSWORD REPUBLISHER_MQTT_USERNAME REPUBLISHER_MQTT_PASSWORD; do printf 'export %s=%s\n' "$name" "${!name}"; done
   printf 'export MQTT_TLS_URL=mqtts://127.0.0.1:%s\nexport MQTT_CERT_URL=mqtts://127.0.0.1:%s\n' "$MQTT_TLS_PORT" "$MQTT_CERT_PORT"
   printf 'export MQTT_CA_FILE=%s\nexport MQTT_CA_KEY_FILE=%s\n' "$mosquitto_tls/ca.crt" "$mosquitto_tls/ca.key"
   printf 'export MQTT_AUTH_FILE=%s\nexport MQTT_SERVICE_ACCOUNTS_FILE=%s\n' "$mosquitto_auth_file" "$mosquitto_service_accounts"
