@@ -21,6 +21,7 @@ import { componentNamed, components, type ComponentEntry } from './components';
 import { componentVariables, configurationMarkdown, envFile } from './option-docs';
 import { addOptionFlags, flagValues, variableValues } from './option-flags';
 import { addAlertCommands } from './alerts-commands';
+import { addArchiveCommands } from './archive-commands';
 import { addHierarchyCommands } from './hierarchy-commands';
 import { addRegistryCommands } from './registry-commands';
 import { simulationOptionsSchema } from '../simulator/options';
@@ -120,6 +121,7 @@ export function buildProgram(): Command {
 
   addRegistryCommands(program);
   addHierarchyCommands(program);
+  addArchiveCommands(program);
 
   program
     .command('options')

@@ -95,6 +95,12 @@ export const alertEventsTable = 'alert_events';
 /** What people add to an alarm (`0009_alert_rules` too): acknowledgement, assignee, comments; the processor never writes it. */
 export const alarmNotesTable = 'alarm_notes';
 
+/**
+ * The archive's record of what it exported (schemas/migrations.ts `0010_archive`), in the tables' schema:
+ * one row per (destination, tenant, day) whose manifest was written, with its revision and what it holds.
+ */
+export const archivedDaysTable = 'archived_days';
+
 /** The registry's tables in one schema, quoted and qualified, ready for SQL text. */
 export function registryTableNames(schema: string): RegistryTables {
   return Object.fromEntries(Object.entries(registryTables).map(([key, table]) => [key, qualified(schema, table)])) as unknown as RegistryTables;
