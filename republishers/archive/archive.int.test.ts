@@ -197,6 +197,22 @@ describe('the archive job', () => {
     }
   }, 120_000);
 
+  it('stopped with SIGTERM, finishes the day under way, records it, and exits 1 saying so', async () => {
+    const { pool, schema } = await freshDatabaseSchema();
+    await createTables(pool, schema, ['1m', '1h', '1d']);
+    const days = Array.from({ length: 12 }, (_, i) => dayOf(now - (16 - i) * dayMs));
+    await fillDays(pool, schema, ['arc_term'], days, 1);
+    const dir = await freshDirectory();
+    const run = spawnComponent('archive', {}, ['run', '--to', pathToFileURL(dir).href, '--database-schema', schema, '--correction-horizon', '2d']);
+    await eventually(() => (/"event":"archive_day_done"/.test(run.output()) ? true : undefined), 'a first archived day', 60_000, 5);
+    expect(await run.kill('SIGTERM')).toBe(1);
+    expect(run.output()).toMatch(/fleetstream: Error: stopped by a signal; the day under way is done again by the next run/);
+    const logged = (run.output().match(/"event":"archive_day_done"/g) ?? []).length;
+    const { rows } = await pool.query<{ n: string }>(`select count(*) as n from ${qualified(schema, 'archived_days')}`);
+    expect(Number(rows[0]!.n)).toBe(logged);
+    expect(logged).toBeLessThan(days.length);
+  }, 120_000);
+
   it('exits 1 with an error naming the option to fix when the destination is unusable', async () => {
     const missing = spawnComponent('archive', {}, ['run', '--to', 'file:///nonexistent/archive-dir']);
     expect(await missing.exited).toBe(1);

@@ -32,13 +32,14 @@ function openDestination(options: ArchiveOptions): ArchiveDestination {
   return options.to.startsWith('s3://') ? new S3Destination(options.to, options) : new DirectoryDestination(options.to, runId());
 }
 
-async function withStore<T>(options: ArchiveOptions, use: (pool: Pool, store: ArchiveStore) => Promise<T>): Promise<T> {
+async function withStore<T>(options: ArchiveOptions, use: (pool: Pool, store: ArchiveStore) => Promise<T>, signal?: AbortSignal): Promise<T> {
   const pool = new Pool({ connectionString: options.databaseUrl, max: 2, application_name: 'fleetstream-archive', connectionTimeoutMillis: 10_000 });
   pool.on('error', () => undefined);
   try {
     return await use(pool, new ArchiveStore(pool, options.databaseSchema));
   } catch (error) {
-    if ((error as Error).name === 'AbortError') throw error;
+    // stopped by a signal: its reason, not a database error
+    if (signal?.aborted) throw error;
     throw databaseError(error, 'archiving from PostgreSQL');
   } finally {
     await pool.end();
@@ -52,7 +53,7 @@ export async function archive(input: unknown, settings: RunSettings = {}): Promi
   const destination = openDestination(options);
   logger.debug({ event: 'archive_options', destination: options.to, databaseUrl: redactUrl(options.databaseUrl) }, 'archive options');
   try {
-    return await withStore(options, (pool, store) => runArchive(options, { pool, store, destination, logger, now: (settings.now ?? Date.now)(), signal: settings.signal, onProgress: settings.onProgress }));
+    return await withStore(options, (pool, store) => runArchive(options, { pool, store, destination, logger, now: (settings.now ?? Date.now)(), signal: settings.signal, onProgress: settings.onProgress }), settings.signal);
   } finally {
     destination.close();
   }
