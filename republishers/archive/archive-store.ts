@@ -5,7 +5,7 @@
 import type { Pool } from 'pg';
 import { archivedDaysTable, measurementsTable, qualified, seriesTable, tooOldReadingsTable } from '../../schemas/tables';
 
-export interface ArchivedDay {
+interface ArchivedDayCounts {
   tenant: string;
   day: string;
   revision: number;
@@ -13,20 +13,16 @@ export interface ArchivedDay {
   files: number;
   bytes: number;
   snapshotAt: Date;
+}
+
+export interface ArchivedDay extends ArchivedDayCounts {
   archivedAt: Date;
 }
 
-export interface ArchivedDayRecord {
+export interface ArchivedDayRecord extends ArchivedDayCounts {
   destination: string;
-  tenant: string;
-  day: string;
-  revision: number;
-  rows: number;
-  files: number;
-  bytes: number;
   manifestSha256: string;
   schemaVersion: number;
-  snapshotAt: Date;
 }
 
 export class ArchiveStore {

@@ -96,6 +96,18 @@ describe('the archive job', () => {
   const allClosed = closedSince(closed[0]!);
   const tenants = ['arc_acme', 'arc-globex'];
 
+  /** Twelve closed days of readings every minute, and `archive run` in a process of its own, once it archived its first day. */
+  async function cliRunAfterFirstDay(tenant: string) {
+    const { pool, schema } = await freshDatabaseSchema();
+    await createTables(pool, schema, ['1m', '1h', '1d']);
+    const days = Array.from({ length: 12 }, (_, i) => dayOf(now - (16 - i) * dayMs));
+    await fillDays(pool, schema, [tenant], days, 1);
+    const dir = await freshDirectory();
+    const run = spawnComponent('archive', {}, ['run', '--to', pathToFileURL(dir).href, '--database-schema', schema, '--correction-horizon', '2d']);
+    await eventually(() => (/"event":"archive_day_done"/.test(run.output()) ? true : undefined), 'a first archived day', 60_000, 5);
+    return { pool, schema, days, dir, run };
+  }
+
   it('archives the closed days of every tenant to a directory, files equal to the rows, never an open day, and a second run does nothing', async () => {
     const { pool, schema } = await freshDatabaseSchema();
     await createTables(pool, schema, ['1m', '1h', '1d']);
@@ -161,15 +173,7 @@ describe('the archive job', () => {
   });
 
   it('killed (SIGKILL) mid-run, leaves no file a manifest lists that is not whole, and the next run completes what it had not', async () => {
-    const { pool, schema } = await freshDatabaseSchema();
-    await createTables(pool, schema, ['1m', '1h', '1d']);
-    const days = Array.from({ length: 12 }, (_, i) => dayOf(now - (16 - i) * dayMs));
-    await fillDays(pool, schema, ['arc_kill'], days, 1);
-    const dir = await freshDirectory();
-    const args = ['run', '--to', pathToFileURL(dir).href, '--database-schema', schema, '--correction-horizon', '2d'];
-    const run = spawnComponent('archive', {}, args);
-    const done = () => (run.output().match(/"event":"archive_day_done"/g) ?? []).length;
-    await eventually(() => (done() >= 1 ? true : undefined), 'a first archived day', 60_000, 5);
+    const { pool, schema, days, dir, run } = await cliRunAfterFirstDay('arc_kill');
     await run.kill('SIGKILL');
     const { rows } = await pool.query<{ n: string }>(`select count(*) as n from ${qualified(schema, 'archived_days')}`);
     const archivedBefore = Number(rows[0]!.n);
@@ -198,13 +202,7 @@ describe('the archive job', () => {
   }, 120_000);
 
   it('stopped with SIGTERM, finishes the day under way, records it, and exits 1 saying so', async () => {
-    const { pool, schema } = await freshDatabaseSchema();
-    await createTables(pool, schema, ['1m', '1h', '1d']);
-    const days = Array.from({ length: 12 }, (_, i) => dayOf(now - (16 - i) * dayMs));
-    await fillDays(pool, schema, ['arc_term'], days, 1);
-    const dir = await freshDirectory();
-    const run = spawnComponent('archive', {}, ['run', '--to', pathToFileURL(dir).href, '--database-schema', schema, '--correction-horizon', '2d']);
-    await eventually(() => (/"event":"archive_day_done"/.test(run.output()) ? true : undefined), 'a first archived day', 60_000, 5);
+    const { pool, schema, days, run } = await cliRunAfterFirstDay('arc_term');
     expect(await run.kill('SIGTERM')).toBe(1);
     expect(run.output()).toMatch(/fleetstream: Error: stopped by a signal; the day under way is done again by the next run/);
     const logged = (run.output().match(/"event":"archive_day_done"/g) ?? []).length;
