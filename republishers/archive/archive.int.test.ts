@@ -96,6 +96,29 @@ describe('the archive job', () => {
   const allClosed = closedSince(closed[0]!);
   const tenants = ['arc_acme', 'arc-globex'];
 
+  it('uploads a file larger than one multipart part (5 MiB) to S3 in parts, whole', async () => {
+    const { pool, schema } = await freshDatabaseSchema();
+    await createTables(pool, schema, ['1m', '1h', '1d']);
+    const day = closed[0]!;
+    await pool.query(`insert into ${qualified(schema, 'series')} values ('/arc_big/p/d/m0', 'arc_big', 'p', 'd', 'm0', 'non_additive', null, $1, $1)`, [new Date(dayStart(day))]);
+    // 6 series, one reading a second: 518,400 rows, about 8 MB compressed
+    await pool.query(
+      `insert into ${qualified(schema, 'measurements')} select '/arc_big/p/d/m' || s, t, random(), t
+       from generate_series(0, 5) s, generate_series($1::timestamptz, $1::timestamptz + interval '1 day' - interval '1 ms', interval '1 s') t`,
+      [new Date(dayStart(day))],
+    );
+    const s3 = await startS3Server();
+    const options = { to: `s3://${s3.bucket}/big`, databaseSchema: schema, correctionHorizon: '2d', since: day, until: day, s3Endpoint: s3.endpoint, s3ForcePathStyle: 'true', s3AccessKeyId: s3.accessKeyId, s3SecretAccessKey: s3.secretAccessKey };
+    const result = await archive(options, { logger });
+    expect(result).toMatchObject({ exported: 1, rows: 518_400, files: 1 });
+    expect(result.bytes).toBeGreaterThan(5 * 2 ** 20);
+    const client = new S3Client({ endpoint: s3.endpoint, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey } });
+    onCleanup(async () => client.destroy());
+    const get = async (key: string) => Buffer.from(await (await client.send(new GetObjectCommand({ Bucket: s3.bucket, Key: `big/${key}` }))).Body!.transformToByteArray());
+    const manifest = parseManifest((await get(`tenant=arc_big/day=${day}/manifest.json`)).toString())!;
+    await expectFileEqualsTable(pool, schema, manifest, 'measurements', await get(`tenant=arc_big/day=${day}/measurements.csv.gz`));
+  }, 120_000);
+
   /** Twelve closed days of readings every minute, and `archive run` in a process of its own, once it archived its first day. */
   async function cliRunAfterFirstDay(tenant: string) {
     const { pool, schema } = await freshDatabaseSchema();
