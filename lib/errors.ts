@@ -91,6 +91,8 @@ export const errorCodes = {
   ALERT_NOT_FOUND: { retriable: false, summary: "the tenant's alert history has no alarm of that id" },
   // the hierarchy job (republishers/device-hierarchy/)
   HIERARCHY_PUBLISH_CONFLICT: { retriable: true, summary: 'another `fleetstream hierarchy publish` holds the lock on the same key prefix, or this one outlived its lock timeout; nothing was switched' },
+  // the archive job (republishers/archive/)
+  ARCHIVE_DESTINATION_UNAVAILABLE: { retriable: true, summary: 'the archive could not write to or read from its destination (`--to`: a directory that is missing or not writable, a bucket that does not exist, refused credentials, an unreachable endpoint)' },
 } as const;
 
 export type ErrorCode = keyof typeof errorCodes;

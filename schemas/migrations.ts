@@ -10,7 +10,7 @@
  * jest's CommonJS transform) cannot load it; a numbered list and a table is
  * all this needs.
  */
-import { alarmNotesTable, alertEventsTable, alertRulesTable, automationTableNames, configurationTableNames, handlerTableNames, measurementsTable, mqttRepublishTableNames, qualified, quoteIdent, registryTableNames, rollupTable, seriesTable, tooOldReadingsTable, webhookTableNames } from './tables';
+import { alarmNotesTable, alertEventsTable, alertRulesTable, archivedDaysTable, automationTableNames, configurationTableNames, handlerTableNames, measurementsTable, mqttRepublishTableNames, qualified, quoteIdent, registryTableNames, rollupTable, seriesTable, tooOldReadingsTable, webhookTableNames } from './tables';
 
 /** TimescaleDB chunk, compression and retention settings, as PostgreSQL interval literals (`7 days`); null: no such policy. */
 export interface TimescalePolicies {
@@ -110,6 +110,7 @@ export function migrations(context: MigrationContext): Migration[] {
   list.push({ id: '0007_configuration', statements: configurationStatements(schema) });
   list.push({ id: '0008_webhooks', statements: webhookStatements(schema) });
   list.push({ id: '0009_alert_rules', statements: alertRulesStatements(schema) });
+  list.push({ id: '0010_archive', statements: archiveStatements(schema) });
   list.push({ id: '0011_automations', statements: automationStatements(schema) });
   list.push({ id: '0012_handlers', statements: handlerStatements(schema) });
   list.push({ id: '0013_mqtt_republish', statements: mqttRepublishStatements(schema) });
@@ -392,6 +393,22 @@ function automationStatements(schema: string): string[] {
     `create table if not exists ${t.schedules} (
       tenant text not null, automation_id text not null, revision bigint not null, decided_until timestamptz not null,
       updated_at timestamptz not null default now(), primary key (tenant, automation_id))`,
+  ];
+}
+
+/**
+ * The archive job (issue 17, item 7): one row per (destination, tenant, day)
+ * whose manifest it wrote; `snapshot_at` is when the export's snapshot was
+ * taken, so raw readings stored later for that day (`too_old_readings`) are
+ * found and the day exported again with the next revision.
+ */
+function archiveStatements(schema: string): string[] {
+  return [
+    `create table if not exists ${qualified(schema, archivedDaysTable)} (
+      destination text not null, tenant text not null, day date not null, revision integer not null,
+      rows bigint not null, files integer not null, bytes bigint not null, manifest_sha256 text not null,
+      schema_version integer not null, snapshot_at timestamptz not null, archived_at timestamptz not null default now(),
+      primary key (destination, tenant, day))`,
   ];
 }
 

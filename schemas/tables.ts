@@ -146,6 +146,12 @@ export function mqttRepublishTableNames(schema: string): MqttRepublishTables {
   return Object.fromEntries(Object.entries(mqttRepublishTables).map(([key, table]) => [key, qualified(schema, table)])) as unknown as MqttRepublishTables;
 }
 
+/**
+ * The archive's record of what it exported (schemas/migrations.ts `0010_archive`), in the tables' schema:
+ * one row per (destination, tenant, day) whose manifest was written, with its revision and what it holds.
+ */
+export const archivedDaysTable = 'archived_days';
+
 /** The registry's tables in one schema, quoted and qualified, ready for SQL text. */
 export function registryTableNames(schema: string): RegistryTables {
   return Object.fromEntries(Object.entries(registryTables).map(([key, table]) => [key, qualified(schema, table)])) as unknown as RegistryTables;

@@ -2,7 +2,8 @@
  * The local stack's scheduler (the design card's node-cron): runs the
  * periodic jobs that Kubernetes runs as CronJobs, the same `fleetstream`
  * commands on the same schedules, each in a child process, one run of a job
- * at a time. Today one job: `hierarchy publish` (infra/k8s/device-hierarchy.cronjob.yaml).
+ * at a time: `hierarchy publish` (infra/k8s/device-hierarchy.cronjob.yaml) and,
+ * with SCHEDULER_ARCHIVE_TO, `archive run` (infra/k8s/archive.cronjob.yaml).
  */
 import { schedule, type ScheduledTask } from 'node-cron';
 import { Counter, Gauge } from 'prom-client';
@@ -22,7 +23,9 @@ interface JobSpec {
 
 /** The jobs, as the CronJobs of infra/k8s run them. */
 function scheduledJobs(options: SchedulerOptions): JobSpec[] {
-  return [{ name: 'hierarchy-publish', schedule: options.hierarchySchedule, args: ['hierarchy', 'publish', '--key-prefix', options.keyPrefix] }];
+  const jobs = [{ name: 'hierarchy-publish', schedule: options.hierarchySchedule, args: ['hierarchy', 'publish', '--key-prefix', options.keyPrefix] }];
+  if (options.archiveTo !== undefined) jobs.push({ name: 'archive-run', schedule: options.archiveSchedule, args: ['archive', 'run', '--to', options.archiveTo] });
+  return jobs;
 }
 
 interface JobState {

@@ -2,7 +2,7 @@ import { parseSchedulerOptions } from './options';
 
 describe('scheduler options', () => {
   it('default to the CronJob: every 6 hours in UTC, and a run at start', () => {
-    expect(parseSchedulerOptions({})).toEqual({ hierarchySchedule: '0 */6 * * *', keyPrefix: 'fleet:', runAtStart: true, timeZone: 'Etc/UTC', jobTimeout: 30 * 60_000 });
+    expect(parseSchedulerOptions({})).toEqual({ hierarchySchedule: '0 */6 * * *', archiveSchedule: '30 2 * * *', keyPrefix: 'fleet:', runAtStart: true, timeZone: 'Etc/UTC', jobTimeout: 30 * 60_000 });
   });
 
   it('take six fields (seconds first) and another zone', () => {

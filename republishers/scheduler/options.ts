@@ -29,6 +29,10 @@ export const schedulerOptionsSchema = z.strictObject({
     description: 'When `fleetstream hierarchy publish` runs: a cron expression (5 fields, or 6 with seconds first), the schedule of the Kubernetes CronJob device-hierarchy-publish.',
   }),
   keyPrefix: z.string().min(1).default('fleet:').meta({ description: "Passed to `hierarchy publish --key-prefix`: the redis-sink's REDIS_SINK_KEY_PREFIX." }),
+  archiveSchedule: cronExpression.default('30 2 * * *').meta({
+    description: 'When `fleetstream archive run` runs (with SCHEDULER_ARCHIVE_TO set): the schedule of the Kubernetes CronJob archive-run.',
+  }),
+  archiveTo: z.string().min(1).optional().meta({ description: 'Passed to `archive run --to` (`file:///dir` or `s3://bucket/prefix`); unset: the archive job is not scheduled.' }),
   runAtStart: flag.default(true).meta({ description: 'Run every job once at start too, not only on its schedule.' }),
   timeZone: timeZone.default('Etc/UTC').meta({ description: 'Time zone the schedules are read in (the CronJobs use Etc/UTC).' }),
   jobTimeout: duration({ min: 1000 }).prefault('30m').meta({ description: 'A run taking longer is stopped (SIGTERM) and counted as failed, like the CronJob\'s activeDeadlineSeconds.' }),

@@ -81,4 +81,17 @@ describe('the scheduler', () => {
     expect(calls).toHaveLength(2);
     expect(scheduler.ready()).toBe(false);
   }, 30_000);
+
+  it('runs `archive run --to` on its own schedule beside the hierarchy job when SCHEDULER_ARCHIVE_TO is set', async () => {
+    const calls: (readonly string[])[] = [];
+    const runCommand: CommandRunner = (args) => {
+      calls.push(args);
+      return { done: Promise.resolve({ code: 0, signal: null, timedOut: false, output: '' }), stop: () => undefined };
+    };
+    const scheduler = await start({ hierarchySchedule: '0 */6 * * *', archiveSchedule: '30 2 * * *', archiveTo: 'file:///var/archive', keyPrefix: 'test:' }, componentLogger('scheduler-test'), runCommand);
+    onCleanup(() => scheduler.stop());
+    await eventually(() => (calls.length === 2 ? true : undefined), 'both jobs run at start', 10_000);
+    expect(calls).toEqual([['hierarchy', 'publish', '--key-prefix', 'test:'], ['archive', 'run', '--to', 'file:///var/archive']]);
+    expect(scheduler.readiness?.()).toMatchObject({ jobs: { 'hierarchy-publish': { schedule: '0 */6 * * *' }, 'archive-run': { schedule: '30 2 * * *' } } });
+  });
 });
