@@ -59,7 +59,8 @@ describe('an alert rule with a webhook subscription', () => {
     expect(signedWith(resolved!, secret)).toBe(true);
     const resolvedBody = JSON.parse(resolved!.body) as { data: Record<string, unknown> };
     expect(resolvedBody.data).toMatchObject({ transition: 'resolved', status: 'normal', path: boiler, alarmId: body.data.alarmId });
-    // each transition once, under its own webhook-id; deliveries to one endpoint are not ordered, their event times are
+    // each transition once, under its own webhook-id; deliveries to one endpoint are not ordered (recovering may come after resolved), their event times are
+    await eventually(() => (receiver.requests.length >= 4 ? true : undefined), 'all four transitions posted', 30_000);
     const transitions = receiver.requests.map((r) => (JSON.parse(r.body) as { data: { transition: string; eventTime: string } }).data);
     expect(transitions.sort((a, b) => a.eventTime.localeCompare(b.eventTime)).map((t) => t.transition)).toEqual(['pending', 'firing', 'recovering', 'resolved']);
     expect(new Set(receiver.ids).size).toBe(4);
