@@ -180,8 +180,9 @@ export function evaluateReading(policy: AlertPolicy, subject: AlertSubject, prev
 
 /**
  * Opens a no_data episode when the series' newest reading is older than the
- * rule's `noData.after` at clock `now`. The clock is the caller's: the wall
- * clock for a live processor.
+ * rule's `noData.after` at clock `now`. The clock is the caller's: for a
+ * live processor, the wall time through which its input is complete
+ * (input-completeness.ts).
  */
 export function checkNoData(policy: AlertPolicy, subject: AlertSubject, previous: AlertState, now: number): { state: AlertState; transitions: AlertTransition[] } {
   const { noData } = policy;

@@ -13,6 +13,12 @@ export function createAlertsMetrics(registry: Registry) {
     rules: new Gauge({ name: 'alerts_rules', help: 'Rules in force', registers: [registry] }),
     transaction: new Histogram({ name: 'alerts_transaction_seconds', help: 'Duration of one Kafka transaction (a batch: alert events, state changelog, offsets)', buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5], registers: [registry] }),
     transactionsFailed: new Counter({ name: 'alerts_transactions_failed_total', help: 'Transactions that failed for good: their batch is consumed again', registers: [registry] }),
+    inputLag: new Gauge({
+      name: 'alerts_input_lag_seconds',
+      help: 'How far behind now the clock of each rule input is (raw, or a resolution): the wall time through which every stage behind it (this processor, the rollups stages) has read everything, on its slowest partition. No-data alerts measure silence against that clock; pipeline-stale fires past ALERTS_PIPELINE_STALE_AFTER',
+      labelNames: ['input'],
+      registers: [registry],
+    }),
     restores: new Counter({ name: 'alerts_state_restores_total', help: 'Partitions whose states were read back from the state topic', registers: [registry] }),
   };
 }

@@ -10,10 +10,14 @@
  * assigned, its states are read back from the changelog before its next
  * batch, and consumption resumes at the committed offsets.
  *
- * No-data checks run on the wall clock every `noDataCheckIntervalMs`, in a
- * transaction of their own (events and changelog, no offsets), on the
- * partitions whose inputs the group has committed to their ends: a processor
- * catching up does not take the readings still waiting for silence.
+ * No-data checks run every `noDataCheckIntervalMs`, in a transaction of
+ * their own (events and changelog, no offsets). A series' silence is
+ * measured against its input's clock, the wall time through which every
+ * stage behind the input has read everything (input-completeness.ts), not
+ * against now: a stage that lags or stops, or this processor catching up,
+ * stops the clock instead of making every series look silent, and the
+ * member holding partition 0 raises a pipeline-stale alert per tenant and
+ * input while the lag is `pipelineStaleAfterMs` or more (pipeline-stale.ts).
  */
 import type { Admin, Consumer, Kafka, KafkaMessage, Producer } from 'kafkajs';
 import { FailingInputs } from '../../lib/failing-inputs';
@@ -28,8 +32,11 @@ import type { Measurement, Rollup } from '../../schemas/types';
 import { ALERTS_RESTORE_MARKER, decodeState, type AlertRecords } from './alert-records';
 import { checkNoData, evaluateReading, isIdle, retireState, type AlertTransition } from './alert-state';
 import type { AlertsMetrics } from './alerts-metrics';
-import { caughtUpPartitions, type TopicPartitionOffsets } from './input-lag';
+import { InputCompleteness, type TopicReader } from './input-completeness';
 import { PartitionAlerts, parseStateKey, stateKey } from './partition-alerts';
+import { inputName, readersOf, type PipelineTopology } from './pipeline-readers';
+import { parsePipelineStalePath, PIPELINE_STALE_RULE_ID, pipelineStalePath, pipelineStaleRule, pipelineStaleSubjects } from './pipeline-stale';
+import { ruleKey } from './rule-changes';
 import type { RuleBook, RuleSample } from './rule-book';
 
 export interface AlertsProcessorConfig {
@@ -45,6 +52,11 @@ export interface AlertsProcessorConfig {
   transactionalId: string;
   restoreTimeoutMs: number;
   noDataCheckIntervalMs: number;
+  /** a lag of the pipeline behind an input from which its pipeline-stale alert fires */
+  pipelineStaleAfterMs: number;
+  /** the rollups processor's stages, whose groups' progress the rollup inputs' clocks follow */
+  rollupsResolutions: readonly string[];
+  rollupsGroupIdPrefix: string;
   records: AlertRecords;
   rules: RuleBook;
   decodeMeasurement(value: Buffer): Promise<Measurement>;
@@ -69,6 +81,9 @@ export class AlertsProcessor {
   private producer: Producer | undefined;
   private admin: Admin | undefined;
   private noDataTimer: NodeJS.Timeout | undefined;
+  private readonly completeness = new InputCompleteness();
+  /** when the processor started: an input none of whose samples its readers have reached lags since then */
+  private startedAt = 0;
   private running = false;
   private stopping = false;
   private readonly stopped = new AbortController();
@@ -145,8 +160,9 @@ export class AlertsProcessor {
       logger: config.logger,
       restoring: 'the alert states',
     });
+    this.startedAt = config.now();
     this.noDataTimer = setInterval(() => {
-      void this.steps.run(() => this.checkNoData()).catch((error: unknown) => config.logger.error({ event: 'no_data_check_failed', err: error }, 'the no-data check failed; it runs again at its next interval'));
+      void this.steps.run(() => this.checkInputs()).catch((error: unknown) => config.logger.error({ event: 'no_data_check_failed', err: error }, 'the no-data check failed; it runs again at its next interval'));
     }, config.noDataCheckIntervalMs);
     this.running = true;
     config.logger.info({ event: 'alerts_started', inputs: this.inputTopics, state: config.stateTopic, partitions: this.inputPartitions, rules: this.rules.size }, 'alerts processor started');
@@ -274,19 +290,24 @@ export class AlertsProcessor {
     return inputs;
   }
 
-  /** Opens no_data alerts for series whose newest reading is older than their rule's noData.after, by the wall clock; one transaction per caught-up partition. */
-  private async checkNoData(): Promise<void> {
+  /**
+   * Reads the clock of every input, then opens no_data alerts for the series
+   * of the partitions held whose newest reading is older than their rule's
+   * noData.after at their input's clock, one transaction per partition, and,
+   * holding partition 0, evaluates the pipeline-stale alerts.
+   */
+  private async checkInputs(): Promise<void> {
     if (this.stopping || this.partitions.size === 0) return;
-    const caughtUp = await this.caughtUpPartitions();
     const now = this.config.now();
+    const clocks = await this.inputClocks(now);
     for (const [partition, alerts] of [...this.partitions]) {
-      if (!caughtUp.has(partition)) continue;
       const outputs: TopicOutputs = new Map();
       for (const [key, state] of alerts.entries()) {
         const subject = parseStateKey(key);
         const rule = subject && this.rules.get(subject.ruleKey);
-        if (!subject || !rule?.noData) continue;
-        const step = checkNoData(rule, subject, state, now);
+        const clock = rule?.noData && clocks.get(inputName(rule.reads))?.[partition];
+        if (!subject || !rule || !clock) continue;
+        const step = checkNoData(rule, subject, state, clock);
         if (step.transitions.length === 0) continue;
         alerts.stage(key, step.state);
         this.config.records.events(outputs, partition, rule, subject.path, step.transitions, now);
@@ -294,18 +315,65 @@ export class AlertsProcessor {
       }
       if (outputs.size > 0) await this.commit(outputs, alerts, partition, []);
     }
+    const first = this.partitions.get(0);
+    if (first) await this.checkPipelineStale(first, clocks, now);
   }
 
-  /** The partitions held whose inputs the group has committed to their ends (input-lag.ts). */
-  private async caughtUpPartitions(): Promise<Set<number>> {
-    const committed: TopicPartitionOffsets = new Map();
-    const ends: TopicPartitionOffsets = new Map();
-    for (const topic of this.inputTopics) {
-      const [group] = await this.admin!.fetchOffsets({ groupId: this.config.groupId, topics: [topic] });
-      committed.set(topic, new Map((group?.partitions ?? []).map((p) => [p.partition, p.offset])));
-      ends.set(topic, new Map((await this.admin!.fetchTopicOffsets(topic)).map((p) => [p.partition, p.high])));
+  /** Per input (`raw`, each resolution read), per partition: the wall time through which every reader behind it has read everything, or undefined. */
+  private async inputClocks(now: number): Promise<Map<string, (number | undefined)[]>> {
+    const { config } = this;
+    const topology: PipelineTopology = {
+      alertsGroupId: config.groupId,
+      measurementsTopic: config.measurementsTopic,
+      rollupTopic: (resolution) => config.rollupTopics.get(resolution) ?? '',
+      rollupsResolutions: config.rollupsResolutions,
+      rollupsGroupIdPrefix: config.rollupsGroupIdPrefix,
+    };
+    const inputs = new Map(['raw', ...config.rollupTopics.keys()].map((name) => [name, readersOf(name, topology)]));
+    const readers = [...new Map([...inputs.values()].flat().map((r) => [`${r.groupId}\u0000${r.topic}`, r])).values()];
+    // the committed offsets first, then the ends: a reader past an end sampled now has read all produced before now,
+    // and a stage's commit seen now is in its output topic by the ends sampled now (input-completeness.ts)
+    const committed = new Map<TopicReader, Map<number, bigint>>();
+    for (const reader of readers) {
+      const [group] = await this.admin!.fetchOffsets({ groupId: reader.groupId, topics: [reader.topic] });
+      committed.set(reader, new Map((group?.partitions ?? []).map((p) => [p.partition, BigInt(p.offset)])));
     }
-    return caughtUpPartitions(this.partitions.keys(), committed, ends);
+    for (const topic of new Set(readers.map((r) => r.topic))) {
+      const ends = await this.admin!.fetchTopicOffsets(topic);
+      this.completeness.sampleEnds(topic, new Map(ends.map((p) => [p.partition, BigInt(p.high)])), now);
+    }
+    for (const reader of readers) for (let p = 0; p < this.inputPartitions; p++) this.completeness.observe(reader, p, committed.get(reader)!.get(p), now);
+    const clocks = new Map<string, (number | undefined)[]>();
+    for (const [name, inputReaders] of inputs) {
+      const perPartition = Array.from({ length: this.inputPartitions }, (_, p) => this.completeness.clock(inputReaders, p));
+      clocks.set(name, perPartition);
+      config.metrics.inputLag.set({ input: name }, (now - Math.min(...perPartition.map((t) => t ?? this.startedAt))) / 1000);
+    }
+    return clocks;
+  }
+
+  /** Fires or resolves the pipeline-stale alert of each tenant with a no-data rule on an input, by the input's lag; its states live in partition 0. */
+  private async checkPipelineStale(alerts: PartitionAlerts, clocks: Map<string, (number | undefined)[]>, now: number): Promise<void> {
+    const open = [...alerts.entries()].flatMap(([key, state]) => {
+      const subject = parseStateKey(key);
+      const stale = subject?.ruleKey.endsWith(`/${PIPELINE_STALE_RULE_ID}`) && state.status !== 'normal' ? parsePipelineStalePath(subject.path) : undefined;
+      return stale ? [stale] : [];
+    });
+    const outputs: TopicOutputs = new Map();
+    for (const { tenant, input, needed } of pipelineStaleSubjects(this.rules.noDataTenants(), open)) {
+      const perPartition = clocks.get(input);
+      const lagMs = needed && perPartition ? now - Math.min(...perPartition.map((t) => t ?? this.startedAt)) : 0;
+      const rule = pipelineStaleRule(tenant, input, this.config.pipelineStaleAfterMs);
+      const subject = { ruleKey: ruleKey(tenant, PIPELINE_STALE_RULE_ID), path: pipelineStalePath(tenant, input) };
+      const key = stateKey(subject.ruleKey, subject.path);
+      const step = evaluateReading(rule, subject, alerts.get(key), { time: now, value: lagMs / 1000 });
+      if (step.outcome === 'late') continue;
+      alerts.stage(key, step.state);
+      this.config.records.events(outputs, 0, rule, subject.path, step.transitions, now);
+      this.countTransitions(step.transitions);
+    }
+    if (outputs.size > 0 || alerts.changelog().length > 0) await this.commit(outputs, alerts, 0, []);
+    else alerts.discard();
   }
 
   private async seekToCommitted(topic: string, partition: number): Promise<void> {

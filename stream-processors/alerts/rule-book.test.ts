@@ -39,4 +39,16 @@ describe('the rule book', () => {
     expect(new RuleBook([]).reads('raw')).toBe(false);
     expect(book.get('acme/use')?.reads).toEqual({ kind: 'rollup', resolution: '1m', field: 'delta' });
   });
+
+  it('lists the tenants with a no-data rule per input', () => {
+    const rules = parseRuleDocument(
+      `tenant: globex
+rules:
+  - { id: quiet, series: ['/globex/**'], reads: 1h mean, severities: [{ severity: warning, when: '> 1' }], noData: { after: 3h, severity: warning } }
+`,
+      'rules.yaml',
+    ).rules;
+    expect(new RuleBook(rules).noDataTenants()).toEqual(new Map([['1h', new Set(['globex'])]]));
+    expect(book.noDataTenants()).toEqual(new Map());
+  });
 });

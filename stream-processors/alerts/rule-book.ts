@@ -8,6 +8,7 @@ import type { Measurement, Rollup } from '../../schemas/types';
 import { seriesMatcher, type AlertRule, type RollupField } from '../../schemas/alert-rule';
 import type { Sample } from './alert-state';
 import type { PathMatcher } from '../../schemas/series-pattern';
+import { inputName } from './pipeline-readers';
 import { ruleKey } from './rule-changes';
 
 export interface BoundRule {
@@ -40,6 +41,19 @@ export class RuleBook {
   /** Whether any rule reads `raw`, or the rollups of `resolution`: records no rule reads need not be decoded. */
   reads(input: 'raw' | { resolution: string }): boolean {
     return this.rules.some(({ bound: { rule } }) => (input === 'raw' ? rule.reads.kind === 'raw' : rule.reads.kind === 'rollup' && rule.reads.resolution === input.resolution));
+  }
+
+  /** Per rule input (`raw` or a resolution), the tenants with a rule that has a noData condition on it. */
+  noDataTenants(): Map<string, Set<string>> {
+    const byInput = new Map<string, Set<string>>();
+    for (const { bound: { rule } } of this.rules) {
+      if (!rule.noData) continue;
+      const name = inputName(rule.reads);
+      let tenants = byInput.get(name);
+      if (!tenants) byInput.set(name, (tenants = new Set()));
+      tenants.add(rule.tenant);
+    }
+    return byInput;
   }
 
   get(key: string): AlertRule | undefined {

@@ -18,10 +18,11 @@ export interface RollupsFixture {
   rollupTopic(resolution: string): string;
 }
 
-export async function rollupsFixture(overrides: Partial<RollupsOptions> = {}, partitions = 3): Promise<RollupsFixture> {
+export async function rollupsFixture(overrides: Partial<RollupsOptions> & { resolutions?: string[] } = {}, partitions = 3): Promise<RollupsFixture> {
   const settings = testSettings();
   const id = uniqueName('test.rollups');
-  const resolutions = ['1m', '1h', '1d'];
+  // `resolutions` overridden (as a list): the fixture makes their topics
+  const resolutions = (overrides.resolutions as string[] | undefined) ?? ['1m', '1h', '1d'];
   const rollupTopic = (r: string) => `${id}.${r}`;
   // freshTopic opens the file's shared admin and registers its disconnect: first, so that it runs after the cleanups below
   const measurementsTopic = await freshTopic({ prefix: 'test.measurements', partitions });
