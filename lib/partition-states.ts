@@ -29,6 +29,11 @@ export class PartitionStates<S> {
     this.staged.set(key, state);
   }
 
+  /** Whether a state is held for the key, staged or committed (get() gives the initial state for one that is not). */
+  has(key: string): boolean {
+    return this.staged.has(key) || this.committed.has(key);
+  }
+
   /** A state read back from the changelog; undefined for a tombstone. */
   restore(key: string, state: S | undefined): void {
     if (state) {

@@ -30,9 +30,11 @@ import { SerialSteps } from '../../lib/serial-steps';
 import { startStateProcessorConsumer, type BatchOutcome } from '../../lib/state-processor-consumer';
 import type { Measurement, Rollup } from '../../schemas/types';
 import { ALERTS_RESTORE_MARKER, decodeState, type AlertRecords } from './alert-records';
-import { checkNoData, evaluateReading, isIdle, retireState, type AlertTransition } from './alert-state';
+import { checkNoData, evaluateReading, initialAlertState, isIdle, retireState, type AlertState, type AlertTransition } from './alert-state';
 import type { AlertsMetrics } from './alerts-metrics';
+import type { SeriesStanding } from './expected-series';
 import { InputCompleteness, type TopicReader } from './input-completeness';
+import { partitionForKey } from '../../lib/key-partition';
 import { PartitionAlerts, parseStateKey, stateKey } from './partition-alerts';
 import { inputName, readersOf, type PipelineTopology } from './pipeline-readers';
 import { parsePipelineStalePath, PIPELINE_STALE_RULE_ID, pipelineStalePath, pipelineStaleRule, pipelineStaleSubjects } from './pipeline-stale';
@@ -75,6 +77,8 @@ export class AlertsProcessor {
   private readonly failing: FailingInputs;
   private inputPartitions = 0;
   private rules: RuleBook;
+  /** the series of registered devices (expected-series.ts), by path */
+  private expected = new Map<string, SeriesStanding>();
   /** Batches, restores, no-data checks and rule changes, one at a time: they share the states and the transactional producer. */
   private readonly steps = new SerialSteps();
   private consumer: Consumer | undefined;
@@ -133,6 +137,11 @@ export class AlertsProcessor {
       }
       this.rules = rules;
     });
+  }
+
+  /** The series of registered devices, in force from the next no-data check. */
+  setExpectedSeries(expected: Map<string, SeriesStanding>): void {
+    this.expected = expected;
   }
 
   async start(): Promise<void> {
@@ -302,11 +311,12 @@ export class AlertsProcessor {
     const clocks = await this.inputClocks(now);
     for (const [partition, alerts] of [...this.partitions]) {
       const outputs: TopicOutputs = new Map();
-      for (const [key, state] of alerts.entries()) {
+      for (const [key, state] of [...alerts.entries(), ...this.unheardPairs(partition, alerts)]) {
         const subject = parseStateKey(key);
         const rule = subject && this.rules.get(subject.ruleKey);
         const clock = rule?.noData && clocks.get(inputName(rule.reads))?.[partition];
-        if (!subject || !rule || !clock) continue;
+        // a disabled or revoked device is not expected to report
+        if (!subject || !rule || !clock || this.expected.get(subject.path)?.active === false) continue;
         const step = checkNoData(rule, subject, state, clock);
         if (step.transitions.length === 0) continue;
         alerts.stage(key, step.state);
@@ -317,6 +327,24 @@ export class AlertsProcessor {
     }
     const first = this.partitions.get(0);
     if (first) await this.checkPipelineStale(first, clocks, now);
+  }
+
+  /**
+   * The pairs of no-data rules and registered active series of `partition`
+   * that hold no state (not seen since the processor started, or never seen
+   * by it), each with the state it would have had with the series'
+   * last_seen as its newest reading: checked, it opens the no-data alert of
+   * a device that died while the processor was down. Only a pair that opens
+   * one is kept: a state held would take older readings for late ones.
+   */
+  private *unheardPairs(partition: number, alerts: PartitionAlerts): Generator<[string, AlertState]> {
+    for (const [path, standing] of this.expected) {
+      if (!standing.active || partitionForKey(path, this.inputPartitions) !== partition) continue;
+      for (const { key, rule } of this.rules.rulesOf(path)) {
+        const pair = stateKey(key, path);
+        if (rule.noData && !alerts.has(pair)) yield [pair, { ...initialAlertState(), lastTime: standing.lastSeen }];
+      }
+    }
   }
 
   /** Per input (`raw`, each resolution read), per partition: the wall time through which every reader behind it has read everything, or undefined. */

@@ -19,6 +19,7 @@ import { AlertRecords } from './alert-records';
 import { createAlertsMetrics, type AlertsMetrics } from './alerts-metrics';
 import { AlertsProcessor } from './alerts-processor';
 import { alertsOptionsSchema, type AlertsOptions } from './options';
+import { loadExpectedSeries } from './expected-series';
 import { RuleBook } from './rule-book';
 import { loadRules } from './rule-store';
 
@@ -101,10 +102,15 @@ async function startWith(input: AlertsInput, opened: OpenedResources): Promise<R
     await history.start();
   }
 
+  const readExpected = async (book: RuleBook) => loadExpectedSeries(pool, { registry: options.databaseSchema, series: options.seriesSchema }, [...new Set([...book.noDataTenants().values()].flatMap((t) => [...t]))]);
+  processor.setExpectedSeries(await retryUntilDone(() => readExpected(rules), { signal: stopping.signal, onRetry: onRetry('reading the series of registered devices') }));
   const refresh = setInterval(() => {
     readRules()
-      .then((book) => processor.setRules(book))
-      .catch((error: unknown) => logger.warn({ event: 'rules_refresh_failed', err: error }, 'reading the alert rules again failed; the rules in force stay'));
+      .then(async (book) => {
+        await processor.setRules(book);
+        processor.setExpectedSeries(await readExpected(book));
+      })
+      .catch((error: unknown) => logger.warn({ event: 'rules_refresh_failed', err: error }, 'reading the alert rules or the registered series again failed; those in force stay'));
   }, options.rulesRefreshInterval);
   opened.add('rules refresh', async () => clearInterval(refresh));
 

@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import { z } from 'zod';
 import { kafkaConnectionOptions, registryConnectionOptions } from '../../lib/config';
-import { duration, flag, integer, list } from '../../lib/option-types';
+import { duration, flag, integer, list, sqlIdentifier } from '../../lib/option-types';
 import { registryOptions } from '../../registry';
 import { resolutionName } from '../../schemas/resolution';
 import { alertsGroupId, defaultResolutions, rollupsGroupIdPrefix, topicNames } from '../../schemas/topics';
@@ -16,6 +16,10 @@ export const alertsOptionsSchema = z.strictObject({
   ...registryConnectionOptions,
   databaseUrl: registryOptions.databaseUrl,
   databaseSchema: registryOptions.databaseSchema,
+  seriesSchema: sqlIdentifier.default('public').meta({
+    description:
+      "PostgreSQL schema of the timescale-sink's `series` table (its TIMESCALE_SINK_SCHEMA): the series of devices in the registry are checked for no data even when the processor has not seen them since it started; a disabled or revoked device's are not.",
+  }),
   measurementsTopic: z.string().min(1).default(topicNames.measurements).meta({ description: 'Topic of the raw readings, read by rules that read `raw`.' }),
   resolutions: list(resolutionName, 0)
     .prefault([...defaultResolutions])
