@@ -40,6 +40,7 @@ describe('alert rule documents', () => {
       id: 'boiler-hot',
       description: 'the boilers run hot',
       series: ['/acme/plant1/*/temperature'],
+      deviceTags: {},
       reads: { kind: 'rollup', resolution: '1m', field: 'mean' },
       severities: [
         { severity: 'warning', when: { op: '>', value: 80 }, forMs: 300_000 },

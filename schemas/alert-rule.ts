@@ -9,6 +9,7 @@
  * rules:
  *   - id: boiler-hot                       # unique in the tenant
  *     series: ['/acme/plant1/ * /temperature']  # path patterns (series-pattern.ts), written without the spaces
+ *     tags: { building: north }            # and of devices whose registry tags hold all of these (optional)
  *     reads: 1m mean                       # `raw`, or `<resolution> <field>`: final rollups only
  *     severities:                          # the ladder, lowest first
  *       - { severity: warning, when: '> 80', for: 5m }
@@ -69,6 +70,7 @@ const ruleSchema = z
     id: name,
     description: z.string().max(1000).optional(),
     series: z.array(pattern).min(1),
+    tags: z.record(z.string().min(1).max(100), z.string().max(1000)).optional(),
     reads: input.prefault('raw'),
     severities: z.array(z.strictObject({ severity: name, when: threshold, for: holdTime.default(0) })).min(1),
     clear: z.strictObject({ when: threshold.optional(), for: holdTime.default(0) }).optional(),
@@ -103,6 +105,8 @@ export interface AlertRule {
   id: string;
   description?: string;
   series: string[];
+  /** the registry tags a series' device must hold, all of them; none: any device */
+  deviceTags: Record<string, string>;
   reads: RuleInput;
   severities: { severity: string; when: Threshold; forMs: number }[];
   clear: { when: Threshold | null; forMs: number };
@@ -157,6 +161,7 @@ function toRule(tenant: string, rule: z.output<typeof ruleSchema>): AlertRule {
     id: rule.id,
     ...(rule.description === undefined ? {} : { description: rule.description }),
     series: rule.series,
+    deviceTags: rule.tags ?? {},
     reads: rule.reads,
     severities: rule.severities.map((s) => ({ severity: s.severity, when: s.when, forMs: s.for })),
     clear: { when: rule.clear?.when ?? null, forMs: rule.clear?.for ?? 0 },

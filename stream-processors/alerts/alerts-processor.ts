@@ -115,8 +115,9 @@ export class AlertsProcessor {
 
   /**
    * New rules, in force from the next batch on. The open episodes of removed
-   * rules are ended (retireState), one transaction per partition; should one
-   * fail, the old rules stay and the next refresh tries again.
+   * rules, and of rules that no longer select their series, are ended
+   * (retireState), one transaction per partition; should one fail, the old
+   * rules stay and the next refresh tries again.
    */
   async setRules(rules: RuleBook): Promise<void> {
     await this.steps.run(async () => {
@@ -126,7 +127,8 @@ export class AlertsProcessor {
         const outputs: TopicOutputs = new Map();
         for (const [key, state] of alerts.entries()) {
           const subject = parseStateKey(key);
-          const removed = subject && !rules.get(subject.ruleKey) && previous.get(subject.ruleKey);
+          // removed, or no longer selecting the series (its patterns or tags, or the device's tags, changed)
+          const removed = subject && !rules.rulesOf(subject.path).some((b) => b.key === subject.ruleKey) && previous.get(subject.ruleKey);
           if (!subject || !removed || isIdle(state)) continue;
           const step = retireState(state);
           alerts.stage(key, step.state);

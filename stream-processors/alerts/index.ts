@@ -20,7 +20,8 @@ import { createAlertsMetrics, type AlertsMetrics } from './alerts-metrics';
 import { AlertsProcessor } from './alerts-processor';
 import { alertsOptionsSchema, type AlertsOptions } from './options';
 import { loadExpectedSeries } from './expected-series';
-import { RuleBook } from './rule-book';
+import { RuleBook, type DeviceTagsOf } from './rule-book';
+import { loadDeviceTags } from './device-tags';
 import { loadRules } from './rule-store';
 
 /**
@@ -50,7 +51,11 @@ async function startWith(input: AlertsInput, opened: OpenedResources): Promise<R
   // an idle client's error (server restart) must not crash the process; the next query reconnects
   pool.on('error', () => undefined);
   opened.add('database pool', () => pool.end());
-  const readRules = async () => ruleBookOf(await loadRules(pool, options.databaseSchema), options.resolutions, logger, metrics);
+  const readRules = async () => {
+    const loaded = await loadRules(pool, options.databaseSchema);
+    const tagged = [...new Set(loaded.rules.filter((r) => Object.keys(r.deviceTags).length > 0).map((r) => r.tenant))];
+    return ruleBookOf(loaded, await loadDeviceTags(pool, options.databaseSchema, tagged), options.resolutions, logger, metrics);
+  };
   const rules = await retryUntilDone(readRules, { signal: stopping.signal, onRetry: onRetry('reading the alert rules') });
 
   const codec = <T>(topic: string, schema: string) => new AvroCodec<T>(registryClient, valueSubject(topic), schema);
@@ -126,13 +131,13 @@ async function startWith(input: AlertsInput, opened: OpenedResources): Promise<R
 }
 
 /** The rules in force: those of the resolutions read, and every raw one. */
-function ruleBookOf(loaded: Awaited<ReturnType<typeof loadRules>>, resolutions: readonly string[], logger: Logger, metrics: AlertsMetrics): RuleBook {
+function ruleBookOf(loaded: Awaited<ReturnType<typeof loadRules>>, deviceTagsOf: DeviceTagsOf, resolutions: readonly string[], logger: Logger, metrics: AlertsMetrics): RuleBook {
   for (const { rule, problems } of loaded.unreadable) logger.warn({ event: 'rule_unreadable', rule, problems }, 'a stored alert rule does not validate: it is left out');
   const usable = (rule: AlertRule) => rule.reads.kind === 'raw' || resolutions.includes(rule.reads.resolution);
   for (const rule of loaded.rules.filter((r) => !usable(r))) {
     logger.warn({ event: 'rule_resolution_not_read', rule: `${rule.tenant}/${rule.id}`, reads: rule.reads }, 'an alert rule reads a resolution this processor does not read (ALERTS_RESOLUTIONS): it is left out');
   }
-  const book = new RuleBook(loaded.rules.filter(usable));
+  const book = new RuleBook(loaded.rules.filter(usable), deviceTagsOf);
   metrics.rules.set(book.size);
   return book;
 }

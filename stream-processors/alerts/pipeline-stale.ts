@@ -30,6 +30,7 @@ export function pipelineStaleRule(tenant: string, input: string, staleAfterMs: n
     id: PIPELINE_STALE_RULE_ID,
     description: `the pipeline behind the ${input} input lags by ${staleAfterMs / 1000} s or more: no-data alerts of the input wait for it`,
     series: [pipelineStalePath(tenant, input)],
+    deviceTags: {},
     reads,
     severities: [{ severity: 'critical', when: { op: '>=', value: staleAfterMs / 1000 }, forMs: 0 }],
     clear: { when: null, forMs: 0 },

@@ -40,6 +40,23 @@ describe('the rule book', () => {
     expect(book.get('acme/use')?.reads).toEqual({ kind: 'rollup', resolution: '1m', field: 'delta' });
   });
 
+  it('gives a rule with tags only the series of devices whose registry tags hold them all', () => {
+    const rules = parseRuleDocument(
+      `tenant: acme
+rules:
+  - { id: north-hot, series: ['/acme/**'], tags: { building: north, floor: '2' }, severities: [{ severity: warning, when: '> 80' }] }
+`,
+      'rules.yaml',
+    ).rules;
+    const tags: Record<string, Record<string, string>> = {
+      '/acme/plant1/a/': { building: 'north', floor: '2', extra: 'x' },
+      '/acme/plant1/b/': { building: 'north', floor: '3' },
+    };
+    const tagged = new RuleBook(rules, (path) => tags[path.slice(0, path.lastIndexOf('/') + 1)]);
+    const keys = (path: string) => tagged.rulesOf(path).map((b) => b.key);
+    expect([keys('/acme/plant1/a/temperature'), keys('/acme/plant1/b/temperature'), keys('/acme/plant1/unregistered/temperature')]).toEqual([['acme/north-hot'], [], []]);
+  });
+
   it('lists the tenants with a no-data rule per input', () => {
     const rules = parseRuleDocument(
       `tenant: globex

@@ -1,6 +1,7 @@
 /**
  * The rules in force, and which of them read a given input record: a raw
- * reading is read by the `raw` rules whose patterns match its path, a FINAL
+ * reading is read by the `raw` rules whose patterns match its path (and
+ * whose tags its device holds in the registry), a FINAL
  * rollup by the rules of its resolution (a provisional rollup by none: it
  * may never page on its own). Pure.
  */
@@ -24,13 +25,22 @@ export interface RuleSample extends BoundRule {
 /** Paths whose matching rules are remembered; past it the memory starts anew. */
 const REMEMBERED_PATHS = 100_000;
 
+/** The registry tags of the device of a series path; undefined for a device the registry does not hold. */
+export type DeviceTagsOf = (path: string) => Readonly<Record<string, string>> | undefined;
+
 export class RuleBook {
   private readonly rules: { bound: BoundRule; matches: PathMatcher }[];
   private readonly byPath = new Map<string, BoundRule[]>();
   private readonly byKey: Map<string, AlertRule>;
 
-  constructor(rules: readonly AlertRule[]) {
-    this.rules = rules.map((rule) => ({ bound: { key: ruleKey(rule.tenant, rule.id), rule }, matches: seriesMatcher(rule) }));
+  /** `deviceTagsOf`: for rules that select by tags; a device it does not know holds none. */
+  constructor(rules: readonly AlertRule[], deviceTagsOf: DeviceTagsOf = () => undefined) {
+    this.rules = rules.map((rule) => {
+      const matchesPath = seriesMatcher(rule);
+      const wanted = Object.entries(rule.deviceTags);
+      const matches: PathMatcher = wanted.length === 0 ? matchesPath : (path) => matchesPath(path) && holdsTags(deviceTagsOf(path), wanted);
+      return { bound: { key: ruleKey(rule.tenant, rule.id), rule }, matches };
+    });
     this.byKey = new Map(this.rules.map((r) => [r.bound.key, r.bound.rule]));
   }
 
@@ -90,6 +100,10 @@ export class RuleBook {
     }
     return samples;
   }
+}
+
+function holdsTags(tags: Readonly<Record<string, string>> | undefined, wanted: readonly [string, string][]): boolean {
+  return tags !== undefined && wanted.every(([name, value]) => tags[name] === value);
 }
 
 /** A rollup's field; null where it has none (the delta of a series that is not an energy counter, the mean of no readings). */
