@@ -15,6 +15,7 @@ import { publish as publishHierarchy } from '../../republishers/device-hierarchy
 import { ComponentFailure, metricSum, pipelineComponents, startPipeline, type RunningProcess } from './pipeline';
 import { showTalkingBack, type TalkingBack } from './demo-talking-back';
 import { deviceAddress } from '../../simulator/fleet';
+import { components } from '../../bin/components';
 
 const seconds = Number(process.env.DEMO_SECONDS ?? 60);
 const tenantPrefix = 'demo';
@@ -145,7 +146,7 @@ async function main(): Promise<void> {
 
   console.log(`\nstill running (make down stops everything):
   query API   http://127.0.0.1:${queryApiPort}  (OpenAPI: /openapi.json; token "${token}" reads tenant ${tenantPrefix}-01)
-  metrics     http://127.0.0.1:9101/metrics (mqtt-source), :9105 (rollups), :9102 (timescale-sink), :9103 (redis-sink), :9104 (query-api), :9106 (broker-auth-sync), :9107 (http-source), :9108 (scheduler), :9109 (mqtt-downlink), :9110 (shadow), :9111 (commands), :9112 (configuration), :9113 (webhooks), :9115 (mqtt-republisher)
+  metrics     ${metricsLine()}
   MQTT        ${redactUrl(settings.mqttUrl)}  (a device publishes to fleet/<tenant>/<site>/<device>/up with its own credentials: fleetstream devices add <tenant>/<site>/<device>)
   HTTP ingest ${process.env.HTTP_INGEST_URL ?? 'http://127.0.0.1:8090/v1/ingest'}  (a device POSTs with its own credentials, HTTP Basic)
   PostgreSQL  ${settings.databaseUrl}
@@ -158,3 +159,9 @@ main().catch((error: unknown) => {
   console.error(`\ndemo FAILED: ${error instanceof Error ? error.message : String(error)}`);
   process.exit(1);
 });
+
+/** Every component's metrics address, from the component table: `http://127.0.0.1:9101/metrics (mqtt-source), :9102 (...)`. */
+function metricsLine(): string {
+  const ports = [...components].sort((a, b) => a.opsPort - b.opsPort);
+  return ports.map((c, i) => `${i === 0 ? `http://127.0.0.1:${c.opsPort}/metrics` : `:${c.opsPort}`} (${c.name})`).join(', ');
+}
