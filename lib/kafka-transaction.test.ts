@@ -4,8 +4,11 @@ import { commitTransaction, pushOutputs, type TopicOutputs, type TransactionTarg
 
 type Step = 'sendBatch' | 'sendOffsets' | 'commit';
 
-/** A producer whose transactions record what they were asked, and fail at the steps `failures` names, one per transaction. */
-function scriptedProducer(failures: (Partial<Record<Step, Error>> | undefined)[]) {
+/**
+ * A producer whose transactions record what they were asked, and fail at the steps `failures` names, one entry per
+ * transaction: an error fails every call of its step, a list the step's successive calls (then they succeed).
+ */
+function scriptedProducer(failures: (Partial<Record<Step, Error | Error[]>> | undefined)[]) {
   const calls: string[] = [];
   let transactions = 0;
   const producer: Pick<Producer, 'transaction'> = {
@@ -13,7 +16,9 @@ function scriptedProducer(failures: (Partial<Record<Step, Error>> | undefined)[]
       const failure = failures[transactions++] ?? {};
       const step = (name: Step, detail: string) => async () => {
         calls.push(`${transactions}:${name}${detail}`);
-        if (failure[name]) throw failure[name];
+        const planned = failure[name];
+        const error = Array.isArray(planned) ? planned.shift() : planned;
+        if (error) throw error;
       };
       return {
         sendBatch: async (batch: { topicMessages: { topic: string; messages: unknown[] }[] }) => step('sendBatch', ` ${batch.topicMessages.map((t) => `${t.topic}x${t.messages.length}`).join(',')}`)(),
@@ -43,11 +48,17 @@ describe('commitTransaction', () => {
     expect(calls).toEqual([]);
   });
 
-  it('aborts and tries the whole transaction again when the coordinator is busy (CONCURRENT_TRANSACTIONS) or the error is retriable', async () => {
+  it('asks again, within the same transaction, to add the offsets while the coordinator is still busy with the previous one (CONCURRENT_TRANSACTIONS)', async () => {
+    const { producer, calls } = scriptedProducer([{ sendOffsets: [concurrent(), concurrent()] }]);
+    await commitTransaction(target(producer), outputs(), [{ partition: 0, offset: '7' }]);
+    expect(calls).toEqual(['1:sendBatch outx2,statex1', '1:sendOffsets 0@7', '1:sendOffsets 0@7', '1:sendOffsets 0@7', '1:commit']);
+  });
+
+  it('aborts and tries the whole transaction again when adding the offsets stays refused, or another step fails retriably', async () => {
     const { producer, calls } = scriptedProducer([{ sendOffsets: concurrent() }, { commit: new KafkaJSError('lost the coordinator', { retriable: true }) }]);
     await commitTransaction(target(producer), outputs(), [{ partition: 0, offset: '7' }]);
     expect(calls).toEqual([
-      '1:sendBatch outx2,statex1', '1:sendOffsets 0@7', '1:abort',
+      '1:sendBatch outx2,statex1', ...Array.from({ length: 8 }, () => '1:sendOffsets 0@7'), '1:abort',
       '2:sendBatch outx2,statex1', '2:sendOffsets 0@7', '2:commit', '2:abort',
       '3:sendBatch outx2,statex1', '3:sendOffsets 0@7', '3:commit',
     ]);

@@ -3,7 +3,7 @@
  * offsets, then the commit; aborted on any failure, so nothing of it becomes
  * visible to read_committed readers unless all of it does.
  */
-import type { Message, Producer } from 'kafkajs';
+import type { Message, Producer, Transaction } from 'kafkajs';
 import type { Logger } from './logger';
 import { chunkTopicMessages } from './send-chunks';
 
@@ -39,6 +39,30 @@ export interface TransactionTarget {
   retryDelayMs?: (attempt: number) => number;
 }
 
+/** Tries of AddOffsetsToTxn within one transaction while the coordinator is still completing the previous one. */
+const offsetAttempts = 8;
+
+/**
+ * Adds the offsets to the transaction, asking again within it while the
+ * coordinator answers CONCURRENT_TRANSACTIONS: right after a commit it is
+ * still writing that transaction's markers, and kafkajs does not retry
+ * AddOffsetsToTxn. Nothing was added when it refused, so the same
+ * transaction goes on; aborting it instead cost another round of markers
+ * and a resend of its outputs, on nearly every batch of a processor that
+ * commits per fetch (the alerts processor under a steady flow).
+ */
+async function sendOffsetsWhenFree(tx: Transaction, offsets: Parameters<Transaction['sendOffsets']>[0]): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await tx.sendOffsets(offsets);
+      return;
+    } catch (error) {
+      if ((error as { type?: string }).type !== 'CONCURRENT_TRANSACTIONS' || attempt >= offsetAttempts) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 10 * attempt));
+    }
+  }
+}
+
 /**
  * The transaction coordinator answers CONCURRENT_TRANSACTIONS (or loses its
  * coordinator) for a moment after a commit; kafkajs retries some of those
@@ -64,7 +88,7 @@ export async function commitTopicsTransaction(target: Omit<TransactionTarget, 'i
     const tx = await target.producer.transaction();
     try {
       for (const topicMessages of sends) await tx.sendBatch({ acks: -1, topicMessages });
-      if (consumed.length > 0) await tx.sendOffsets({ consumerGroupId: target.groupId, topics: consumed.map(({ topic, partitions }) => ({ topic, partitions: [...partitions] })) });
+      if (consumed.length > 0) await sendOffsetsWhenFree(tx, { consumerGroupId: target.groupId, topics: consumed.map(({ topic, partitions }) => ({ topic, partitions: [...partitions] })) });
       await tx.commit();
       return;
     } catch (error) {
