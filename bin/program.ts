@@ -22,6 +22,7 @@ import { componentVariables, configurationMarkdown, envFile } from './option-doc
 import { addOptionFlags, flagValues, variableValues } from './option-flags';
 import { addAlertCommands } from './alerts-commands';
 import { addAutomationCommands } from './automations-commands';
+import { addHandlerSecretCommands } from './handler-secret-commands';
 import { addArchiveCommands } from './archive-commands';
 import { addHierarchyCommands } from './hierarchy-commands';
 import { addRegistryCommands } from './registry-commands';
@@ -124,6 +125,7 @@ export function buildProgram(): Command {
   addRegistryCommands(program);
   addHierarchyCommands(program);
   addArchiveCommands(program);
+  addHandlerSecretCommands(program);
 
   program
     .command('options')

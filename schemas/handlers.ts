@@ -14,6 +14,7 @@ import { commandLimits } from './commands';
 import { deviceUplinkSubtopicFilters, isCommandName, platformSubtopicFilters } from './device-topics';
 import { segmentProblem } from './series-path';
 import { webhookSecretKey, webhookUrlProblem } from './webhooks';
+import { handlerSecretNamePattern } from './handler-secrets';
 
 export const handlerKinds = ['webhook', 'email', 'mqtt_publish', 'device_command', 'set_desired', 'forward_payload'] as const;
 export type HandlerKind = (typeof handlerKinds)[number];
@@ -35,20 +36,27 @@ const deviceTarget = { site: segment('site'), device: segment('device') };
 /**
  * `webhook`: the payload POSTed as JSON with the Standard Webhooks headers
  * (`webhook-id` = the execution id, stable across retries), signed with
- * `secret` (`whsec_...`, as schemas/webhooks.ts makes them).
+ * the tenant's handler secret `secretRef` names (schemas/handler-secrets.ts),
+ * or with `secret` itself (`whsec_...`, as schemas/webhooks.ts makes them),
+ * which then travels in the request.
  */
-export const webhookTargetSchema = z.strictObject({
+export const webhookTargetSchema = z
+  .strictObject({
   url: z.string().superRefine((url, ctx) => {
     const problem = webhookUrlProblem(url);
     if (problem) ctx.addIssue({ code: 'custom', message: problem });
   }),
-  secret: z.string().refine((secret) => webhookSecretKey(secret) !== undefined, 'must be a Standard Webhooks secret: whsec_ and the base64 of 24 to 64 bytes'),
+  /** the secret itself: it then travels in the handler request, on Kafka; prefer secretRef */
+  secret: z.string().refine((secret) => webhookSecretKey(secret) !== undefined, 'must be a Standard Webhooks secret: whsec_ and the base64 of 24 to 64 bytes').optional(),
+  /** the name of a tenant's handler secret (`fleetstream handler-secrets set`), read by the handler workers when they sign */
+  secretRef: z.string().regex(handlerSecretNamePattern, 'must be a handler secret name: 1 to 100 letters, digits and _ . : ~ @ -').optional(),
   /** Extra request headers (no webhook-* nor content-type). */
   headers: z
     .record(z.string().regex(/^[A-Za-z0-9-]{1,64}$/), z.string().max(1024))
     .refine((headers) => Object.keys(headers).every((name) => !/^(webhook-|content-type$|content-length$|host$)/i.test(name)), 'may not set webhook-*, content-type, content-length or host')
     .default({}),
-});
+  })
+  .refine((target) => (target.secret === undefined) !== (target.secretRef === undefined), { message: 'give secretRef (the name of a handler secret) or secret, one of them', path: ['secretRef'] });
 
 const emailAddress = z.email().max(254);
 

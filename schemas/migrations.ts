@@ -10,7 +10,7 @@
  * jest's CommonJS transform) cannot load it; a numbered list and a table is
  * all this needs.
  */
-import { alarmNotesTable, alertEventsTable, alertRulesTable, archivedDaysTable, automationTableNames, configurationTableNames, handlerTableNames, measurementsTable, mqttRepublishTableNames, qualified, quoteIdent, registryTableNames, rollupTable, seriesTable, tooOldReadingsTable, webhookTableNames } from './tables';
+import { alarmNotesTable, alertEventsTable, alertRulesTable, archivedDaysTable, automationTableNames, configurationTableNames, handlerSecretsTable, handlerTableNames, measurementsTable, mqttRepublishTableNames, qualified, quoteIdent, registryTableNames, rollupTable, seriesTable, tooOldReadingsTable, webhookTableNames } from './tables';
 
 /** TimescaleDB chunk, compression and retention settings, as PostgreSQL interval literals (`7 days`); null: no such policy. */
 export interface TimescalePolicies {
@@ -114,6 +114,14 @@ export function migrations(context: MigrationContext): Migration[] {
   list.push({ id: '0011_automations', statements: automationStatements(schema) });
   list.push({ id: '0012_handlers', statements: handlerStatements(schema) });
   list.push({ id: '0013_mqtt_republish', statements: mqttRepublishStatements(schema) });
+  list.push({
+    id: '0015_handler_secrets',
+    statements: [
+      `create table if not exists ${qualified(schema, handlerSecretsTable)} (
+        tenant text not null, name text not null check (name ~ '^[A-Za-z0-9][A-Za-z0-9_.:~@-]{0,99}$'), value text not null,
+        created_at timestamptz not null default now(), updated_at timestamptz not null default now(), primary key (tenant, name))`,
+    ],
+  });
   return list;
 }
 

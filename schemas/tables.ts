@@ -100,6 +100,12 @@ export const alarmNotesTable = 'alarm_notes';
  * handler execution with its retry state and its last outcome, the offsets of the request topic whose
  * requests are in it, and the results not yet written to fleet.handler-results.v1 (issue 17, item 3).
  */
+/**
+ * Secrets that handler targets name instead of holding (`secretRef`), per tenant (schemas/migrations.ts
+ * `0015_handler_secrets`, in the registry's schema): kept out of the documents in git and out of Kafka.
+ */
+export const handlerSecretsTable = 'handler_secrets';
+
 export const handlerTables = {
   executions: 'handler_executions',
   consumedOffsets: 'handler_consumed_offsets',

@@ -31,6 +31,8 @@ export interface HandlerServices {
   /** Resolves once Kafka has the request (acks = all). */
   sendCommand(request: CommandRequest): Promise<void>;
   sendShadowRequest(request: ShadowRequest): Promise<void>;
+  /** The tenant's handler secret of that name (schemas/handler-secrets.ts), or undefined when it has none. */
+  handlerSecret(tenant: string, name: string): Promise<string | undefined>;
   /** The newest reading of a series as the redis-sink keeps it, or undefined. */
   latestValue(path: string): Promise<LatestValue | undefined>;
 }

@@ -14,7 +14,8 @@ import { eventually, onCleanup, testSettings, uniqueName } from '../../test/fact
 import { Receiver, signedWith } from '../../test/http-receiver';
 import { shadowFixture, shadowReaders, startShadow, storedState } from '../shadow/shadow.fixture';
 import { commandIdFor } from './derived-ids';
-import { executionIn, handlerRequest, handlersFixture, handlersReaders, requestProducer, startHandlers, statusProducer, tenant } from './handlers.fixture';
+import { putHandlerSecret } from '../../schemas/handler-secrets';
+import { executionIn, executionOf, handlerRequest, handlersFixture, handlersReaders, requestProducer, startHandlers, statusProducer, tenant } from './handlers.fixture';
 import { Redis } from 'ioredis';
 
 describe('the handler workers', () => {
@@ -34,6 +35,24 @@ describe('the handler workers', () => {
     const states = () => readers.results.records.filter((r) => r.key === request.executionId).map((r) => r.value.state);
     await eventually(() => (states().at(-1) === 'SUCCEEDED' ? true : undefined), 'the results topic holds SUCCEEDED');
     expect(states()).toEqual(['RUNNING', 'RETRYING', 'SUCCEEDED']);
+  });
+
+  it('signs with the handler secret a target names, which is never in the request on Kafka, and waits for one not yet set', async () => {
+    const fixture = await handlersFixture();
+    const receiver = await Receiver.start();
+    await startHandlers(fixture);
+    const request = handlerRequest('webhook', { url: receiver.url, secretRef: 'hooks' });
+    await (await requestProducer(fixture))([request]);
+    // not set yet: retried, with the command that sets it in the reason
+    const waiting = await eventually(async () => ((await executionOf(fixture, request.executionId))?.attempts ?? 0) >= 1 ? executionOf(fixture, request.executionId) : undefined, 'a first attempt');
+    expect(waiting!.detail).toContain(`fleetstream handler-secrets set ${tenant} hooks`);
+    expect(receiver.requests).toEqual([]);
+
+    const secret = newWebhookSecret();
+    await putHandlerSecret(fixture.registry.pool, fixture.registry.schema, tenant, 'hooks', secret);
+    await executionIn(fixture, request.executionId, 'SUCCEEDED');
+    expect(receiver.requests.map((r) => signedWith(r, secret))).toEqual([true]);
+    expect(JSON.stringify(request)).not.toContain('whsec_');
   });
 
   it('ends an execution EXPIRED at its deadline: at once when it is past, and rather than retry past it', async () => {

@@ -1,6 +1,7 @@
 import type { Kafka, KafkaMessage } from 'kafkajs';
 import { Redis } from 'ioredis';
 import { Pool } from 'pg';
+import { readHandlerSecret } from '../../schemas/handler-secrets';
 import type { RunningComponent } from '../../lib/component';
 import { parseOptions } from '../../lib/config';
 import { HttpDelivery } from '../../lib/http-delivery';
@@ -95,6 +96,7 @@ async function startWith(input: HandlersInput, opened: OpenedResources): Promise
     mqttPublish: (topic, payload, qos, retain) => broker.publish(topic, payload, qos, retain),
     sendCommand: async (request) => void (await producer.send({ topic: options.commandsTopic, acks: -1, messages: [{ key: deviceKey(request), value: commandCodec.encode(request) }] })),
     sendShadowRequest: async (request) => void (await producer.send({ topic: options.shadowRequestsTopic, acks: -1, messages: [{ key: deviceKey(request), value: shadowCodec.encode(request) }] })),
+    handlerSecret: (tenant, name) => readHandlerSecret(pool, options.databaseSchema, tenant, name),
     latestValue: async (path) => latestFromHash(path, await redis.hgetall(latestKey(options.keyPrefix, path))),
   };
 

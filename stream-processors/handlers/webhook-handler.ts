@@ -9,8 +9,9 @@ import type { AttemptResult } from '../../lib/http-delivery';
 import { retryAfterMs } from '../../lib/retry-after';
 import { webhookHeaders } from '../../lib/webhook-signature';
 import { webhookSecretKey } from '../../schemas/webhooks';
-import { webhookTargetSchema } from '../../schemas/handlers';
+import { webhookTargetSchema, type HandlerTarget } from '../../schemas/handlers';
 import type { Handler, HandlerExecution, HandlerOutcome } from './handler';
+import type { HandlerServices } from './handler-services';
 
 /** The request body: the trigger's payload as `data`, with what fired it. */
 export function webhookBody(execution: HandlerExecution<unknown>): string {
@@ -38,8 +39,23 @@ export const webhookHandler: Handler<'webhook'> = {
   receiverOf: (_tenant, target) => `webhook:${new URL(target.url).origin}`,
   async execute(execution, services) {
     const { target } = execution;
+    const key = await signingKey(execution.tenant, target, services);
+    if (typeof key === 'string') return { kind: 'retry', reason: key };
     const body = webhookBody(execution);
-    const headers = { ...target.headers, ...webhookHeaders(execution.executionId, Date.now(), body, [webhookSecretKey(target.secret)!]) };
+    const headers = { ...target.headers, ...webhookHeaders(execution.executionId, Date.now(), body, [key]) };
     return webhookOutcome(await services.http.post(target.url, body, headers), Date.now());
   },
 };
+
+/** The key to sign with, or why there is none yet (retried: the secret may be set meanwhile). */
+async function signingKey(tenant: string, target: HandlerTarget<'webhook'>, services: HandlerServices): Promise<Buffer | string> {
+  if (target.secretRef === undefined) return webhookSecretKey(target.secret!)!;
+  let secret: string | undefined;
+  try {
+    secret = await services.handlerSecret(tenant, target.secretRef);
+  } catch (error) {
+    return `reading handler secret ${target.secretRef}: ${(error as Error).message}`;
+  }
+  if (secret === undefined) return `handler secret ${target.secretRef} of tenant ${tenant} is not set: fleetstream handler-secrets set ${tenant} ${target.secretRef}`;
+  return webhookSecretKey(secret) ?? `handler secret ${target.secretRef} of tenant ${tenant} is not a Standard Webhooks secret (whsec_ and the base64 of 24 to 64 bytes)`;
+}
