@@ -101,7 +101,7 @@ describe('the rules file', () => {
 
   it("is the local stack's, generated from the accounts stack.sh makes", () => {
     const stackRules = readFileSync(join(__dirname, '..', 'infra', 'local', 'broker-access.rules'), 'utf8');
-    expect(stackRules).toBe(accessRulesText([...mqttSourceRules('fleetstream-mqtt-source'), ...mqttDownlinkRules('fleetstream-mqtt-downlink'), ...mqttRepublisherRules('fleetstream-mqtt-republisher'), ...developmentRules('fleetstream-dev')]));
+    expect(stackRules).toBe(accessRulesText([...mqttSourceRules('fleetstream-mqtt-source'), ...mqttDownlinkRules('fleetstream-mqtt-downlink'), ...handlersRules('fleetstream-handlers'), ...mqttRepublisherRules('fleetstream-mqtt-republisher'), ...developmentRules('fleetstream-dev')]));
   });
 
   it("is the deployed broker's (infra/k8s/broker, compose too): the connector's, the downlink's, the handler workers' and the republisher's accounts and no development account", () => {

@@ -425,13 +425,19 @@ mosquitto_credentials_file() {
     (cat "$mosquitto_credentials"; printf 'REPUBLISHER_MQTT_USERNAME=fleetstream-mqtt-republisher\nREPUBLISHER_MQTT_PASSWORD=%s\n' "$(mosquitto_password)") \
       | (umask 077; cat > "$mosquitto_credentials.new") && mv "$mosquitto_credentials.new" "$mosquitto_credentials"
   fi
+  # and the handler workers' (mqtt_publish, inside each tenant's space)
+  if ! grep -q '^HANDLERS_MQTT_USERNAME=' "$mosquitto_credentials"; then
+    (cat "$mosquitto_credentials"; printf 'HANDLERS_MQTT_USERNAME=fleetstream-handlers\nHANDLERS_MQTT_PASSWORD=%s\n' "$(mosquitto_password)") \
+      | (umask 077; cat > "$mosquitto_credentials.new") && mv "$mosquitto_credentials.new" "$mosquitto_credentials"
+  fi
 }
 
 # Hashes an account into a service accounts file unless it is there already.
 mosquitto_account() { grep -q "^$2:" "$1" || mosquitto_passwd -b "$1" "$2" "$3"; }
 
 # The platform's accounts, each hashed once: the connector's (its shared subscription to the
-# uplinks), the downlink's (it publishes the platform's subtopics), and fleetstream-dev, every
+# uplinks), the downlink's (it publishes the platform's subtopics), the republisher's, the handler
+# workers' (mqtt_publish), and fleetstream-dev, every
 # right on every topic, for the clients that do not provision devices yet (MQTT_URL carries it).
 # Their rights: infra/local/broker-access.rules.
 mosquitto_accounts() {
@@ -443,7 +449,8 @@ mosquitto_accounts() {
     && mosquitto_account "$draft" "$MQTT_USERNAME" "$MQTT_PASSWORD" \
     && mosquitto_account "$draft" "$MQTT_DEV_USERNAME" "$MQTT_DEV_PASSWORD" \
     && mosquitto_account "$draft" "$DOWNLINK_MQTT_USERNAME" "$DOWNLINK_MQTT_PASSWORD" \
-    && mosquitto_account "$draft" "$REPUBLISHER_MQTT_USERNAME" "$REPUBLISHER_MQTT_PASSWORD") \
+    && mosquitto_account "$draft" "$REPUBLISHER_MQTT_USERNAME" "$REPUBLISHER_MQTT_PASSWORD" \
+    && mosquitto_account "$draft" "$HANDLERS_MQTT_USERNAME" "$HANDLERS_MQTT_PASSWORD") \
     || fail "mosquitto_passwd could not hash the service accounts' passwords into $draft"
   if [ -f "$mosquitto_service_accounts" ] && cmp -s "$draft" "$mosquitto_service_accounts"; then
     rm -f "$draft"
@@ -503,7 +510,8 @@ broker_sync_up() {
 # The broker's settings as shell exports (`make env`); MQTT_URL carries fleetstream-dev
 # for the clients that take no credentials of their own yet, unless set already.
 # DOWNLINK_MQTT_* and REPUBLISHER_MQTT_* are the downlink's and the MQTT republisher's accounts,
-# which the pipeline hands them as MQTT_USERNAME and MQTT_PASSWORD (infra/local/pipeline.ts).
+# which the pipeline hands them as MQTT_USERNAME and MQTT_PASSWORD (infra/local/pipeline.ts);
+# HANDLERS_MQTT_* the handler workers', under the names they read.
 # MQTT_AUTH_FILE and MQTT_SERVICE_ACCOUNTS_FILE are for what writes the devices into the auth file.
 mosquitto_env() {
   [ -f "$mosquitto_credentials" ] || return 0
@@ -511,7 +519,7 @@ mosquitto_env() {
   source "$mosquitto_credentials"
   local name
   printf 'export MQTT_URL=%s\n' "${MQTT_URL:-mqtt://$MQTT_DEV_USERNAME:$MQTT_DEV_PASSWORD@127.0.0.1:$MQTT_PORT}"
-  for name in MQTT_USERNAME MQTT_PASSWORD DOWNLINK_MQTT_USERNAME DOWNLINK_MQTT_PASSWORD REPUBLISHER_MQTT_USERNAME REPUBLISHER_MQTT_PASSWORD; do printf 'export %s=%s\n' "$name" "${!name}"; done
+  for name in MQTT_USERNAME MQTT_PASSWORD DOWNLINK_MQTT_USERNAME DOWNLINK_MQTT_PASSWORD REPUBLISHER_MQTT_USERNAME REPUBLISHER_MQTT_PASSWORD HANDLERS_MQTT_USERNAME HANDLERS_MQTT_PASSWORD; do printf 'export %s=%s\n' "$name" "${!name}"; done
   printf 'export MQTT_TLS_URL=mqtts://127.0.0.1:%s\nexport MQTT_CERT_URL=mqtts://127.0.0.1:%s\n' "$MQTT_TLS_PORT" "$MQTT_CERT_PORT"
   printf 'export MQTT_CA_FILE=%s\nexport MQTT_CA_KEY_FILE=%s\n' "$mosquitto_tls/ca.crt" "$mosquitto_tls/ca.key"
   printf 'export MQTT_AUTH_FILE=%s\nexport MQTT_SERVICE_ACCOUNTS_FILE=%s\n' "$mosquitto_auth_file" "$mosquitto_service_accounts"
