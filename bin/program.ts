@@ -24,6 +24,7 @@ import { addAlertCommands } from './alerts-commands';
 import { addAutomationCommands } from './automations-commands';
 import { addArchiveCommands } from './archive-commands';
 import { addHierarchyCommands } from './hierarchy-commands';
+import { addNotificationCommands, addSilenceCommands } from './notifications-commands';
 import { addRegistryCommands } from './registry-commands';
 import { simulationOptionsSchema } from '../simulator/options';
 
@@ -114,6 +115,7 @@ export function buildProgram(): Command {
       .action(() => runFromEnvironment(entry));
     if (entry.name === 'alerts') addAlertCommands(command);
     if (entry.name === 'automations') addAutomationCommands(command);
+    if (entry.name === 'notifications') addNotificationCommands(command);
   }
 
   program
@@ -123,6 +125,7 @@ export function buildProgram(): Command {
 
   addRegistryCommands(program);
   addHierarchyCommands(program);
+  addSilenceCommands(program);
   addArchiveCommands(program);
 
   program
