@@ -21,7 +21,7 @@ import { NotificationFlusher } from './notification-flusher';
 import { createNotificationsMetrics, type NotificationsMetrics } from './notifications-metrics';
 import { notificationsOptionsSchema, type NotificationsOptions } from './options';
 import { loadPolicies, type LoadedPolicies } from './policy-store';
-import { SilenceStore } from './silence-store';
+import { SilenceStore } from '../../schemas/silence-store';
 
 /**
  * The notifications processor (issue 17, item 4, Alertmanager's model): the

@@ -5,8 +5,7 @@ import { storedDocumentColumns, type StoredTenantDocument } from '../../lib/tena
 import { notificationTableNames } from '../../schemas/tables';
 
 export { applyPolicyDocuments, describePolicyChange, readPolicyFiles } from './policy-store';
-export { SilenceStore, type NewSilence } from './silence-store';
-export type { Silence } from './silences';
+export { SilenceStore, type NewSilence, type Silence } from '../../schemas/silence-store';
 
 export async function listPolicies(pool: Pool, schema: string): Promise<StoredTenantDocument[]> {
   return (await pool.query<StoredTenantDocument>(`select ${storedDocumentColumns} from ${notificationTableNames(schema).policies} order by tenant`)).rows;

@@ -18,7 +18,7 @@ import { firstFlushAt, planFlush } from './group-flush';
 import type { GroupStore, StoredGroup } from './group-store';
 import { handlerRequestsOf } from './notification-requests';
 import type { NotificationsMetrics } from './notifications-metrics';
-import type { SilenceStore } from './silence-store';
+import type { SilenceStore } from '../../schemas/silence-store';
 import { activeSilences } from './silences';
 
 export interface FlusherConfig {

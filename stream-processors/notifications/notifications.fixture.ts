@@ -19,7 +19,7 @@ import { handlersFixture, startHandlers, type HandlersFixture } from '../handler
 import { start } from './index';
 import type { NotificationsOptions } from './options';
 import { applyPolicyDocuments } from './policy-store';
-import { SilenceStore } from './silence-store';
+import { SilenceStore } from '../../schemas/silence-store';
 
 export interface NotificationsFixture {
   handlers: HandlersFixture;

@@ -1,4 +1,5 @@
-import { activeSilences, silencesMuting, type Silence } from './silences';
+import type { Silence } from '../../schemas/silence-store';
+import { activeSilences, silencesMuting } from './silences';
 
 const silence = (id: string, matchers: string[], startsAt: number, endsAt: number, tenant = 'acme'): Silence => ({ id, tenant, matchers, startsAt, endsAt, createdBy: 'ops', comment: 'maintenance' });
 

@@ -5,16 +5,7 @@
  * notifies it (the notification log never saw it). Pure.
  */
 import { matchesAll, parseMatcher, type Labels, type LabelMatcher } from '../../schemas/label-matchers';
-
-export interface Silence {
-  id: string;
-  tenant: string;
-  matchers: string[];
-  startsAt: number;
-  endsAt: number;
-  createdBy: string;
-  comment: string;
-}
+import type { Silence } from '../../schemas/silence-store';
 
 export interface ActiveSilence {
   id: string;

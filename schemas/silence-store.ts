@@ -1,15 +1,26 @@
 /**
- * The silences in PostgreSQL (`notification_silences`): added and expired
- * by `fleetstream silences` and the admin API, read by the notifications
- * processor at every evaluation. Expiring sets ends_at to now: the silence
- * stays listed, as Alertmanager keeps expired silences.
+ * The silences in PostgreSQL (`notification_silences`), the contract
+ * between `fleetstream silences`, the admin API (`/v1/admin/silences`) and
+ * the notifications processor, which reads them at every evaluation.
+ * Expiring sets ends_at to now: the silence stays listed, as Alertmanager
+ * keeps expired silences.
  */
 import { randomUUID } from 'node:crypto';
 import type { Pool } from 'pg';
-import { FleetstreamError } from '../../lib/errors';
-import { parseMatcher } from '../../schemas/label-matchers';
-import { notificationTableNames } from '../../schemas/tables';
-import type { Silence } from './silences';
+import { FleetstreamError } from '../lib/errors';
+import { parseMatcher } from './label-matchers';
+import { notificationTableNames } from './tables';
+
+export interface Silence {
+  id: string;
+  tenant: string;
+  /** Alertmanager matchers (schemas/label-matchers.ts) */
+  matchers: string[];
+  startsAt: number;
+  endsAt: number;
+  createdBy: string;
+  comment: string;
+}
 
 export interface NewSilence {
   tenant: string;
