@@ -29,7 +29,11 @@ export function assembleGroups(
   flushedResolved: (group: string) => ReadonlySet<string>,
 ): Map<string, LiveGroup> {
   const byTenant = new Map<string, TrackedAlert[]>();
-  for (const alert of alerts) byTenant.set(alert.tenant, [...(byTenant.get(alert.tenant) ?? []), alert]);
+  for (const alert of alerts) {
+    const list = byTenant.get(alert.tenant);
+    if (list) list.push(alert);
+    else byTenant.set(alert.tenant, [alert]);
+  }
   const groups = new Map<string, LiveGroup>();
   for (const [tenant, tenantAlerts] of byTenant) {
     const policy = policies.get(tenant);

@@ -32,5 +32,6 @@ export function needsUpdate({ entry, firing, resolved, sendResolved, repeatInter
   if (firing.size === 0) return entry.firing.length > 0;
   const notifiedResolved = new Set(entry.resolved);
   if (sendResolved && [...resolved].some((r) => !notifiedResolved.has(r))) return true;
-  return entry.at <= now - repeatIntervalMs;
+  // Alertmanager: sent strictly before now - repeatInterval
+  return entry.at < now - repeatIntervalMs;
 }

@@ -11,6 +11,11 @@ describe('an alert as notifications track it', () => {
     expect(labelsOf(event({}))).toEqual({ team: 'heating', tenant: 'acme', rule: 'boiler-hot', path: '/acme/plant1/boiler1/temperature', site: 'plant1', device: 'boiler1', metric: 'temperature', severity: 'warning' });
   });
 
+  it('starts when it fired, not when its episode went pending (a rule\'s `for` must not cut groupWait short)', () => {
+    const change = changeOf(event({}));
+    expect(change.kind === 'firing' && change.alert.startsAt).toBe(2000);
+  });
+
   it('fires while firing, recovering or without data; resolves; is forgotten when cancelled; pending is no alert yet', () => {
     expect(changeOf(event({ transition: 'recovering', to: 'recovering' })).kind).toBe('firing');
     expect(changeOf(event({ transition: 'no_data', to: 'no_data' })).kind).toBe('firing');

@@ -18,7 +18,7 @@ export interface TrackedAlert {
   tenant: string;
   labels: Labels;
   status: AlertStatus;
-  /** the episode's start */
+  /** when it started firing (the event time of the first firing transition seen), as Prometheus's startsAt */
   startsAt: number;
   /** when it resolved; null while firing */
   endsAt: number | null;
@@ -35,12 +35,18 @@ export function labelsOf(event: AlertEvent): Record<string, string> {
   return { ...event.labels, ...own };
 }
 
-/** What an alert event makes of the alarm's tracked state: firing (firing, recovering, no data), resolved, or forgotten (cancelled); pending is not an alert yet. */
+/**
+ * What an alert event makes of the alarm's tracked state: firing (firing,
+ * recovering, no data), resolved, or forgotten (cancelled); pending is not an
+ * alert yet. startsAt is the firing time, not the episode's start (which
+ * counts the pending hold time): a group's groupWait is cut short for an
+ * alert that started longer ago (group-flush.ts), and a rule's `for` must not do that.
+ */
 export type AlertChange = { kind: 'firing'; alert: TrackedAlert } | { kind: 'resolved'; alarmId: string; endsAt: number; value: number | null } | { kind: 'forget'; alarmId: string } | { kind: 'none' };
 
 export function changeOf(event: AlertEvent): AlertChange {
   if (event.to === 'firing' || event.to === 'recovering' || event.to === 'no_data') {
-    return { kind: 'firing', alert: { alarmId: event.alarmId, tenant: event.tenant, labels: labelsOf(event), status: 'firing', startsAt: event.episodeStart, endsAt: null, value: event.value } };
+    return { kind: 'firing', alert: { alarmId: event.alarmId, tenant: event.tenant, labels: labelsOf(event), status: 'firing', startsAt: event.eventTime, endsAt: null, value: event.value } };
   }
   if (event.transition === 'resolved') return { kind: 'resolved', alarmId: event.alarmId, endsAt: event.eventTime, value: event.value };
   if (event.transition === 'cancelled') return { kind: 'forget', alarmId: event.alarmId };
