@@ -4,7 +4,7 @@
  */
 import { createToken, type Registry } from '../../registry';
 import { freshRegistry } from '../../registry/registry.fixture';
-import { startQueryApiOn } from '../../test/query-api-fixture';
+import { apiCaller, startQueryApiOn } from '../../test/query-api-fixture';
 
 let registry: Registry;
 let base: string;
@@ -21,14 +21,7 @@ beforeAll(async () => {
   base = await startQueryApiOn(registry, {});
 });
 
-async function call(method: string, path: string, token: string, body?: unknown): Promise<{ status: number; body: any }> { // eslint-disable-line @typescript-eslint/no-explicit-any -- JSON answers are checked field by field
-  const response = await fetch(`${base}/v1/admin/silences${path}`, {
-    method,
-    headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  return { status: response.status, body: await response.json() };
-}
+const call = (method: string, path: string, token: string, body?: unknown) => apiCaller(base, '/v1/admin/silences')(method, path, token, body);
 
 describe('/v1/admin/silences', () => {
   it('adds, lists and expires a silence; the expired one stays listed with ?expired=true', async () => {

@@ -10,6 +10,7 @@
  * acknowledged, with the same execution ids.
  */
 import type { Logger } from '../../lib/logger';
+import { PeriodicRounds } from '../../lib/periodic-rounds';
 import type { NotificationPolicy } from '../../schemas/notification-policy';
 import type { HandlerRequest } from '../../schemas/types';
 import type { AlertStore } from './alert-store';
@@ -39,11 +40,12 @@ export class NotificationFlusher {
   private leader = false;
   /** whether this leadership sent what earlier leaders left unacknowledged */
   private caughtUp = false;
-  private timer: NodeJS.Timeout | undefined;
-  private ticking: Promise<void> = Promise.resolve();
   private stopped = false;
+  private readonly rounds: PeriodicRounds;
 
-  constructor(private readonly config: FlusherConfig) {}
+  constructor(private readonly config: FlusherConfig) {
+    this.rounds = new PeriodicRounds(() => this.tick(), config.tickIntervalMs);
+  }
 
   setLeader(leader: boolean): void {
     this.leader = leader;
@@ -52,19 +54,13 @@ export class NotificationFlusher {
   }
 
   start(): void {
-    const loop = () => {
-      if (this.stopped) return;
-      this.ticking = this.tick().finally(() => {
-        if (!this.stopped) this.timer = setTimeout(loop, this.config.tickIntervalMs);
-      });
-    };
-    loop();
+    this.rounds.start(true);
   }
 
+  /** Settles once the evaluation under way (its flush recorded and sent, or not begun) ended. */
   async stop(): Promise<void> {
     this.stopped = true;
-    clearTimeout(this.timer);
-    await this.ticking;
+    await this.rounds.stop();
   }
 
   private async tick(): Promise<void> {

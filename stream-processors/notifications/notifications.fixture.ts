@@ -14,7 +14,7 @@ import { parsePolicyDocument } from '../../schemas/notification-policy';
 import { createRegistryClient } from '../../schemas/registry-client';
 import { notificationTableNames } from '../../schemas/tables';
 import type { AlertEvent } from '../../schemas/types';
-import { freshGroupId, freshTopic, onCleanup, testKafka, testSettings } from '../../test/factories';
+import { freshGroupId, freshTopic, onCleanup, stoppedAfterTests, testKafka, testSettings } from '../../test/factories';
 import { handlersFixture, startHandlers, type HandlersFixture } from '../handlers/handlers.fixture';
 import { start } from './index';
 import type { NotificationsOptions } from './options';
@@ -52,17 +52,7 @@ export async function notificationsFixture(document: string): Promise<Notificati
 
 export async function startNotifications(fixture: NotificationsFixture, extra: { instanceId?: string; kafka?: Kafka } = {}) {
   const running = await start({ ...fixture.options, instanceId: extra.instanceId ?? 'a', logger: componentLogger(`notifications-test-${extra.instanceId ?? 'a'}`), ...(extra.kafka && { kafka: extra.kafka }) });
-  let stopped = false;
-  onCleanup(async () => {
-    if (!stopped) await running.stop();
-  });
-  return {
-    ...running,
-    async stop() {
-      stopped = true;
-      await running.stop();
-    },
-  };
+  return stoppedAfterTests(running);
 }
 
 /** An alert event of tenant acme as the alerts processor writes it; a fresh alarm id unless given. */
