@@ -55,6 +55,30 @@ describe('notifications', () => {
     expect(receiver.requests).toHaveLength(1);
   }, 60_000);
 
+  it('sends an alert joining a notified group after groupInterval, with the whole group; repeats an unchanged group after repeatInterval', async () => {
+    const receiver = await Receiver.start();
+    const fixture = await notificationsFixture(`
+tenant: acme
+route: { receiver: ops, groupBy: [site], groupWait: 1s, groupInterval: 3s, repeatInterval: 6s }
+receivers:
+  - name: ops
+    actions: [${webhookAction(receiver.url, newWebhookSecret())}]
+`);
+    await startNotifications(fixture);
+    const produce = await alertProducer(fixture);
+    await produce([alertEvent('/acme/plant1/boiler1/temperature')]);
+    const first = await eventually(() => receiver.requests[0], 'the first notification', 30_000);
+    await produce([alertEvent('/acme/plant1/boiler2/temperature')]);
+    const second = await eventually(() => receiver.requests[1], 'the group with its new alert', 30_000);
+    const third = await eventually(() => receiver.requests[2], 'the repeat', 30_000);
+    // the flush after the first comes groupInterval later; the repeat at the first flush past repeatInterval since the second
+    expect(second.at - first.at).toBeGreaterThanOrEqual(2900);
+    expect(third.at - second.at).toBeGreaterThanOrEqual(5900);
+    const devices = (r: ReceivedRequest) => notified(r).alerts.map((a) => a.labels.device).sort();
+    expect([devices(first), devices(second), devices(third)]).toEqual([['boiler1'], ['boiler1', 'boiler2'], ['boiler1', 'boiler2']]);
+    expect(new Set(receiver.ids).size).toBe(3);
+  }, 60_000);
+
   it('sends nothing for a silenced alert, and notifies it at the next flush once the silence is expired', async () => {
     const receiver = await Receiver.start();
     const fixture = await notificationsFixture(policy(receiver.url, newWebhookSecret()));
