@@ -36,6 +36,8 @@ describe('fleetstream notifications and silences', () => {
     expect((await run('notifications', 'list')).output).toMatch(/^TENANT\s+RECEIVERS\s+REVISION.*\nacme\s+ops\s+2\s+acme.yaml/);
     expect(JSON.parse((await run('notifications', 'show', 'acme')).output)).toMatchObject({ tenant: 'acme', revision: 2, definition: { route: { groupWait: '10s' } } });
 
+    expect((await run('notifications', 'groups')).output).toMatch(/^TENANT\s+GROUP\s+RECEIVER\s+STARTED\s+NEXT FLUSH\s+FLUSHES\n$/);
+
     writeFileSync(join(dir, 'bad.yaml'), 'tenant: beta\nroute: { receiver: nobody }\nreceivers: [{ name: ops }]\n');
     const refused = await run('notifications', 'apply', dir);
     expect(refused.code).toBe(1);

@@ -37,6 +37,12 @@ async function show(tenant: string): Promise<void> {
   console.log(JSON.stringify(await withRegistry((pool, schema) => findPolicy(pool, schema, tenant)), null, 2));
 }
 
+async function groups(options: { tenant?: string }): Promise<void> {
+  const { listGroups } = await commands();
+  const rows = await withRegistry((pool, schema) => listGroups(pool, schema, options.tenant));
+  process.stdout.write(textTable(['TENANT', 'GROUP', 'RECEIVER', 'STARTED', 'NEXT FLUSH', 'FLUSHES'], rows.map((g) => [g.tenant, g.groupKey, g.receiver, g.startedAt, g.nextFlushAt, String(g.flushes)])));
+}
+
 /** An instant written as ISO 8601, or a duration from now (`2h`). */
 function instant(text: string, option: string): number {
   const ms = readDuration(text)?.ms;
@@ -69,7 +75,7 @@ async function expireSilence(id: string, options: { tenant?: string }): Promise<
   console.log(`silences: expired ${silence.id} at ${iso(silence.endsAt)}`);
 }
 
-/** Adds `apply`, `list` and `show` to the `notifications` command (which, without a subcommand, runs the processor). */
+/** Adds `apply`, `list`, `show` and `groups` to the `notifications` command (which, without a subcommand, runs the processor). */
 export function addNotificationCommands(notifications: Command): void {
   notifications
     .command('apply')
@@ -78,6 +84,7 @@ export function addNotificationCommands(notifications: Command): void {
     .action(apply);
   notifications.command('list').description('the stored notification policies').action(list);
   notifications.command('show').argument('<tenant>', 'the tenant').description("a tenant's stored notification policy, as JSON").action(show);
+  notifications.command('groups').option('--tenant <tenant>', "one tenant's").description('the aggregation groups with their next flush and how many flushes they had').action(groups);
 }
 
 /** `fleetstream silences add|list|expire`. */

@@ -17,3 +17,26 @@ export async function findPolicy(pool: Pool, schema: string, tenant: string): Pr
   if (!rows[0]) throw new FleetstreamError('POLICY_NOT_FOUND', `tenant ${tenant} has no notification policy; \`fleetstream notifications apply <files>\` stores one, \`fleetstream notifications list\` shows them`);
   return rows[0];
 }
+
+export interface GroupRow {
+  tenant: string;
+  groupKey: string;
+  receiver: string;
+  startedAt: string;
+  nextFlushAt: string;
+  flushes: number;
+}
+
+const iso = (column: string) => `to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+
+/** The aggregation groups as the leader last left them, oldest first. */
+export async function listGroups(pool: Pool, schema: string, tenant?: string): Promise<GroupRow[]> {
+  const { groups } = notificationTableNames(schema);
+  return (
+    await pool.query<GroupRow>(
+      `select tenant, group_key as "groupKey", receiver, ${iso('started_at')} as "startedAt", ${iso('next_flush_at')} as "nextFlushAt", flush_seq::float8 as flushes
+       from ${groups} where $1::text is null or tenant = $1 order by started_at, tenant, group_key`,
+      [tenant ?? null],
+    )
+  ).rows;
+}
