@@ -93,14 +93,8 @@ export class NotificationFlusher {
     config.metrics.groups.set(groups.size);
     config.metrics.alerts.set({ status: 'firing' }, alerts.filter((a) => a.status === 'firing').length);
     config.metrics.alerts.set({ status: 'resolved' }, alerts.filter((a) => a.status === 'resolved').length);
-    // a resolved alarm stays while a stored group has not flushed it
-    const pending = new Set<string>();
-    for (const [name, group] of live) {
-      const flushed = new Set(groups.get(name)?.flushedResolved);
-      if (!groups.has(name)) continue;
-      for (const m of group.members) if (m.alert.status === 'resolved' && !flushed.has(m.fingerprint)) pending.add(m.alert.alarmId);
-    }
-    await config.alerts.forgetResolved(alerts.filter((a) => a.status === 'resolved' && !pending.has(a.alarmId)).map((a) => a.alarmId));
+    const owed = resolvedStillOwed(live, groups);
+    await config.alerts.forgetResolved(alerts.filter((a) => a.status === 'resolved' && !owed.has(a.alarmId)).map((a) => a.alarmId));
   }
 
   /** Starts a group with a firing alert; brings forward the first flush of a group not flushed yet that an old alert joined. */
@@ -157,4 +151,16 @@ export class NotificationFlusher {
       this.config.logger.info({ event: 'flush_dispatched_again', tenant: flush.tenant, group: flush.groupKey, flushSeq: flush.flushSeq }, 'a flush recorded earlier and not acknowledged is sent again');
     }
   }
+}
+
+/** The resolved alarms some stored group has not flushed yet: they stay tracked until it has. */
+function resolvedStillOwed(live: ReadonlyMap<string, LiveGroup>, groups: ReadonlyMap<string, StoredGroup>): Set<string> {
+  const owed = new Set<string>();
+  for (const [name, group] of live) {
+    const stored = groups.get(name);
+    if (!stored) continue;
+    const flushed = new Set(stored.flushedResolved);
+    for (const m of group.members) if (m.alert.status === 'resolved' && !flushed.has(m.fingerprint)) owed.add(m.alert.alarmId);
+  }
+  return owed;
 }
