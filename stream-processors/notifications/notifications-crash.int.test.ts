@@ -6,14 +6,13 @@
  * workers drop (one webhook-id, one delivery).
  */
 import type { Kafka, Producer, ProducerRecord } from 'kafkajs';
-import { notificationTableNames } from '../../schemas/tables';
 import type { HandlerRequest } from '../../schemas/types';
 import { newWebhookSecret } from '../../schemas/webhooks';
 import { spawnComponent } from '../../test/cli-process';
 import { eventually, testKafka } from '../../test/factories';
 import { Receiver } from '../../test/http-receiver';
 import { TopicReader } from '../../test/topic-reader';
-import { alertEvent, alertProducer, notificationsFixture, startNotifications, storedGroups, webhookAction, type NotificationsFixture } from './notifications.fixture';
+import { alertEvent, alertProducer, notificationsFixture, recordedFlushes, startNotifications, storedGroups, webhookAction } from './notifications.fixture';
 
 const quietFor = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const sites = (receiver: Receiver) => receiver.requests.map((r) => (JSON.parse(r.body) as { data: { groupLabels: { site: string }; alerts: unknown[] } }).data);
@@ -26,12 +25,6 @@ receivers:
     actions: [${webhookAction(url, newWebhookSecret())}]
 `;
 
-async function flushesOf(fixture: NotificationsFixture) {
-  const { rows } = await fixture.handlers.registry.pool.query<{ started_at: Date; execution_ids: string[]; dispatched_at: Date | null }>(
-    `select started_at, execution_ids, dispatched_at from ${notificationTableNames(fixture.options.databaseSchema).flushes} order by flushed_at`,
-  );
-  return rows;
-}
 
 /** A Kafka client whose producers send the first batch of handler requests and then fail every send to that topic: an acknowledgement lost, then Kafka gone. */
 function kafkaLosingAcks(topic: string, onLost: () => void): Kafka {
@@ -61,7 +54,8 @@ function kafkaLosingAcks(topic: string, onLost: () => void): Kafka {
 describe('notifications across a crash', () => {
   it('after kill -9 mid-group, the restarted processor keeps the group timer and notifies each group once', async () => {
     const receiver = await Receiver.start();
-    const fixture = await notificationsFixture(policy(receiver.url, '4s'));
+    // long enough for the kill to come before the first flush; the alerts start once the first process leads, not while it starts
+    const fixture = await notificationsFixture(policy(receiver.url, '6s'));
     const env = {
       REGISTRY_DATABASE_SCHEMA: fixture.options.databaseSchema,
       NOTIFICATIONS_ALERTS_TOPIC: fixture.options.alertsTopic,
@@ -74,6 +68,7 @@ describe('notifications across a crash', () => {
     };
     const produce = await alertProducer(fixture);
     const first = spawnComponent('notifications', { ...env, NOTIFICATIONS_INSTANCE_ID: 'first' });
+    await eventually(() => (first.output().includes('"event":"leadership_taken"') ? true : undefined), 'the first process to lead', 60_000);
     await produce([alertEvent('/acme/plant1/boiler1/temperature'), alertEvent('/acme/plant1/boiler2/temperature')]);
     const [group] = await eventually(async () => {
       const groups = await storedGroups(fixture);
@@ -93,7 +88,7 @@ describe('notifications across a crash', () => {
     const bySite = Object.fromEntries(sites(receiver).map((n) => [n.groupLabels.site, n.alerts.length]));
     expect([receiver.requests.length, bySite]).toEqual([2, { plant1: 2, plant2: 1 }]);
     // the plant1 group kept the life (and so the timer) it started with before the kill
-    const flushes = await flushesOf(fixture);
+    const flushes = await recordedFlushes(fixture);
     expect(flushes.map((f) => f.started_at.getTime())).toContain(group!.started_at.getTime());
   }, 120_000);
 
@@ -107,11 +102,11 @@ describe('notifications across a crash', () => {
     await (await alertProducer(fixture))([alertEvent('/acme/plant1/boiler1/temperature')]);
     await ackLost;
     await broken.stop();
-    const [recorded] = await flushesOf(fixture);
+    const [recorded] = await recordedFlushes(fixture);
     expect(recorded).toMatchObject({ dispatched_at: null });
 
     await startNotifications(fixture, { instanceId: 'next' });
-    await eventually(async () => ((await flushesOf(fixture))[0]?.dispatched_at ? true : undefined), 'the flush sent again and acknowledged', 30_000);
+    await eventually(async () => ((await recordedFlushes(fixture))[0]?.dispatched_at ? true : undefined), 'the flush sent again and acknowledged', 30_000);
     const id = recorded!.execution_ids[0]!;
     await eventually(() => (requests.records.filter((r) => r.key === id).length === 2 ? true : undefined), 'the request twice on the topic');
     await eventually(() => receiver.requests[0], 'the delivery');

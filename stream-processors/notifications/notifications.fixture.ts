@@ -96,3 +96,18 @@ export async function storedGroups(fixture: NotificationsFixture): Promise<Group
 
 /** A webhook receiver action of a policy, YAML. */
 export const webhookAction = (url: string, secret: string, sendResolved = true) => `{ handler: webhook, target: { url: '${url}', secret: '${secret}' }, sendResolved: ${sendResolved} }`;
+
+export interface FlushRow {
+  started_at: Date;
+  flushed_at: Date;
+  execution_ids: string[];
+  dispatched_at: Date | null;
+}
+
+/** The flushes recorded (those that sent something), oldest first. */
+export async function recordedFlushes(fixture: NotificationsFixture): Promise<FlushRow[]> {
+  const { rows } = await fixture.handlers.registry.pool.query<FlushRow>(
+    `select started_at, flushed_at, execution_ids, dispatched_at from ${notificationTableNames(fixture.options.databaseSchema).flushes} order by flushed_at`,
+  );
+  return rows;
+}
