@@ -43,8 +43,8 @@ USER 1000:1000
 # 9103, query-api 9104, rollups 9105, broker-auth-sync 9106, http-source 9107,
 # scheduler 9108 (the local stack's; under Kubernetes its jobs are CronJobs),
 # mqtt-downlink 9109, shadow 9110, commands 9111, configuration 9112, webhooks 9113, alerts 9114,
-# mqtt-republisher 9115, automations 9117, handlers 9118;
+# mqtt-republisher 9115, automations 9117, handlers 9118, notifications 9119;
 # query-api serves its API on 8080, http-source its ingest on 8090.
-EXPOSE 8080 8090 9101 9102 9103 9104 9105 9106 9107 9108 9109 9110 9111 9112 9113 9114 9115 9117 9118
+EXPOSE 8080 8090 9101 9102 9103 9104 9105 9106 9107 9108 9109 9110 9111 9112 9113 9114 9115 9117 9118 9119
 ENTRYPOINT ["node", "dist/bin/fleetstream.js"]
 CMD ["--help"]

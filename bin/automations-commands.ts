@@ -5,20 +5,11 @@
  * REGISTRY_DATABASE_SCHEMA from the environment.
  */
 import type { Command } from 'commander';
-import { readComponentOptions } from '../lib/config';
-import { registryOptionsSchema } from '../registry/options';
+import type { Pool } from 'pg';
 import { textTable } from './text-table';
+import { withRegistryPool } from './with-registry-pool';
 
-async function withRegistry<T>(work: (pool: import('pg').Pool, schema: string) => Promise<T>): Promise<T> {
-  const { openRegistry } = await import('../registry');
-  const options = readComponentOptions(registryOptionsSchema, { name: 'registry', envPrefix: 'REGISTRY_' }).options;
-  const registry = openRegistry({ ...options, poolSize: 1, applicationName: 'fleetstream-automations-cli' });
-  try {
-    return await work(registry.pool, registry.schema);
-  } finally {
-    await registry.close();
-  }
-}
+const withRegistry = <T>(work: (pool: Pool, schema: string) => Promise<T>) => withRegistryPool('fleetstream-automations-cli', work);
 
 const commands = () => import('../stream-processors/automations/automation-commands');
 

@@ -17,6 +17,7 @@ import { queryApiOptionsSchema } from '../query-api/options';
 import { schedulerOptionsSchema } from '../republishers/scheduler/options';
 import { alertsOptionsSchema } from '../stream-processors/alerts/options';
 import { automationsOptionsSchema } from '../stream-processors/automations/options';
+import { notificationsOptionsSchema } from '../stream-processors/notifications/options';
 import { webhooksOptionsSchema } from '../republishers/webhooks/options';
 import { handlersOptionsSchema } from '../stream-processors/handlers/options';
 import { mqttRepublisherOptionsSchema } from '../republishers/mqtt/options';
@@ -173,6 +174,14 @@ export const components: readonly ComponentEntry[] = [
     opsPort: 9117,
     options: automationsOptionsSchema,
     start: async (input, logger) => (await import('../stream-processors/automations')).start({ ...input, logger }),
+  },
+  {
+    name: 'notifications',
+    description: 'notifications in Alertmanager\'s model: alerts routed by each tenant\'s policy (`fleetstream notifications apply`) into groups, silenced, inhibited, flushed on groupWait, groupInterval and repeatInterval, each receiver action a handler request on fleet.handler-requests.v1',
+    envPrefix: 'NOTIFICATIONS_',
+    opsPort: 9119,
+    options: notificationsOptionsSchema,
+    start: async (input, logger) => (await import('../stream-processors/notifications')).start({ ...input, logger }),
   },
   {
     name: 'mqtt-republisher',

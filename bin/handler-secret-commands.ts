@@ -5,22 +5,12 @@
  * DATABASE_URL and REGISTRY_DATABASE_SCHEMA from the environment.
  */
 import type { Command } from 'commander';
-import { readComponentOptions } from '../lib/config';
-import { registryOptionsSchema } from '../registry/options';
 import { deleteHandlerSecret, listHandlerSecrets, putHandlerSecret } from '../schemas/handler-secrets';
 import { newWebhookSecret, webhookSecretKey } from '../schemas/webhooks';
 import { textTable } from './text-table';
+import { withRegistryPool } from './with-registry-pool';
 
-async function withRegistry<T>(work: (pool: import('pg').Pool, schema: string) => Promise<T>): Promise<T> {
-  const { openRegistry } = await import('../registry');
-  const options = readComponentOptions(registryOptionsSchema, { name: 'registry', envPrefix: 'REGISTRY_' }).options;
-  const registry = openRegistry({ ...options, poolSize: 1, applicationName: 'fleetstream-handler-secrets-cli' });
-  try {
-    return await work(registry.pool, registry.schema);
-  } finally {
-    await registry.close();
-  }
-}
+const withRegistry = <T>(work: (pool: import('pg').Pool, schema: string) => Promise<T>) => withRegistryPool('fleetstream-handler-secrets-cli', work);
 
 async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];

@@ -25,6 +25,7 @@ import { addAutomationCommands } from './automations-commands';
 import { addHandlerSecretCommands } from './handler-secret-commands';
 import { addArchiveCommands } from './archive-commands';
 import { addHierarchyCommands } from './hierarchy-commands';
+import { addNotificationCommands, addSilenceCommands } from './notifications-commands';
 import { addRegistryCommands } from './registry-commands';
 import { simulationOptionsSchema } from '../simulator/options';
 
@@ -115,6 +116,7 @@ export function buildProgram(): Command {
       .action(() => runFromEnvironment(entry));
     if (entry.name === 'alerts') addAlertCommands(command);
     if (entry.name === 'automations') addAutomationCommands(command);
+    if (entry.name === 'notifications') addNotificationCommands(command);
   }
 
   program
@@ -124,6 +126,7 @@ export function buildProgram(): Command {
 
   addRegistryCommands(program);
   addHierarchyCommands(program);
+  addSilenceCommands(program);
   addArchiveCommands(program);
   addHandlerSecretCommands(program);
 

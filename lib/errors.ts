@@ -88,6 +88,9 @@ export const errorCodes = {
   ALERT_RULE_NOT_FOUND: { retriable: false, summary: 'the tenant has no alert rule of that id' },
   AUTOMATION_INVALID: { retriable: false, summary: 'an automation is refused: its trigger (a cron expression, a time zone, a path pattern outside the tenant), a condition, its dampening or a handler target is not valid (schemas/automation.ts); the message names every problem' },
   AUTOMATION_NOT_FOUND: { retriable: false, summary: 'the tenant has no automation of that id' },
+  POLICY_NOT_FOUND: { retriable: false, summary: 'the tenant has no notification policy (`fleetstream notifications apply` stores them)' },
+  SILENCE_INVALID: { retriable: false, summary: 'a silence is refused: no matcher, a matcher that does not parse (name=value, name!=value, name=~regex, name!~regex), an end not after its start and now, or no createdBy' },
+  SILENCE_NOT_FOUND: { retriable: false, summary: 'the tenant has no silence of that id in force (expired silences cannot be expired again)' },
   ALERT_NOT_FOUND: { retriable: false, summary: "the tenant's alert history has no alarm of that id" },
   // the hierarchy job (republishers/device-hierarchy/)
   HIERARCHY_PUBLISH_CONFLICT: { retriable: true, summary: 'another `fleetstream hierarchy publish` holds the lock on the same key prefix, or this one outlived its lock timeout; nothing was switched' },

@@ -22,6 +22,7 @@
  */
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { documentName } from './document-fields';
 import { readDuration } from '../lib/duration';
 import { readResolution } from './resolution';
 import { compilePattern, patternProblem, type PathMatcher } from './series-pattern';
@@ -33,7 +34,7 @@ export type RollupField = (typeof rollupFields)[number];
 /** What a rule reads: every raw reading, or one field of a series' final rollups at one resolution. */
 export type RuleInput = { kind: 'raw' } | { kind: 'rollup'; resolution: string; field: RollupField };
 
-const name = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.:~@-]{0,99}$/, 'must be 1 to 100 letters, digits and _ . : ~ @ - (starting with a letter or digit)');
+const name = documentName;
 
 const holdTime = z.union([z.string(), z.number().int().min(0)]).transform((value, ctx) => {
   if (typeof value === 'number') return value;

@@ -9,7 +9,7 @@ describe('applyMigrations', () => {
     const client = await pool.connect();
     try {
       const first = await applyMigrations(client, { schema, resolutions: ['1m', '1h'] }, componentLogger('migrations-test'));
-      expect(first).toEqual(['0001_series', '0002_measurements', '0003_rollups_1m', '0003_rollups_1h', '0005_too_old_readings', '0006_registry', '0007_configuration', '0008_webhooks', '0009_alert_rules', '0010_archive', '0011_automations', '0012_handlers', '0013_mqtt_republish', '0015_handler_secrets']);
+      expect(first).toEqual(['0001_series', '0002_measurements', '0003_rollups_1m', '0003_rollups_1h', '0005_too_old_readings', '0006_registry', '0007_configuration', '0008_webhooks', '0009_alert_rules', '0010_archive', '0011_automations', '0012_handlers', '0013_mqtt_republish', '0014_notifications', '0015_handler_secrets']);
       expect(await applyMigrations(client, { schema, resolutions: ['1m', '1h'] }, componentLogger('migrations-test'))).toEqual([]);
     } finally {
       client.release();

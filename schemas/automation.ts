@@ -30,24 +30,15 @@
  */
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { readDuration } from '../lib/duration';
 import { parseThreshold, type Threshold } from './alert-threshold';
+import { documentName, durationMs, issuesOf } from './document-fields';
 import { checkHandlerTarget } from './handlers';
 import { readResolution } from './resolution';
 import { rollupFields, type RollupField } from './alert-rule';
 import { patternProblem } from './series-pattern';
 import { validate as validCron } from 'node-cron';
 
-const name = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.:~@-]{0,99}$/, 'must be 1 to 100 letters, digits and _ . : ~ @ - (starting with a letter or digit)');
-
-const durationMs = (min: number) =>
-  z.union([z.string(), z.number().int()]).transform((value, ctx) => {
-    const ms = typeof value === 'number' ? value : readDuration(value)?.ms;
-    if (ms === undefined) ctx.addIssue({ code: 'custom', message: `${JSON.stringify(value)} is not a duration: write a whole number and a unit (ms, s, m, h, d), for example 30s, 5m` });
-    else if (ms < min) ctx.addIssue({ code: 'custom', message: `must be at least ${min} ms` });
-    else return ms;
-    return z.NEVER;
-  });
+const name = documentName;
 
 const threshold = z.string().transform((text, ctx): Threshold => {
   const parsed = parseThreshold(text);
@@ -225,7 +216,6 @@ export class AutomationDocumentError extends Error {
   }
 }
 
-const issuesOf = (error: z.ZodError, prefix: (string | number)[] = []) => error.issues.map((i) => `${[...prefix, ...i.path].length > 0 ? `${[...prefix, ...i.path].join('.')}: ` : ''}${i.message}`);
 
 /** Every problem of one automation of `tenant`, as written (empty: it validates). */
 function problemsOf(tenant: string, definition: unknown, prefix: (string | number)[]): { problems: string[]; parsed?: ParsedAutomation } {

@@ -10,7 +10,7 @@
  * jest's CommonJS transform) cannot load it; a numbered list and a table is
  * all this needs.
  */
-import { alarmNotesTable, alertEventsTable, alertRulesTable, archivedDaysTable, automationTableNames, configurationTableNames, handlerSecretsTable, handlerTableNames, measurementsTable, mqttRepublishTableNames, qualified, quoteIdent, registryTableNames, rollupTable, seriesTable, tooOldReadingsTable, webhookTableNames } from './tables';
+import { alarmNotesTable, alertEventsTable, alertRulesTable, archivedDaysTable, automationTableNames, configurationTableNames, handlerSecretsTable, handlerTableNames, measurementsTable, mqttRepublishTableNames, notificationTableNames, qualified, quoteIdent, registryTableNames, rollupTable, seriesTable, tooOldReadingsTable, webhookTableNames } from './tables';
 
 /** TimescaleDB chunk, compression and retention settings, as PostgreSQL interval literals (`7 days`); null: no such policy. */
 export interface TimescalePolicies {
@@ -114,6 +114,7 @@ export function migrations(context: MigrationContext): Migration[] {
   list.push({ id: '0011_automations', statements: automationStatements(schema) });
   list.push({ id: '0012_handlers', statements: handlerStatements(schema) });
   list.push({ id: '0013_mqtt_republish', statements: mqttRepublishStatements(schema) });
+  list.push({ id: '0014_notifications', statements: notificationStatements(schema) });
   list.push({
     id: '0015_handler_secrets',
     statements: [
@@ -401,6 +402,50 @@ function automationStatements(schema: string): string[] {
     `create table if not exists ${t.schedules} (
       tenant text not null, automation_id text not null, revision bigint not null, decided_until timestamptz not null,
       updated_at timestamptz not null default now(), primary key (tenant, automation_id))`,
+  ];
+}
+
+/**
+ * Notifications (issue 17, item 4): policies as tenant documents; silences
+ * (expiring one sets its ends_at); one row per alarm the alerts topic told
+ * of, written with the topic's next offsets in one transaction; the
+ * aggregation groups, keyed by (tenant, group key), with their timers, flush
+ * sequence and per-action notification log, so a restart neither resets a
+ * timer nor forgets what was sent; each flush that sends something, unique
+ * per (group, started_at, flush_seq) and inserted in the transaction that
+ * moves the group on, before its handler requests go out; dispatched_at
+ * stays null until Kafka acknowledged them (a new leader sends those again,
+ * same execution ids).
+ */
+function notificationStatements(schema: string): string[] {
+  const t = notificationTableNames(schema);
+  return [
+    `create table if not exists ${t.policies} (
+      tenant text not null, id text not null, definition jsonb not null, revision bigint not null default 1,
+      source text, created_at timestamptz not null default now(), updated_at timestamptz not null default now(),
+      primary key (tenant, id))`,
+    `create table if not exists ${t.silences} (
+      id uuid primary key, tenant text not null, matchers text[] not null, starts_at timestamptz not null, ends_at timestamptz not null,
+      created_by text not null, comment text not null default '', created_at timestamptz not null default now(), updated_at timestamptz not null default now(),
+      check (ends_at > starts_at))`,
+    `create index if not exists notification_silences_tenant_end_idx on ${t.silences} (tenant, ends_at desc)`,
+    `create table if not exists ${t.alerts} (
+      alarm_id text primary key, tenant text not null, labels jsonb not null, status text not null check (status in ('firing', 'resolved')),
+      starts_at timestamptz not null, ends_at timestamptz, value double precision, updated_at timestamptz not null default now())`,
+    `create table if not exists ${t.consumedOffsets} (
+      group_id text not null, topic text not null, kafka_partition integer not null, next_offset bigint not null,
+      primary key (group_id, topic, kafka_partition))`,
+    `create table if not exists ${t.groups} (
+      tenant text not null, group_key text not null, started_at timestamptz not null, route_id text not null, receiver text not null,
+      group_labels jsonb not null, next_flush_at timestamptz not null, flush_seq bigint not null default 0,
+      log jsonb not null default '[]', flushed_resolved jsonb not null default '[]', updated_at timestamptz not null default now(),
+      primary key (tenant, group_key))`,
+    `create table if not exists ${t.flushes} (
+      tenant text not null, group_key text not null, started_at timestamptz not null, flush_seq bigint not null,
+      receiver text not null, flushed_at timestamptz not null, execution_ids text[] not null, requests jsonb not null,
+      dispatched_at timestamptz, primary key (tenant, group_key, started_at, flush_seq))`,
+    `create index if not exists notification_flushes_undispatched_idx on ${t.flushes} (flushed_at) where dispatched_at is null`,
+    `create index if not exists notification_flushes_time_idx on ${t.flushes} (tenant, flushed_at desc)`,
   ];
 }
 

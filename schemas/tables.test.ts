@@ -22,11 +22,11 @@ describe('migrations', () => {
 
   it('create plain tables without TimescaleDB, and hypertables of the same tables with it', () => {
     const plain = migrations({ schema: 'fleet', resolutions: ['1m', '1h'] }).map((m) => m.id);
-    expect(plain).toEqual(['0001_series', '0002_measurements', '0003_rollups_1m', '0003_rollups_1h', '0005_too_old_readings', '0006_registry', '0007_configuration', '0008_webhooks', '0009_alert_rules', '0010_archive', '0011_automations', '0012_handlers', '0013_mqtt_republish', '0015_handler_secrets']);
+    expect(plain).toEqual(['0001_series', '0002_measurements', '0003_rollups_1m', '0003_rollups_1h', '0005_too_old_readings', '0006_registry', '0007_configuration', '0008_webhooks', '0009_alert_rules', '0010_archive', '0011_automations', '0012_handlers', '0013_mqtt_republish', '0014_notifications', '0015_handler_secrets']);
     const timescale = migrations({ schema: 'fleet', resolutions: ['1m', '1h'], timescale: policies }).map((m) => m.id);
     expect(timescale).toEqual([
       '0001_series', '0002_measurements', '0003_rollups_1m', '0003_rollups_1h',
-      '0004_timescaledb_measurements', '0004_timescaledb_rollups_1m', '0004_timescaledb_rollups_1h', '0005_too_old_readings', '0006_registry', '0007_configuration', '0008_webhooks', '0009_alert_rules', '0010_archive', '0011_automations', '0012_handlers', '0013_mqtt_republish', '0015_handler_secrets',
+      '0004_timescaledb_measurements', '0004_timescaledb_rollups_1m', '0004_timescaledb_rollups_1h', '0005_too_old_readings', '0006_registry', '0007_configuration', '0008_webhooks', '0009_alert_rules', '0010_archive', '0011_automations', '0012_handlers', '0013_mqtt_republish', '0014_notifications', '0015_handler_secrets',
     ]);
   });
 });

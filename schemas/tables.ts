@@ -137,6 +137,27 @@ export function automationTableNames(schema: string): AutomationTables {
 }
 
 /**
+ * Notifications (schemas/migrations.ts `0014_notifications`), in the registry's schema: each tenant's policy as
+ * `fleetstream notifications apply` stored it; the silences; the current state of every alarm the alerts topic
+ * told of (with the offsets of that topic, written in the same transaction); the aggregation groups with their
+ * timers and notification logs; and every flush that sends something, recorded before its handler requests are sent.
+ */
+export const notificationTables = {
+  policies: 'notification_policies',
+  silences: 'notification_silences',
+  alerts: 'notification_alerts',
+  consumedOffsets: 'notification_consumed_offsets',
+  groups: 'notification_groups',
+  flushes: 'notification_flushes',
+} as const;
+
+export type NotificationTables = { readonly [K in keyof typeof notificationTables]: string };
+
+export function notificationTableNames(schema: string): NotificationTables {
+  return Object.fromEntries(Object.entries(notificationTables).map(([key, table]) => [key, qualified(schema, table)])) as unknown as NotificationTables;
+}
+
+/**
  * The MQTT republisher's tables (schemas/migrations.ts `0013_mqtt_republish`), in the registry's schema:
  * the state last claimed for each republished topic (its order and payload: the compacted view a
  * reconnected broker is given again), and the tenants' read-only reader accounts on the broker.

@@ -27,6 +27,21 @@ afterAll(async () => {
   for (let step = cleanups.pop(); step; step = cleanups.pop()) await step();
 });
 
+/** A started component, stopped after the file's tests unless a test stopped it first (its `stop` also ends a crash test's instance). */
+export function stoppedAfterTests<T extends { stop(): Promise<void> }>(running: T): T {
+  let stopped = false;
+  onCleanup(async () => {
+    if (!stopped) await running.stop();
+  });
+  return {
+    ...running,
+    async stop() {
+      stopped = true;
+      await running.stop();
+    },
+  };
+}
+
 export function uniqueName(prefix: string): string {
   return `${prefix}-${Date.now().toString(36)}-${randomBytes(4).toString('hex')}`;
 }

@@ -320,7 +320,7 @@ describe('infra/k8s manifests', () => {
     }
     // the components with a DATABASE_URL option, migrate, the hierarchy job, and the backup
     const databaseCommands = ['migrate', 'hierarchy publish', ...deployed.filter((c) => 'databaseUrl' in c.options.shape).map((c) => c.name)];
-    expect(databaseCommands.sort()).toEqual(['alerts', 'automations', 'broker-auth-sync', 'configuration', 'handlers', 'hierarchy publish', 'http-source', 'migrate', 'mqtt-republisher', 'query-api', 'rollups', 'timescale-sink', 'webhooks']);
+    expect(databaseCommands.sort()).toEqual(['alerts', 'automations', 'broker-auth-sync', 'configuration', 'handlers', 'hierarchy publish', 'http-source', 'migrate', 'mqtt-republisher', 'notifications', 'query-api', 'rollups', 'timescale-sink', 'webhooks']);
     const databaseClients = containers.filter(({ container }) => databaseCommands.includes(commandOf(container.args ?? [])) || container.image === 'postgres');
     expect(databaseClients).toHaveLength(databaseCommands.length + 1);
     for (const { owner, container } of databaseClients) {
@@ -335,7 +335,7 @@ describe('infra/k8s manifests', () => {
     const optionsOf = (command: string) => (command === 'topics apply' ? topicsApply : components.find((c) => c.name === command)?.options);
     const clients = containers.filter(({ container }) => container.image === 'fleetstream' && optionsOf(commandOf(container.args ?? [])));
     const kafkaClients = clients.filter(({ container }) => 'kafkaSaslPassword' in optionsOf(commandOf(container.args ?? []))!.shape);
-    expect(kafkaClients.map(({ container }) => commandOf(container.args ?? [])).sort()).toEqual(['alerts', 'automations', 'commands', 'configuration', 'handlers', 'http-source', 'mqtt-downlink', 'mqtt-republisher', 'mqtt-source', 'query-api', 'redis-sink', 'rollups', 'shadow', 'timescale-sink', 'topics apply', 'webhooks']);
+    expect(kafkaClients.map(({ container }) => commandOf(container.args ?? [])).sort()).toEqual(['alerts', 'automations', 'commands', 'configuration', 'handlers', 'http-source', 'mqtt-downlink', 'mqtt-republisher', 'mqtt-source', 'notifications', 'query-api', 'redis-sink', 'rollups', 'shadow', 'timescale-sink', 'topics apply', 'webhooks']);
     const secretOf = (container: Container, name: string) => env(container, name)?.valueFrom?.secretKeyRef?.name;
     for (const { owner, container } of kafkaClients) {
       expect({ owner, kafka: secretOf(container, 'KAFKA_SASL_PASSWORD'), registry: secretOf(container, 'SCHEMA_REGISTRY_PASSWORD') })

@@ -9,6 +9,7 @@ import { alertRuleOperations, type AlertRuleOperations } from './alert-rule-oper
 import { automationOperations, type AutomationOperations } from './automation-operations';
 import { deviceOperations, type DeviceOperations } from './device-operations';
 import { seriesSettingOperations, type SeriesSettingOperations } from './series-setting-operations';
+import { silenceOperations, type SilenceOperations } from './silence-operations';
 import { tenantOperations, type TenantOperations } from './tenant-operations';
 import { tokenOperations, type TokenOperations } from './token-operations';
 
@@ -20,6 +21,7 @@ export interface AdminOperations {
   alertRules: AlertRuleOperations;
   automations: AutomationOperations;
   alarmNotes: AlarmNoteOperations;
+  silences: SilenceOperations;
 }
 
 export function adminOperations(registry: Registry): AdminOperations {
@@ -31,5 +33,6 @@ export function adminOperations(registry: Registry): AdminOperations {
     alertRules: alertRuleOperations(registry),
     automations: automationOperations(registry),
     alarmNotes: alarmNoteOperations(registry),
+    silences: silenceOperations(registry),
   };
 }

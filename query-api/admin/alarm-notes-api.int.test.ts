@@ -5,7 +5,7 @@
  */
 import { createToken, type Registry } from '../../registry';
 import { freshRegistry } from '../../registry/registry.fixture';
-import { startQueryApiOn } from '../../test/query-api-fixture';
+import { apiCaller, startQueryApiOn } from '../../test/query-api-fixture';
 
 let registry: Registry;
 let base: string;
@@ -32,14 +32,7 @@ beforeAll(async () => {
   await transition('alarm-1', 'firing', 30);
 });
 
-async function call(method: string, path: string, token: string, body?: unknown): Promise<{ status: number; body: any }> { // eslint-disable-line @typescript-eslint/no-explicit-any -- JSON answers are checked field by field
-  const response = await fetch(`${base}/v1/admin/alarms${path}`, {
-    method,
-    headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  return { status: response.status, body: await response.json() };
-}
+const call = (method: string, path: string, token: string, body?: unknown) => apiCaller(base, '/v1/admin/alarms')(method, path, token, body);
 
 describe('/v1/admin/alarms', () => {
   it('acknowledges (the first acknowledgement stands), assigns and comments, and a later transition wipes none of it', async () => {

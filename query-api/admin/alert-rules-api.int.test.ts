@@ -6,7 +6,7 @@
 import { createToken, type Registry } from '../../registry';
 import { freshRegistry } from '../../registry/registry.fixture';
 import { loadRules } from '../../stream-processors/alerts/rule-store';
-import { startQueryApiOn } from '../../test/query-api-fixture';
+import { apiCaller, startQueryApiOn } from '../../test/query-api-fixture';
 
 let registry: Registry;
 let base: string;
@@ -22,15 +22,7 @@ beforeAll(async () => {
   base = await startQueryApiOn(registry, {});
 });
 
-async function call(method: string, path: string, token: string, body?: unknown): Promise<{ status: number; body: any }> { // eslint-disable-line @typescript-eslint/no-explicit-any -- JSON answers are checked field by field
-  const response = await fetch(`${base}/v1/admin/alert-rules${path}`, {
-    method,
-    headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await response.text();
-  return { status: response.status, body: text === '' ? undefined : JSON.parse(text) };
-}
+const call = (method: string, path: string, token: string, body?: unknown) => apiCaller(base, '/v1/admin/alert-rules')(method, path, token, body);
 
 const hot = { series: ['/acme/plant1/*/temperature'], reads: '1m mean', severities: [{ severity: 'warning', when: '> 80', for: '5m' }], clear: { when: '< 75', for: '10m' } };
 

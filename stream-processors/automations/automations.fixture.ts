@@ -15,7 +15,7 @@ import { parseAutomationDocument } from '../../schemas/automation';
 import { createRegistryClient } from '../../schemas/registry-client';
 import { parseSeriesPath } from '../../schemas/series-path';
 import type { HandlerRequest, Measurement } from '../../schemas/types';
-import { cleanupTopics, freshTopic, onCleanup, testKafka, testSettings, uniqueName } from '../../test/factories';
+import { cleanupTopics, freshTopic, onCleanup, stoppedAfterTests, testKafka, testSettings, uniqueName } from '../../test/factories';
 import { TopicReader } from '../../test/topic-reader';
 import { applyAutomationDocuments } from './automation-store';
 import { start } from './index';
@@ -69,17 +69,7 @@ export async function startAutomations(fixture: AutomationsFixture, extra: Parti
   const options: Partial<AutomationsFixture> = { ...fixture };
   delete options.registry;
   const running = await start({ ...(options as AutomationsOptions), logger: componentLogger(`automations-test-${extra.instanceId}`), ...extra });
-  let stopped = false;
-  onCleanup(async () => {
-    if (!stopped) await running.stop();
-  });
-  return {
-    ...running,
-    async stop() {
-      stopped = true;
-      await running.stop();
-    },
-  };
+  return stoppedAfterTests(running);
 }
 
 export function requestReader(fixture: AutomationsFixture): Promise<TopicReader<HandlerRequest>> {

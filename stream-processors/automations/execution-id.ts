@@ -6,17 +6,13 @@
  * second instance computing the same fire gets the same ids, which the
  * handler workers take as idempotency keys.
  */
-import { createHash } from 'node:crypto';
+import { uuidV5 as uuidV5In } from '../../lib/uuid-v5';
 
 /** This namespace's own UUID (random, fixed): ids of other names never collide with automations'. */
 const namespace = Buffer.from('6f1c3a52c7d94e0f9b8e2d4a5c7e1f30', 'hex');
 
 export function uuidV5(name: string): string {
-  const hash = createHash('sha1').update(namespace).update(name, 'utf8').digest();
-  hash[6] = (hash[6]! & 0x0f) | 0x50;
-  hash[8] = (hash[8]! & 0x3f) | 0x80;
-  const hex = hash.subarray(0, 16).toString('hex');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+  return uuidV5In(namespace, name);
 }
 
 export function executionId(tenant: string, automationId: string, revision: number, trigger: string, actionIndex: number): string {

@@ -9,6 +9,7 @@ import { createMetricsRegistry } from '../../lib/metrics';
 import { closeOnFailure, type OpenedResources } from '../../lib/opened-resources';
 import { createTopicIfMissing, partitionCount } from '../../lib/processor-topics';
 import { retryUntilDone } from '../../lib/retry';
+import { AdvisoryLeadership } from '../../lib/advisory-leadership';
 import { AvroCodec } from '../../schemas/avro-codec';
 import { avroSchemas, valueSubject } from '../../schemas/avro-schemas';
 import { createRegistryClient, type RegistryClient } from '../../schemas/registry-client';
@@ -22,7 +23,6 @@ import { automationsOptionsSchema, type AutomationsOptions } from './options';
 import { RunHistory } from './run-history';
 import { RunRecords } from './run-records';
 import { AutomationScheduler } from './scheduler';
-import { SchedulerLeadership } from './scheduler-leadership';
 
 /**
  * The automations processor (issue 17, item 2): the automations `fleetstream
@@ -80,7 +80,8 @@ async function startWith(input: AutomationsInput, opened: OpenedResources): Prom
   });
   scheduler.setAutomations(loaded.automations);
   if (options.scheduler) {
-    const leadership = new SchedulerLeadership({
+    const leadership = new AdvisoryLeadership({
+      applicationName: 'fleetstream-automations-leader',
       connectionString: options.databaseUrl,
       lockName: `fleetstream.automations.scheduler.${options.databaseSchema}`,
       pollIntervalMs: options.leaderPollInterval,

@@ -1,6 +1,6 @@
 /**
  * The scheduler of schedule-triggered automations. Only the leader
- * (scheduler-leadership.ts) ticks; each tick decides, per automation, the
+ * (lib/advisory-leadership.ts) ticks; each tick decides, per automation, the
  * slots after its cursor (schedule-slots.ts), records the fires and the new
  * cursor in PostgreSQL, then sends their handler requests. A fire recorded
  * is never recorded again (unique per automation and slot), so two leaders

@@ -6,6 +6,7 @@ import { registerAlertRuleRoutes } from './alert-rule-routes';
 import { registerAutomationRoutes } from './automation-routes';
 import { registerDeviceRoutes } from './device-routes';
 import { registerSeriesSettingRoutes } from './series-setting-routes';
+import { registerSilenceRoutes } from './silence-routes';
 import { registerTenantRoutes } from './tenant-routes';
 import { registerTokenRoutes } from './token-routes';
 
@@ -17,4 +18,5 @@ export function registerAdminRoutes(app: FastifyInstance, admin: AdminOperations
   registerAlertRuleRoutes(app, admin);
   registerAutomationRoutes(app, admin);
   registerAlarmNoteRoutes(app, admin);
+  registerSilenceRoutes(app, admin);
 }

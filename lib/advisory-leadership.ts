@@ -1,5 +1,6 @@
 /**
- * One scheduler leader at a time: a PostgreSQL session advisory lock, held
+ * One leader at a time (the automations scheduler, the notifications
+ * flusher): a PostgreSQL session advisory lock, held
  * on a connection of its own. PostgreSQL releases it when that session ends,
  * so a leader that dies (kill -9, a lost network) hands over to a standby
  * within its poll interval. The leader checks its session every poll too and
@@ -7,18 +8,20 @@
  * (pg_try_advisory_lock is granted to one session only).
  */
 import { Client } from 'pg';
-import type { Logger } from '../../lib/logger';
+import type { Logger } from './logger';
 
 export interface LeadershipOptions {
   connectionString: string;
-  /** names the lock: schedulers of one registry schema share it */
+  /** names the lock: instances of one registry schema share it */
   lockName: string;
+  /** the lock session's application_name, seen in pg_stat_activity */
+  applicationName: string;
   pollIntervalMs: number;
   logger: Logger;
   onChange(leader: boolean): void;
 }
 
-export class SchedulerLeadership {
+export class AdvisoryLeadership {
   private client: Client | undefined;
   private timer: NodeJS.Timeout | undefined;
   private leader = false;
@@ -38,7 +41,7 @@ export class SchedulerLeadership {
     if (this.stopped) return;
     try {
       if (!this.client) {
-        const client = new Client({ connectionString: this.options.connectionString, application_name: 'fleetstream-automations-leader', connectionTimeoutMillis: 5000 });
+        const client = new Client({ connectionString: this.options.connectionString, application_name: this.options.applicationName, connectionTimeoutMillis: 5000 });
         client.on('error', () => this.lose('the lock session failed'));
         client.on('end', () => this.lose('the lock session ended'));
         await client.connect();
@@ -51,7 +54,7 @@ export class SchedulerLeadership {
         if (rows[0]?.locked && !this.stopped) this.change(true);
       }
     } catch (error) {
-      this.options.logger.warn({ event: 'leadership_check_failed', err: error }, 'the scheduler lock could not be checked; trying again');
+      this.options.logger.warn({ event: 'leadership_check_failed', err: error }, 'the leader lock could not be checked; trying again');
       this.lose('the lock session failed');
     }
     if (!this.stopped) this.timer = setTimeout(() => void this.poll(), this.options.pollIntervalMs);
@@ -63,14 +66,14 @@ export class SchedulerLeadership {
     client?.removeAllListeners('end');
     void client?.end().catch(() => undefined);
     if (this.leader) {
-      this.options.logger.warn({ event: 'leadership_lost', why }, 'this instance is no longer the scheduler leader');
+      this.options.logger.warn({ event: 'leadership_lost', why }, 'this instance is no longer the leader');
       this.change(false);
     }
   }
 
   private change(leader: boolean): void {
     this.leader = leader;
-    if (leader) this.options.logger.info({ event: 'leadership_taken', lock: this.options.lockName }, 'this instance leads the scheduler');
+    if (leader) this.options.logger.info({ event: 'leadership_taken', lock: this.options.lockName }, 'this instance leads');
     this.options.onChange(leader);
   }
 
