@@ -22,8 +22,8 @@ export interface RuleSample extends BoundRule {
   sample: Sample;
 }
 
-/** Paths whose matching rules are remembered; past it the memory starts anew. */
-const REMEMBERED_PATHS = 100_000;
+/** Paths whose matching rules are remembered; past it the longest remembered is forgotten. */
+const REMEMBERED_PATHS = 250_000;
 
 /** The registry tags of the device of a series path; undefined for a device the registry does not hold. */
 export type DeviceTagsOf = (path: string) => Readonly<Record<string, string>> | undefined;
@@ -75,7 +75,8 @@ export class RuleBook {
     let found = this.byPath.get(path);
     if (!found) {
       found = this.rules.filter((r) => r.matches(path)).map((r) => r.bound);
-      if (this.byPath.size >= REMEMBERED_PATHS) this.byPath.clear();
+      // the oldest first (a Map keeps insertion order): forgetting them all at once made 100,000 series match again
+      if (this.byPath.size >= REMEMBERED_PATHS) this.byPath.delete(this.byPath.keys().next().value!);
       this.byPath.set(path, found);
     }
     return found;
