@@ -17,6 +17,8 @@ export interface ReceivedWebhook {
 
 export class WebhookReceiver {
   readonly received: ReceivedWebhook[] = [];
+  /** Requests to `/never/...` whose connection is still open (the sender has not given up yet). */
+  openNever = 0;
 
   private constructor(
     private readonly server: Server,
@@ -30,7 +32,9 @@ export class WebhookReceiver {
       request.on('end', () => {
         const path = request.url ?? '/';
         receiver.received.push({ path, at: performance.now(), body: Buffer.concat(chunks).toString('utf8') });
-        if (!path.startsWith('/never/')) response.writeHead(204).end();
+        if (!path.startsWith('/never/')) return void response.writeHead(204).end();
+        receiver.openNever++;
+        response.once('close', () => receiver.openNever--);
       });
     });
     server.keepAliveTimeout = 60_000;
