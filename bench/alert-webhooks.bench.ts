@@ -28,11 +28,11 @@ import { avroSchemas, valueSubject } from '../schemas/avro-schemas';
 import { createRegistryClient } from '../schemas/registry-client';
 import type { Measurement } from '../schemas/types';
 import { applyRuleDocuments } from '../stream-processors/alerts/rule-store';
-import { freePort } from '../test/free-port';
 import { alertRuleDocument, crosses, nthReading, ruleCount, seriesCount, type AlertSeriesLayout } from './lib/alert-series';
 import { migratedSchema } from './lib/bench-schema';
 import { lineChartSvg, writeChart } from './lib/chart';
-import { spawnCli, stopChild, waitReady } from './lib/component-process';
+import { startAlertsProcess } from './lib/alerts-process';
+import { stopChild } from './lib/component-process';
 import { matchDeliveries, type Arrival } from './lib/delivery-latency';
 import { batchedOpenLoop } from './lib/fixed-rate-load';
 import { LogEventCounter } from './lib/log-events';
@@ -155,29 +155,17 @@ export async function run(): Promise<object> {
     await producer.connect();
 
     const counters = { alerts: new LogEventCounter({ concurrentTransactions: 'CONCURRENT_TRANSACTIONS' }), webhooks: new LogEventCounter() };
-    const alertsOps = await freePort();
-    alerts = spawnCli(
-      ['alerts'],
-      {
-        KAFKA_BROKERS: settings.kafkaBrokers.join(','),
-        SCHEMA_REGISTRY_URL: settings.schemaRegistryUrl,
-        OPS_PORT: String(alertsOps),
-        REGISTRY_DATABASE_SCHEMA: schema.schema,
-        ALERTS_MEASUREMENTS_TOPIC: topics.measurements,
-        ALERTS_RESOLUTIONS: '1m',
-        ALERTS_ROLLUP_TOPIC_TEMPLATE: `${id}.rollups.{resolution}`,
-        ALERTS_ALERTS_TOPIC: topics.alerts,
-        ALERTS_STATE_TOPIC: extra.state,
-        ALERTS_DEAD_LETTER_TOPIC: topics.deadLetter,
-        ALERTS_GROUP_ID: groups.alerts,
-        ALERTS_INSTANCE_ID: 'bench',
-      },
-      (chunk) => counters.alerts.chunk(chunk),
+    const startedAlerts = await startAlertsProcess(
+      settings,
+      { measurements: topics.measurements, rollupTemplate: `${id}.rollups.{resolution}`, alerts: topics.alerts, state: extra.state, deadLetter: topics.deadLetter },
+      schema.schema,
+      groups.alerts,
+      counters.alerts,
     );
-    await waitReady(`http://127.0.0.1:${alertsOps}/readyz`, alerts, 'alerts');
+    alerts = startedAlerts.child;
     const started = await startWebhooksProcess(settings, topics, schema.schema, groups.webhooks, counters.webhooks);
     webhooks = started.child;
-    const metricsUrls = { alerts: `http://127.0.0.1:${alertsOps}/metrics`, webhooks: started.metricsUrl };
+    const metricsUrls = { alerts: startedAlerts.metricsUrl, webhooks: started.metricsUrl };
 
     // Kafka alone: a plain consumer of the reference topic, in this process as the receiver is
     const referenceArrivals: Arrival[] = [];

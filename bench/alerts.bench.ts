@@ -2,24 +2,26 @@
  * The alerts processor with 1,000 rules over 100,000 series of raw readings
  * (issue 17): rule evaluations per second per core through the pure core
  * alone (RuleBook, evaluateReading, PartitionAlerts, in process, one core),
- * and through Kafka: readings pre-produced to a fresh topic, then the
- * processor (start(), in this process) from its start until its group has
- * committed them all, every batch a transaction of its events, state
- * changelog and offsets; beside it, interleaved, a plain consumer reading the
- * same records (Kafka alone). CPU seconds from process.cpuUsage() (the
- * processor runs in this process; the benchmark only polls the group's
- * offsets meanwhile), the broker's from /proc. Every series is read by one
- * rule (bench/lib/alert-series.ts), so an evaluation is a reading; 1 % of the
- * series cross the thresholds at every reading (firing, resolved, ...).
+ * and through Kafka: the processor (`fleetstream alerts`) in a process of its
+ * own, every fetched batch a transaction of its events, state changelog and
+ * offsets. Each Kafka run: a fresh readings topic holding one reading per
+ * series, the processor started and left to commit them (every series new to
+ * it: its rules matched), then the other rounds produced at once and timed
+ * until the group committed them all; beside it, interleaved, a plain
+ * consumer reading the same records (Kafka alone). CPU seconds: the pure
+ * core's from process.cpuUsage(), the processor's and the broker's from
+ * /proc. Every series is read by one rule (bench/lib/alert-series.ts), so an
+ * evaluation is a reading; 1 % of the series cross the thresholds at every
+ * reading (firing, resolved, ...).
  *
  * Writes bench/results/alerts.json and alerts.png/.svg.
- * Env: ALERTS_BENCH_DEVICES_PER_SITE (default 100: 100,000 series), ALERTS_BENCH_CORE_ROUNDS (readings per series
- * in process, default 4), ALERTS_BENCH_KAFKA_DEVICES_PER_SITE (default 10: 10,000 series), ALERTS_BENCH_KAFKA_ROUNDS (default 5), ALERTS_BENCH_REPS (default 3), ALERTS_BENCH_KAFKA_REPS (default 2).
+ * Env: BENCH_ALERTS_DEVICES_PER_SITE (default 100: 100,000 series), BENCH_ALERTS_CORE_ROUNDS (readings per series
+ * in process, default 4), BENCH_ALERTS_KAFKA_DEVICES_PER_SITE (default 10: 10,000 series), BENCH_ALERTS_KAFKA_ROUNDS (default 5), BENCH_ALERTS_REPS (default 3), BENCH_ALERTS_KAFKA_REPS (default 2).
  */
+import type { ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import type { Admin } from 'kafkajs';
 import { Pool } from 'pg';
-import type { Registry as MetricsRegistry } from 'prom-client';
 import { readConnectionSettings } from '../lib/config';
 import { createTopicsAndWait } from '../lib/create-topics';
 import { createKafka, producerDefaults } from '../lib/kafka';
@@ -28,27 +30,29 @@ import { AvroCodec } from '../schemas/avro-codec';
 import { avroSchemas, valueSubject } from '../schemas/avro-schemas';
 import { createRegistryClient } from '../schemas/registry-client';
 import type { Measurement } from '../schemas/types';
-import { start } from '../stream-processors/alerts';
 import { encodeState } from '../stream-processors/alerts/alert-records';
 import { evaluateReading } from '../stream-processors/alerts/alert-state';
 import { PartitionAlerts, stateKey } from '../stream-processors/alerts/partition-alerts';
 import { RuleBook } from '../stream-processors/alerts/rule-book';
 import { applyRuleDocuments } from '../stream-processors/alerts/rule-store';
 import { alertRuleDocument, nthReading, readingValue, ruleCount, seriesCount, seriesOf, type AlertSeriesLayout } from './lib/alert-series';
+import { startAlertsProcess } from './lib/alerts-process';
 import { migratedSchema } from './lib/bench-schema';
 import { barChartSvg, formatNumber, writeChart } from './lib/chart';
 import { groupLag } from './lib/group-lag';
 import { LogEventCounter } from './lib/log-events';
 import { resultsDirectory } from './lib/paths';
 import { plainConsumerRate } from './lib/plain-consumer';
-import { cpuSecondsPerMillion, findServerPids, startCostMeter } from './lib/process-cost';
+import { stopChild } from './lib/component-process';
+import { cpuSecondsPerMillion, findServerPids, sampleProcess, startCostMeter } from './lib/process-cost';
+import { difference, scrapeSums } from './lib/prometheus-text';
 import { benchProgress } from './lib/progress';
 import { repeatInterleaved } from './lib/repeat';
 import { writeResult } from './lib/results';
 import { summarize } from './lib/stats';
 
 const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
-const layout: AlertSeriesLayout = { sites: 100, metrics: 10, devicesPerSite: env('ALERTS_BENCH_DEVICES_PER_SITE', 100) };
+const layout: AlertSeriesLayout = { sites: 100, metrics: 10, devicesPerSite: env('BENCH_ALERTS_DEVICES_PER_SITE', 100) };
 const SERIES = seriesCount(layout);
 const RULES = ruleCount(layout);
 /**
@@ -57,12 +61,12 @@ const RULES = ruleCount(layout);
  * millisecond a series here, so 100,000 series would cost each run two
  * minutes before the first round is through.
  */
-const kafkaLayout: AlertSeriesLayout = { ...layout, devicesPerSite: env('ALERTS_BENCH_KAFKA_DEVICES_PER_SITE', 10) };
+const kafkaLayout: AlertSeriesLayout = { ...layout, devicesPerSite: env('BENCH_ALERTS_KAFKA_DEVICES_PER_SITE', 10) };
 const KAFKA_SERIES = seriesCount(kafkaLayout);
-const CORE_ROUNDS = env('ALERTS_BENCH_CORE_ROUNDS', 4);
-const KAFKA_ROUNDS = env('ALERTS_BENCH_KAFKA_ROUNDS', 5);
-const REPS = env('ALERTS_BENCH_REPS', 3);
-const KAFKA_REPS = env('ALERTS_BENCH_KAFKA_REPS', 2);
+const CORE_ROUNDS = env('BENCH_ALERTS_CORE_ROUNDS', 4);
+const KAFKA_ROUNDS = env('BENCH_ALERTS_KAFKA_ROUNDS', 5);
+const REPS = env('BENCH_ALERTS_REPS', 3);
+const KAFKA_REPS = env('BENCH_ALERTS_KAFKA_REPS', 2);
 /** 1 % of the series cross the thresholds */
 const CROSSING_EVERY = 100;
 const PARTITIONS = 6;
@@ -123,31 +127,30 @@ function core(book: RuleBook, rounds: number, encode: boolean): CoreRun {
   return { evaluationsPerSecond: evaluations / seconds, evaluationsPerCpuSecond: evaluations / ((used.user + used.system) / 1e6), transitions, changelogRecords };
 }
 
-/** Sum of a counter's (or a histogram's `_count`) samples in a component's metrics. */
-async function metricTotal(registry: MetricsRegistry, name: string, sample = name): Promise<number> {
-  const metric = registry.getSingleMetric(name);
-  if (!metric) return Number.NaN;
-  const { values } = await metric.get();
-  return values.filter((v) => (v as { metricName?: string }).metricName === undefined || (v as { metricName?: string }).metricName === sample).reduce((sum, v) => sum + v.value, 0);
-}
-
 interface KafkaRun {
+  /** the first round: every series new to the processor, its rules matched */
+  firstRoundReadingsPerSecond: number;
+  firstRoundCpuSeconds: number;
+  /** the later rounds, produced at once once the first was committed: every series known */
   readingsPerSecond: number;
-  /** from the moment the group had committed the first round's worth of readings: every series seen, its rules matched */
-  readingsPerSecondAfterFirstRound: number;
   seconds: number;
   evaluations: number;
   evaluationsPerCpuSecond: number;
   cpuSecondsPerMillionReadings: number;
-  kafkaCpuSecondsPerMillionReadings: number;
+  brokerCpuSecondsPerMillionReadings: number;
   postgresCpuSeconds: number;
   peakRssMiB: number;
   transitions: number;
   transactions: number;
-  transactionsFailed: number;
   transactionsAborted: number;
   concurrentTransactionsLogLines: number;
   logEvents: Record<string, number>;
+}
+
+const processorMetrics = ['alerts_evaluations_total', 'alerts_transitions_total', 'alerts_transaction_seconds_count', 'alerts_transactions_failed_total'];
+
+async function waitCommitted(admin: Admin, groupId: string, topic: string): Promise<void> {
+  while ((await groupLag(admin, groupId, [topic])) > 0) await new Promise((resolve) => setTimeout(resolve, 100));
 }
 
 async function createTopics(admin: Admin, topics: { topic: string; partitions: number; compact?: boolean }[]): Promise<void> {
@@ -174,7 +177,7 @@ export async function run(): Promise<object> {
     { warmups: 1, repetitions: REPS, onRun: (v, r) => log(`in process, ${v}: ${r.warmup ? 'warm-up' : `run ${r.index + 1} of ${REPS}`} (${CORE_ROUNDS * SERIES} readings)`) },
   );
 
-  // 2. through Kafka
+  // 2. through Kafka: the processor in a process of its own, on a readings topic of its own each run
   const runId = `bench-alerts-${Date.now().toString(36)}`;
   const logger = componentLogger('alerts-bench');
   const kafka = createKafka({ brokers: settings.kafkaBrokers, clientId: runId, logger });
@@ -182,92 +185,98 @@ export async function run(): Promise<object> {
   await admin.connect();
   const pool = new Pool({ connectionString: settings.databaseUrl, max: 2 });
   const schema = await migratedSchema(pool, runId.replace(/-/g, '_'));
-  const topics = { measurementsTopic: `${runId}.measurements`, alertsTopic: `${runId}.alerts`, deadLetterTopic: `${runId}.deadletter` };
-  const created: string[] = [...Object.values(topics)];
-  let repetition = 0;
+  const shared = { rollupTemplate: `${runId}.rollups.{resolution}`, alerts: `${runId}.alerts`, deadLetter: `${runId}.deadletter` };
+  const created: string[] = [shared.rollupTemplate.replace('{resolution}', '1m'), shared.alerts, shared.deadLetter];
+  const groups: string[] = [];
+  const producer = kafka.producer({ ...producerDefaults, idempotent: true });
+  let processor: ChildProcess | undefined;
   try {
     await applyRuleDocuments(pool, schema.schema, [{ source: 'bench-alert-rules.json', document }]);
     await createTopics(admin, [
-      { topic: topics.measurementsTopic, partitions: PARTITIONS },
-      { topic: topics.alertsTopic, partitions: PARTITIONS },
-      { topic: topics.deadLetterTopic, partitions: 1 },
+      { topic: created[0]!, partitions: PARTITIONS },
+      { topic: shared.alerts, partitions: PARTITIONS },
+      { topic: shared.deadLetter, partitions: 1 },
     ]);
-    const codec = new AvroCodec<Measurement>(createRegistryClient(settings.schemaRegistryUrl), valueSubject(topics.measurementsTopic), avroSchemas.Measurement);
-    await codec.register();
-    const producer = kafka.producer({ ...producerDefaults, idempotent: true });
+    const registry = createRegistryClient(settings.schemaRegistryUrl);
     await producer.connect();
     const total = KAFKA_ROUNDS * KAFKA_SERIES;
     const t0 = Date.now() - KAFKA_ROUNDS * ROUND_MS;
-    log(`producing ${total} readings (${KAFKA_ROUNDS} of each of ${KAFKA_SERIES} series) to ${topics.measurementsTopic}`);
     let recordBytes = 0;
-    for (let n = 0; n < total; n += 5000) {
-      const messages = [];
-      for (let k = n; k < Math.min(n + 5000, total); k++) {
-        const reading = nthReading(k, t0 + Math.floor(k / KAFKA_SERIES) * ROUND_MS, kafkaLayout, CROSSING_EVERY);
-        const value = codec.encode(reading);
-        recordBytes = value.length;
-        messages.push({ key: reading.path, value });
+    const produce = async (codec: AvroCodec<Measurement>, topic: string, from: number, to: number) => {
+      for (let n = from; n < to; n += 5000) {
+        const messages = [];
+        for (let k = n; k < Math.min(n + 5000, to); k++) {
+          const reading = nthReading(k, t0 + Math.floor(k / KAFKA_SERIES) * ROUND_MS, kafkaLayout, CROSSING_EVERY);
+          const value = codec.encode(reading);
+          recordBytes = value.length;
+          messages.push({ key: reading.path, value });
+        }
+        await producer.send({ topic, acks: -1, messages });
       }
-      await producer.send({ topic: topics.measurementsTopic, acks: -1, messages });
-    }
-    await producer.disconnect();
+    };
     const servers = await findServerPids();
 
+    let repetition = 0;
+    let lastTopic = '';
     const throughKafka = async (): Promise<KafkaRun> => {
       const id = `${runId}-${repetition++}`;
-      const stateTopic = `${id}.state`;
-      await createTopics(admin, [{ topic: stateTopic, partitions: PARTITIONS, compact: true }]);
-      created.push(stateTopic);
+      const topics = { measurements: `${id}.measurements`, state: `${id}.state` };
+      await createTopics(admin, [{ topic: topics.measurements, partitions: PARTITIONS }, { topic: topics.state, partitions: PARTITIONS, compact: true }]);
+      created.push(topics.measurements, topics.state);
       const groupId = `${id}-group`;
+      groups.push(groupId, `${groupId}-history`);
+      const codec = new AvroCodec<Measurement>(registry, valueSubject(topics.measurements), avroSchemas.Measurement);
+      await codec.register();
+      log(`  the first round (${KAFKA_SERIES} readings) to ${topics.measurements}; the processor started`);
+      await produce(codec, topics.measurements, 0, KAFKA_SERIES);
       const counter = new LogEventCounter({ concurrentTransactions: 'CONCURRENT_TRANSACTIONS' });
-      const meter = await startCostMeter({ processor: 'self', kafka: servers.kafka, postgres: servers.postgres });
-      const started = performance.now();
-      const processor = await start({
-        kafkaBrokers: settings.kafkaBrokers, schemaRegistryUrl: settings.schemaRegistryUrl, databaseUrl: settings.databaseUrl, databaseSchema: schema.schema,
-        ...topics, stateTopic, resolutions: [], groupId, instanceId: 'bench', logger: counter.logger('debug', { component: 'alerts' }),
-      });
-      let firstRoundAt: number | undefined;
-      for (;;) {
-        const lag = await groupLag(admin, groupId, [topics.measurementsTopic]);
-        if (firstRoundAt === undefined && total - lag >= KAFKA_SERIES) firstRoundAt = performance.now();
-        if (lag === 0) break;
-        await new Promise((resolve) => setTimeout(resolve, 200));
-      }
+      const started = await startAlertsProcess(settings, { ...shared, ...topics }, schema.schema, groupId, counter);
+      processor = started.child;
+      const pid = processor.pid!;
+      const first = { at: performance.now(), cpu: (await sampleProcess(pid))?.cpuSeconds ?? Number.NaN };
+      await waitCommitted(admin, groupId, topics.measurements);
+      const warm = { at: performance.now(), cpu: (await sampleProcess(pid))?.cpuSeconds ?? Number.NaN };
+      const before = await scrapeSums(started.metricsUrl, processorMetrics);
+      counter.take();
+      log(`  first round committed in ${((warm.at - first.at) / 1000).toFixed(1)} s; the other ${KAFKA_ROUNDS - 1} rounds produced at once`);
+      const meter = await startCostMeter({ processor: [pid], kafka: servers.kafka, postgres: servers.postgres });
+      const producedFrom = performance.now();
+      await produce(codec, topics.measurements, KAFKA_SERIES, total);
+      await waitCommitted(admin, groupId, topics.measurements);
       const doneAt = performance.now();
       const costs = await meter.stop();
-      const metrics = processor.metrics;
-      const [evaluations, transitions, transactions, transactionsFailed] = await Promise.all([
-        metricTotal(metrics, 'alerts_evaluations_total'),
-        metricTotal(metrics, 'alerts_transitions_total'),
-        metricTotal(metrics, 'alerts_transaction_seconds', 'alerts_transaction_seconds_count'),
-        metricTotal(metrics, 'alerts_transactions_failed_total'),
-      ]);
-      await processor.stop();
-      const seconds = (doneAt - started) / 1000;
+      const metrics = difference(await scrapeSums(started.metricsUrl, processorMetrics), before);
+      await stopChild(processor);
+      lastTopic = topics.measurements;
+      const readings = total - KAFKA_SERIES;
       const cpu = costs.processor?.cpuSeconds ?? Number.NaN;
       const logs = counter.take();
       const result: KafkaRun = {
-        readingsPerSecond: total / seconds,
-        readingsPerSecondAfterFirstRound: (total - KAFKA_SERIES) / ((doneAt - (firstRoundAt ?? started)) / 1000),
-        seconds,
-        evaluations,
-        evaluationsPerCpuSecond: evaluations / cpu,
-        cpuSecondsPerMillionReadings: cpuSecondsPerMillion(cpu, total),
-        kafkaCpuSecondsPerMillionReadings: cpuSecondsPerMillion(costs.kafka?.cpuSeconds ?? Number.NaN, total),
+        firstRoundReadingsPerSecond: KAFKA_SERIES / ((warm.at - first.at) / 1000),
+        firstRoundCpuSeconds: warm.cpu - first.cpu,
+        readingsPerSecond: readings / ((doneAt - producedFrom) / 1000),
+        seconds: (doneAt - producedFrom) / 1000,
+        evaluations: metrics.alerts_evaluations_total!,
+        evaluationsPerCpuSecond: metrics.alerts_evaluations_total! / cpu,
+        cpuSecondsPerMillionReadings: cpuSecondsPerMillion(cpu, readings),
+        brokerCpuSecondsPerMillionReadings: cpuSecondsPerMillion(costs.kafka?.cpuSeconds ?? Number.NaN, readings),
         postgresCpuSeconds: costs.postgres?.cpuSeconds ?? Number.NaN,
         peakRssMiB: (costs.processor?.peakRssBytes ?? 0) / 2 ** 20,
-        transitions,
-        transactions,
-        transactionsFailed,
+        transitions: metrics.alerts_transitions_total!,
+        transactions: metrics.alerts_transaction_seconds_count!,
         transactionsAborted: logs.events.transaction_aborted ?? 0,
         concurrentTransactionsLogLines: logs.mentions.concurrentTransactions ?? 0,
         logEvents: logs.events,
       };
-      log(`  ${Math.round(result.readingsPerSecond)} readings/s (${Math.round(result.readingsPerSecondAfterFirstRound)} after the first round), ${result.transactions} transactions, ${result.transactionsAborted} aborted, CPU ${cpu.toFixed(1)} s`);
+      log(`  ${Math.round(result.readingsPerSecond)} readings/s (first round ${Math.round(result.firstRoundReadingsPerSecond)}/s, ${result.firstRoundCpuSeconds.toFixed(1)} CPU-s), ${result.transactions} transactions, ${result.transactionsAborted} aborted, ${Math.round(result.evaluationsPerCpuSecond)} evaluations per CPU-s`);
       return result;
     };
     const viaKafka = await repeatInterleaved(
-      { processor: throughKafka, plainConsumer: async () => ({ readingsPerSecond: await plainConsumerRate(kafka, topics.measurementsTopic, total, `${runId}-plain-${repetition++}`) }) },
+      { processor: throughKafka, plainConsumer: async () => {
+        const groupId = `${runId}-plain-${groups.length}`;
+        groups.push(groupId);
+        return { readingsPerSecond: await plainConsumerRate(kafka, lastTopic, total, groupId) };
+      } },
       { warmups: 1, repetitions: KAFKA_REPS, onRun: (v, r) => log(`via Kafka, ${v}: ${r.warmup ? 'warm-up' : `run ${r.index + 1} of ${KAFKA_REPS}`}`) },
     );
     const kafkaRuns = viaKafka.processor as KafkaRun[];
@@ -280,10 +289,11 @@ export async function run(): Promise<object> {
       inProcessEvaluationsPerCpuSecond: of(inProcess.evaluate!, 'evaluationsPerCpuSecond'),
       inProcessWithChangelogEncodingEvaluationsPerCpuSecond: of(inProcess.evaluateAndEncode!, 'evaluationsPerCpuSecond'),
       kafkaReadingsPerSecond: of(kafkaRuns, 'readingsPerSecond'),
-      kafkaReadingsPerSecondAfterFirstRound: of(kafkaRuns, 'readingsPerSecondAfterFirstRound'),
+      kafkaFirstRoundReadingsPerSecond: of(kafkaRuns, 'firstRoundReadingsPerSecond'),
+      kafkaFirstRoundCpuSeconds: of(kafkaRuns, 'firstRoundCpuSeconds'),
       kafkaEvaluationsPerCpuSecond: of(kafkaRuns, 'evaluationsPerCpuSecond'),
       kafkaCpuSecondsPerMillionReadings: of(kafkaRuns, 'cpuSecondsPerMillionReadings'),
-      brokerCpuSecondsPerMillionReadings: of(kafkaRuns, 'kafkaCpuSecondsPerMillionReadings'),
+      brokerCpuSecondsPerMillionReadings: of(kafkaRuns, 'brokerCpuSecondsPerMillionReadings'),
       plainConsumerRecordsPerSecond: of(plainRuns, 'readingsPerSecond'),
       transactionsPerRun: of(kafkaRuns, 'transactions'),
       abortedTransactionsPerRun: of(kafkaRuns, 'transactionsAborted'),
@@ -291,7 +301,7 @@ export async function run(): Promise<object> {
     const ratio = (a: number, b: number) => Math.round((a / b) * 1000) / 1000;
     const ratios = {
       kafkaVsPlainConsumer: ratio(medians.kafkaReadingsPerSecond.median, medians.plainConsumerRecordsPerSecond.median),
-      kafkaAfterFirstRoundVsPlainConsumer: ratio(medians.kafkaReadingsPerSecondAfterFirstRound.median, medians.plainConsumerRecordsPerSecond.median),
+      kafkaEvaluationsPerCpuSecondVsInProcess: ratio(medians.kafkaEvaluationsPerCpuSecond.median, medians.inProcessEvaluationsPerCpuSecond.median),
       abortedPerTransaction: ratio(medians.abortedTransactionsPerRun.median, medians.transactionsPerRun.median),
     };
     const chart = await writeChart(
@@ -303,8 +313,9 @@ export async function run(): Promise<object> {
         bars: [
           { label: 'pure core, per CPU-second', value: medians.inProcessEvaluationsPerCpuSecond.median, note: 'evaluations' },
           { label: '+ changelog encoding', value: medians.inProcessWithChangelogEncodingEvaluationsPerCpuSecond.median, note: 'evaluations' },
+          { label: 'processor, per CPU-second', value: medians.kafkaEvaluationsPerCpuSecond.median, note: 'evaluations' },
           { label: 'processor via Kafka', value: medians.kafkaReadingsPerSecond.median, note: 'readings (1 evaluation each)' },
-          { label: '  after the first round', value: medians.kafkaReadingsPerSecondAfterFirstRound.median, note: 'readings' },
+          { label: '  its first round', value: medians.kafkaFirstRoundReadingsPerSecond.median, note: 'readings, every series new' },
           { label: 'Kafka alone (plain consumer)', value: medians.plainConsumerRecordsPerSecond.median, note: 'records' },
         ],
       }),
@@ -314,7 +325,10 @@ export async function run(): Promise<object> {
         rules: RULES, series: SERIES, layout, rulesPerSeries: 1, crossingSeriesShare: 1 / CROSSING_EVERY,
         rule: "warning '> 80' at once, critical '> 95' for 1m, clear '< 75' at once; raw readings",
         inProcess: { rounds: CORE_ROUNDS, readings: CORE_ROUNDS * SERIES, partitions: PARTITIONS, batchPerPartition: BATCH, warmups: 1, repetitions: REPS },
-        kafka: { series: KAFKA_SERIES, layout: kafkaLayout, rounds: KAFKA_ROUNDS, readings: total, partitions: PARTITIONS, recordBytes, warmups: 1, repetitions: KAFKA_REPS, history: true, minBytes: '64 KiB (the processor\'s)', transactions: 'one per fetched batch of a partition' },
+        kafka: {
+          series: KAFKA_SERIES, layout: kafkaLayout, rounds: KAFKA_ROUNDS, readings: total, partitions: PARTITIONS, recordBytes, warmups: 1, repetitions: KAFKA_REPS,
+          processor: 'fleetstream alerts, its own process, defaults (history on, fetch minBytes 64 KiB, one transaction per fetched batch of a partition), resolutions 1m (an empty rollup topic)',
+        },
       },
       repetitions: { inProcess, viaKafka } as unknown as Record<string, Record<string, unknown>[]>,
       medians,
@@ -322,22 +336,24 @@ export async function run(): Promise<object> {
       firstSight,
       chart,
       notes:
-        'via Kafka: from start() (joining the group, reading back an empty state topic) until the group committed every reading, the processor in this process (its CPU is this process\'s); after the first round: from when the group had committed one reading per series. transactionsAborted counts transaction_aborted log lines (each an attempt retried or given up)',
+        'via Kafka, each run: a fresh readings topic, its first round (one reading per series) produced and the processor started and left to commit it (every series new: its rules matched); then the other rounds produced at once, and timed from the first send until the group committed them all. CPU of the processor\'s process from /proc over that time. transactionsAborted counts transaction_aborted log lines (each an attempt retried or given up). The plain consumer reads the previous run\'s topic, all rounds.',
     });
     log(`written ${file}`);
     const m = (s: { median: number; min: number; max: number }) => `${Math.round(s.median)} (${Math.round(s.min)}-${Math.round(s.max)})`;
     return {
       evaluationsPerCpuSecondInProcess: m(medians.inProcessEvaluationsPerCpuSecond),
       readingsPerSecondViaKafka: m(medians.kafkaReadingsPerSecond),
-      readingsPerSecondViaKafkaAfterFirstRound: m(medians.kafkaReadingsPerSecondAfterFirstRound),
       evaluationsPerCpuSecondViaKafka: m(medians.kafkaEvaluationsPerCpuSecond),
       plainConsumerRecordsPerSecond: m(medians.plainConsumerRecordsPerSecond),
       ratios,
       firstSightMicrosecondsPerSeries: Math.round(firstSight.microsecondsPerSeries),
+      abortedTransactions: `${medians.abortedTransactionsPerRun.median} of ${medians.transactionsPerRun.median} per run`,
     };
   } finally {
+    await stopChild(processor);
+    await producer.disconnect().catch(() => undefined);
     await admin.deleteTopics({ topics: created }).catch(() => undefined);
-    await admin.deleteGroups([...Array(repetition + 1).keys()].flatMap((r) => [`${runId}-${r}-group`, `${runId}-${r}-group-history`, `${runId}-plain-${r}`])).catch(() => undefined);
+    await admin.deleteGroups(groups).catch(() => undefined);
     await admin.disconnect();
     await schema.drop();
     await pool.end();

@@ -1,0 +1,44 @@
+/**
+ * The alerts processor as a process of its own (`fleetstream alerts`), for the
+ * alert benchmarks: its topics, its rules in `schema`, its log lines counted
+ * (LOG_LEVEL warn: every `transaction_aborted` is there).
+ */
+import type { ChildProcess } from 'node:child_process';
+import type { ConnectionSettings } from '../../lib/config';
+import { freePort } from '../../test/free-port';
+import { spawnCli, waitReady } from './component-process';
+import type { LogEventCounter } from './log-events';
+
+export interface AlertsProcessTopics {
+  measurements: string;
+  /** `<prefix>.{resolution}`: the 1m topic must exist, partitioned as the readings */
+  rollupTemplate: string;
+  alerts: string;
+  state: string;
+  deadLetter: string;
+}
+
+/** Started and ready (its partitions assigned, its states read back) when this resolves. */
+export async function startAlertsProcess(settings: ConnectionSettings, topics: AlertsProcessTopics, schema: string, groupId: string, counter: LogEventCounter): Promise<{ child: ChildProcess; metricsUrl: string }> {
+  const opsPort = await freePort();
+  const child = spawnCli(
+    ['alerts'],
+    {
+      KAFKA_BROKERS: settings.kafkaBrokers.join(','),
+      SCHEMA_REGISTRY_URL: settings.schemaRegistryUrl,
+      OPS_PORT: String(opsPort),
+      REGISTRY_DATABASE_SCHEMA: schema,
+      ALERTS_MEASUREMENTS_TOPIC: topics.measurements,
+      ALERTS_RESOLUTIONS: '1m',
+      ALERTS_ROLLUP_TOPIC_TEMPLATE: topics.rollupTemplate,
+      ALERTS_ALERTS_TOPIC: topics.alerts,
+      ALERTS_STATE_TOPIC: topics.state,
+      ALERTS_DEAD_LETTER_TOPIC: topics.deadLetter,
+      ALERTS_GROUP_ID: groupId,
+      ALERTS_INSTANCE_ID: 'bench',
+    },
+    (chunk) => counter.chunk(chunk),
+  );
+  await waitReady(`http://127.0.0.1:${opsPort}/readyz`, child, 'alerts');
+  return { child, metricsUrl: `http://127.0.0.1:${opsPort}/metrics` };
+}
