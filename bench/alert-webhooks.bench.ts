@@ -31,7 +31,7 @@ import { applyRuleDocuments } from '../stream-processors/alerts/rule-store';
 import { alertRuleDocument, crosses, nthReading, ruleCount, seriesCount, type AlertSeriesLayout } from './lib/alert-series';
 import { migratedSchema } from './lib/bench-schema';
 import { lineChartSvg, writeChart } from './lib/chart';
-import { startAlertsProcess } from './lib/alerts-process';
+import { startAlertsProcess, transactionWords } from './lib/alerts-process';
 import { stopChild } from './lib/component-process';
 import { matchDeliveries, type Arrival } from './lib/delivery-latency';
 import { batchedOpenLoop } from './lib/fixed-rate-load';
@@ -54,7 +54,8 @@ const REPS = env('BENCH_ALERT_WEBHOOKS_REPS', 3);
 const layout: AlertSeriesLayout = { sites: 100, metrics: 10, devicesPerSite: env('BENCH_ALERT_WEBHOOKS_DEVICES_PER_SITE', 10) };
 const CROSSING_EVERY = 100;
 const PARTITIONS = 6;
-const WARMUP_SECONDS = 10;
+/** long enough for the processor to have matched every series' rules and caught up (at 10 s it was still behind in the first run) */
+const WARMUP_SECONDS = 20;
 const log = benchProgress('alert-webhooks');
 
 interface Offered {
@@ -154,7 +155,7 @@ export async function run(): Promise<object> {
     await referenceCodec.register();
     await producer.connect();
 
-    const counters = { alerts: new LogEventCounter({ concurrentTransactions: 'CONCURRENT_TRANSACTIONS' }), webhooks: new LogEventCounter() };
+    const counters = { alerts: new LogEventCounter(transactionWords), webhooks: new LogEventCounter() };
     const startedAlerts = await startAlertsProcess(
       settings,
       { measurements: topics.measurements, rollupTemplate: `${id}.rollups.{resolution}`, alerts: topics.alerts, state: extra.state, deadLetter: topics.deadLetter },
@@ -207,13 +208,15 @@ export async function run(): Promise<object> {
         transactions,
         transactionsAborted: alertLogs.events.transaction_aborted ?? 0,
         abortedPerTransaction: (alertLogs.events.transaction_aborted ?? 0) / transactions,
+        concurrentTransactionsLogLines: alertLogs.mentions.concurrentTransactions ?? 0,
+        concurrentOperationLogLines: alertLogs.mentions.concurrentOperation ?? 0,
         evaluations: difference(after.alerts, before.alerts).alerts_evaluations_total,
         deliveries: difference(after.webhooks, before.webhooks).webhooks_deliveries_total,
         logEvents: { alerts: alertLogs.events, webhooks: counters.webhooks.take().events },
         cpuSeconds: Object.fromEntries(Object.entries(costs).map(([name, c]) => [name, Math.round(c.cpuSeconds * 100) / 100])),
         peakRssMiB: { alerts: Math.round((costs.alerts?.peakRssBytes ?? 0) / 2 ** 20), webhooks: Math.round((costs.webhooks?.peakRssBytes ?? 0) / 2 ** 20) },
       };
-      log(`  pipeline: ${result.received} of ${result.crossings} crossings posted, p50 ${result.latencyMs.p50.toFixed(0)} ms, p99 ${result.latencyMs.p99.toFixed(0)} ms; ${result.transactions} transactions, ${result.transactionsAborted} aborts logged`);
+      log(`  pipeline: ${result.received} of ${result.crossings} crossings posted, p50 ${result.latencyMs.p50.toFixed(0)} ms, p99 ${result.latencyMs.p99.toFixed(0)} ms; ${result.transactions} transactions, ${result.transactionsAborted} aborted, ${result.concurrentOperationLogLines} CONCURRENT_TRANSACTIONS retries logged`);
       return result;
     };
     let nextReference = 0;
@@ -250,6 +253,8 @@ export async function run(): Promise<object> {
       producedPerSecond: of(pipelineRuns, (r) => r.producedPerSecond),
       missing: of(pipelineRuns, (r) => r.missing),
       abortedPerTransaction: of(pipelineRuns, (r) => r.abortedPerTransaction as number),
+      concurrentTransactionsRetriesPerTransaction: of(pipelineRuns, (r) => (r.concurrentOperationLogLines as number) / (r.transactions as number)),
+      transactionsPerRun: of(pipelineRuns, (r) => r.transactions as number),
       kafkaAloneP50Ms: of(referenceRuns, (r) => r.latencyMs.p50),
       kafkaAloneP99Ms: of(referenceRuns, (r) => r.latencyMs.p99),
     };
@@ -279,6 +284,7 @@ export async function run(): Promise<object> {
         rules: ruleCount(layout), series: seriesCount(layout), crossingSeriesShare: 1 / CROSSING_EVERY, crossingsPerSecond: RATE / CROSSING_EVERY,
         producer: 'kafkajs, acks=all, idempotent, a send of the due readings every 10 ms',
         alerts: 'fleetstream alerts, its own process, defaults (fetch minBytes 64 KiB, wait 1 s), resolutions 1m (an empty rollup topic), history on',
+        alertsRulesRefreshInterval: process.env.ALERTS_RULES_REFRESH_INTERVAL ?? '30s (the default)',
         webhooks: 'fleetstream webhooks, its own process, defaults (fetch minBytes 64 KiB, wait 500 ms; 4 in flight per subscription), also reading the readings topic (no subscription wants them)',
         subscription: 'one, event type alert, thin payload, maxBatch 1; the receiver answers 204 at once',
         reference: 'Kafka alone: the same readings at the same rate to a topic of their own, a plain kafkajs consumer (maxWait 100 ms) in this process',
@@ -289,7 +295,7 @@ export async function run(): Promise<object> {
     });
     log(`written ${file}`);
     const m = (s: { median: number; min: number; max: number }) => `${Math.round(s.median)} (${Math.round(s.min)}-${Math.round(s.max)})`;
-    return { p50Ms: m(medians.p50Ms), p99Ms: m(medians.p99Ms), kafkaAloneP50Ms: m(medians.kafkaAloneP50Ms), kafkaAloneP99Ms: m(medians.kafkaAloneP99Ms), missing: medians.missing.max, abortedPerTransaction: medians.abortedPerTransaction.median };
+    return { p50Ms: m(medians.p50Ms), p99Ms: m(medians.p99Ms), kafkaAloneP50Ms: m(medians.kafkaAloneP50Ms), kafkaAloneP99Ms: m(medians.kafkaAloneP99Ms), missing: medians.missing.max, abortedPerTransaction: medians.abortedPerTransaction.median, concurrentTransactionsRetriesPerTransaction: medians.concurrentTransactionsRetriesPerTransaction.median };
   } finally {
     await reference?.disconnect().catch(() => undefined);
     await stopChild(webhooks);

@@ -36,7 +36,7 @@ import { PartitionAlerts, stateKey } from '../stream-processors/alerts/partition
 import { RuleBook } from '../stream-processors/alerts/rule-book';
 import { applyRuleDocuments } from '../stream-processors/alerts/rule-store';
 import { alertRuleDocument, nthReading, readingValue, ruleCount, seriesCount, seriesOf, type AlertSeriesLayout } from './lib/alert-series';
-import { startAlertsProcess } from './lib/alerts-process';
+import { startAlertsProcess, transactionWords } from './lib/alerts-process';
 import { migratedSchema } from './lib/bench-schema';
 import { barChartSvg, formatNumber, writeChart } from './lib/chart';
 import { groupLag } from './lib/group-lag';
@@ -144,6 +144,8 @@ interface KafkaRun {
   transactions: number;
   transactionsAborted: number;
   concurrentTransactionsLogLines: number;
+  /** kafkajs's retried CONCURRENT_TRANSACTIONS answers, at debug */
+  concurrentOperationLogLines: number;
   logEvents: Record<string, number>;
 }
 
@@ -229,7 +231,7 @@ export async function run(): Promise<object> {
       await codec.register();
       log(`  the first round (${KAFKA_SERIES} readings) to ${topics.measurements}; the processor started`);
       await produce(codec, topics.measurements, 0, KAFKA_SERIES);
-      const counter = new LogEventCounter({ concurrentTransactions: 'CONCURRENT_TRANSACTIONS' });
+      const counter = new LogEventCounter(transactionWords);
       const started = await startAlertsProcess(settings, { ...shared, ...topics }, schema.schema, groupId, counter);
       processor = started.child;
       const pid = processor.pid!;
@@ -266,6 +268,7 @@ export async function run(): Promise<object> {
         transactions: metrics.alerts_transaction_seconds_count!,
         transactionsAborted: logs.events.transaction_aborted ?? 0,
         concurrentTransactionsLogLines: logs.mentions.concurrentTransactions ?? 0,
+        concurrentOperationLogLines: logs.mentions.concurrentOperation ?? 0,
         logEvents: logs.events,
       };
       log(`  ${Math.round(result.readingsPerSecond)} readings/s (first round ${Math.round(result.firstRoundReadingsPerSecond)}/s, ${result.firstRoundCpuSeconds.toFixed(1)} CPU-s), ${result.transactions} transactions, ${result.transactionsAborted} aborted, ${Math.round(result.evaluationsPerCpuSecond)} evaluations per CPU-s`);
