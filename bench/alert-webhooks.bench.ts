@@ -42,7 +42,7 @@ import { benchProgress } from './lib/progress';
 import { difference, scrapeSums } from './lib/prometheus-text';
 import { repeatInterleaved } from './lib/repeat';
 import { writeResult } from './lib/results';
-import { latencyPercentiles, quantilePerSecond, summarize } from './lib/stats';
+import { latencyPercentiles, medianAndRange, quantilePerSecond, summarize } from './lib/stats';
 import { waitArrivals } from './lib/wait-arrivals';
 import { WebhookReceiver } from './lib/webhook-receiver';
 import { benchSubscriptions, createSourceTopics, sourceTopics, startWebhooksProcess } from './lib/webhooks-stack';
@@ -294,7 +294,7 @@ export async function run(): Promise<object> {
       chart,
     });
     log(`written ${file}`);
-    const m = (s: { median: number; min: number; max: number }) => `${Math.round(s.median)} (${Math.round(s.min)}-${Math.round(s.max)})`;
+    const m = medianAndRange;
     return { p50Ms: m(medians.p50Ms), p99Ms: m(medians.p99Ms), kafkaAloneP50Ms: m(medians.kafkaAloneP50Ms), kafkaAloneP99Ms: m(medians.kafkaAloneP99Ms), missing: medians.missing.max, abortedPerTransaction: medians.abortedPerTransaction.median, concurrentTransactionsRetriesPerTransaction: medians.concurrentTransactionsRetriesPerTransaction.median };
   } finally {
     await reference?.disconnect().catch(() => undefined);

@@ -49,7 +49,7 @@ import { difference, scrapeSums } from './lib/prometheus-text';
 import { benchProgress } from './lib/progress';
 import { repeatInterleaved } from './lib/repeat';
 import { writeResult } from './lib/results';
-import { summarize } from './lib/stats';
+import { medianAndRange, summarize } from './lib/stats';
 
 const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
 const layout: AlertSeriesLayout = { sites: 100, metrics: 10, devicesPerSite: env('BENCH_ALERTS_DEVICES_PER_SITE', 100) };
@@ -342,7 +342,7 @@ export async function run(): Promise<object> {
         'via Kafka, each run: a fresh readings topic, its first round (one reading per series) produced and the processor started and left to commit it (every series new: its rules matched); then the other rounds produced at once, and timed from the first send until the group committed them all. CPU of the processor\'s process from /proc over that time. transactionsAborted counts transaction_aborted log lines (each an attempt retried or given up). The plain consumer reads the previous run\'s topic, all rounds.',
     });
     log(`written ${file}`);
-    const m = (s: { median: number; min: number; max: number }) => `${Math.round(s.median)} (${Math.round(s.min)}-${Math.round(s.max)})`;
+    const m = medianAndRange;
     return {
       evaluationsPerCpuSecondInProcess: m(medians.inProcessEvaluationsPerCpuSecond),
       readingsPerSecondViaKafka: m(medians.kafkaReadingsPerSecond),

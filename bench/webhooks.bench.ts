@@ -44,7 +44,7 @@ import { benchProgress } from './lib/progress';
 import { difference, scrapeSums } from './lib/prometheus-text';
 import { repeatInterleaved } from './lib/repeat';
 import { writeResult } from './lib/results';
-import { latencyPercentiles, summarize } from './lib/stats';
+import { latencyPercentiles, medianAndRange, summarize } from './lib/stats';
 import { waitArrivals } from './lib/wait-arrivals';
 import { WebhookReceiver } from './lib/webhook-receiver';
 import { benchSubscriptions, createSourceTopics, sourceTopics, startWebhooksProcess } from './lib/webhooks-stack';
@@ -227,7 +227,7 @@ export async function run(): Promise<object> {
       chart,
     });
     log(`written ${file}`);
-    const m = (s: { median: number; min: number; max: number }) => `${Math.round(s.median)} (${Math.round(s.min)}-${Math.round(s.max)})`;
+    const m = medianAndRange;
     return {
       peakDeliveriesPerSecond: m(medians.peakDeliveriesPerSecond),
       peakDeliveriesPerSecondWithTimeout: m(medians.peakDeliveriesPerSecondWithTimeout),

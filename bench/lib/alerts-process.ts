@@ -9,8 +9,7 @@
 export const transactionWords = { concurrentTransactions: 'CONCURRENT_TRANSACTIONS', concurrentOperation: 'another concurrent operation on the same transaction' };
 import type { ChildProcess } from 'node:child_process';
 import type { ConnectionSettings } from '../../lib/config';
-import { freePort } from '../../test/free-port';
-import { spawnCli, waitReady } from './component-process';
+import { startComponent } from './component-process';
 import type { LogEventCounter } from './log-events';
 
 export interface AlertsProcessTopics {
@@ -23,27 +22,17 @@ export interface AlertsProcessTopics {
 }
 
 /** Started and ready (its partitions assigned, its states read back) when this resolves. */
-export async function startAlertsProcess(settings: ConnectionSettings, topics: AlertsProcessTopics, schema: string, groupId: string, counter: LogEventCounter): Promise<{ child: ChildProcess; metricsUrl: string }> {
-  const opsPort = await freePort();
-  const child = spawnCli(
-    ['alerts'],
-    {
-      KAFKA_BROKERS: settings.kafkaBrokers.join(','),
-      SCHEMA_REGISTRY_URL: settings.schemaRegistryUrl,
-      OPS_PORT: String(opsPort),
-      LOG_LEVEL: 'debug',
-      REGISTRY_DATABASE_SCHEMA: schema,
-      ALERTS_MEASUREMENTS_TOPIC: topics.measurements,
-      ALERTS_RESOLUTIONS: '1m',
-      ALERTS_ROLLUP_TOPIC_TEMPLATE: topics.rollupTemplate,
-      ALERTS_ALERTS_TOPIC: topics.alerts,
-      ALERTS_STATE_TOPIC: topics.state,
-      ALERTS_DEAD_LETTER_TOPIC: topics.deadLetter,
-      ALERTS_GROUP_ID: groupId,
-      ALERTS_INSTANCE_ID: 'bench',
-    },
-    (chunk) => counter.chunk(chunk),
-  );
-  await waitReady(`http://127.0.0.1:${opsPort}/readyz`, child, 'alerts');
-  return { child, metricsUrl: `http://127.0.0.1:${opsPort}/metrics` };
+export function startAlertsProcess(settings: ConnectionSettings, topics: AlertsProcessTopics, schema: string, groupId: string, counter: LogEventCounter): Promise<{ child: ChildProcess; metricsUrl: string }> {
+  const env = {
+    LOG_LEVEL: 'debug',
+    ALERTS_MEASUREMENTS_TOPIC: topics.measurements,
+    ALERTS_RESOLUTIONS: '1m',
+    ALERTS_ROLLUP_TOPIC_TEMPLATE: topics.rollupTemplate,
+    ALERTS_ALERTS_TOPIC: topics.alerts,
+    ALERTS_STATE_TOPIC: topics.state,
+    ALERTS_DEAD_LETTER_TOPIC: topics.deadLetter,
+    ALERTS_GROUP_ID: groupId,
+    ALERTS_INSTANCE_ID: 'bench',
+  };
+  return startComponent('alerts', settings, schema, env, (chunk) => counter.chunk(chunk));
 }

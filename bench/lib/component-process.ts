@@ -6,6 +6,8 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
+import type { ConnectionSettings } from '../../lib/config';
+import { freePort } from '../../test/free-port';
 
 /**
  * Starts `fleetstream <args>` (the compiled one when the benchmark runs
@@ -45,4 +47,17 @@ export async function stopChild(child: ChildProcess | undefined): Promise<void> 
   const exited = new Promise((resolve) => child.once('exit', resolve));
   child.kill('SIGTERM');
   await exited;
+}
+
+/**
+ * `fleetstream <command>` on the stack's Kafka and schema registry, with the
+ * registry (and its rules, subscriptions) in `schema`, its ops server on a
+ * free port, its stdout to `onOutput`: ready when this resolves.
+ */
+export async function startComponent(command: string, settings: ConnectionSettings, schema: string, env: Record<string, string>, onOutput: (chunk: string) => void): Promise<{ child: ChildProcess; metricsUrl: string }> {
+  const opsPort = await freePort();
+  const connection = { KAFKA_BROKERS: settings.kafkaBrokers.join(','), SCHEMA_REGISTRY_URL: settings.schemaRegistryUrl, OPS_PORT: String(opsPort), REGISTRY_DATABASE_SCHEMA: schema };
+  const child = spawnCli([command], { ...connection, ...env }, onOutput);
+  await waitReady(`http://127.0.0.1:${opsPort}/readyz`, child, command);
+  return { child, metricsUrl: `http://127.0.0.1:${opsPort}/metrics` };
 }

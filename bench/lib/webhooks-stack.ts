@@ -11,9 +11,8 @@ import type { ConnectionSettings } from '../../lib/config';
 import { createTopicsAndWait } from '../../lib/create-topics';
 import { SubscriptionStore } from '../../query-api/webhooks/subscription-store';
 import { registryOn } from '../../registry';
-import { freePort } from '../../test/free-port';
 import { benchTenant } from './alert-series';
-import { spawnCli, waitReady } from './component-process';
+import { startComponent } from './component-process';
 import type { LogEventCounter } from './log-events';
 
 export interface SourceTopics {
@@ -51,29 +50,18 @@ export async function benchSubscriptions(pool: Pool, schema: string): Promise<Su
 }
 
 /** `fleetstream webhooks` on the topics, reading them from the beginning, allowed to post to 127.0.0.1; ready when this resolves. */
-export async function startWebhooksProcess(settings: ConnectionSettings, topics: SourceTopics, schema: string, groupId: string, counter: LogEventCounter, env: Record<string, string> = {}): Promise<{ child: ChildProcess; metricsUrl: string }> {
-  const opsPort = await freePort();
-  const child = spawnCli(
-    ['webhooks'],
-    {
-      KAFKA_BROKERS: settings.kafkaBrokers.join(','),
-      SCHEMA_REGISTRY_URL: settings.schemaRegistryUrl,
-      OPS_PORT: String(opsPort),
-      REGISTRY_DATABASE_SCHEMA: schema,
-      WEBHOOKS_MEASUREMENTS_TOPIC: topics.measurements,
-      WEBHOOKS_ROLLUP_1M_TOPIC: topics.rollup1m,
-      WEBHOOKS_ROLLUP_1H_TOPIC: topics.rollup1h,
-      WEBHOOKS_ROLLUP_1D_TOPIC: topics.rollup1d,
-      WEBHOOKS_COMMAND_STATUS_TOPIC: topics.commandStatus,
-      WEBHOOKS_ALERTS_TOPIC: topics.alerts,
-      WEBHOOKS_DEAD_LETTER_TOPIC: topics.deadLetter,
-      WEBHOOKS_GROUP_ID: groupId,
-      WEBHOOKS_NEW_GROUP_STARTS_AT: 'beginning',
-      WEBHOOKS_ALLOW_PRIVATE_ADDRESSES: 'true',
-      ...env,
-    },
-    (chunk) => counter.chunk(chunk),
-  );
-  await waitReady(`http://127.0.0.1:${opsPort}/readyz`, child, 'webhooks');
-  return { child, metricsUrl: `http://127.0.0.1:${opsPort}/metrics` };
+export function startWebhooksProcess(settings: ConnectionSettings, topics: SourceTopics, schema: string, groupId: string, counter: LogEventCounter, env: Record<string, string> = {}): Promise<{ child: ChildProcess; metricsUrl: string }> {
+  const own = {
+    WEBHOOKS_MEASUREMENTS_TOPIC: topics.measurements,
+    WEBHOOKS_ROLLUP_1M_TOPIC: topics.rollup1m,
+    WEBHOOKS_ROLLUP_1H_TOPIC: topics.rollup1h,
+    WEBHOOKS_ROLLUP_1D_TOPIC: topics.rollup1d,
+    WEBHOOKS_COMMAND_STATUS_TOPIC: topics.commandStatus,
+    WEBHOOKS_ALERTS_TOPIC: topics.alerts,
+    WEBHOOKS_DEAD_LETTER_TOPIC: topics.deadLetter,
+    WEBHOOKS_GROUP_ID: groupId,
+    WEBHOOKS_NEW_GROUP_STARTS_AT: 'beginning',
+    WEBHOOKS_ALLOW_PRIVATE_ADDRESSES: 'true',
+  };
+  return startComponent('webhooks', settings, schema, { ...own, ...env }, (chunk) => counter.chunk(chunk));
 }
