@@ -11,13 +11,16 @@
  *    BENCH_WEBHOOKS_SECONDS): the healthy endpoints' deliveries/s and the
  *    latency from an event's produce to its arrival;
  *  - peak: a backlog of BENCH_WEBHOOKS_BACKLOG events produced at once, the
- *    healthy deliveries/s from the first arrival to the last.
+ *    healthy deliveries/s from the first arrival to the last; beside A and B
+ *    a third variant, a fifth endpoint that answers (not counted): B writes
+ *    a fifth outbox message per event too, and this tells that cost from
+ *    the hung endpoint's.
  * Each run its own subscriptions (path filter of the run), removed after it;
  * after a B run, the next waits until the hung requests were given up.
  *
  * Writes bench/results/webhooks.json and webhooks.png/.svg.
  * Env: BENCH_WEBHOOKS_RATE (events/s, default 50: 200 deliveries/s), BENCH_WEBHOOKS_SECONDS (default 10),
- * BENCH_WEBHOOKS_BACKLOG (default 2000), BENCH_WEBHOOKS_REPS (default 2), BENCH_WEBHOOKS_REQUEST_TIMEOUT (default 15s).
+ * BENCH_WEBHOOKS_BACKLOG (default 1500), BENCH_WEBHOOKS_REPS (default 2), BENCH_WEBHOOKS_REQUEST_TIMEOUT (default 15s).
  */
 import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
@@ -52,7 +55,7 @@ import { benchSubscriptions, createSourceTopics, sourceTopics, startWebhooksProc
 const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
 const RATE = env('BENCH_WEBHOOKS_RATE', 50);
 const SECONDS = env('BENCH_WEBHOOKS_SECONDS', 10);
-const BACKLOG = env('BENCH_WEBHOOKS_BACKLOG', 2000);
+const BACKLOG = env('BENCH_WEBHOOKS_BACKLOG', 1500);
 const REPS = env('BENCH_WEBHOOKS_REPS', 2);
 const REQUEST_TIMEOUT = process.env.BENCH_WEBHOOKS_REQUEST_TIMEOUT ?? '15s';
 const HEALTHY = 4;
@@ -63,7 +66,8 @@ const log = benchProgress('webhooks');
 const metricNames = ['webhooks_deliveries_total', 'webhooks_attempts_total', 'webhooks_messages_total', 'webhooks_failures_total'];
 
 interface RunResult {
-  variant: 'healthy' | 'withTimeout';
+  /** healthy: the four; withTimeout: and one that never answers; fiveHealthy: and a fifth that answers (not counted): as many outbox messages as withTimeout */
+  variant: 'healthy' | 'withTimeout' | 'fiveHealthy';
   mode: 'rate' | 'peak';
   events: number;
   /** deliveries expected at the healthy endpoints: events x 4 */
@@ -119,7 +123,8 @@ export async function run(): Promise<object> {
       const healthy = Array.from({ length: HEALTHY }, (_, e) => `${tag}-h${e}`);
       const subscriptions = [];
       for (const name of healthy) subscriptions.push(await store.create(benchTenant, { url: receiver.ok(name), eventTypes: ['alert'], pathFilter: `/${benchTenant}/${tag}/#` }, null));
-      if (variant === 'withTimeout') subscriptions.push(await store.create(benchTenant, { url: receiver.never(tag), eventTypes: ['alert'], pathFilter: `/${benchTenant}/${tag}/#` }, null));
+      const fifth = variant === 'withTimeout' ? receiver.never(tag) : variant === 'fiveHealthy' ? receiver.ok(`${tag}-extra`) : undefined;
+      if (fifth) subscriptions.push(await store.create(benchTenant, { url: fifth, eventTypes: ['alert'], pathFilter: `/${benchTenant}/${tag}/#` }, null));
       await new Promise((resolve) => setTimeout(resolve, REFRESH_WAIT_MS));
       const first = receiver.received.length;
       const before = await scrapeSums(started.metricsUrl, metricNames);
@@ -139,11 +144,12 @@ export async function run(): Promise<object> {
       };
       if (mode === 'rate') await batchedOpenLoop(RATE, events, send);
       else for (let j = 0; j < events; j += 1000) await send(j, Math.min(events, j + 1000));
-      const healthyArrivals = () => receiver.received.length - first - receiver.to(`/never/${tag}`).length;
+      const counted = (path: string) => healthy.some((name) => path === `/ok/${name}`);
+      const healthyArrivals = () => receiver.received.slice(first).filter((r) => counted(r.path)).length;
       await waitArrivals(healthyArrivals, events * HEALTHY, 5000, 120_000);
       const costs = await meter.stop();
       const metrics = difference(await scrapeSums(started.metricsUrl, metricNames), before);
-      const arrivals = receiver.received.slice(first).filter((r) => r.path.startsWith('/ok/'));
+      const arrivals = receiver.received.slice(first).filter((r) => counted(r.path));
       const match = matchDeliveries(produced, arrivals.map((r) => ({ key: `${r.path}|${(JSON.parse(r.body) as { data: { alarmId: string } }).data.alarmId}`, at: r.at })));
       const last = Math.max(...arrivals.map((r) => r.at));
       const from = mode === 'rate' ? producedAt : Math.min(...arrivals.map((r) => r.at));
@@ -177,7 +183,7 @@ export async function run(): Promise<object> {
       { warmups: 1, repetitions: REPS, onRun: onRun(`${RATE} events/s x ${HEALTHY} endpoints for ${SECONDS} s`) },
     );
     const peak = await repeatInterleaved(
-      { healthy: () => measure('healthy', 'peak', BACKLOG), withTimeout: () => measure('withTimeout', 'peak', BACKLOG) },
+      { healthy: () => measure('healthy', 'peak', BACKLOG), withTimeout: () => measure('withTimeout', 'peak', BACKLOG), fiveHealthy: () => measure('fiveHealthy', 'peak', BACKLOG) },
       { warmups: 0, repetitions: REPS, onRun: onRun(`peak, a backlog of ${BACKLOG} events x ${HEALTHY} endpoints`) },
     );
 
@@ -185,6 +191,7 @@ export async function run(): Promise<object> {
     const medians = {
       peakDeliveriesPerSecond: of(peak.healthy!, (r) => r.deliveriesPerSecond),
       peakDeliveriesPerSecondWithTimeout: of(peak.withTimeout!, (r) => r.deliveriesPerSecond),
+      peakDeliveriesPerSecondWithFifthHealthy: of(peak.fiveHealthy!, (r) => r.deliveriesPerSecond),
       atRateDeliveriesPerSecond: of(atRate.healthy!, (r) => r.deliveriesPerSecond),
       atRateDeliveriesPerSecondWithTimeout: of(atRate.withTimeout!, (r) => r.deliveriesPerSecond),
       atRateP50Ms: of(atRate.healthy!, (r) => r.latencyMs.p50),
@@ -196,6 +203,7 @@ export async function run(): Promise<object> {
     const ratio = (a: number, b: number) => Math.round((a / b) * 1000) / 1000;
     const ratios = {
       peakWithTimeoutVsHealthy: ratio(medians.peakDeliveriesPerSecondWithTimeout.median, medians.peakDeliveriesPerSecond.median),
+      peakWithTimeoutVsFiveHealthy: ratio(medians.peakDeliveriesPerSecondWithTimeout.median, medians.peakDeliveriesPerSecondWithFifthHealthy.median),
       p99WithTimeoutVsHealthy: ratio(medians.atRateP99MsWithTimeout.median, medians.atRateP99Ms.median),
     };
     const spread = (s: { min: number; max: number }) => `(${formatNumber(s.min)}-${formatNumber(s.max)})`;
@@ -207,6 +215,7 @@ export async function run(): Promise<object> {
         bars: [
           { label: 'peak deliveries/s', value: medians.peakDeliveriesPerSecond.median, note: spread(medians.peakDeliveriesPerSecond) },
           { label: '  + hung endpoint', value: medians.peakDeliveriesPerSecondWithTimeout.median, note: spread(medians.peakDeliveriesPerSecondWithTimeout) },
+          { label: '  + fifth healthy one', value: medians.peakDeliveriesPerSecondWithFifthHealthy.median, note: spread(medians.peakDeliveriesPerSecondWithFifthHealthy) },
           { label: `p99 ms at ${RATE * HEALTHY}/s`, value: medians.atRateP99Ms.median, note: spread(medians.atRateP99Ms) },
           { label: '  + hung endpoint', value: medians.atRateP99MsWithTimeout.median, note: spread(medians.atRateP99MsWithTimeout) },
           { label: `p50 ms at ${RATE * HEALTHY}/s`, value: medians.atRateP50Ms.median, note: spread(medians.atRateP50Ms) },
@@ -231,6 +240,7 @@ export async function run(): Promise<object> {
     return {
       peakDeliveriesPerSecond: m(medians.peakDeliveriesPerSecond),
       peakDeliveriesPerSecondWithTimeout: m(medians.peakDeliveriesPerSecondWithTimeout),
+      peakDeliveriesPerSecondWithFifthHealthy: m(medians.peakDeliveriesPerSecondWithFifthHealthy),
       p99MsAtRate: m(medians.atRateP99Ms),
       p99MsAtRateWithTimeout: m(medians.atRateP99MsWithTimeout),
       ratios,
