@@ -51,10 +51,11 @@ describe('dueCount', () => {
 describe('batchedOpenLoop', () => {
   it('sends every item once, in order, in batches', async () => {
     const batches: [number, number][] = [];
-    await batchedOpenLoop(2000, 100, async (from, to) => void batches.push([from, to]), 5);
+    await batchedOpenLoop(500, 100, async (from, to) => void batches.push([from, to]), 5);
     expect(batches[0]![0]).toBe(0);
     expect(batches.at(-1)![1]).toBe(100);
     batches.slice(1).forEach(([from], i) => expect(from).toBe(batches[i]![1]));
-    expect(batches.length).toBeGreaterThan(3);
+    // spread over 200 ms: more than one send, even on a busy machine
+    expect(batches.length).toBeGreaterThan(1);
   });
 });
