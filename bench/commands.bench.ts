@@ -12,16 +12,14 @@
  * Writes bench/results/commands.json.
  * Env: BENCH_COMMANDS_RATES (default 50,200), BENCH_COMMANDS_SECONDS (per rate, default 10), BENCH_COMMANDS_DEVICES (default 50).
  */
-import { fork, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { join } from 'node:path';
 import { Pool } from 'pg';
 import { readConnectionSettings } from '../lib/config';
 import { createKafka, producerDefaults } from '../lib/kafka';
 import { createTopicsAndWait } from '../lib/create-topics';
 import { componentLogger } from '../lib/logger';
 import { addDevice, createToken, registryOn } from '../registry';
-import { applyMigrations } from '../schemas/apply-migrations';
 import { AvroCodec } from '../schemas/avro-codec';
 import { avroSchemas, valueSubject } from '../schemas/avro-schemas';
 import { deviceKey } from '../schemas/device-topics';
@@ -29,6 +27,8 @@ import { createRegistryClient } from '../schemas/registry-client';
 import { topicNames } from '../schemas/topics';
 import type { DeviceMessage, DownlinkMessage } from '../schemas/types';
 import { freePort } from '../test/free-port';
+import { migratedSchema } from './lib/bench-schema';
+import { spawnCli, stopChild as stop, waitReady } from './lib/component-process';
 import { openLoop } from './lib/fixed-rate-load';
 import { quantile } from './lib/stats';
 import { writeResult } from './lib/results';
@@ -41,35 +41,6 @@ interface RateResult {
   p50Ms: number;
   p99Ms: number;
   maxMs: number;
-}
-
-/** Waits until `/readyz` answers 200 (for the API: with its commands ready too). */
-async function waitReady(url: string, child: ChildProcess, what: string, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`${what} exited with code ${child.exitCode}`);
-    try {
-      const response = await fetch(url);
-      const body = (await response.json()) as { commands?: string };
-      if (response.ok && (body.commands === undefined || body.commands === 'ready')) return;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) throw new Error(`${what} not ready at ${url} within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
-
-function spawnCli(args: string[], env: Record<string, string>): ChildProcess {
-  const extension = __filename.endsWith('.ts') ? '.ts' : '.js';
-  return fork(join(__dirname, '..', 'bin', `fleetstream${extension}`), args, { env: { ...process.env, LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
-}
-
-async function stop(child: ChildProcess | undefined): Promise<void> {
-  if (!child || child.exitCode !== null) return;
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.kill('SIGTERM');
-  await exited;
 }
 
 /** Open-loop synchronous commands at `rate` for `seconds`, round robin over the devices. */
@@ -125,12 +96,7 @@ export async function run(): Promise<object> {
       { topic: topics.status, numPartitions: partitions, configEntries: [{ name: 'cleanup.policy', value: 'compact' }] },
       { topic: topics.deadLetter, numPartitions: 1 },
     ]);
-    const client = await pool.connect();
-    try {
-      await applyMigrations(client, { schema, resolutions: ['1m'] }, logger);
-    } finally {
-      client.release();
-    }
+    await migratedSchema(pool, schema);
     const token = (await createToken(registryOn(pool, schema), { tenant: 'bench', role: 'admin' })).token;
 
     // the devices: online, and answering every cmd/req at once

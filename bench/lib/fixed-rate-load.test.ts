@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { fixedRateLoad } from './fixed-rate-load';
+import { batchedOpenLoop, dueCount, fixedRateLoad } from './fixed-rate-load';
 
 describe('fixedRateLoad', () => {
   let server: Server;
@@ -35,5 +35,27 @@ describe('fixedRateLoad', () => {
   it('counts answers other than 2xx as failed', async () => {
     const result = await fixedRateLoad(`${url}/missing`, { rate: 50, seconds: 0.2 });
     expect(result.failed).toBe(10);
+  });
+});
+
+describe('dueCount', () => {
+  it('counts item i due at i/rate seconds, at most total', () => {
+    expect(dueCount(5000, 100, -1)).toBe(0);
+    expect(dueCount(5000, 100, 0)).toBe(1);
+    expect(dueCount(5000, 100, 9.99)).toBe(50);
+    expect(dueCount(5000, 100, 10)).toBe(51);
+    expect(dueCount(5000, 100, 60_000)).toBe(100);
+  });
+});
+
+describe('batchedOpenLoop', () => {
+  it('sends every item once, in order, in batches', async () => {
+    const batches: [number, number][] = [];
+    await batchedOpenLoop(500, 100, async (from, to) => void batches.push([from, to]), 5);
+    expect(batches[0]![0]).toBe(0);
+    expect(batches.at(-1)![1]).toBe(100);
+    batches.slice(1).forEach(([from], i) => expect(from).toBe(batches[i]![1]));
+    // spread over 200 ms: more than one send, even on a busy machine
+    expect(batches.length).toBeGreaterThan(1);
   });
 });

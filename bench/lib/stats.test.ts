@@ -1,4 +1,4 @@
-import { latencyPercentiles, median, quantile, quantilePerSecond, summarize, summarizeFields } from './stats';
+import { latencyPercentiles, median, medianAndRange, quantile, quantilePerSecond, summarize, summarizeFields } from './stats';
 
 describe('benchmark statistics', () => {
   test('the median of an odd and an even number of values', () => {
@@ -42,5 +42,11 @@ describe('quantilePerSecond', () => {
       { second: 1, value: 7 },
       { second: 2, value: 8 },
     ]);
+  });
+});
+
+describe('medianAndRange', () => {
+  it('writes the median and the range, rounded', () => {
+    expect(medianAndRange({ median: 11439.6, min: 10362.4, max: 12516.8 })).toBe('11440 (10362-12517)');
   });
 });

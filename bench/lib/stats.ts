@@ -49,6 +49,11 @@ export function summarize(values: readonly number[]): Summary {
   return { n: s.length, median: quantileSorted(s, 0.5), min: s[0] ?? Number.NaN, max: s[s.length - 1] ?? Number.NaN, q1, q3, iqr: q3 - q1 };
 }
 
+/** `median (min-max)`, rounded: a one-line result's figure. */
+export function medianAndRange(s: Pick<Summary, 'median' | 'min' | 'max'>): string {
+  return `${Math.round(s.median)} (${Math.round(s.min)}-${Math.round(s.max)})`;
+}
+
 /** Latency percentiles of a set of samples (any unit; the benchmarks use ms). */
 export interface LatencySummary {
   n: number;
