@@ -55,10 +55,15 @@ describe("the stack's Mosquitto", () => {
     const republisher = await connectClient(env.MQTT_TLS_URL!, { username: env.REPUBLISHER_MQTT_USERNAME, password: env.REPUBLISHER_MQTT_PASSWORD, ca, rejectUnauthorized: true });
     await expect(republisher.publishAsync('fleet-out/acme/plant-1/meter/kw/rollup/1m', '{}', { qos: 1, retain: true })).resolves.toMatchObject({ topic: 'fleet-out/acme/plant-1/meter/kw/rollup/1m' });
     await expect(republisher.publishAsync('fleet/acme/plant-1/meter/up', '{}', { qos: 1 })).rejects.toMatchObject({ code: 135 });
+    // the handler workers' account publishes inside fleet/ (mqtt_publish), nowhere else
+    const handlers = await connectClient(env.MQTT_TLS_URL!, { username: env.HANDLERS_MQTT_USERNAME, password: env.HANDLERS_MQTT_PASSWORD, ca, rejectUnauthorized: true });
+    await expect(handlers.publishAsync('fleet/acme/plant-1/lights', 'on', { qos: 1 })).resolves.toMatchObject({ topic: 'fleet/acme/plant-1/lights' });
+    await expect(handlers.publishAsync('fleet-out/acme/plant-1/meter/kw/rollup/1m', '{}', { qos: 1 })).rejects.toMatchObject({ code: 135 });
+    await handlers.endAsync();
 
     // a device written into the auth file beside the service accounts gets in within seconds
     const services = await readAuthFile(env.MQTT_SERVICE_ACCOUNTS_FILE!);
-    expect(services.map((account) => account.username).sort()).toEqual(['fleetstream-dev', env.DOWNLINK_MQTT_USERNAME, env.MQTT_USERNAME, env.REPUBLISHER_MQTT_USERNAME].sort());
+    expect(services.map((account) => account.username).sort()).toEqual(['fleetstream-dev', env.DOWNLINK_MQTT_USERNAME, env.MQTT_USERNAME, env.REPUBLISHER_MQTT_USERNAME, env.HANDLERS_MQTT_USERNAME].sort());
     const device = { username: 'acme/plant-1/meter', password: 'device-password' };
     await writeAuthFile(env.MQTT_AUTH_FILE!, [...services, { username: device.username, passwordHash: brokerPasswordHash(device.password) }]);
     const client = await eventually(() => connectClient(env.MQTT_URL!.replace(/\/\/[^@]*@/, '//'), device).catch(() => undefined), 'the device admitted', 10_000);
@@ -67,7 +72,7 @@ describe("the stack's Mosquitto", () => {
     expect(await Promise.all(received)).toEqual(['fleet/acme/plant-1/meter/up', 'fleet/acme/plant-1/meter/up']);
   });
 
-  it("gives a state made before the downlink's account that account, keeping the others' passwords and hashes", async () => {
+  it("gives a state made before the downlink's account that account and the later ones, keeping the others' passwords and hashes", async () => {
     const earlier = { source: 'source-password', dev: 'dev-password' };
     const earlierHashes = [
       { username: 'fleetstream-mqtt-source', passwordHash: brokerPasswordHash(earlier.source) },
@@ -81,7 +86,8 @@ describe("the stack's Mosquitto", () => {
     expect([env.MQTT_USERNAME, env.MQTT_PASSWORD, env.DOWNLINK_MQTT_USERNAME]).toEqual(['fleetstream-mqtt-source', earlier.source, 'fleetstream-mqtt-downlink']);
     const services = await readAuthFile(env.MQTT_SERVICE_ACCOUNTS_FILE!);
     expect(services.slice(0, 2)).toEqual(earlierHashes);
-    expect(services.map((account) => account.username)).toEqual(['fleetstream-mqtt-source', 'fleetstream-dev', 'fleetstream-mqtt-downlink', 'fleetstream-mqtt-republisher']);
+    expect(services.map((account) => account.username)).toEqual(['fleetstream-mqtt-source', 'fleetstream-dev', 'fleetstream-mqtt-downlink', 'fleetstream-mqtt-republisher', 'fleetstream-handlers']);
     expect(hashMatches(services[2]!.passwordHash, env.DOWNLINK_MQTT_PASSWORD!)).toBe(true);
+    expect(hashMatches(services[4]!.passwordHash, env.HANDLERS_MQTT_PASSWORD!)).toBe(true);
   });
 });
