@@ -79,6 +79,10 @@ export class AlertsProcessor {
   private rules: RuleBook;
   /** the series of registered devices (expected-series.ts), by path */
   private expected = new Map<string, SeriesStanding>();
+  /** their active ones' paths, by input partition: the no-data check goes over those of the partitions held */
+  private expectedByPartition = new Map<number, string[]>();
+  /** per input (`raw`, each resolution read), the consumer groups behind it (pipeline-readers.ts), this processor first */
+  private readonly inputReaders: Map<string, TopicReader[]>;
   /** Batches, restores, no-data checks and rule changes, one at a time: they share the states and the transactional producer. */
   private readonly steps = new SerialSteps();
   private consumer: Consumer | undefined;
@@ -97,6 +101,14 @@ export class AlertsProcessor {
 
   constructor(private readonly config: AlertsProcessorConfig) {
     this.failing = new FailingInputs(config.logger);
+    const topology: PipelineTopology = {
+      alertsGroupId: config.groupId,
+      measurementsTopic: config.measurementsTopic,
+      rollupTopic: (resolution) => config.rollupTopics.get(resolution) ?? '',
+      rollupsResolutions: config.rollupsResolutions,
+      rollupsGroupIdPrefix: config.rollupsGroupIdPrefix,
+    };
+    this.inputReaders = new Map(['raw', ...config.rollupTopics.keys()].map((name) => [name, readersOf(name, topology)]));
     this.rules = config.rules;
     this.failed = new Promise((resolve) => (this.fail = resolve));
     void this.failed.then((error) => {
@@ -144,6 +156,14 @@ export class AlertsProcessor {
   /** The series of registered devices, in force from the next no-data check. */
   setExpectedSeries(expected: Map<string, SeriesStanding>): void {
     this.expected = expected;
+    this.expectedByPartition = new Map();
+    for (const [path, standing] of expected) {
+      if (!standing.active) continue;
+      const partition = partitionForKey(path, this.inputPartitions);
+      const paths = this.expectedByPartition.get(partition);
+      if (paths) paths.push(path);
+      else this.expectedByPartition.set(partition, [path]);
+    }
   }
 
   async start(): Promise<void> {
@@ -340,11 +360,10 @@ export class AlertsProcessor {
    * one is kept: a state held would take older readings for late ones.
    */
   private *unheardPairs(partition: number, alerts: PartitionAlerts): Generator<[string, AlertState]> {
-    for (const [path, standing] of this.expected) {
-      if (!standing.active || partitionForKey(path, this.inputPartitions) !== partition) continue;
+    for (const path of this.expectedByPartition.get(partition) ?? []) {
       for (const { key, rule } of this.rules.rulesOf(path)) {
         const pair = stateKey(key, path);
-        if (rule.noData && !alerts.has(pair)) yield [pair, { ...initialAlertState(), lastTime: standing.lastSeen }];
+        if (rule.noData && !alerts.has(pair)) yield [pair, { ...initialAlertState(), lastTime: this.expected.get(path)!.lastSeen }];
       }
     }
   }
@@ -352,29 +371,25 @@ export class AlertsProcessor {
   /** Per input (`raw`, each resolution read), per partition: the wall time through which every reader behind it has read everything, or undefined. */
   private async inputClocks(now: number): Promise<Map<string, (number | undefined)[]>> {
     const { config } = this;
-    const topology: PipelineTopology = {
-      alertsGroupId: config.groupId,
-      measurementsTopic: config.measurementsTopic,
-      rollupTopic: (resolution) => config.rollupTopics.get(resolution) ?? '',
-      rollupsResolutions: config.rollupsResolutions,
-      rollupsGroupIdPrefix: config.rollupsGroupIdPrefix,
-    };
-    const inputs = new Map(['raw', ...config.rollupTopics.keys()].map((name) => [name, readersOf(name, topology)]));
-    const readers = [...new Map([...inputs.values()].flat().map((r) => [`${r.groupId}\u0000${r.topic}`, r])).values()];
+    const readers = [...new Map([...this.inputReaders.values()].flat().map((r) => [`${r.groupId}\u0000${r.topic}`, r])).values()];
     // the committed offsets first, then the ends: a reader past an end sampled now has read all produced before now,
     // and a stage's commit seen now is in its output topic by the ends sampled now (input-completeness.ts)
-    const committed = new Map<TopicReader, Map<number, bigint>>();
-    for (const reader of readers) {
-      const [group] = await this.admin!.fetchOffsets({ groupId: reader.groupId, topics: [reader.topic] });
-      committed.set(reader, new Map((group?.partitions ?? []).map((p) => [p.partition, BigInt(p.offset)])));
+    const committed = new Map<string, bigint>();
+    for (const groupId of new Set(readers.map((r) => r.groupId))) {
+      const topics = [...new Set(readers.filter((r) => r.groupId === groupId).map((r) => r.topic))];
+      for (const { topic, partitions } of await this.admin!.fetchOffsets({ groupId, topics })) {
+        for (const p of partitions) committed.set(`${groupId}\u0000${topic}\u0000${p.partition}`, BigInt(p.offset));
+      }
     }
     for (const topic of new Set(readers.map((r) => r.topic))) {
       const ends = await this.admin!.fetchTopicOffsets(topic);
       this.completeness.sampleEnds(topic, new Map(ends.map((p) => [p.partition, BigInt(p.high)])), now);
     }
-    for (const reader of readers) for (let p = 0; p < this.inputPartitions; p++) this.completeness.observe(reader, p, committed.get(reader)!.get(p), now);
+    for (const reader of readers) {
+      for (let p = 0; p < this.inputPartitions; p++) this.completeness.observe(reader, p, committed.get(`${reader.groupId}\u0000${reader.topic}\u0000${p}`), now);
+    }
     const clocks = new Map<string, (number | undefined)[]>();
-    for (const [name, inputReaders] of inputs) {
+    for (const [name, inputReaders] of this.inputReaders) {
       const perPartition = Array.from({ length: this.inputPartitions }, (_, p) => this.completeness.clock(inputReaders, p));
       clocks.set(name, perPartition);
       config.metrics.inputLag.set({ input: name }, (now - Math.min(...perPartition.map((t) => t ?? this.startedAt))) / 1000);

@@ -53,8 +53,11 @@ export class RuleBook {
     return this.rules.some(({ bound: { rule } }) => (input === 'raw' ? rule.reads.kind === 'raw' : rule.reads.kind === 'rollup' && rule.reads.resolution === input.resolution));
   }
 
+  private noDataByInput: Map<string, Set<string>> | undefined;
+
   /** Per rule input (`raw` or a resolution), the tenants with a rule that has a noData condition on it. */
-  noDataTenants(): Map<string, Set<string>> {
+  noDataTenants(): ReadonlyMap<string, ReadonlySet<string>> {
+    if (this.noDataByInput) return this.noDataByInput;
     const byInput = new Map<string, Set<string>>();
     for (const { bound: { rule } } of this.rules) {
       if (!rule.noData) continue;
@@ -63,7 +66,7 @@ export class RuleBook {
       if (!tenants) byInput.set(name, (tenants = new Set()));
       tenants.add(rule.tenant);
     }
-    return byInput;
+    return (this.noDataByInput = byInput);
   }
 
   get(key: string): AlertRule | undefined {
