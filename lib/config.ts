@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { FleetstreamError } from './errors';
 import { kafkaSecurityOptions } from './kafka-security';
 import { mqttSecurityOptions, mqttTlsOptions } from './mqtt-security';
-import { integer, list } from './option-types';
+import { duration, integer, list } from './option-types';
 import { registrySecurityOptions } from './registry-security';
 
 export type ConnectionSettings = z.output<typeof connectionSettingsSchema>;
@@ -57,14 +57,21 @@ export const connectionOptions = {
 };
 
 /** Kafka's brokers and, for a secured cluster, TLS and SASL: what every Kafka client takes. */
-export const kafkaConnectionOptions = { kafkaBrokers: connectionOptions.kafkaBrokers, ...kafkaSecurityOptions };
+export const kafkaConnectionOptions = {
+  kafkaBrokers: connectionOptions.kafkaBrokers,
+  kafkaSessionTimeout: duration({ min: 1000, max: 1_800_000 }).optional().meta({
+    env: 'KAFKA_SESSION_TIMEOUT',
+    description: "How long Kafka's group coordinator waits for a consumer that went silent (a killed process, a lost node) before it hands that consumer's partitions to the others. Default: each consumer's own (10s; 30s for the rollups corrector). Must lie within the brokers' group.min.session.timeout.ms and group.max.session.timeout.ms (6s to 30m unless changed).",
+  }),
+  ...kafkaSecurityOptions,
+};
 /** The schema registry's URL, basic-auth credentials and CA: what every registry client takes. */
 export const registryConnectionOptions = { schemaRegistryUrl: connectionOptions.schemaRegistryUrl, ...registrySecurityOptions };
 /** The broker's URL, CA and client certificate: what every MQTT client takes (services add `mqttCredentialOptions`). */
 export const mqttConnectionOptions = { mqttUrl: connectionOptions.mqttUrl, ...mqttTlsOptions };
 
 /** The connection options alone, with the security options of Kafka, the registry and MQTT, as one schema. */
-export const connectionSettingsSchema = z.strictObject({ ...connectionOptions, ...kafkaSecurityOptions, ...registrySecurityOptions, ...mqttSecurityOptions });
+export const connectionSettingsSchema = z.strictObject({ ...connectionOptions, kafkaSessionTimeout: kafkaConnectionOptions.kafkaSessionTimeout, ...kafkaSecurityOptions, ...registrySecurityOptions, ...mqttSecurityOptions });
 
 /** The variables of the servers (KAFKA_BROKERS, ...), which the tests need set; the security options are optional. */
 export const connectionVariables = Object.values(connectionOptions).map((option) => (option.meta() as { env: string }).env);

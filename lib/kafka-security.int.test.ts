@@ -13,14 +13,13 @@ import { issueClientCertificate } from '../broker/client-certificate';
 import { freshGroupId, freshTopic, onCleanup, uniqueName } from '../test/factories';
 import { saslSslEnvironment, securedKafka } from '../test/secured-kafka';
 import { kafkaConnectionOptions, readComponentOptions } from './config';
-import { createKafka, producerDefaults } from './kafka';
-import { kafkaSecurity } from './kafka-security';
+import { createKafka, kafkaConnection, producerDefaults } from './kafka';
 import { componentLogger } from './logger';
 
 /** A kafkajs client made as every component makes one: its Kafka options read from the environment. */
 function kafkaFrom(env: Record<string, string>, retry?: KafkaConfig['retry']) {
   const { options } = readComponentOptions(z.strictObject(kafkaConnectionOptions), { name: 'test', envPrefix: '' }, env);
-  return createKafka({ brokers: options.kafkaBrokers, ...kafkaSecurity(options), clientId: uniqueName('secured'), logger: componentLogger('test'), retry });
+  return createKafka({ ...kafkaConnection(options), clientId: uniqueName('secured'), logger: componentLogger('test'), retry });
 }
 
 async function connectedProducer(env: Record<string, string>, retry?: KafkaConfig['retry']) {

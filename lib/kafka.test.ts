@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
 import { Partitioners, type PartitionMetadata } from 'kafkajs';
 import pino from 'pino';
-import { createKafka, rememberingPartitioner } from './kafka';
+import { createKafka, rememberingPartitioner, withSessionTimeout } from './kafka';
 
 const partitions = (n: number): PartitionMetadata[] =>
   Array.from({ length: n }, (_, partitionId) => ({ partitionId, leader: 0, replicas: [0], isr: [0], offlineReplicas: [], partitionErrorCode: 0 }));
@@ -28,6 +28,18 @@ describe('rememberingPartitioner', () => {
     const bufferKey = { key: Buffer.from('/a/b/c/d'), value: 'x' };
     expect(remembering({ topic: 't', partitionMetadata: metadata, message: bufferKey }))
       .toBe(Partitioners.DefaultPartitioner()({ topic: 't', partitionMetadata: metadata, message: bufferKey }));
+  });
+});
+
+describe('withSessionTimeout', () => {
+  it("puts the client's session timeout in place of the consumer's own, heartbeats at most a third of it apart", () => {
+    expect(withSessionTimeout({ groupId: 'g', sessionTimeout: 10_000, heartbeatInterval: 1000 }, 5000)).toEqual({ groupId: 'g', sessionTimeout: 5000, heartbeatInterval: 1000 });
+    expect(withSessionTimeout({ groupId: 'g' }, 3000)).toEqual({ groupId: 'g', sessionTimeout: 3000, heartbeatInterval: 1000 });
+    expect(withSessionTimeout({ groupId: 'g', heartbeatInterval: 3000 }, 60_000)).toEqual({ groupId: 'g', sessionTimeout: 60_000, heartbeatInterval: 3000 });
+  });
+
+  it("leaves the consumer's own when the client has none", () => {
+    expect(withSessionTimeout({ groupId: 'g', sessionTimeout: 30_000 }, undefined)).toEqual({ groupId: 'g', sessionTimeout: 30_000 });
   });
 });
 

@@ -1,5 +1,5 @@
 import { Kafka, logLevel, Partitioners, type AdminConfig, type ConsumerConfig, type ICustomPartitioner, type KafkaConfig, type LogEntry, type Producer, type ProducerConfig } from 'kafkajs';
-import { refusedByKafka, type KafkaSecurity } from './kafka-security';
+import { kafkaSecurity, refusedByKafka, type KafkaSecurity, type KafkaSecurityOptions } from './kafka-security';
 import { partitionForKey } from './key-partition';
 import type { Logger } from './logger';
 
@@ -17,6 +17,16 @@ export interface KafkaClientOptions extends KafkaSecurity {
   logger: Logger;
   /** Overrides for kafkajs's retry policy (tests shorten it to see failures fast). */
   retry?: KafkaConfig['retry'];
+  /** The session timeout of every consumer of this client, ms (KAFKA_SESSION_TIMEOUT); unset, each consumer's own. */
+  sessionTimeout?: number;
+}
+
+/** A component's Kafka connection options (`kafkaConnectionOptions` in lib/config.ts). */
+export type KafkaConnectionOptions = KafkaSecurityOptions & { kafkaBrokers: string[]; kafkaSessionTimeout?: number };
+
+/** What `createKafka` takes from a component's Kafka connection options: brokers, TLS and SASL (files read now), session timeout. */
+export function kafkaConnection(options: KafkaConnectionOptions): Pick<KafkaClientOptions, 'brokers' | 'sessionTimeout' | keyof KafkaSecurity> {
+  return { brokers: options.kafkaBrokers, ...kafkaSecurity(options), sessionTimeout: options.kafkaSessionTimeout };
 }
 
 /**
@@ -25,7 +35,7 @@ export interface KafkaClientOptions extends KafkaSecurity {
  */
 export function createKafka(options: KafkaClientOptions): Kafka {
   const logger = options.logger.child({ lib: 'kafkajs' });
-  return new ClearRefusalKafka({
+  return new ClearRefusalKafka(options.sessionTimeout, {
     clientId: options.clientId,
     brokers: options.brokers,
     ssl: options.ssl,
@@ -60,17 +70,32 @@ function expectedRetry(entry: LogEntry): boolean {
  * component stops at start with it instead of retrying for ever.
  */
 class ClearRefusalKafka extends Kafka {
+  constructor(private readonly sessionTimeout: number | undefined, config: KafkaConfig) {
+    super(config);
+  }
+
   override producer(config?: ProducerConfig) {
     return withClearRefusal(super.producer(config));
   }
 
   override consumer(config: ConsumerConfig) {
-    return withClearRefusal(super.consumer(config));
+    return withClearRefusal(super.consumer(withSessionTimeout(config, this.sessionTimeout)));
   }
 
   override admin(config?: AdminConfig) {
     return withClearRefusal(super.admin(config));
   }
+}
+
+/**
+ * A consumer's config with the client's session timeout, when one is set, in
+ * place of its own, and its heartbeats at most a third of it apart (as
+ * Kafka's clients advise), so that a live member is never taken for dead.
+ */
+export function withSessionTimeout(config: ConsumerConfig, sessionTimeout: number | undefined): ConsumerConfig {
+  if (sessionTimeout === undefined) return config;
+  const heartbeatInterval = Math.min(config.heartbeatInterval ?? 3000, Math.floor(sessionTimeout / 3));
+  return { ...config, sessionTimeout, heartbeatInterval };
 }
 
 function withClearRefusal<C extends { connect(): Promise<void> }>(client: C): C {

@@ -19,8 +19,7 @@ import { adminOperations } from './admin/admin-operations';
 import { createAuthenticator } from './authentication';
 import { createTokenVerifier } from './tenant-scope';
 import { createTokenCache } from './token-cache';
-import { createKafka } from '../lib/kafka';
-import { kafkaSecurity } from '../lib/kafka-security';
+import { createKafka, kafkaConnection } from '../lib/kafka';
 import { createRegistryClient } from '../schemas/registry-client';
 import { startShadowService } from './shadow/shadow-service';
 import { assignmentPublisher } from './configuration/assignment-publisher';
@@ -66,7 +65,7 @@ async function startWith(input: QueryApiOptionsInput, logger: Logger, opened: Op
   opened.add('registry pool', () => registry.close());
   const registryTokens = createTokenCache((token) => verifyToken(registry, token), { ttlMs: options.tokenCacheTtl });
   // one client for the Kafka features (shadows, configuration assignments, commands): each makes its own connections from it
-  const kafka = createKafka({ brokers: options.kafkaBrokers, ...kafkaSecurity(options), clientId: 'fleetstream-query-api', logger });
+  const kafka = createKafka({ ...kafkaConnection(options), clientId: 'fleetstream-query-api', logger });
   const assignments = assignmentPublisher(
     () => kafka,
     createRegistryClient(options),

@@ -1,5 +1,4 @@
-import { createKafka, producerDefaults } from '../lib/kafka';
-import { kafkaSecurity, type KafkaSecurityOptions } from '../lib/kafka-security';
+import { createKafka, kafkaConnection, producerDefaults, type KafkaConnectionOptions } from '../lib/kafka';
 import type { Logger } from '../lib/logger';
 import type { OpenedResources } from '../lib/opened-resources';
 import { AvroCodec } from '../schemas/avro-codec';
@@ -15,8 +14,7 @@ export type SinkTarget =
   | { kind: 'rollups'; resolution: string; codec: AvroCodec<Rollup> }
   | { kind: 'downlink'; codec: AvroCodec<DownlinkMessage> };
 
-export interface SinkInputOptions extends KafkaSecurityOptions, RegistryConnection {
-  kafkaBrokers: string[];
+export interface SinkInputOptions extends KafkaConnectionOptions, RegistryConnection {
   measurementsTopic: string;
   resolutions: string[];
   /** per resolution; absent ones use `fleet.rollups.<resolution>.v1` */
@@ -29,7 +27,7 @@ export interface SinkInputOptions extends KafkaSecurityOptions, RegistryConnecti
 /** A sink's Kafka side: the topics it consumes with their codecs, and where rejected records go. Its producer is closed with `opened`. */
 export async function connectSinkInputs(component: string, options: SinkInputOptions, logger: Logger, opened: OpenedResources): Promise<{ kafka: ReturnType<typeof createKafka>; deadLetters: DeadLetterWriter; targets: Map<string, SinkTarget> }> {
   const registry = createRegistryClient(options);
-  const kafka = createKafka({ brokers: options.kafkaBrokers, ...kafkaSecurity(options), clientId: `fleetstream-${component}`, logger });
+  const kafka = createKafka({ ...kafkaConnection(options), clientId: `fleetstream-${component}`, logger });
   const producer = kafka.producer({ ...producerDefaults });
   opened.add('kafka producer', () => producer.disconnect());
   await producer.connect();

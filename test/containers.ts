@@ -90,7 +90,8 @@ export const images = {
 } as const;
 
 export async function startContainers(): Promise<TestEnvironment> {
-  const kafka = await new KafkaContainer(images.kafka).withKraft().start();
+  // as the local stack's broker: the tests run their killed consumers with a short KAFKA_SESSION_TIMEOUT (test/cli-process.ts)
+  const kafka = await new KafkaContainer(images.kafka).withKraft().withEnvironment({ KAFKA_GROUP_MIN_SESSION_TIMEOUT_MS: '1000' }).start();
   const [postgres, redis, mosquitto, registry] = await Promise.all([
     new PostgreSqlContainer(images.timescaledb).withDatabase('fleetstream').start(),
     new RedisContainer(images.redis).start(),

@@ -4,8 +4,7 @@ import { hostname } from 'node:os';
 import { parseOptions } from '../../lib/config';
 import type { RunningComponent } from '../../lib/component';
 import { FleetstreamError } from '../../lib/errors';
-import { createKafka } from '../../lib/kafka';
-import { kafkaSecurity } from '../../lib/kafka-security';
+import { createKafka, kafkaConnection } from '../../lib/kafka';
 import type { Logger } from '../../lib/logger';
 import { createMetricsRegistry } from '../../lib/metrics';
 import { closeOnFailure, type OpenedResources } from '../../lib/opened-resources';
@@ -63,7 +62,7 @@ async function startWith(input: HttpSourceInput, opened: OpenedResources): Promi
   const metrics = createIngestMetrics(registry, () => unacknowledged());
   const producer = await startReadingProducer({
     source: 'http-source',
-    kafka: kafka ?? createKafka({ brokers: options.kafkaBrokers, ...kafkaSecurity(options), clientId: `fleetstream-http-source-${hostname()}`, logger }),
+    kafka: kafka ?? createKafka({ ...kafkaConnection(options), clientId: `fleetstream-http-source-${hostname()}`, logger }),
     settings: options,
     metrics,
     logger,

@@ -1,6 +1,5 @@
 import type { RunningComponent } from '../../lib/component';
-import { createKafka, producerDefaults } from '../../lib/kafka';
-import { kafkaSecurity } from '../../lib/kafka-security';
+import { createKafka, kafkaConnection, producerDefaults } from '../../lib/kafka';
 import { componentLogger, type Logger } from '../../lib/logger';
 import { mqttConnection } from '../../lib/mqtt-security';
 import { closeOnFailure, type OpenedResources } from '../../lib/opened-resources';
@@ -54,7 +53,7 @@ async function startWith(input: unknown, logger: Logger, opened: OpenedResources
 
   const registry = createRegistryClient(options);
   const codec = new AvroCodec<DownlinkMessage>(registry, valueSubject(options.downlinkTopic), avroSchemas.DownlinkMessage);
-  const kafka = createKafka({ brokers: options.kafkaBrokers, ...kafkaSecurity(options), clientId: 'fleetstream-mqtt-downlink', logger });
+  const kafka = createKafka({ ...kafkaConnection(options), clientId: 'fleetstream-mqtt-downlink', logger });
   const producer = kafka.producer({ ...producerDefaults });
   opened.add('kafka producer', () => producer.disconnect());
   await producer.connect();

@@ -1,7 +1,6 @@
 import { parseOptions } from '../../lib/config';
 import type { RunningComponent } from '../../lib/component';
-import { createKafka } from '../../lib/kafka';
-import { kafkaSecurity } from '../../lib/kafka-security';
+import { createKafka, kafkaConnection } from '../../lib/kafka';
 import type { Logger } from '../../lib/logger';
 import { createMetricsRegistry } from '../../lib/metrics';
 import { mqttConnection } from '../../lib/mqtt-security';
@@ -40,7 +39,7 @@ async function startWith(input: MqttSourceInput, opened: OpenedResources): Promi
   const { logger, now = Date.now, ...rest } = input;
   const options = parseOptions(mqttSourceOptionsSchema, rest, 'mqtt-source options');
   const mqtt = mqttConnection(options);
-  const kafkaClientSecurity = kafkaSecurity(options);
+  const kafkaClient = kafkaConnection(options);
   const scheme = parseTopicScheme(options.topicScheme);
   const deviceRoot = parseDeviceTopicRoot(options.deviceTopicRoot);
   const subscriptions = options.subscription !== undefined ? [options.subscription] : [scheme.filter, ...deviceUplinkSubtopicFilters.map((subtopic) => deviceRoot.filter(subtopic))];
@@ -54,7 +53,7 @@ async function startWith(input: MqttSourceInput, opened: OpenedResources): Promi
   const stopping = new AbortController();
   const producer = await startReadingProducer({
     source: 'mqtt-source',
-    kafka: createKafka({ brokers: options.kafkaBrokers, ...kafkaClientSecurity, clientId: options.clientIdPrefix, logger }),
+    kafka: createKafka({ ...kafkaClient, clientId: options.clientIdPrefix, logger }),
     settings: options,
     metrics,
     logger,

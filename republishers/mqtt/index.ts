@@ -1,7 +1,6 @@
 import { Pool } from 'pg';
 import type { RunningComponent } from '../../lib/component';
-import { createKafka, producerDefaults } from '../../lib/kafka';
-import { kafkaSecurity } from '../../lib/kafka-security';
+import { createKafka, kafkaConnection, producerDefaults } from '../../lib/kafka';
 import { componentLogger, type Logger } from '../../lib/logger';
 import { mqttConnection } from '../../lib/mqtt-security';
 import { closeOnFailure, type OpenedResources } from '../../lib/opened-resources';
@@ -56,7 +55,7 @@ async function startWith(input: unknown, logger: Logger, opened: OpenedResources
   bridge?.start();
 
   const registry = createRegistryClient(options);
-  const kafka = createKafka({ brokers: options.kafkaBrokers, ...kafkaSecurity(options), clientId: 'fleetstream-mqtt-republisher', logger });
+  const kafka = createKafka({ ...kafkaConnection(options), clientId: 'fleetstream-mqtt-republisher', logger });
   const producer = kafka.producer({ ...producerDefaults });
   opened.add('kafka producer', () => producer.disconnect());
   await producer.connect();

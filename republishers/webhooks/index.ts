@@ -2,8 +2,7 @@ import type { Kafka, KafkaMessage } from 'kafkajs';
 import { Pool } from 'pg';
 import type { RunningComponent } from '../../lib/component';
 import { parseOptions } from '../../lib/config';
-import { createKafka, producerDefaults } from '../../lib/kafka';
-import { kafkaSecurity } from '../../lib/kafka-security';
+import { createKafka, kafkaConnection, producerDefaults } from '../../lib/kafka';
 import type { Logger } from '../../lib/logger';
 import { createMetricsRegistry } from '../../lib/metrics';
 import { closeOnFailure, type OpenedResources } from '../../lib/opened-resources';
@@ -50,7 +49,7 @@ async function startWith(input: WebhooksInput, opened: OpenedResources): Promise
   const { logger, kafka: client, registryClient: registryOverride, ...rest } = input;
   const options = parseOptions(webhooksOptionsSchema, rest, 'webhooks options');
   const registry = createMetricsRegistry('webhooks');
-  const kafka = client ?? createKafka({ brokers: options.kafkaBrokers, ...kafkaSecurity(options), clientId: 'fleetstream-webhooks', logger });
+  const kafka = client ?? createKafka({ ...kafkaConnection(options), clientId: 'fleetstream-webhooks', logger });
   const registryClient = registryOverride ?? createRegistryClient(options);
   const stopping = new AbortController();
   opened.add('retries', () => stopping.abort());

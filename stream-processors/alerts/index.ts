@@ -3,8 +3,7 @@ import type { Kafka } from 'kafkajs';
 import { Pool } from 'pg';
 import type { RunningComponent } from '../../lib/component';
 import { parseOptions } from '../../lib/config';
-import { createKafka } from '../../lib/kafka';
-import { kafkaSecurity } from '../../lib/kafka-security';
+import { createKafka, kafkaConnection } from '../../lib/kafka';
 import type { Logger } from '../../lib/logger';
 import { createMetricsRegistry } from '../../lib/metrics';
 import { closeOnFailure, type OpenedResources } from '../../lib/opened-resources';
@@ -43,7 +42,7 @@ async function startWith(input: AlertsInput, opened: OpenedResources): Promise<R
   const options = parseOptions(alertsOptionsSchema, rest, 'alerts options');
   const registry = createMetricsRegistry('alerts');
   const metrics = createAlertsMetrics(registry);
-  const kafka = client ?? createKafka({ brokers: options.kafkaBrokers, ...kafkaSecurity(options), clientId: `fleetstream-alerts-${options.instanceId}`, logger });
+  const kafka = client ?? createKafka({ ...kafkaConnection(options), clientId: `fleetstream-alerts-${options.instanceId}`, logger });
   const registryClient = registryOverride ?? createRegistryClient(options);
   const stopping = new AbortController();
   const onRetry = (what: string) => (error: unknown, attempt: number, delayMs: number) => logger.warn({ event: 'retrying', what, attempt, delayMs, err: error }, 'retrying');

@@ -2,8 +2,7 @@ import type { Kafka } from 'kafkajs';
 import { Pool } from 'pg';
 import type { RunningComponent } from '../../lib/component';
 import { parseOptions } from '../../lib/config';
-import { createKafka, producerDefaults } from '../../lib/kafka';
-import { kafkaSecurity } from '../../lib/kafka-security';
+import { createKafka, kafkaConnection, producerDefaults } from '../../lib/kafka';
 import type { Logger } from '../../lib/logger';
 import { createMetricsRegistry } from '../../lib/metrics';
 import { closeOnFailure, type OpenedResources } from '../../lib/opened-resources';
@@ -42,7 +41,7 @@ async function startWith(input: AutomationsInput, opened: OpenedResources): Prom
   const options = parseOptions(automationsOptionsSchema, rest, 'automations options');
   const registry = createMetricsRegistry('automations');
   const metrics = createAutomationsMetrics(registry);
-  const kafka = client ?? createKafka({ brokers: options.kafkaBrokers, ...kafkaSecurity(options), clientId: `fleetstream-automations-${options.instanceId}`, logger });
+  const kafka = client ?? createKafka({ ...kafkaConnection(options), clientId: `fleetstream-automations-${options.instanceId}`, logger });
   const registryClient = registryOverride ?? createRegistryClient(options);
   const stopping = new AbortController();
   const onRetry = (what: string) => (error: unknown, attempt: number, delayMs: number) => logger.warn({ event: 'retrying', what, attempt, delayMs, err: error }, 'retrying');

@@ -1,8 +1,7 @@
 import type { Kafka } from 'kafkajs';
 import type { RunningComponent } from '../../lib/component';
 import { parseOptions } from '../../lib/config';
-import { createKafka } from '../../lib/kafka';
-import { kafkaSecurity } from '../../lib/kafka-security';
+import { createKafka, kafkaConnection } from '../../lib/kafka';
 import type { Logger } from '../../lib/logger';
 import { createMetricsRegistry } from '../../lib/metrics';
 import { closeOnFailure, type OpenedResources } from '../../lib/opened-resources';
@@ -34,7 +33,7 @@ async function startWith(input: CommandsInput, opened: OpenedResources): Promise
   const options = parseOptions(commandsOptionsSchema, rest, 'commands options');
   const registry = createMetricsRegistry('commands');
   const metrics = createCommandsMetrics(registry);
-  const kafka = client ?? createKafka({ brokers: options.kafkaBrokers, ...kafkaSecurity(options), clientId: `fleetstream-commands-${options.instanceId}`, logger });
+  const kafka = client ?? createKafka({ ...kafkaConnection(options), clientId: `fleetstream-commands-${options.instanceId}`, logger });
   const registryClient = registryOverride ?? createRegistryClient(options);
   const stopping = new AbortController();
   const onRetry = (error: unknown, attempt: number, delayMs: number) => logger.warn({ event: 'retrying', what: 'schema registration', attempt, delayMs, err: error }, 'retrying');

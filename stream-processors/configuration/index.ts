@@ -3,8 +3,7 @@ import { Pool } from 'pg';
 import type { RunningComponent } from '../../lib/component';
 import { parseOptions } from '../../lib/config';
 import { FleetstreamError } from '../../lib/errors';
-import { createKafka, producerDefaults } from '../../lib/kafka';
-import { kafkaSecurity } from '../../lib/kafka-security';
+import { createKafka, kafkaConnection, producerDefaults } from '../../lib/kafka';
 import type { Logger } from '../../lib/logger';
 import { createMetricsRegistry } from '../../lib/metrics';
 import { closeOnFailure, type OpenedResources } from '../../lib/opened-resources';
@@ -48,7 +47,7 @@ async function startWith(input: ConfigurationInput, opened: OpenedResources): Pr
   const options = parseOptions(configurationOptionsSchema, rest, 'configuration options');
   const registry = createMetricsRegistry('configuration');
   const metrics = createConfigurationMetrics(registry);
-  const kafka = client ?? createKafka({ brokers: options.kafkaBrokers, ...kafkaSecurity(options), clientId: 'fleetstream-configuration', logger });
+  const kafka = client ?? createKafka({ ...kafkaConnection(options), clientId: 'fleetstream-configuration', logger });
   const registryClient = registryOverride ?? createRegistryClient(options);
   const stopping = new AbortController();
   opened.add('retries', () => stopping.abort());

@@ -5,8 +5,7 @@ import { readHandlerSecret } from '../../schemas/handler-secrets';
 import type { RunningComponent } from '../../lib/component';
 import { parseOptions } from '../../lib/config';
 import { HttpDelivery } from '../../lib/http-delivery';
-import { createKafka, producerDefaults } from '../../lib/kafka';
-import { kafkaSecurity } from '../../lib/kafka-security';
+import { createKafka, kafkaConnection, producerDefaults } from '../../lib/kafka';
 import type { Logger } from '../../lib/logger';
 import { createMetricsRegistry } from '../../lib/metrics';
 import { mqttConnection } from '../../lib/mqtt-security';
@@ -53,7 +52,7 @@ async function startWith(input: HandlersInput, opened: OpenedResources): Promise
   const { logger, kafka: client, registryClient: registryOverride, ...rest } = input;
   const options = parseOptions(handlersOptionsSchema, rest, 'handlers options');
   const registry = createMetricsRegistry('handlers');
-  const kafka = client ?? createKafka({ brokers: options.kafkaBrokers, ...kafkaSecurity(options), clientId: 'fleetstream-handlers', logger });
+  const kafka = client ?? createKafka({ ...kafkaConnection(options), clientId: 'fleetstream-handlers', logger });
   const registryClient = registryOverride ?? createRegistryClient(options);
   const stopping = new AbortController();
   opened.add('retries', () => stopping.abort());

@@ -3,8 +3,7 @@ import { Pool } from 'pg';
 import { AdvisoryLeadership } from '../../lib/advisory-leadership';
 import type { RunningComponent } from '../../lib/component';
 import { parseOptions } from '../../lib/config';
-import { createKafka, producerDefaults } from '../../lib/kafka';
-import { kafkaSecurity } from '../../lib/kafka-security';
+import { createKafka, kafkaConnection, producerDefaults } from '../../lib/kafka';
 import type { Logger } from '../../lib/logger';
 import { createMetricsRegistry } from '../../lib/metrics';
 import { closeOnFailure, type OpenedResources } from '../../lib/opened-resources';
@@ -44,7 +43,7 @@ async function startWith(input: NotificationsInput, opened: OpenedResources): Pr
   const options = parseOptions(notificationsOptionsSchema, rest, 'notifications options');
   const registry = createMetricsRegistry('notifications');
   const metrics = createNotificationsMetrics(registry);
-  const kafka = client ?? createKafka({ brokers: options.kafkaBrokers, ...kafkaSecurity(options), clientId: `fleetstream-notifications-${options.instanceId}`, logger });
+  const kafka = client ?? createKafka({ ...kafkaConnection(options), clientId: `fleetstream-notifications-${options.instanceId}`, logger });
   const registryClient = registryOverride ?? createRegistryClient(options);
   const stopping = new AbortController();
   const onRetry = (what: string) => (error: unknown, attempt: number, delayMs: number) => logger.warn({ event: 'retrying', what, attempt, delayMs, err: error }, 'retrying');

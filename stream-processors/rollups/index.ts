@@ -3,8 +3,7 @@ import type { RunningComponent } from '../../lib/component';
 import type { Kafka } from 'kafkajs';
 import { Pool } from 'pg';
 import { FleetstreamError } from '../../lib/errors';
-import { createKafka } from '../../lib/kafka';
-import { kafkaSecurity } from '../../lib/kafka-security';
+import { createKafka, kafkaConnection } from '../../lib/kafka';
 import type { Logger } from '../../lib/logger';
 import { createMetricsRegistry } from '../../lib/metrics';
 import { closeOnFailure, type OpenedResources } from '../../lib/opened-resources';
@@ -41,7 +40,7 @@ async function startWith(input: RollupsInput, opened: OpenedResources): Promise<
   const options = parseOptions(rollupsOptionsSchema, rest, 'rollups options');
   const registry = createMetricsRegistry('rollups');
   const metrics = createStageMetrics(registry);
-  const kafka = client ?? createKafka({ brokers: options.kafkaBrokers, ...kafkaSecurity(options), clientId: `fleetstream-rollups-${options.instanceId}`, logger });
+  const kafka = client ?? createKafka({ ...kafkaConnection(options), clientId: `fleetstream-rollups-${options.instanceId}`, logger });
   const registryClient = registryOverride ?? createRegistryClient(options);
   const rollupTopic = (resolution: string) => options.rollupTopicTemplate.replace('{resolution}', resolution);
   const stopping = new AbortController();

@@ -1,8 +1,7 @@
 import type { Kafka } from 'kafkajs';
 import type { RunningComponent } from '../../lib/component';
 import { parseOptions } from '../../lib/config';
-import { createKafka } from '../../lib/kafka';
-import { kafkaSecurity } from '../../lib/kafka-security';
+import { createKafka, kafkaConnection } from '../../lib/kafka';
 import type { Logger } from '../../lib/logger';
 import { createMetricsRegistry } from '../../lib/metrics';
 import { closeOnFailure, type OpenedResources } from '../../lib/opened-resources';
@@ -33,7 +32,7 @@ async function startWith(input: ShadowInput, opened: OpenedResources): Promise<R
   const { logger, now = Date.now, kafka: client, registryClient: registryOverride, ...rest } = input;
   const options = parseOptions(shadowOptionsSchema, rest, 'shadow options');
   const registry = createMetricsRegistry('shadow');
-  const kafka = client ?? createKafka({ brokers: options.kafkaBrokers, ...kafkaSecurity(options), clientId: `fleetstream-shadow-${options.instanceId}`, logger });
+  const kafka = client ?? createKafka({ ...kafkaConnection(options), clientId: `fleetstream-shadow-${options.instanceId}`, logger });
   const registryClient = registryOverride ?? createRegistryClient(options);
   const stopping = new AbortController();
   const onRetry = (error: unknown, attempt: number, delayMs: number) => logger.warn({ event: 'retrying', what: 'schema registration', attempt, delayMs, err: error }, 'retrying');

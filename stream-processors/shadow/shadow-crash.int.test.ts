@@ -39,6 +39,8 @@ describe('the shadow processor killed with SIGKILL mid-stream', () => {
     for (let kill = 0; kill < KILLS; kill++) {
       const current = processor;
       await eventually(() => (current.output().includes('"event":"partitions_assigned"') ? true : undefined), 'the processor to hold partitions', 60_000);
+      // the first kill waits for the first answers, so that it is mid-stream however slow the machine; later kills may land mid-restore
+      if (kill === 0) await eventually(() => (accepted() > 0 ? true : undefined), 'the first updates answered', 60_000);
       // a random point once it holds partitions: mid-batch, mid-transaction, mid-restore
       await new Promise((resolve) => setTimeout(resolve, Math.round(300 + Math.random() * 1500)));
       seenAtKill.push(accepted());
