@@ -33,7 +33,7 @@ import type { Pool } from 'pg';
 import { databaseError } from '../../lib/pg-error-class';
 import type { Logger } from '../../lib/logger';
 import { transactionalProducer } from '../../lib/kafka';
-import { stoppedForGood } from '../../lib/consumer-stopped';
+import { isRebalancing, stoppedForGood } from '../../lib/consumer-stopped';
 import type { AvroCodec } from '../../schemas/avro-codec';
 import { resolutionMs, windowStartOf } from '../../schemas/resolution';
 import type { Rollup } from '../../schemas/types';
@@ -204,7 +204,7 @@ export class Corrector {
           warnedAt = config.now();
           this.log.warn({ event: 'correction_retried', partition, offset: messages[0]!.offset, retryInMs: waitMs, err: error }, 'correcting failed for now: trying again');
         }
-        await this.pause(waitMs, heartbeat);
+        if (!(await this.pause(waitMs, heartbeat))) return false;
         waitMs = Math.min(RETRY_MAX_MS, waitMs * 2);
       }
     }
@@ -321,13 +321,20 @@ export class Corrector {
           'corrections wait for the timescale-sink to store the readings consumed so far',
         );
       }
-      await this.pause(POLL_MS, heartbeat);
+      if (!(await this.pause(POLL_MS, heartbeat))) return false;
     }
   }
 
-  private async pause(ms: number, heartbeat: () => Promise<void>): Promise<void> {
+  /**
+   * Waits `ms`, then heartbeats. False when the heartbeat says the group is
+   * rebalancing: the batch is given up, uncommitted, since kafkajs rejoins
+   * only once `eachBatch` returns, and a corrector waiting on here would hold
+   * the whole group's rebalance (a new instance's start with it) for up to
+   * the rebalance timeout.
+   */
+  private async pause(ms: number, heartbeat: () => Promise<void>): Promise<boolean> {
     await delay(ms, undefined, { signal: this.stopped.signal }).catch(() => undefined);
-    await heartbeat().catch(() => undefined);
+    return heartbeat().then(() => true, (error: unknown) => !isRebalancing(error));
   }
 }
 
