@@ -55,7 +55,9 @@ typecheck: install ## type-check everything, tests included
 lint: install ## eslint
 	npm run --silent lint
 
-test: up typecheck lint ## start the stack, type-check, lint, and run every test against the real servers
+# the stack starts (downloads, servers booting) while the type-check and the lint run beside it
+test: ## start the stack, type-check, lint, and run every test against the real servers
+	$(MAKE) --no-print-directory -j3 --output-sync=line up typecheck lint
 	$(MAKE) -s -C broker/plugin check BUILD_DIR=$(CURDIR)/.local/broker-plugin
 	$(MQTT_ENV) && npx jest --ci --selectProjects unit integration
 	$(MQTT_ENV) && npx jest --ci --selectProjects faults --runInBand --passWithNoTests
