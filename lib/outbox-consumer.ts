@@ -12,7 +12,7 @@ import type { Consumer, Kafka, KafkaMessage } from 'kafkajs';
 import type { Counter } from 'prom-client';
 import { stoppedForGood } from './consumer-stopped';
 import type { Logger } from './logger';
-import { RetryAborted, retryUntilDone } from './retry';
+import { retryBatch } from './batch-retry';
 
 export interface SourceConsumerOptions {
   kafka: Kafka;
@@ -96,19 +96,18 @@ export async function startSourceConsumer(options: SourceConsumerOptions): Promi
         const key = `${topic}:${partition}`;
         let outcome: { gap?: string } | undefined;
         try {
-          outcome = await retryUntilDone(
+          outcome = await retryBatch(
             async () => (!isRunning() || isStale() ? undefined : options.apply(topic, partition, batch.messages, sought.has(key))),
             {
-              signal: stopping.signal,
+              stopping: stopping.signal,
+              heartbeat,
               onRetry: (error, attempt, delayMs) => {
                 metrics.failures.inc({ work: 'batch' });
                 logger.warn({ event: 'batch_failed', topic, partition, attempt, retryInMs: delayMs, err: error }, 'writing a batch failed; retrying');
-                void heartbeat().catch(() => undefined);
               },
             },
           );
         } catch (error) {
-          if (error instanceof RetryAborted) return;
           logger.error({ event: 'batch_refused', topic, partition, err: error }, 'writing a batch failed for a reason retrying cannot fix; stopping');
           consumer.pause([{ topic, partitions: [partition] }]);
           refuse(error as Error);

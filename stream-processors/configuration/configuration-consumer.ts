@@ -12,7 +12,7 @@ import type { Consumer, Kafka, KafkaMessage } from 'kafkajs';
 import { CopartitionedAssigner } from '../../lib/copartitioned-assigner';
 import { stoppedForGood } from '../../lib/consumer-stopped';
 import type { Logger } from '../../lib/logger';
-import { RetryAborted, retryUntilDone } from '../../lib/retry';
+import { retryBatch } from '../../lib/batch-retry';
 import type { ConfigurationMetrics } from './configuration-metrics';
 import type { ConsumedRecord } from './device-state-store';
 import type { DecodedRecord } from './configuration-inputs';
@@ -80,9 +80,9 @@ export async function startConfigurationConsumer(options: ConfigurationConsumerO
         if (batch.messages.length === 0) return;
         const timer = metrics.batchSeconds.startTimer();
         const { topic, partition } = batch;
-        let done: boolean;
+        let done: boolean | undefined;
         try {
-          done = await retryUntilDone(
+          done = await retryBatch(
             async () => {
               // moved to another member, or stopping: whoever has it next applies it from the stored offset
               if (!isRunning() || isStale()) return false;
@@ -92,16 +92,15 @@ export async function startConfigurationConsumer(options: ConfigurationConsumerO
               return true;
             },
             {
-              signal: stopping.signal,
+              stopping: stopping.signal,
+              heartbeat,
               onRetry: (error, attempt, delayMs) => {
                 metrics.failures.inc({ work: 'batch' });
                 logger.warn({ event: 'batch_failed', topic, partition, attempt, retryInMs: delayMs, err: error }, 'applying a batch failed; retrying');
-                void heartbeat().catch(() => undefined);
               },
             },
           );
         } catch (error) {
-          if (error instanceof RetryAborted) return;
           logger.error({ event: 'batch_refused', topic, partition, err: error }, 'applying a batch failed for a reason retrying cannot fix; stopping');
           consumer.pause([{ topic, partitions: [partition] }]);
           refuse(error as Error);
