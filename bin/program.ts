@@ -22,6 +22,7 @@ import { componentVariables, configurationMarkdown, envFile } from './option-doc
 import { addOptionFlags, flagValues, variableValues } from './option-flags';
 import { addAlertCommands } from './alerts-commands';
 import { addAutomationCommands } from './automations-commands';
+import { addHandlerCommands } from './handler-commands';
 import { addHandlerSecretCommands } from './handler-secret-commands';
 import { addArchiveCommands } from './archive-commands';
 import { addHierarchyCommands } from './hierarchy-commands';
@@ -116,6 +117,7 @@ export function buildProgram(): Command {
       .action(() => runFromEnvironment(entry));
     if (entry.name === 'alerts') addAlertCommands(command);
     if (entry.name === 'automations') addAutomationCommands(command);
+    if (entry.name === 'handlers') addHandlerCommands(command);
     if (entry.name === 'notifications') addNotificationCommands(command);
   }
 

@@ -88,6 +88,7 @@ export const errorCodes = {
   ALERT_RULE_NOT_FOUND: { retriable: false, summary: 'the tenant has no alert rule of that id' },
   AUTOMATION_INVALID: { retriable: false, summary: 'an automation is refused: its trigger (a cron expression, a time zone, a path pattern outside the tenant), a condition, its dampening or a handler target is not valid (schemas/automation.ts); the message names every problem' },
   AUTOMATION_NOT_FOUND: { retriable: false, summary: 'the tenant has no automation of that id' },
+  EXECUTION_NOT_FOUND: { retriable: false, summary: 'the handler workers have no execution of that id (never requested, or finished longer ago than HANDLERS_RETENTION)' },
   POLICY_NOT_FOUND: { retriable: false, summary: 'the tenant has no notification policy (`fleetstream notifications apply` stores them)' },
   SILENCE_INVALID: { retriable: false, summary: 'a silence is refused: no matcher, a matcher that does not parse (name=value, name!=value, name=~regex, name!~regex), an end not after its start and now, or no createdBy' },
   SILENCE_NOT_FOUND: { retriable: false, summary: 'the tenant has no silence of that id in force (expired silences cannot be expired again)' },

@@ -199,8 +199,10 @@ export interface AlertEvent {
   emittedAt: number;
 }
 
-export type HandlerOriginKind = 'automation' | 'notification' | 'api';
-export type HandlerState = 'RUNNING' | 'RETRYING' | 'SUCCEEDED' | 'FAILED' | 'EXPIRED';
+export const handlerOriginKinds = ['automation', 'notification', 'api'] as const;
+export type HandlerOriginKind = (typeof handlerOriginKinds)[number];
+export const handlerStates = ['RUNNING', 'RETRYING', 'SUCCEEDED', 'FAILED', 'EXPIRED'] as const;
+export type HandlerState = (typeof handlerStates)[number];
 
 /** One execution of one handler (schemas/avro/handler-request.avsc); executionId is the idempotency key. */
 export interface HandlerRequest {

@@ -1,0 +1,65 @@
+/**
+ * `fleetstream handlers executions|execution`: what the handler workers did
+ * with each request of automations and notifications (state, attempts, the
+ * last error), read from PostgreSQL. DATABASE_URL and
+ * REGISTRY_DATABASE_SCHEMA from the environment.
+ */
+import { InvalidArgumentError, type Command } from 'commander';
+import type { Pool } from 'pg';
+import { handlerOriginKinds, handlerStates, type HandlerOriginKind, type HandlerState } from '../schemas/types';
+import { textTable } from './text-table';
+import { withRegistryPool } from './with-registry-pool';
+
+const withRegistry = <T>(work: (pool: Pool, schema: string) => Promise<T>) => withRegistryPool('fleetstream-handlers-cli', work);
+
+const history = () => import('../stream-processors/handlers/execution-history');
+
+function origin(value: string): { kind: HandlerOriginKind; id: string } {
+  const slash = value.indexOf('/');
+  const kind = slash > 0 ? value.slice(0, slash) : '';
+  if (!(handlerOriginKinds as readonly string[]).includes(kind) || slash === value.length - 1) throw new InvalidArgumentError(`write it as ${handlerOriginKinds.map((k) => `${k}/<id>`).join(', ')}`);
+  return { kind: kind as HandlerOriginKind, id: value.slice(slash + 1) };
+}
+
+function positive(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('a whole number from 1');
+  return n;
+}
+
+function state(value: string): HandlerState {
+  const upper = value.toUpperCase();
+  if (!(handlerStates as readonly string[]).includes(upper)) throw new InvalidArgumentError(`one of ${handlerStates.join(', ')}`);
+  return upper as HandlerState;
+}
+
+async function executions(options: { tenant?: string; origin?: { kind: HandlerOriginKind; id: string }; state?: HandlerState; limit: number }): Promise<void> {
+  const { listExecutions } = await history();
+  const rows = await withRegistry((pool, schema) =>
+    listExecutions(pool, schema, { tenant: options.tenant, originKind: options.origin?.kind, originId: options.origin?.id, state: options.state, limit: options.limit }),
+  );
+  process.stdout.write(
+    textTable(
+      ['REQUESTED AT', 'EXECUTION ID', 'TENANT', 'HANDLER', 'ORIGIN', 'STATE', 'ATTEMPTS', 'DETAIL'],
+      rows.map((r) => [r.requestedAt, r.executionId, r.tenant, r.handler, `${r.originKind}/${r.originId}`, r.state, String(r.attempts), r.detail ?? '']),
+    ),
+  );
+}
+
+async function execution(id: string): Promise<void> {
+  const { findExecution } = await history();
+  console.log(JSON.stringify(await withRegistry((pool, schema) => findExecution(pool, schema, id)), null, 2));
+}
+
+/** Adds `executions` and `execution` to the `handlers` command (which, without a subcommand, runs the workers). */
+export function addHandlerCommands(handlers: Command): void {
+  handlers
+    .command('executions')
+    .option('--tenant <tenant>', "one tenant's")
+    .option('--origin <kind/id>', 'of one origin: automation/<id>, notification/<id> or api/<id>', origin)
+    .option('--state <state>', handlerStates.join(', '), state)
+    .option('--limit <n>', 'how many, newest first', positive, 100)
+    .description('the executions of handler requests, newest first: state, attempts and the last error (DATABASE_URL, REGISTRY_DATABASE_SCHEMA)')
+    .action(executions);
+  handlers.command('execution').argument('<execution-id>').description("one execution, as JSON, its target's credentials redacted").action(execution);
+}
