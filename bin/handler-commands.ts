@@ -6,6 +6,8 @@
  */
 import { InvalidArgumentError, type Command } from 'commander';
 import type { Pool } from 'pg';
+import { FleetstreamError } from '../lib/errors';
+import type { ExecutionDetail, ExecutionRow } from '../stream-processors/handlers/execution-history';
 import { handlerOriginKinds, handlerStates, type HandlerOriginKind, type HandlerState } from '../schemas/types';
 import { textTable } from './text-table';
 import { withRegistryPool } from './with-registry-pool';
@@ -34,10 +36,12 @@ function state(value: string): HandlerState {
 }
 
 async function executions(options: { tenant?: string; origin?: { kind: HandlerOriginKind; id: string }; state?: HandlerState; limit: number }): Promise<void> {
-  const { listExecutions } = await history();
-  const rows = await withRegistry((pool, schema) =>
-    listExecutions(pool, schema, { tenant: options.tenant, originKind: options.origin?.kind, originId: options.origin?.id, state: options.state, limit: options.limit }),
-  );
+  const { executionStatements, isoTime } = await history();
+  const rows = await withRegistry(async (pool, schema) => {
+    const statements = executionStatements(schema, isoTime);
+    const values = statements.listValues({ tenant: options.tenant, originKind: options.origin?.kind, originId: options.origin?.id, state: options.state, limit: options.limit });
+    return (await pool.query<ExecutionRow<string>>(statements.list, values)).rows;
+  });
   process.stdout.write(
     textTable(
       ['REQUESTED AT', 'EXECUTION ID', 'TENANT', 'HANDLER', 'ORIGIN', 'STATE', 'ATTEMPTS', 'DETAIL'],
@@ -47,8 +51,10 @@ async function executions(options: { tenant?: string; origin?: { kind: HandlerOr
 }
 
 async function execution(id: string): Promise<void> {
-  const { findExecution } = await history();
-  console.log(JSON.stringify(await withRegistry((pool, schema) => findExecution(pool, schema, id)), null, 2));
+  const { executionNotFound, executionStatements, isoTime, redactCredentials } = await history();
+  const row = await withRegistry(async (pool, schema) => (await pool.query<ExecutionDetail<string>>(executionStatements(schema, isoTime).find, [id])).rows[0]);
+  if (!row) throw new FleetstreamError('EXECUTION_NOT_FOUND', `${executionNotFound(id)}; \`fleetstream handlers executions\` lists them`);
+  console.log(JSON.stringify({ ...row, target: redactCredentials(row.target) }, null, 2));
 }
 
 /** Adds `executions` and `execution` to the `handlers` command (which, without a subcommand, runs the workers). */

@@ -315,7 +315,7 @@ describe('REST', () => {
     const document = (await response.json()) as { openapi: string; paths: Record<string, unknown> };
     expect(document.openapi).toMatch(/^3\./);
     // the admin API's paths are checked by admin/admin-api.int.test.ts, the commands' by commands/commands-api.int.test.ts
-    expect(Object.keys(document.paths).filter((path) => !path.startsWith('/v1/admin/') && !/\/commands\b/.test(path)).sort()).toEqual(['/v1/alerts', '/v1/alerts/live', '/v1/automations/{id}/runs', '/v1/data', '/v1/devices/{tenant}/{site}/{device}/shadow', '/v1/graphql', '/v1/latest', '/v1/live', '/v1/query', '/v1/series']);
+    expect(Object.keys(document.paths).filter((path) => !path.startsWith('/v1/admin/') && !/\/commands\b/.test(path)).sort()).toEqual(['/v1/alerts', '/v1/alerts/live', '/v1/automations/{id}/runs', '/v1/data', '/v1/devices/{tenant}/{site}/{device}/shadow', '/v1/graphql', '/v1/handler-executions', '/v1/handler-executions/{id}', '/v1/latest', '/v1/live', '/v1/query', '/v1/series']);
   });
 });
 

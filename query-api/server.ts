@@ -8,6 +8,7 @@ import { registerGraphql } from './admin/graphql/graphql-endpoint';
 import { errorBody, errorHandler } from './http-errors';
 import { registerAlertsRoute } from './routes/alerts';
 import { registerAutomationsRoute } from './routes/automations';
+import { registerHandlerExecutionsRoute } from './routes/handler-executions';
 import { registerCommandRoutes, isCommandRoute } from './routes/commands';
 import { registerConfigurationRoutes } from './routes/configuration';
 import { registerDataRoute } from './routes/data';
@@ -62,6 +63,7 @@ export async function buildServer(context: ApiContext, metrics: Registry): Promi
   registerCommandRoutes(app, context);
   registerAlertsRoute(app, context);
   registerAutomationsRoute(app, context);
+  registerHandlerExecutionsRoute(app, context);
   registerAdminRoutes(app, context.admin);
   registerConfigurationRoutes(app, context.configuration);
   registerWebhookRoutes(app, context.webhooks);

@@ -93,3 +93,13 @@ export function checkLikePattern(scope: TenantScope, pattern: string): void {
 export function inScope(scope: TenantScope, path: string): boolean {
   return path.startsWith(scopeRoot(scope));
 }
+
+/** The tenant a request of one tenant's records reads: its token's, or for the admin token the one it names (`?tenant=`). */
+export function requestedTenant(scope: TenantScope, asked: string | undefined): string {
+  if (scope.kind === 'tenant') {
+    if (asked !== undefined && asked !== scope.tenant) throw new FleetstreamError('PATH_OUTSIDE_TENANT', `this API token reads tenant ${scope.tenant} only, not ${asked}`);
+    return scope.tenant;
+  }
+  if (asked === undefined) throw new FleetstreamError('QUERY_INVALID', 'the admin token reads every tenant: name one with ?tenant=');
+  return asked;
+}

@@ -4,7 +4,7 @@ import { automationTableNames } from '../../schemas/tables';
 import type { ApiContext } from '../context';
 import { epochMs } from '../database';
 import { errorBodySchema } from '../http-errors';
-import type { TenantScope } from '../tenant-scope';
+import { requestedTenant } from '../tenant-scope';
 
 const runSchema = {
   type: 'object',
@@ -19,16 +19,6 @@ const runSchema = {
     dispatchedAt: { type: ['number', 'null'], description: 'when Kafka acknowledged its handler requests, epoch ms; null: not yet' },
   },
 } as const;
-
-/** The tenant a request reads: its token's, or for the admin token the one it names. */
-function tenantOf(scope: TenantScope, asked: string | undefined): string {
-  if (scope.kind === 'tenant') {
-    if (asked !== undefined && asked !== scope.tenant) throw new FleetstreamError('PATH_OUTSIDE_TENANT', `this API token reads tenant ${scope.tenant} only, not ${asked}`);
-    return scope.tenant;
-  }
-  if (asked === undefined) throw new FleetstreamError('QUERY_INVALID', 'the admin token reads every tenant: name one with ?tenant=');
-  return asked;
-}
 
 /**
  * GET /v1/automations/<id>/runs: an automation's fires, newest first, each
@@ -63,7 +53,7 @@ export function registerAutomationsRoute(app: FastifyInstance, context: ApiConte
       },
     },
     async (request) => {
-      const tenant = tenantOf(request.scope, request.query.tenant);
+      const tenant = requestedTenant(request.scope, request.query.tenant);
       const { id } = request.params;
       const before = request.query.before === undefined ? 'infinity' : new Date(Date.parse(request.query.before)).toISOString();
       const rows = await context.db.query(runs, [tenant, id, before, request.query.limit ?? 100]);

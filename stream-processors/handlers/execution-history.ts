@@ -1,25 +1,25 @@
 /**
- * What `fleetstream handlers executions` and `fleetstream handlers execution`
- * (bin/handler-commands.ts) read: the handler workers' executions, kept in
- * PostgreSQL until HANDLERS_RETENTION after they finished. A target's
- * credentials (a webhook's inline secret, an Authorization header) are
- * never shown.
+ * The handler workers' executions as people read them back, kept in
+ * PostgreSQL until HANDLERS_RETENTION after they finished: the statements
+ * of `fleetstream handlers executions|execution` (bin/handler-commands.ts,
+ * times as ISO text) and of the query API's /v1/handler-executions (epoch
+ * ms). A target's credentials (a webhook's inline secret, an Authorization
+ * header) are never shown.
  */
-import type { Pool } from 'pg';
-import { FleetstreamError } from '../../lib/errors';
-import { handlerTableNames } from '../../schemas/tables';
-
 import type { HandlerOriginKind, HandlerState } from '../../schemas/types';
+import { handlerTableNames } from '../../schemas/tables';
 
 export interface ExecutionFilter {
   tenant?: string;
   originKind?: HandlerOriginKind;
   originId?: string;
   state?: HandlerState;
+  /** Requested before this (paging back), ISO text; none: every one. */
+  before?: string;
   limit: number;
 }
 
-export interface ExecutionRow {
+export interface ExecutionRow<Time> {
   executionId: string;
   tenant: string;
   handler: string;
@@ -29,45 +29,52 @@ export interface ExecutionRow {
   state: HandlerState;
   attempts: number;
   detail: string | null;
-  requestedAt: string;
-  nextAttemptAt: string | null;
-  finishedAt: string | null;
+  requestedAt: Time;
+  nextAttemptAt: Time | null;
+  finishedAt: Time | null;
 }
 
-export interface ExecutionDetail extends ExecutionRow {
+export interface ExecutionDetail<Time> extends ExecutionRow<Time> {
   target: unknown;
   payload: string;
-  firedAt: string;
-  deadlineAt: string | null;
+  firedAt: Time;
+  deadlineAt: Time | null;
   receiver: string;
   commandId: string | null;
-  updatedAt: string;
+  updatedAt: Time;
 }
 
-const iso = (column: string) => `to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
-const rowColumns = `execution_id as "executionId", tenant, handler, origin_kind as "originKind", origin_id as "originId", trigger, state, attempts, detail,
-  ${iso('requested_at')} as "requestedAt", ${iso('next_attempt_at')} as "nextAttemptAt", ${iso('finished_at')} as "finishedAt"`;
-const detailColumns = `${rowColumns}, target, payload, ${iso('fired_at')} as "firedAt", ${iso('deadline_at')} as "deadlineAt", receiver, command_id as "commandId", ${iso('updated_at')} as "updatedAt"`;
+export interface ExecutionStatements {
+  /** Executions, newest request first; values from `listValues`. */
+  list: string;
+  listValues(filter: ExecutionFilter): unknown[];
+  /** One execution by id (one value); redact its target with `redactCredentials`. */
+  find: string;
+}
 
-/** Executions, newest request first. */
-export async function listExecutions(pool: Pool, schema: string, filter: ExecutionFilter): Promise<ExecutionRow[]> {
+/** The statements over the executions in `schema`, each time column written by `time` (SQL of the column). */
+export function executionStatements(schema: string, time: (column: string) => string): ExecutionStatements {
   const { executions } = handlerTableNames(schema);
-  const { rows } = await pool.query<ExecutionRow>(
-    `select ${rowColumns} from ${executions}
+  const rowColumns = `execution_id as "executionId", tenant, handler, origin_kind as "originKind", origin_id as "originId", trigger, state, attempts, detail,
+    ${time('requested_at')} as "requestedAt", ${time('next_attempt_at')} as "nextAttemptAt", ${time('finished_at')} as "finishedAt"`;
+  return {
+    list: `select ${rowColumns} from ${executions}
       where ($1::text is null or tenant = $1) and ($2::text is null or origin_kind = $2) and ($3::text is null or origin_id = $3) and ($4::text is null or state = $4)
-      order by requested_at desc, execution_id limit $5`,
-    [filter.tenant ?? null, filter.originKind ?? null, filter.originId ?? null, filter.state ?? null, filter.limit],
-  );
-  return rows;
+        and requested_at < $5::timestamptz
+      order by requested_at desc, execution_id limit $6`,
+    listValues: (f) => [f.tenant ?? null, f.originKind ?? null, f.originId ?? null, f.state ?? null, f.before ?? 'infinity', f.limit],
+    find: `select ${rowColumns}, target, payload, ${time('fired_at')} as "firedAt", ${time('deadline_at')} as "deadlineAt", receiver, command_id as "commandId", ${time('updated_at')} as "updatedAt"
+      from ${executions} where execution_id = $1`,
+  };
 }
 
-/** One execution, its target's credentials redacted; EXECUTION_NOT_FOUND when there is none of that id. */
-export async function findExecution(pool: Pool, schema: string, executionId: string): Promise<ExecutionDetail> {
-  const { executions } = handlerTableNames(schema);
-  const { rows } = await pool.query<ExecutionDetail>(`select ${detailColumns} from ${executions} where execution_id = $1`, [executionId]);
-  const row = rows[0];
-  if (!row) throw new FleetstreamError('EXECUTION_NOT_FOUND', `no execution ${executionId}: never requested, or finished longer ago than HANDLERS_RETENTION; \`fleetstream handlers executions\` lists them`);
-  return { ...row, target: redactCredentials(row.target) };
+/** SQL of a timestamptz column as ISO text in UTC, to the millisecond. */
+export function isoTime(column: string): string {
+  return `to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+}
+
+export function executionNotFound(executionId: string): string {
+  return `no execution ${executionId}: never requested, or finished longer ago than HANDLERS_RETENTION`;
 }
 
 const credentialKey = /secret|password|token|authorization|api[-_]?key/i;
