@@ -313,9 +313,10 @@ function webhookStatements(schema: string): string[] {
  * writes its HandlerResult to `handler_result_outbox`, in the same statement,
  * for fleet.handler-results.v1. `receiver` groups what one slow receiver may
  * hold (its URL's origin, the SMTP server, a device); `command_id` is the
- * command a device_command or a
- * forward_payload to a command sent, which its status finishes, and
- * `awaiting_until` when the workers stop waiting for that status.
+ * id of the request whose answer finishes the execution (the command a
+ * device_command or a forward_payload sent, finished by its status; the
+ * shadow update of a set_desired or forward_payload, by its result), and
+ * `awaiting_until` when the workers stop waiting for that answer.
  */
 function handlerStatements(schema: string): string[] {
   const t = handlerTableNames(schema);

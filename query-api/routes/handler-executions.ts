@@ -29,7 +29,7 @@ const detailProperties = {
   firedAt: { type: 'number', description: 'epoch ms' },
   deadlineAt: time('past it the execution expires'),
   receiver: { type: 'string' },
-  commandId: { type: ['string', 'null'] },
+  awaitedId: { type: ['string', 'null'], description: 'the command or shadow request whose answer finishes it' },
   updatedAt: { type: 'number', description: 'epoch ms' },
 } as const;
 const tenantParameter = { type: 'string', minLength: 1, maxLength: 128, description: "default: the token's tenant (the admin token must name one)" } as const;

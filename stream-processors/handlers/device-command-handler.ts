@@ -16,7 +16,7 @@ export const deviceCommandHandler: Handler<'device_command'> = {
   kind: 'device_command',
   targetSchema: deviceCommandTargetSchema,
   receiverOf: (tenant, target) => `device:${tenant}/${target.site}/${target.device}`,
-  commandIdOf: (executionId) => commandIdFor(executionId),
+  awaitedIdOf: (executionId) => commandIdFor(executionId),
   async execute(execution, services) {
     const now = Date.now();
     const request = commandRequestOf(execution.executionId, execution.tenant, execution.target, execution.target.params, handlerCaller(execution.originId), now);

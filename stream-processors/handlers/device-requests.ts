@@ -42,6 +42,9 @@ export function commandWaitMs(request: CommandRequest): number {
   return (request.persistent ? (request.ttlSeconds ?? 0) * 1000 : 0) + request.timeoutMs + 60_000;
 }
 
+/** How long an execution waits for its shadow update's result before it fails: the shadow processor answers in seconds while it runs. */
+export const shadowAnswerWaitMs = 10 * 60_000;
+
 /** A shadow `update` of the desired state (`{"state": {"desired": ...}, "clientToken": <request id>}`). */
 export function desiredUpdateOf(executionId: string, tenant: string, device: { site: string; device: string }, desired: Record<string, unknown>, caller: string, now: number): ShadowRequest {
   const requestId = shadowRequestIdFor(executionId);

@@ -40,7 +40,8 @@ export interface ExecutionDetail<Time> extends ExecutionRow<Time> {
   firedAt: Time;
   deadlineAt: Time | null;
   receiver: string;
-  commandId: string | null;
+  /** The command or shadow request whose answer finishes it, if it awaits one. */
+  awaitedId: string | null;
   updatedAt: Time;
 }
 
@@ -63,7 +64,7 @@ export function executionStatements(schema: string, time: (column: string) => st
         and requested_at < $5::timestamptz
       order by requested_at desc, execution_id limit $6`,
     listValues: (f) => [f.tenant ?? null, f.originKind ?? null, f.originId ?? null, f.state ?? null, f.before ?? 'infinity', f.limit],
-    find: `select ${rowColumns}, target, payload, ${time('fired_at')} as "firedAt", ${time('deadline_at')} as "deadlineAt", receiver, command_id as "commandId", ${time('updated_at')} as "updatedAt"
+    find: `select ${rowColumns}, target, payload, ${time('fired_at')} as "firedAt", ${time('deadline_at')} as "deadlineAt", receiver, command_id as "awaitedId", ${time('updated_at')} as "updatedAt"
       from ${executions} where execution_id = $1`,
   };
 }

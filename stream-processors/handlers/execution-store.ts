@@ -19,7 +19,7 @@ import { writeWithOffset, type ConsumedBatch } from '../../lib/offsets-in-databa
 import { inTransaction } from '../../lib/pg-transaction';
 import type { HandlerKind } from '../../schemas/handlers';
 import { handlerTableNames, type HandlerTables } from '../../schemas/tables';
-import type { HandlerResult, HandlerState } from '../../schemas/types';
+import type { HandlerResult } from '../../schemas/types';
 import type { ExecutionChange } from './execution-step';
 import type { NewExecution } from './request-intake';
 
@@ -38,6 +38,13 @@ export interface ClaimedExecution {
   detail: string | null;
   /** Attempts made before this one. */
   attempts: number;
+}
+
+/** What finishes an execution awaiting an answer: the awaited id (a command's, a shadow request's), its end and why. */
+export interface AwaitedAnswer {
+  id: string;
+  state: 'SUCCEEDED' | 'FAILED';
+  detail: string;
 }
 
 export interface QueueStats {
@@ -150,9 +157,9 @@ export class ExecutionStore {
     return (rowCount ?? 0) > 0;
   }
 
-  /** Finishes the open executions that sent these commands, by their final status; returns their ids. */
-  async finishCommands(finished: { commandId: string; state: HandlerState; detail: string }[]): Promise<string[]> {
-    if (finished.length === 0) return [];
+  /** Finishes the open executions awaiting these answers (a command's final status, a shadow update's result); returns their ids. */
+  async finishAwaited(answers: AwaitedAnswer[]): Promise<string[]> {
+    if (answers.length === 0) return [];
     const { rows } = await this.pool.query<{ execution_id: string }>(
       `with e as (
         update ${this.tables.executions} x set state = f.state, detail = f.detail, next_attempt_at = null, awaiting_until = null, updated_at = now(), finished_at = now()
@@ -161,15 +168,15 @@ export class ExecutionStore {
           returning x.*),
       r as (insert into ${this.tables.resultOutbox} (execution_id, result) select e.execution_id, ${resultJson} from e)
       select execution_id from e`,
-      [finished.map((f) => f.commandId), finished.map((f) => f.state), finished.map((f) => f.detail)],
+      [answers.map((a) => a.id), answers.map((a) => a.state), answers.map((a) => a.detail)],
     );
     return rows.map((row) => row.execution_id);
   }
 
-  /** Which of these command ids an open execution awaits. */
-  async openCommands(commandIds: string[]): Promise<Set<string>> {
-    if (commandIds.length === 0) return new Set();
-    const { rows } = await this.pool.query<{ command_id: string }>(`select command_id from ${this.tables.executions} where command_id = any($1::text[]) and state in ${open}`, [commandIds]);
+  /** Which of these ids (of commands, of shadow requests) an open execution awaits. */
+  async openAwaited(ids: string[]): Promise<Set<string>> {
+    if (ids.length === 0) return new Set();
+    const { rows } = await this.pool.query<{ command_id: string }>(`select command_id from ${this.tables.executions} where command_id = any($1::text[]) and state in ${open}`, [ids]);
     return new Set(rows.map((row) => row.command_id));
   }
 

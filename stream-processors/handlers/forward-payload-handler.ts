@@ -9,15 +9,15 @@
  */
 import { forwardPayloadTargetSchema } from '../../schemas/handlers';
 import { seriesPath } from '../../schemas/series-path';
-import { commandIdFor } from './derived-ids';
-import { commandRequestOf, commandWaitMs, desiredUpdateOf, handlerCaller } from './device-requests';
+import { commandIdFor, shadowRequestIdFor } from './derived-ids';
+import { commandRequestOf, commandWaitMs, desiredUpdateOf, handlerCaller, shadowAnswerWaitMs } from './device-requests';
 import type { Handler } from './handler';
 
 export const forwardPayloadHandler: Handler<'forward_payload'> = {
   kind: 'forward_payload',
   targetSchema: forwardPayloadTargetSchema,
   receiverOf: (tenant, target) => `device:${tenant}/${target.to.site}/${target.to.device}`,
-  commandIdOf: (executionId, target) => (target.to.as === 'command' ? commandIdFor(executionId) : undefined),
+  awaitedIdOf: (executionId, target) => (target.to.as === 'command' ? commandIdFor(executionId) : shadowRequestIdFor(executionId)),
   async execute(execution, services) {
     const { target, tenant } = execution;
     const path = seriesPath({ tenant, site: target.from.site, device: target.from.device }, target.from.metric);
@@ -31,7 +31,7 @@ export const forwardPayloadHandler: Handler<'forward_payload'> = {
       if (target.to.as === 'desired') {
         const request = desiredUpdateOf(execution.executionId, tenant, target.to, { [target.to.key]: latest.value }, caller, now);
         await services.sendShadowRequest(request);
-        return { kind: 'succeeded', detail: `${from} sent as desired ${target.to.key} (shadow request ${request.requestId})` };
+        return { kind: 'awaiting', detail: `${from} sent as desired ${target.to.key} (shadow request ${request.requestId})`, untilMs: now + shadowAnswerWaitMs };
       }
       const request = commandRequestOf(execution.executionId, tenant, target.to, { [target.to.param]: latest.value }, caller, now);
       await services.sendCommand(request);

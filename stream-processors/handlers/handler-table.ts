@@ -22,7 +22,7 @@ export const handlerTable: { readonly [K in HandlerKind]: Handler<K> } = {
 export interface AnyHandler {
   kind: HandlerKind;
   receiverOf(tenant: string, target: unknown): string;
-  commandIdOf?(executionId: string, target: unknown): string | undefined;
+  awaitedIdOf?(executionId: string, target: unknown): string | undefined;
   execute(execution: HandlerExecution<unknown>, services: HandlerServices): Promise<HandlerOutcome>;
 }
 

@@ -42,7 +42,7 @@ export interface Handler<K extends HandlerKind = HandlerKind> {
    * slow or down holds its own slots only (a URL's origin, the SMTP server, a device).
    */
   receiverOf(tenant: string, target: z.output<(typeof handlerTargetSchemas)[K]>): string;
-  /** The id of the command an execution sends, if it sends one: its status finishes the execution. */
-  commandIdOf?(executionId: string, target: z.output<(typeof handlerTargetSchemas)[K]>): string | undefined;
+  /** The id of the request whose answer finishes an execution (a command's, a shadow update's; answers-consumer.ts), if it awaits one. */
+  awaitedIdOf?(executionId: string, target: z.output<(typeof handlerTargetSchemas)[K]>): string | undefined;
   execute(execution: HandlerExecution<z.output<(typeof handlerTargetSchemas)[K]>>, services: HandlerServices): Promise<HandlerOutcome>;
 }

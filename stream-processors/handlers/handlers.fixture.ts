@@ -22,7 +22,7 @@ import type { HandlersOptions } from './options';
 export const tenant = 'acme';
 
 export type HandlersFixtureOptions = HandlersOptions &
-  Required<Pick<HandlersOptions, 'requestsTopic' | 'resultsTopic' | 'commandsTopic' | 'commandStatusTopic' | 'shadowRequestsTopic' | 'deadLetterTopic' | 'groupId' | 'keyPrefix'>>;
+  Required<Pick<HandlersOptions, 'requestsTopic' | 'resultsTopic' | 'commandsTopic' | 'commandStatusTopic' | 'shadowRequestsTopic' | 'shadowResultsTopic' | 'deadLetterTopic' | 'groupId' | 'keyPrefix'>>;
 
 export interface HandlersFixture {
   registry: Registry;
@@ -44,6 +44,7 @@ export async function handlersFixture(overrides: Partial<HandlersOptions> = {}):
     commandsTopic: await freshTopic({ prefix: 'test.commands', partitions: 2 }),
     commandStatusTopic: await freshTopic({ prefix: 'test.command-status', partitions: 2 }),
     shadowRequestsTopic: await freshTopic({ prefix: 'test.shadow-requests', partitions: 2 }),
+    shadowResultsTopic: await freshTopic({ prefix: 'test.shadow-results', partitions: 2 }),
     deadLetterTopic: await freshTopic({ prefix: 'test.deadletter' }),
     groupId: freshGroupId(),
     keyPrefix: freshKeyPrefix(),

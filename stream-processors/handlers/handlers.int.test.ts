@@ -157,9 +157,27 @@ describe('the handler workers', () => {
     expect(readers.commands.records.filter((r) => r.value.device === 'pump')).toHaveLength(1);
   });
 
+  it('sets desired state through the shadow processor, SUCCEEDED once it accepted the update, FAILED with its reason when it refused it', async () => {
+    const fixture = await handlersFixture();
+    const shadow = await shadowFixture({ requestsTopic: fixture.options.shadowRequestsTopic, resultsTopic: fixture.options.shadowResultsTopic, maxStateBytes: 256 }, 2);
+    const shadowOut = await shadowReaders(shadow);
+    await startShadow(shadow);
+    await startHandlers(fixture);
+    const accepted = handlerRequest('set_desired', { site: 'plant1', device: 'valve', desired: { open: true } });
+    const refused = handlerRequest('set_desired', { site: 'plant1', device: 'valve2', desired: { note: 'x'.repeat(400) } });
+    await (await requestProducer(fixture))([accepted, refused]);
+
+    const done = await executionIn(fixture, accepted.executionId, 'SUCCEEDED');
+    expect(done.detail).toMatch(/^shadow request \S+ accepted: version 1$/);
+    const state = await eventually(() => storedState(shadowOut, { tenant, site: 'plant1', device: 'valve' }), "the valve's shadow");
+    expect(JSON.parse(state.document) as unknown).toMatchObject({ state: { desired: { open: true } } });
+    const failed = await executionIn(fixture, refused.executionId, 'FAILED');
+    expect(failed.detail).toMatch(/^shadow request \S+ rejected: 413 StateTooLarge/);
+  });
+
   it("forwards one device's latest value to another device's desired state through the shadow processor", async () => {
     const fixture = await handlersFixture();
-    const shadow = await shadowFixture({ requestsTopic: fixture.options.shadowRequestsTopic }, 2);
+    const shadow = await shadowFixture({ requestsTopic: fixture.options.shadowRequestsTopic, resultsTopic: fixture.options.shadowResultsTopic }, 2);
     const shadowOut = await shadowReaders(shadow);
     await startShadow(shadow);
     const redis = new Redis(testSettings().redisUrl);
@@ -169,7 +187,7 @@ describe('the handler workers', () => {
     await startHandlers(fixture);
     const request = handlerRequest('forward_payload', { from: { site: 'plant1', device: 'sensor', metric: 'temperature' }, to: { as: 'desired', site: 'plant1', device: 'heater', key: 'setpoint' } });
     await (await requestProducer(fixture))([request]);
-    await executionIn(fixture, request.executionId, 'SUCCEEDED');
+    expect((await executionIn(fixture, request.executionId, 'SUCCEEDED')).detail).toMatch(/accepted: version 1$/);
     const heater = { tenant, site: 'plant1', device: 'heater' };
     const state = await eventually(() => storedState(shadowOut, heater), "the heater's shadow");
     expect(JSON.parse(state.document) as unknown).toMatchObject({ state: { desired: { setpoint: 21.5 } } });

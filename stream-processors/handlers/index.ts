@@ -19,9 +19,9 @@ import { consumedRecordRejection, deadLetterMessage } from '../../schemas/dead-l
 import { deviceKey } from '../../schemas/device-topics';
 import { latestFromHash, latestKey } from '../../schemas/redis-keys';
 import { createRegistryClient, type RegistryClient } from '../../schemas/registry-client';
-import type { CommandRequest, CommandStatus, DeadLetter, HandlerRequest, HandlerResult, ShadowRequest } from '../../schemas/types';
+import type { CommandRequest, CommandStatus, DeadLetter, HandlerRequest, HandlerResult, ShadowRequest, ShadowResult } from '../../schemas/types';
 import { BrokerConnection } from './broker-connection';
-import { startCommandStatusConsumer } from './command-status-consumer';
+import { commandAnswer, shadowAnswer, startAnswersConsumer } from './answers-consumer';
 import { ExecutionLoop } from './execution-loop';
 import { ExecutionStore } from './execution-store';
 import type { HandlerServices } from './handler-services';
@@ -64,6 +64,7 @@ async function startWith(input: HandlersInput, opened: OpenedResources): Promise
   // read only: registered by their writers
   const requestCodec = new AvroCodec<HandlerRequest>(registryClient, valueSubject(options.requestsTopic), avroSchemas.HandlerRequest);
   const statusCodec = new AvroCodec<CommandStatus>(registryClient, valueSubject(options.commandStatusTopic), avroSchemas.CommandStatus);
+  const shadowResultCodec = new AvroCodec<ShadowResult>(registryClient, valueSubject(options.shadowResultsTopic), avroSchemas.ShadowResult);
   const onRetry = (error: unknown, attempt: number, delayMs: number) => logger.warn({ event: 'retrying', what: 'schema registration', attempt, delayMs, err: error }, 'retrying');
   await retryUntilDone(() => Promise.all([deadLetterCodec.register(), resultCodec.register(), commandCodec.register(), shadowCodec.register()]), { signal: stopping.signal, onRetry });
 
@@ -183,18 +184,11 @@ async function startWith(input: HandlersInput, opened: OpenedResources): Promise
     apply,
   });
   opened.add('consumer', () => consumer.stop());
-  const statuses = await startCommandStatusConsumer({
-    kafka,
-    groupId: `${options.groupId}.command-status`,
-    topic: options.commandStatusTopic,
-    fromBeginning: options.newGroupStartsAt === 'beginning',
-    fetchMaxWaitMs: options.fetchMaxWait,
-    codec: statusCodec,
-    store,
-    logger,
-    onChange: () => results.wake(),
-  });
+  const answers = { kafka, fromBeginning: options.newGroupStartsAt === 'beginning', fetchMaxWaitMs: options.fetchMaxWait, store, logger, onChange: () => results.wake() };
+  const statuses = await startAnswersConsumer({ ...answers, groupId: `${options.groupId}.command-status`, topic: options.commandStatusTopic, keyedById: true, codec: statusCodec, answerOf: commandAnswer });
   opened.add('status consumer', () => statuses.stop());
+  const shadowResults = await startAnswersConsumer({ ...answers, groupId: `${options.groupId}.shadow-results`, topic: options.shadowResultsTopic, keyedById: false, codec: shadowResultCodec, answerOf: shadowAnswer });
+  opened.add('shadow results consumer', () => shadowResults.stop());
   executions.start();
   results.start(true);
 
@@ -208,8 +202,8 @@ async function startWith(input: HandlersInput, opened: OpenedResources): Promise
   logger.info({ event: 'handlers_started', groupId: options.groupId, email: mailer !== undefined }, 'handler workers started');
   return {
     metrics: registry,
-    ready: () => consumer.ready() && statuses.ready(),
-    failed: Promise.race([consumer.failed, statuses.failed]),
+    ready: () => consumer.ready() && statuses.ready() && shadowResults.ready(),
+    failed: Promise.race([consumer.failed, statuses.failed, shadowResults.failed]),
     async stop() {
       await opened.close();
     },

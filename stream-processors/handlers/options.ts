@@ -25,6 +25,7 @@ export const handlersOptionsSchema = z.strictObject({
   commandsTopic: z.string().min(1).default(topicNames.commands).meta({ description: 'Where device_command and forward_payload send CommandRequests.' }),
   commandStatusTopic: z.string().min(1).default(topicNames.commandStatus).meta({ description: "Topic of the commands' statuses, which finish the executions that sent them." }),
   shadowRequestsTopic: z.string().min(1).default(topicNames.shadowRequests).meta({ description: 'Where set_desired and forward_payload send shadow updates.' }),
+  shadowResultsTopic: z.string().min(1).default(topicNames.shadowResults).meta({ description: "Topic of the shadow processor's results, which finish the executions that sent the updates (refused: FAILED with the reason)." }),
   deadLetterTopic: z.string().min(1).default(topicNames.deadLetter).meta({ description: 'Where requests that cannot be run go (undecodable, handler_unknown, handler_target_invalid), with the reason.' }),
   groupId: z.string().min(1).default('fleetstream-handlers').meta({
     description: 'Consumer group of the request topic, also the key of the offsets stored with the executions; `<group>.command-status` reads the statuses.',

@@ -46,7 +46,7 @@ export function intakeOf(request: HandlerRequest): Intake {
       handler: checked.kind,
       target: checked.target,
       receiver: handler.receiverOf(request.tenant, checked.target),
-      commandId: handler.commandIdOf?.(request.executionId, checked.target) ?? null,
+      commandId: handler.awaitedIdOf?.(request.executionId, checked.target) ?? null,
     },
   };
 }
