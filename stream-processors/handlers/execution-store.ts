@@ -143,7 +143,7 @@ export class ExecutionStore {
     }));
   }
 
-  /** Records a change; `attempts`: the count after it. False when the execution had moved on (finished by its command's status, or taken by another attempt). */
+  /** Records a change; `attempts`: the count after it. False when the execution had moved on (finished by its answer, or taken by another attempt). */
   async record(executionId: string, attemptsBefore: number, attempts: number, change: ExecutionChange): Promise<boolean> {
     const { rowCount } = await this.pool.query(
       `with e as (
