@@ -7,7 +7,7 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import type { Pool } from 'pg';
 import { FleetstreamError } from '../lib/errors';
-import type { ExecutionDetail, ExecutionRow } from '../stream-processors/handlers/execution-history';
+import { parseExecutionOrigin, type ExecutionDetail, type ExecutionRow } from '../stream-processors/handlers/execution-history';
 import { handlerOriginKinds, handlerStates, type HandlerOriginKind, type HandlerState } from '../schemas/types';
 import { textTable } from './text-table';
 import { withRegistryPool } from './with-registry-pool';
@@ -17,10 +17,9 @@ const withRegistry = <T>(work: (pool: Pool, schema: string) => Promise<T>) => wi
 const history = () => import('../stream-processors/handlers/execution-history');
 
 function origin(value: string): { kind: HandlerOriginKind; id: string } {
-  const slash = value.indexOf('/');
-  const kind = slash > 0 ? value.slice(0, slash) : '';
-  if (!(handlerOriginKinds as readonly string[]).includes(kind) || slash === value.length - 1) throw new InvalidArgumentError(`write it as ${handlerOriginKinds.map((k) => `${k}/<id>`).join(', ')}`);
-  return { kind: kind as HandlerOriginKind, id: value.slice(slash + 1) };
+  const parsed = parseExecutionOrigin(value);
+  if (!parsed) throw new InvalidArgumentError(`write it as ${handlerOriginKinds.map((k) => `${k}/<id>`).join(', ')}`);
+  return parsed;
 }
 
 function positive(value: string): number {

@@ -1,4 +1,4 @@
-import { isRebalancing } from './consumer-stopped';
+import { heartbeatFindsRebalance } from './consumer-stopped';
 import { RetryAborted, retryUntilDone } from './retry';
 
 export interface BatchRetryOptions {
@@ -14,12 +14,9 @@ export interface BatchRetryOptions {
  * One fetched batch's work, retried with backoff (lib/retry.ts) until done,
  * the group heartbeated after each failed attempt. Undefined when the batch
  * is given up, nothing of it committed: the component stops, or a heartbeat
- * says the group is rebalancing, so the partition may be moving and whoever
- * owns it next does the batch again from the committed offset. kafkajs
- * rejoins a rebalance only once `eachBatch` returns: a batch retried through
- * a long outage would otherwise hold every member of the group (and a new
- * instance's start) for the whole rebalance timeout. Throws what retrying
- * cannot fix.
+ * says the group is rebalancing (lib/consumer-stopped.ts
+ * heartbeatFindsRebalance), and whoever owns the partition next does the
+ * batch again from the committed offset. Throws what retrying cannot fix.
  */
 export async function retryBatch<T>(work: () => Promise<T>, options: BatchRetryOptions): Promise<T | undefined> {
   const rebalancing = new AbortController();
@@ -28,9 +25,7 @@ export async function retryBatch<T>(work: () => Promise<T>, options: BatchRetryO
       signal: AbortSignal.any([options.stopping, rebalancing.signal]),
       onRetry: (error, attempt, delayMs) => {
         options.onRetry(error, attempt, delayMs);
-        void options.heartbeat().catch((heartbeatError: unknown) => {
-          if (isRebalancing(heartbeatError)) rebalancing.abort();
-        });
+        void heartbeatFindsRebalance(options.heartbeat).then((found) => found && rebalancing.abort());
       },
     });
   } catch (error) {

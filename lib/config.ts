@@ -61,7 +61,7 @@ export const kafkaConnectionOptions = {
   kafkaBrokers: connectionOptions.kafkaBrokers,
   kafkaSessionTimeout: duration({ min: 1000, max: 1_800_000 }).optional().meta({
     env: 'KAFKA_SESSION_TIMEOUT',
-    description: "How long Kafka's group coordinator waits for a consumer that went silent (a killed process, a lost node) before it hands that consumer's partitions to the others. Default: each consumer's own (10s; 30s for the rollups corrector). Must lie within the brokers' group.min.session.timeout.ms and group.max.session.timeout.ms (6s to 30m unless changed).",
+    description: "How long Kafka's group coordinator waits for a consumer that went silent (a killed process, a lost node) before it hands that consumer's partitions to the others. Default: each consumer's own (10s for the main consumers of the processors, sinks and handlers; kafkajs's 30s for the rollups corrector, the query API's and the history and restore readers). Must lie within the brokers' group.min.session.timeout.ms and group.max.session.timeout.ms (6s to 30m unless changed).",
   }),
   ...kafkaSecurityOptions,
 };

@@ -21,3 +21,14 @@ const rebalancingTypes = new Set(['REBALANCE_IN_PROGRESS', 'NOT_COORDINATOR_FOR_
 export function isRebalancing(error: unknown): boolean {
   return rebalancingTypes.has((error as { type?: unknown } | undefined)?.type as string);
 }
+
+/**
+ * Heartbeats the group from inside a batch; true when the answer says it is
+ * rebalancing. The batch in hand should then be given up, uncommitted:
+ * kafkajs rejoins only once `eachBatch` returns, so a batch that waits or
+ * retries on holds every member's rebalance (and a new member's start) for
+ * the rebalance timeout. A heartbeat failing for another reason is false.
+ */
+export function heartbeatFindsRebalance(heartbeat: () => Promise<void>): Promise<boolean> {
+  return heartbeat().then(() => false, isRebalancing);
+}

@@ -1,7 +1,7 @@
 import type { Batch, Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import type { Logger } from '../lib/logger';
 import type { ConsumerLoopMetrics } from './sink-metrics';
-import { isRebalancing, stoppedForGood } from '../lib/consumer-stopped';
+import { heartbeatFindsRebalance, stoppedForGood } from '../lib/consumer-stopped';
 import { FleetstreamError, isRetriable } from '../lib/errors';
 
 export interface BatchConsumerOptions {
@@ -175,7 +175,7 @@ export async function startBatchConsumer(options: BatchConsumerOptions): Promise
         await sleep(delay, wake.signal);
         if (stopping || !isRunning() || isStale()) return;
         // the group rebalancing: the partition may be moving, and whoever has it next takes the batch from the committed offset
-        if (await heartbeat().then(() => false, isRebalancing)) return;
+        if (await heartbeatFindsRebalance(heartbeat)) return;
         delay = Math.min(delay * 2, options.retryMax);
       }
     }

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { onCleanup } from './factories';
 
 /** The session timeout of the processes' consumers (the local stack's and the test container's brokers accept 1 s and more). */
-export const TEST_SESSION_TIMEOUT = '5s';
+const TEST_SESSION_TIMEOUT = '5s';
 
 export interface ComponentProcess {
   child: ChildProcess;

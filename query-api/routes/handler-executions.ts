@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { FleetstreamError } from '../../lib/errors';
-import { executionNotFound, executionStatements, redactCredentials, type ExecutionDetail, type ExecutionRow } from '../../stream-processors/handlers/execution-history';
-import { handlerOriginKinds, handlerStates, type HandlerOriginKind } from '../../schemas/types';
+import { executionNotFound, executionStatements, parseExecutionOrigin, redactCredentials, type ExecutionDetail, type ExecutionRow } from '../../stream-processors/handlers/execution-history';
+import { handlerOriginKinds, handlerStates } from '../../schemas/types';
 import type { ApiContext } from '../context';
 import { epochMs } from '../database';
 import { errorBodySchema } from '../http-errors';
@@ -65,12 +65,12 @@ export function registerHandlerExecutionsRoute(app: FastifyInstance, context: Ap
     },
     async (request) => {
       const tenant = requestedTenant(request.scope, request.query.tenant);
-      const { origin } = request.query;
-      const slash = origin?.indexOf('/') ?? -1;
+      // the querystring's pattern let only a parseable origin through
+      const origin = request.query.origin === undefined ? undefined : parseExecutionOrigin(request.query.origin);
       const values = statements.listValues({
         tenant,
-        originKind: origin === undefined ? undefined : (origin.slice(0, slash) as HandlerOriginKind),
-        originId: origin?.slice(slash + 1),
+        originKind: origin?.kind,
+        originId: origin?.id,
         state: request.query.state,
         before: request.query.before === undefined ? undefined : new Date(Date.parse(request.query.before)).toISOString(),
         limit: request.query.limit ?? 100,

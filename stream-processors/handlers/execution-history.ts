@@ -6,7 +6,7 @@
  * ms). A target's credentials (a webhook's inline secret, an Authorization
  * header) are never shown.
  */
-import type { HandlerOriginKind, HandlerState } from '../../schemas/types';
+import { handlerOriginKinds, type HandlerOriginKind, type HandlerState } from '../../schemas/types';
 import { handlerTableNames } from '../../schemas/tables';
 
 export interface ExecutionFilter {
@@ -17,6 +17,14 @@ export interface ExecutionFilter {
   /** Requested before this (paging back), ISO text; none: every one. */
   before?: string;
   limit: number;
+}
+
+/** `automation/<id>`, `notification/<id>` or `api/<id>` as a filter's origin; undefined for anything else. */
+export function parseExecutionOrigin(text: string): { kind: HandlerOriginKind; id: string } | undefined {
+  const slash = text.indexOf('/');
+  const kind = text.slice(0, Math.max(slash, 0));
+  if (!(handlerOriginKinds as readonly string[]).includes(kind) || slash === text.length - 1) return undefined;
+  return { kind: kind as HandlerOriginKind, id: text.slice(slash + 1) };
 }
 
 export interface ExecutionRow<Time> {

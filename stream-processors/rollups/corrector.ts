@@ -33,7 +33,7 @@ import type { Pool } from 'pg';
 import { databaseError } from '../../lib/pg-error-class';
 import type { Logger } from '../../lib/logger';
 import { transactionalProducer } from '../../lib/kafka';
-import { isRebalancing, stoppedForGood } from '../../lib/consumer-stopped';
+import { heartbeatFindsRebalance, stoppedForGood } from '../../lib/consumer-stopped';
 import type { AvroCodec } from '../../schemas/avro-codec';
 import { resolutionMs, windowStartOf } from '../../schemas/resolution';
 import type { Rollup } from '../../schemas/types';
@@ -325,16 +325,10 @@ export class Corrector {
     }
   }
 
-  /**
-   * Waits `ms`, then heartbeats. False when the heartbeat says the group is
-   * rebalancing: the batch is given up, uncommitted, since kafkajs rejoins
-   * only once `eachBatch` returns, and a corrector waiting on here would hold
-   * the whole group's rebalance (a new instance's start with it) for up to
-   * the rebalance timeout.
-   */
+  /** Waits `ms`, then heartbeats. False when the group is rebalancing: the batch is given up (heartbeatFindsRebalance). */
   private async pause(ms: number, heartbeat: () => Promise<void>): Promise<boolean> {
     await delay(ms, undefined, { signal: this.stopped.signal }).catch(() => undefined);
-    return heartbeat().then(() => true, (error: unknown) => !isRebalancing(error));
+    return !(await heartbeatFindsRebalance(heartbeat));
   }
 }
 
