@@ -23,7 +23,7 @@ import { measurementColumns, measurementCopyText } from '../connectors/timescale
 import { RollupWindowCache } from '../connectors/timescale-sink/rollup-window-cache';
 import { SeriesCache } from '../connectors/timescale-sink/series-cache';
 import { writeMeasurements, writeRollups, type WriteMethod } from '../connectors/timescale-sink/writer';
-import { HierarchyCache, loadScripts, measurementCommands, runPipelined } from '../connectors/redis-sink/writer';
+import { WrittenSeries, loadScripts, measurementCommands, runPipelined } from '../connectors/redis-sink/writer';
 import { redisSinkOptionsSchema } from '../connectors/redis-sink/options';
 import { setLatest } from '../connectors/redis-sink/scripts';
 import { latestKey, liveChannel } from '../schemas/redis-keys';
@@ -144,10 +144,10 @@ export async function run(): Promise<object> {
     // the redis-sink as it runs: one pipeline per Kafka batch, READINGS_PER_CALL readings per script call
     const redisSink = async () => {
       await deleteKeys(`${prefix}*`);
-      const hierarchy = new HierarchyCache();
+      const written = new WrittenSeries(redisSinkOptionsSchema.shape.seriesCacheSize.parse(undefined));
       return ROWS / (await timed(async () => {
         for (let i = 0; i < ROWS; i += BATCH) {
-          const write = measurementCommands(prefix, ms.slice(i, i + BATCH), READINGS_PER_CALL, hierarchy);
+          const write = measurementCommands(prefix, ms.slice(i, i + BATCH), READINGS_PER_CALL, written);
           await runPipelined(redis, write.commands, BATCH);
           write.written();
         }

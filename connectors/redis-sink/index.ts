@@ -1,5 +1,6 @@
 import type { Batch } from 'kafkajs';
 import Redis from 'ioredis';
+import { Counter } from 'prom-client';
 import type { RunningComponent } from '../../lib/component';
 import { FleetstreamError } from '../../lib/errors';
 import { componentLogger, type Logger } from '../../lib/logger';
@@ -10,7 +11,7 @@ import { sendRejected } from '../../sink-kit/decode-batch';
 import { decodeAndWrite } from '../../sink-kit/write-separating-unwritable';
 import { parseRedisSinkOptions } from './options';
 import { createSinkMetrics } from '../../sink-kit/sink-metrics';
-import { HierarchyCache, loadScripts, mailboxCommands, measurementCommands, rollupCommands, runPipelined } from './writer';
+import { WrittenSeries, loadScripts, mailboxCommands, measurementCommands, rollupCommands, runPipelined } from './writer';
 
 
 /**
@@ -25,11 +26,16 @@ export function start(input: unknown, logger: Logger = componentLogger('redis-si
 async function startWith(input: unknown, logger: Logger, opened: OpenedResources): Promise<RunningComponent> {
   const options = parseRedisSinkOptions(input);
   const metrics = createSinkMetrics('redis-sink', 'fleetstream_redis_sink');
+  const skipped = new Counter({
+    name: 'fleetstream_redis_sink_readings_not_newer_total',
+    help: "readings not sent to Redis: no newer than their series' latest value this sink had written (a backlog, a replay)",
+    registers: [metrics.registry],
+  });
   // errors surface to the batch loop, which retries the whole (idempotent) batch with backoff
   const redis = new Redis(options.redisUrl, { maxRetriesPerRequest: 1, retryStrategy: (times) => Math.min(100 * 2 ** times, options.retryMax), lazyConnect: true });
   redis.on('error', (error: Error) => logger.warn({ event: 'redis_error', err: error }, 'redis connection error'));
-  const hierarchy = new HierarchyCache();
-  redis.on('ready', () => hierarchy.clear());
+  const written = new WrittenSeries(options.seriesCacheSize);
+  redis.on('ready', () => written.clear());
   try {
     await redis.connect();
     await loadScripts(redis);
@@ -48,10 +54,11 @@ async function startWith(input: unknown, logger: Logger, opened: OpenedResources
     let rejected;
     if (target.kind === 'measurements') {
       rejected = await decodeAndWrite(batch, target.codec, async (values) => {
-        const latest = measurementCommands(options.keyPrefix, values, options.readingsPerCall, hierarchy);
+        const latest = measurementCommands(options.keyPrefix, values, options.readingsPerCall, written);
         await runPipelined(redis, latest.commands, options.pipelineDepth, doing(values.length));
         latest.written();
-        metrics.rowsWritten.inc({ target: 'latest' }, values.length);
+        metrics.rowsWritten.inc({ target: 'latest' }, values.length - latest.skipped);
+        skipped.inc(latest.skipped);
       });
     } else if (target.kind === 'rollups') {
       rejected = await decodeAndWrite(batch, target.codec, async (values) => {

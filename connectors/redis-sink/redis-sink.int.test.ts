@@ -45,6 +45,22 @@ describe('redis-sink', () => {
     expect(await snapshot()).toEqual(before);
   });
 
+  it('does not send Redis a backlog older than the latest values it wrote, and still applies what is newer', async () => {
+    const { redis, prefix, topics } = await freshResources();
+    const options = sinkOptions(topics, prefix, freshGroupId());
+    const sink = await startSink(options);
+    const live = series(20, 2, 100);
+    await produceMeasurements(topics, live);
+    await eventually(() => latestMatches(redis, prefix, newestByPath(live)), 'the live values');
+
+    const backlog = series(20, 50, 0); // older than every live value
+    const newer = series(5, 1, 200);
+    await produceMeasurements(topics, [...backlog, ...newer]);
+    await eventually(async () => (await groupCaughtUp(options.groupId, [topics.measurements])) || undefined, 'offsets committed', 30000);
+    expect(await latestMatches(redis, prefix, newestByPath([...live, ...newer]))).toBe(true);
+    expect(await sink.metrics.getSingleMetricAsString('fleetstream_redis_sink_readings_not_newer_total')).toMatch(new RegExp(`} ${backlog.length}$`, 'm'));
+  });
+
   it('commits the offsets of what it wrote when it stops, between two commit intervals', async () => {
     const { redis, prefix, topics } = await freshResources();
     const all = series(10, 20, 0);

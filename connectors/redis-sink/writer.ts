@@ -9,42 +9,73 @@ import { putMailbox, putRollup, scripts, setLatest } from './scripts';
 
 type Command = (pipeline: ChainableCommander) => void;
 
-/** The hierarchy edges already stored, so a batch adds only new paths' edges; forgotten when Redis reconnects (it may have restarted empty). */
-export class HierarchyCache {
-  private readonly indexed = new Set<string>();
+/**
+ * What this sink has written, per series: the newest event time it sent to the
+ * latest-value script (once the script ran, Redis holds a value at least that
+ * new, whoever else writes) and, by the series' presence, that its hierarchy
+ * edges are stored. A reading no newer than that cannot change the latest
+ * value, so it is not sent: a device's uploaded backlog costs Redis nothing.
+ * Forgotten when Redis reconnects (it may have restarted empty), and all at
+ * once when it would hold more than `limit` series (it is rebuilt as readings
+ * come).
+ */
+export class WrittenSeries {
+  private readonly newest = new Map<string, number>();
 
-  has(path: string): boolean {
-    return this.indexed.has(path);
+  constructor(private readonly limit: number) {}
+
+  /** The newest event time written for the path, if this sink knows it. */
+  newestTime(path: string): number | undefined {
+    return this.newest.get(path);
   }
 
-  add(paths: Iterable<string>): void {
-    for (const path of paths) this.indexed.add(path);
+  add(written: ReadonlyMap<string, number>): void {
+    if (this.newest.size + written.size > this.limit) this.newest.clear();
+    for (const [path, time] of written) keepNewest(this.newest, path, time);
   }
 
   clear(): void {
-    this.indexed.clear();
+    this.newest.clear();
   }
+}
+
+function keepNewest(times: Map<string, number>, path: string, time: number): void {
+  const held = times.get(path);
+  if (held === undefined || held < time) times.set(path, time);
 }
 
 export interface MeasurementWrite {
   commands: Command[];
+  /** Readings left out: none could change its series' latest value. */
+  skipped: number;
   /** Call once every command succeeded. */
   written(): void;
 }
 
-/** The latest values (`readingsPerCall` readings per script call) and the hierarchy edges of paths not yet indexed. */
-export function measurementCommands(prefix: string, measurements: readonly Measurement[], readingsPerCall: number, hierarchy?: HierarchyCache): MeasurementWrite {
+/**
+ * The latest values (`readingsPerCall` readings per script call) of the
+ * readings that may be newer than what `series` says was written, and the
+ * hierarchy edges of paths it does not know.
+ */
+export function measurementCommands(prefix: string, measurements: readonly Measurement[], readingsPerCall: number, series?: WrittenSeries): MeasurementWrite {
+  const sent = new Map<string, number>();
+  const fresh: Measurement[] = [];
+  for (const m of measurements) {
+    const known = series?.newestTime(m.path);
+    if (known !== undefined && m.timestamp <= known) continue;
+    fresh.push(m);
+    keepNewest(sent, m.path, m.timestamp);
+  }
   const commands: Command[] = [];
-  for (let start = 0; start < measurements.length; start += readingsPerCall) {
-    const readings = measurements.slice(start, start + readingsPerCall)
+  for (let start = 0; start < fresh.length; start += readingsPerCall) {
+    const readings = fresh.slice(start, start + readingsPerCall)
       .map((m) => [m.path, String(m.timestamp), String(m.value), m.kind, m.unit ?? '', String(m.receivedAt), liveMessage(m)]);
     const json = JSON.stringify(readings);
     commands.push((p) => p.evalsha(setLatest.sha, 0, latestKey(prefix, ''), liveChannel(prefix, ''), json));
   }
-  const newPaths = new Set<string>();
-  for (const m of measurements) if (!hierarchy?.has(m.path)) newPaths.add(m.path);
   const edges = new Map<string, Set<string>>();
-  for (const path of newPaths) {
+  for (const path of sent.keys()) {
+    if (series?.newestTime(path) !== undefined) continue;
     for (const [parent, child] of hierarchyEdges(path)) {
       let children = edges.get(parent);
       if (!children) edges.set(parent, (children = new Set()));
@@ -52,7 +83,7 @@ export function measurementCommands(prefix: string, measurements: readonly Measu
     }
   }
   for (const [parent, children] of edges) commands.push((p) => p.sadd(childrenKey(prefix, parent), ...children));
-  return { commands, written: () => hierarchy?.add(newPaths) };
+  return { commands, skipped: measurements.length - fresh.length, written: () => series?.add(sent) };
 }
 
 export function rollupCommands(prefix: string, resolution: string, horizonMs: number, rollups: readonly Rollup[]): Command[] {
