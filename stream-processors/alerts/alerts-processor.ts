@@ -215,7 +215,7 @@ export class AlertsProcessor {
     return copartitionedCount(this.admin!, [...this.inputTopics, this.config.stateTopic], 'alerts');
   }
 
-  /** Evaluates a batch and commits it, with its offset, in one transaction; `retry`: consumed again later; `skip`: the partition was sought elsewhere. */
+  /** Evaluates a batch and commits it, with its offset, in one transaction; `quiet`: it changed nothing, no transaction; `retry`: consumed again later; `skip`: the partition was sought elsewhere. */
   private async processBatch(topic: string, partition: number, messages: KafkaMessage[]): Promise<BatchOutcome> {
     const { config } = this;
     const alerts = this.partitions.get(partition) ?? (await this.restore([partition])).get(partition)!;
@@ -234,6 +234,12 @@ export class AlertsProcessor {
       else if (input.kind === 'rejected') config.records.deadLetter(outputs, { topic, partition, message: messages[i]! }, input.message, now);
       else this.evaluate(outputs, alerts, partition, input.path, input.samples, now);
     });
+    if (outputs.size === 0 && alerts.changelog().length === 0) {
+      // nothing to write: no transaction (lib/state-processor-consumer.ts)
+      alerts.commit();
+      this.updateStateMetrics();
+      return 'quiet';
+    }
     const next = (BigInt(messages[messages.length - 1]!.offset) + 1n).toString();
     const committed = await this.commit(outputs, alerts, partition, [{ topic, partitions: [{ partition, offset: next }] }]);
     if (!committed) {

@@ -189,7 +189,13 @@ export class EventProcessor {
         config.logger.info({ event: 'automation_fired', automation: automationKey(automation.tenant, automation.id), trigger, subject: d.event.subject }, 'automation fired');
       }
     });
-    pushOutputs(outputs, config.stateTopic, states.changelog().map((r) => ({ key: r.key, value: r.state ? Buffer.from(JSON.stringify(r.state)) : null, partition })));
+    const changelog = states.changelog();
+    if (outputs.size === 0 && changelog.length === 0) {
+      // nothing to write: no transaction (lib/state-processor-consumer.ts)
+      states.commit();
+      return 'quiet';
+    }
+    pushOutputs(outputs, config.stateTopic, changelog.map((r) => ({ key: r.key, value: r.state ? Buffer.from(JSON.stringify(r.state)) : null, partition })));
     const next = (BigInt(messages[messages.length - 1]!.offset) + 1n).toString();
     const timer = config.metrics.transaction.startTimer();
     try {
