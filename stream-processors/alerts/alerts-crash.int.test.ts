@@ -8,8 +8,8 @@
  */
 import { spawnComponent, type ComponentProcess } from '../../test/cli-process';
 import { componentEnvironment } from '../../test/component-environment';
-import { eventually, testKafka } from '../../test/factories';
-import { alertReader, alertsFixture, readingProducer, transitionsOf } from './alerts.fixture';
+import { eventually } from '../../test/factories';
+import { alertReader, alertsFixture, everyReadingCommitted, readingProducer, transitionsOf } from './alerts.fixture';
 
 const SERIES = 12;
 /** A reading per series every 10 s of event time, a round every 100 ms of wall time: the 10-minute hold spans 60 rounds. */
@@ -53,14 +53,7 @@ describe('the alerts processor killed with SIGKILL mid-hold', () => {
 
     await eventually(() => (count('firing') >= SERIES ? true : undefined), `${SERIES} firing alerts (have ${count('firing')})`, 90_000);
     // caught up with every reading: anything repeated would be in the topic by now
-    const admin = testKafka().admin();
-    await admin.connect();
-    const end = (await admin.fetchTopicOffsets(options.measurementsTopic)).map((p) => [p.partition, p.high] as const);
-    await eventually(async () => {
-      const [committed] = await admin.fetchOffsets({ groupId: options.groupId, topics: [options.measurementsTopic] });
-      return end.every(([partition, high]) => committed!.partitions.find((p) => p.partition === partition)?.offset === high) ? true : undefined;
-    }, 'the processor to have committed every reading', 60_000);
-    await admin.disconnect();
+    await everyReadingCommitted(options, 60_000);
 
     // the kill really was mid-hold: the hold had started, and had not ended
     expect(atKill.pending).toBeGreaterThan(0);

@@ -5,8 +5,8 @@
  * still alerts, in a transaction of its own.
  */
 import type { RunningComponent } from '../../lib/component';
-import { eventually, testKafka } from '../../test/factories';
-import { alertReader, alertsFixture, readingProducer, startAlerts, transitionsOf } from './alerts.fixture';
+import { eventually } from '../../test/factories';
+import { alertReader, alertsFixture, everyReadingCommitted, readingProducer, startAlerts, transitionsOf } from './alerts.fixture';
 
 const rules = `
 tenant: acme
@@ -34,14 +34,7 @@ describe('the alerts processor with readings no rule matches', () => {
     for (let round = 0; round < 5; round++) {
       await send(Array.from({ length: 40 }, (_, i) => ({ path: i % 2 ? `/globex/site/d${i}/temperature` : `/acme/site/d${i}/temperature`, time: t0 + round * 1000, value: 20 })));
     }
-    const admin = testKafka().admin();
-    await admin.connect();
-    const end = (await admin.fetchTopicOffsets(options.measurementsTopic)).map((p) => [p.partition, p.high] as const);
-    await eventually(async () => {
-      const [committed] = await admin.fetchOffsets({ groupId: options.groupId, topics: [options.measurementsTopic] });
-      return end.every(([partition, high]) => committed!.partitions.find((p) => p.partition === partition)?.offset === high) ? true : undefined;
-    }, 'every reading committed', 30_000);
-    await admin.disconnect();
+    await everyReadingCommitted(options, 30_000);
     expect(await transactions(processor)).toBe(before);
 
     const hot = '/acme/site/d0/temperature';

@@ -13,7 +13,7 @@ import { avroSchemas, valueSubject } from '../../schemas/avro-schemas';
 import { createRegistryClient } from '../../schemas/registry-client';
 import { parseSeriesPath } from '../../schemas/series-path';
 import type { AlertEvent, Measurement, Rollup } from '../../schemas/types';
-import { cleanupTopics, freshTopic, onCleanup, testKafka, testSettings, uniqueName } from '../../test/factories';
+import { cleanupTopics, eventually, freshTopic, onCleanup, testKafka, testSettings, uniqueName } from '../../test/factories';
 import { TopicReader } from '../../test/topic-reader';
 import { parseRuleDocument } from '../../schemas/alert-rule';
 import { start } from './index';
@@ -120,4 +120,19 @@ export function alertReader(options: AlertsFixtureOptions): Promise<TopicReader<
 /** A series' events as `transition:severity@seconds after t0` (value-free, for comparing). */
 export function transitionsOf(reader: TopicReader<AlertEvent>, path: string, t0: number): string[] {
   return reader.records.filter((r) => r.value.path === path).map((r) => `${r.value.transition}${r.value.severity ? `:${r.value.severity}` : ''}@${(Number(r.value.eventTime) - t0) / 1000}`);
+}
+
+/** Waits until the processor's group has committed every reading produced to its measurements topic so far. */
+export async function everyReadingCommitted(options: AlertsFixtureOptions, timeoutMs: number): Promise<void> {
+  const admin = testKafka().admin();
+  await admin.connect();
+  try {
+    const end = (await admin.fetchTopicOffsets(options.measurementsTopic)).map((p) => [p.partition, p.high] as const);
+    await eventually(async () => {
+      const [committed] = await admin.fetchOffsets({ groupId: options.groupId, topics: [options.measurementsTopic] });
+      return end.every(([partition, high]) => committed!.partitions.find((p) => p.partition === partition)?.offset === high) ? true : undefined;
+    }, 'the processor to have committed every reading', timeoutMs);
+  } finally {
+    await admin.disconnect();
+  }
 }
