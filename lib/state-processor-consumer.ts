@@ -90,6 +90,7 @@ export async function startStateProcessorConsumer(options: StateProcessorConsume
       });
     });
   }, quietCommitMs);
+  committing.unref();
   options.stopped.addEventListener('abort', () => clearInterval(committing));
   consumer.on(consumer.events.REBALANCING, () => quiet.clear());
   consumer.on(consumer.events.GROUP_JOIN, (event) => {
