@@ -19,7 +19,11 @@ const minute = 60_000;
 const day = 24 * 60 * minute;
 const sizes = { '1m': minute, '1h': 60 * minute, '1d': day } as const;
 
-/** A client whose producers' commits fail (after aborting at the broker) on the commit numbers in `failing`, counted per producer. */
+/**
+ * A client whose producers' commits fail (after aborting at the broker) on the commit numbers in `failing`, counted per
+ * producer over the transactions that carry consumed offsets: a restore's marker write (no offsets) is neither counted
+ * nor failed, since a failed one is no failed commit and the test counts those.
+ */
 function failingCommits(kafka: Kafka, failing: Set<number>): { kafka: Kafka; failed: () => number } {
   let failed = 0;
   const producer = (config?: ProducerConfig): Producer => {
@@ -29,8 +33,14 @@ function failingCommits(kafka: Kafka, failing: Set<number>): { kafka: Kafka; fai
     real.transaction = async (): Promise<Transaction> => {
       const tx = await transaction();
       const commit = tx.commit.bind(tx);
+      const sendOffsets = tx.sendOffsets.bind(tx);
+      let consumes = false;
+      tx.sendOffsets = async (offsets) => {
+        consumes = true;
+        return sendOffsets(offsets);
+      };
       tx.commit = async () => {
-        if (!failing.has(++commits)) return commit();
+        if (!consumes || !failing.has(++commits)) return commit();
         failed++;
         // in flight a while first, so the stage applies batches on the work about to fail
         await new Promise((resolve) => setTimeout(resolve, 300));
