@@ -15,8 +15,8 @@
  * plain offset commit, every `quietCommitMs` at most, for all such batches at
  * once; a later transaction of the same partition supersedes it. An idle
  * alerts or automations processor ran 41 empty transactions a second at
- * 5,000 readings/s, each as costly to the broker and the processor as a real
- * one. A plain commit carries the group's generation, so the broker refuses
+ * 5,000 readings/s, each a transaction's full round of requests to the
+ * broker. A plain commit carries the group's generation, so the broker refuses
  * it from a member that has lost the partition; quiet offsets not committed
  * (a rebalance, a crash) only mean their batches are read again, which changes
  * nothing either.
