@@ -27,7 +27,9 @@
  * windows only, see rollup-mismatches.ts). Also: late readings
  * corrected per second; the live traffic's publish -> Redis latency during the
  * backlog (p99 limit 1 s) and its stored throughput, beside a baseline taken
- * before the backlog; CPU and peak memory of every process.
+ * before the backlog, and at every check where live traffic waits (the source
+ * connector's unacknowledged MQTT messages, the Redis sink's lag); CPU and peak
+ * memory of every process.
  *
  * BENCH_BACKLOG_DEVICES (1000), BENCH_BACKLOG_READINGS_PER_DEVICE (1000, over
  * the two series), BENCH_BACKLOG_AGE (6h: the readings span the six hours
@@ -44,7 +46,7 @@ import { readConnectionSettings } from '../lib/config';
 import { parseDuration } from '../lib/duration';
 import { rootLogger } from '../lib/logger';
 import { fetchMetrics, pipelineComponents, sumMetric, startPipeline, stopPipeline, type RunningProcess } from '../infra/local/pipeline';
-import { defaultResolutions, rollupsGroupIdPrefix, topicNames } from '../schemas/topics';
+import { defaultResolutions, redisSinkGroupId, rollupsGroupIdPrefix, topicNames } from '../schemas/topics';
 import { inputDelayBuckets } from '../stream-processors/rollups/stage-metrics';
 import { createKafka } from '../lib/kafka';
 import { groupLag } from './lib/group-lag';
@@ -105,6 +107,13 @@ interface Check {
   correctorLag: number;
   /** readings the rollups' 1m stage has not committed yet: its provisional rollups are that far behind */
   oneMinuteLag: number;
+  /**
+   * Where live traffic waits: MQTT messages the source connector took and Kafka has not acknowledged yet (at its
+   * cap, connections x in-flight per connection, the broker queues the rest), and readings the Redis sink has not
+   * committed yet (live values wait behind them).
+   */
+  sourceInFlight: number;
+  redisSinkLag: number;
   oldestUncorrectedSeconds: number;
   /** the sample's comparison with SQL over its raw rows, when the corrector had caught up */
   comparisons?: RollupComparison[];
@@ -163,6 +172,7 @@ export async function run(): Promise<object> {
   log('starting the pipeline');
   const processes: RunningProcess[] = await startPipeline(pipelineComponents().filter((c) => c.name !== 'query-api'));
   const rollupsPort = processes.find((p) => p.spec.name === 'rollups')!.spec.opsPort;
+  const sourcePort = processes.find((p) => p.spec.name === 'mqtt-source')!.spec.opsPort;
   const live = new AbortController();
   let liveRun: Promise<SimulationStats | undefined> = Promise.resolve(undefined);
   let measured: BacklogMeasurement;
@@ -176,7 +186,7 @@ export async function run(): Promise<object> {
       { mqttUrl: settings.mqttUrl, devices: parameters.liveDevices, tenants: 1, sitesPerTenant: 4, tenantPrefix: livePrefix, rate: parameters.liveRate, duration: '24h', connections: 16 },
       { signal: live.signal, logger: quiet },
     );
-    measured = await measureBacklog({ processes, pool, rollupsPort, livePaths, messagesPerDevice, log, run36 });
+    measured = await measureBacklog({ processes, pool, rollupsPort, sourcePort, livePaths, messagesPerDevice, log, run36 });
     live.abort();
     liveStats = await liveRun;
     samples = await probe.stop();
@@ -194,6 +204,7 @@ interface BacklogContext {
   processes: RunningProcess[];
   pool: Pool;
   rollupsPort: number;
+  sourcePort: number;
   livePaths: string[];
   messagesPerDevice: number;
   log: (line: string) => void;
@@ -228,7 +239,7 @@ interface BacklogMeasurement {
   costs: Record<string, ComponentCost>;
 }
 
-async function measureBacklog({ processes, pool, rollupsPort, livePaths, messagesPerDevice, log, run36 }: BacklogContext): Promise<BacklogMeasurement> {
+async function measureBacklog({ processes, pool, rollupsPort, sourcePort, livePaths, messagesPerDevice, log, run36 }: BacklogContext): Promise<BacklogMeasurement> {
   const settings = readConnectionSettings();
   const now = Date.now();
   const plan = createBacklogPlan({
@@ -301,6 +312,8 @@ async function measureBacklog({ processes, pool, rollupsPort, livePaths, message
     const counters = await correctionCounters(rollupsPort);
     const correctorLag = await groupLag(admin, correctorGroup, [invalidationsTopic]);
     const oneMinuteLag = await groupLag(admin, `${rollupsGroupIdPrefix}-1m`, [topicNames.measurements]);
+    const redisSinkLag = await groupLag(admin, redisSinkGroupId, [topicNames.measurements]);
+    const sourceInFlight = sumMetric(await fetchMetrics(sourcePort), 'mqtt_source_messages_in_flight');
     const { oldestUncorrectedSeconds } = counters;
     // everything that will be stored is: all of it, or nothing more for 30 s after the last publish (readings lost on the way)
     const allStored = publishedStats !== undefined && (backlogStored >= expectedStored || checkStart - Math.max(storedGrewAt, publishedStats.finishedAt) > 30_000);
@@ -312,6 +325,8 @@ async function measureBacklog({ processes, pool, rollupsPort, livePaths, message
       late: difference(counters.late, countersBefore.late),
       correctorLag,
       oneMinuteLag,
+      sourceInFlight,
+      redisSinkLag,
       oldestUncorrectedSeconds,
     };
     // the comparison reads every raw reading of the sample's series: only once the corrector has caught up, when it can hold
@@ -332,7 +347,7 @@ async function measureBacklog({ processes, pool, rollupsPort, livePaths, message
     }
     checks.push(check);
     log(
-      `  ${check.backlogPublished} published, ${backlogStored} of ${expectedStored} stored; late ${check.late['1m']}/${check.late['1h']}/${check.late['1d']}, corrections ${defaultResolutions.map((r) => `${r} ${check.corrections[r]}`).join(', ')}; corrector ${correctorLag} behind, oldest ${oldestUncorrectedSeconds.toFixed(0)} s; 1m stage ${oneMinuteLag} behind` +
+      `  ${check.backlogPublished} published, ${backlogStored} of ${expectedStored} stored; late ${check.late['1m']}/${check.late['1h']}/${check.late['1d']}, corrections ${defaultResolutions.map((r) => `${r} ${check.corrections[r]}`).join(', ')}; corrector ${correctorLag} behind, oldest ${oldestUncorrectedSeconds.toFixed(0)} s; 1m stage ${oneMinuteLag} behind; source ${sourceInFlight} messages in flight, Redis sink ${redisSinkLag} behind` +
         (check.comparisons ? `; sample mismatching ${describeComparisons(check.comparisons)} (compared in ${check.compareSeconds!.toFixed(1)} s)` : ''),
     );
     if (Object.values(exactAt).every((t) => t !== null)) break;
@@ -456,6 +471,9 @@ async function report(m: BacklogMeasurement, live: LatencySamples, liveStats: Si
     oneMinuteStageDelay: m.oneMinuteDelay,
     /** the most readings the 1m stage was behind at a check */
     oneMinuteStageMaxLag: Math.max(0, ...m.checks.map((c) => c.oneMinuteLag)),
+    /** the most MQTT messages the source connector held unacknowledged at a check (its cap: connections x in-flight per connection) */
+    sourceMaxInFlight: Math.max(0, ...m.checks.map((c) => c.sourceInFlight)),
+    redisSinkMaxLag: Math.max(0, ...m.checks.map((c) => c.redisSinkLag)),
     targets: { liveP99LatencyMs: p99LimitMs, provisionalDelayP99Seconds: 5 },
   };
   const chartEnd = duringEnd + 5000;
@@ -465,11 +483,12 @@ async function report(m: BacklogMeasurement, live: LatencySamples, liveStats: Si
     lineChartSvg({
       title: `fleetstream: a ${m.plan.readings.toLocaleString('en')}-reading backlog, ${parameters.backlogAgeMs / 3_600_000} h old, under ${parameters.liveRate} live readings/s (2 cores)`,
       xLabel: "seconds from the backlog's first publish",
-      yLabel: 'backlog readings stored, corrections emitted, 1m stage lag',
+      yLabel: 'readings stored, corrections, stage lags',
       rightLabel: 'live publish -> Redis p99 per second (ms)',
       series: [
         { name: 'backlog readings stored', points: m.checks.map((c) => ({ x: c.atSeconds, y: c.backlogStored })) },
         { name: 'readings the 1m stage is behind', points: m.checks.map((c) => ({ x: c.atSeconds, y: c.oneMinuteLag })) },
+        { name: 'readings the Redis sink is behind', points: m.checks.map((c) => ({ x: c.atSeconds, y: c.redisSinkLag })) },
         ...defaultResolutions.map((resolution) => ({ name: `${resolution} corrections emitted`, points: m.checks.map((c) => ({ x: c.atSeconds, y: c.corrections[resolution] ?? 0 })) })),
         { name: 'live p99 (ms)', axis: 'right' as const, points: p99 },
         { name: '1 s limit', axis: 'right' as const, dashed: true, points: p99.length > 0 ? [{ x: p99[0]!.x, y: p99LimitMs }, { x: p99[p99.length - 1]!.x, y: p99LimitMs }] : [] },
@@ -492,6 +511,7 @@ async function report(m: BacklogMeasurement, live: LatencySamples, liveStats: Si
   const delay = m.oneMinuteDelay;
   console.log(`the 1m stage's commits: ${delay.commits}, ${f(delay.within5sShare === null ? null : delay.within5sShare * 100, 1)} % within 5 s of their newest input reaching Kafka, 99 % within ${delay.p99AtMostSeconds ?? 'n/a'} s; at most ${summary.oneMinuteStageMaxLag} readings behind`);
   console.log(`live latency during the backlog: p50 ${f(latencyDuring.p50)} ms, p99 ${f(latencyDuring.p99)} ms, p99.9 ${f(latencyDuring.p999)} ms, max ${f(latencyDuring.max)} ms (${latencyDuring.n} samples): ${summary.liveP99WithinLimit ? 'PASS' : 'FAIL'} against the ${p99LimitMs} ms p99 limit; in the baseline (live traffic alone, after a warm-up) p50 ${f(latencyBefore.p50)}, p99 ${f(latencyBefore.p99)} ms`);
+  console.log(`where live traffic waited: the source connector held at most ${summary.sourceMaxInFlight} MQTT messages unacknowledged (the broker queues past its cap), the Redis sink was at most ${summary.redisSinkMaxLag} readings behind`);
   console.log(`live stored throughput: ${f(m.liveThroughputDuring)} readings/s during the backlog, ${f(m.baselineLiveThroughput)} before it (offered ${parameters.liveRate})`);
   console.log('cpu s, peak RSS MiB:');
   for (const [name, c] of Object.entries(m.costs)) console.log(`  ${name.padEnd(15)} ${c.cpuSeconds.toFixed(1).padStart(7)} s  ${c.peakRssMiB.toFixed(0).padStart(6)} MiB`);
