@@ -49,7 +49,7 @@ import { fetchMetrics, pipelineComponents, sumMetric, startPipeline, stopPipelin
 import { defaultResolutions, redisSinkGroupId, rollupsGroupIdPrefix, topicNames } from '../schemas/topics';
 import { inputDelayBuckets } from '../stream-processors/rollups/stage-metrics';
 import { createKafka } from '../lib/kafka';
-import { groupLag } from './lib/group-lag';
+import { groupLag, groupLags } from './lib/group-lag';
 import { runSimulation, type SimulationStats } from '../simulator';
 import { deviceAddress } from '../simulator/fleet';
 import { defaultMetrics, type MetricName } from '../simulator/metrics';
@@ -311,8 +311,10 @@ async function measureBacklog({ processes, pool, rollupsPort, sourcePort, livePa
     if (backlogStored !== lastStored) [lastStored, storedGrewAt] = [backlogStored, checkStart];
     const counters = await correctionCounters(rollupsPort);
     const correctorLag = await groupLag(admin, correctorGroup, [invalidationsTopic]);
-    const oneMinuteLag = await groupLag(admin, `${rollupsGroupIdPrefix}-1m`, [topicNames.measurements]);
-    const redisSinkLag = await groupLag(admin, redisSinkGroupId, [topicNames.measurements]);
+    const [oneMinuteLag, redisSinkLag] = await groupLags(admin, [
+      [`${rollupsGroupIdPrefix}-1m`, [topicNames.measurements]],
+      [redisSinkGroupId, [topicNames.measurements]],
+    ]);
     const sourceInFlight = sumMetric(await fetchMetrics(sourcePort), 'mqtt_source_messages_in_flight');
     const { oldestUncorrectedSeconds } = counters;
     // everything that will be stored is: all of it, or nothing more for 30 s after the last publish (readings lost on the way)

@@ -3,7 +3,7 @@ import { createKafka } from '../../lib/kafka';
 import { rootLogger } from '../../lib/logger';
 import { rollupsGroupOf } from '../../sink-kit/sink-consumers';
 import { defaultResolutions, redisSinkGroupId, rollupsGroupIdPrefix, timescaleSinkGroupId, topicNames } from '../../schemas/topics';
-import { groupLag } from './group-lag';
+import { groupLags } from './group-lag';
 
 /**
  * Waits until the pipeline's components have caught up with what the topics
@@ -25,7 +25,7 @@ export async function waitPipelineIdle(log: (line: string) => void): Promise<voi
     ];
     const deadline = Date.now() + 15 * 60_000;
     for (let polls = 0; ; polls++) {
-      const lags = await Promise.all(groups.map(([group, topics]) => groupLag(admin, group, topics)));
+      const lags = await groupLags(admin, groups);
       const total = lags.reduce((a, b) => a + b, 0);
       // the rollup stages keep emitting provisional rollups, so "idle" is a lag of a few seconds' output
       if (total < 5000) return;
