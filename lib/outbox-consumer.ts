@@ -13,6 +13,7 @@ import type { Counter } from 'prom-client';
 import { stoppedForGood } from './consumer-stopped';
 import type { Logger } from './logger';
 import { retryBatch } from './batch-retry';
+import { unreadCheckMs, UnreadTopics } from './unread-topics';
 
 export interface SourceConsumerOptions {
   kafka: Kafka;
@@ -34,6 +35,12 @@ export interface SourceConsumerOptions {
    * batch is written all the same.
    */
   apply(topic: string, partition: number, messages: KafkaMessage[], acceptGap: boolean): Promise<{ gap?: string }>;
+  /**
+   * Whether anything reads `topic` now (default: every topic): a topic nothing reads is not fetched
+   * (unread-topics.ts), and `skipTo` moves its stored offset to its end instead, in the database.
+   */
+  reads?(topic: string): Promise<boolean>;
+  skipTo?(topic: string, partition: number, nextOffset: string): Promise<void>;
 }
 
 export interface RunningSourceConsumer {
@@ -70,10 +77,40 @@ export async function startSourceConsumer(options: SourceConsumerOptions): Promi
   };
   const committing = setInterval(() => void commit(), options.commitIntervalMs);
 
-  consumer.on(consumer.events.REBALANCING, () => (applied = new Map()));
+  // the partitions of each topic this member holds
+  let assigned = new Map<string, number[]>();
+  const { reads, skipTo } = options;
+  const unread =
+    reads &&
+    skipTo &&
+    new UnreadTopics({
+      consumer,
+      admin: options.kafka.admin(),
+      topics: options.topics,
+      reads,
+      skipTo: async (ends) => {
+        for (const { topic, partition, offset } of ends) await skipTo(topic, partition, offset);
+        for (const end of ends) applied.set(`${end.topic}:${end.partition}`, end);
+      },
+    });
+  let updating = false;
+  const checkingUnread = setInterval(() => {
+    if (!unread || updating || stopping.signal.aborted) return;
+    updating = true;
+    unread
+      .update(assigned)
+      .catch((error: unknown) => logger.info({ event: 'unread_topics_not_updated', err: error }, 'pausing, or moving to their end, the topics nothing reads failed; tried again shortly'))
+      .finally(() => (updating = false));
+  }, unreadCheckMs);
+
+  consumer.on(consumer.events.REBALANCING, () => {
+    applied = new Map();
+    assigned = new Map();
+  });
   consumer.on(consumer.events.GROUP_JOIN, (event) => {
     joined = true;
     sought.clear();
+    assigned = new Map(options.topics.map((topic) => [topic, event.payload.memberAssignment[topic] ?? []]));
     logger.info({ event: 'partitions_assigned', partitions: event.payload.memberAssignment }, 'partitions assigned');
   });
   consumer.on(consumer.events.CRASH, () => (joined = false));
@@ -81,6 +118,8 @@ export async function startSourceConsumer(options: SourceConsumerOptions): Promi
   await consumer.connect();
   const disconnectAndThrow = async (error: unknown): Promise<never> => {
     clearInterval(committing);
+    clearInterval(checkingUnread);
+    await unread?.close().catch(() => undefined);
     await consumer.disconnect().catch(() => undefined);
     throw error;
   };
@@ -133,6 +172,8 @@ export async function startSourceConsumer(options: SourceConsumerOptions): Promi
     async stop() {
       stopping.abort();
       clearInterval(committing);
+      clearInterval(checkingUnread);
+      await unread?.close().catch(() => undefined);
       // a batch finishing after this is read again by the next owner, and skipped
       await commit();
       await consumer.disconnect();

@@ -20,10 +20,14 @@
  * it from a member that has lost the partition; quiet offsets not committed
  * (a rebalance, a crash) only mean their batches are read again, which changes
  * nothing either.
+ *
+ * An input the processor does not read at all just now (`reads`) is not
+ * fetched: see unread-topics.ts.
  */
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Consumer, Kafka, KafkaMessage } from 'kafkajs';
 import { stoppedForGood } from './consumer-stopped';
+import { UnreadTopics } from './unread-topics';
 import { CopartitionedAssigner } from './copartitioned-assigner';
 import { HEARTBEAT_INTERVAL_MS, heartbeatWhile } from './heartbeat-while';
 import { idleFetchWaitMs } from './kafka';
@@ -47,6 +51,8 @@ export interface StateProcessorConsumerOptions {
   topics: string[];
   /** A fetch waits for this many bytes, or `idleFetchWaitMs`. Default 1. */
   minBytes?: number;
+  /** Whether the processor reads `topic` now (default: every topic): a topic it does not read is not fetched (unread-topics.ts). */
+  reads?(topic: string): boolean;
   steps: SerialSteps;
   /** Aborted when the processor stops: ends a retry's wait. */
   stopped: AbortSignal;
@@ -76,26 +82,42 @@ export async function startStateProcessorConsumer(options: StateProcessorConsume
     readUncommitted: false,
   });
   options.created(consumer);
+  const { reads } = options;
+  const unread = reads && new UnreadTopics({ consumer, admin: options.kafka.admin(), topics: options.topics, reads });
+  // the partitions of each input this member holds
+  let assigned = new Map<string, number[]>();
   await consumer.connect();
   void stoppedForGood(consumer).then((error) => options.onStopped(error));
   const quiet = new QuietOffsets();
   const committing = setInterval(() => {
     // in the steps: after the transaction of a batch taken before, never beside it
     void steps.run(async () => {
+      if (options.stopping()) return;
       const offsets = quiet.take();
-      if (offsets.length === 0 || options.stopping()) return;
-      await consumer.commitOffsets(offsets).catch((error: unknown) => {
-        // a rebalance under way, or the broker unreachable: read again by whoever holds the partition
-        logger.info({ event: 'quiet_offsets_not_committed', partitions: offsets.length, err: error }, 'offsets of batches that changed nothing not committed; those batches are read again');
+      if (offsets.length > 0) {
+        await consumer.commitOffsets(offsets).catch((error: unknown) => {
+          // a rebalance under way, or the broker unreachable: read again by whoever holds the partition
+          logger.info({ event: 'quiet_offsets_not_committed', partitions: offsets.length, err: error }, 'offsets of batches that changed nothing not committed; those batches are read again');
+        });
+      }
+      await unread?.update(assigned).catch((error: unknown) => {
+        logger.info({ event: 'unread_topics_not_updated', err: error }, 'pausing, or moving to their end, the topics nothing reads failed; tried again in a second');
       });
     });
   }, quietCommitMs);
   committing.unref();
-  options.stopped.addEventListener('abort', () => clearInterval(committing));
-  consumer.on(consumer.events.REBALANCING, () => quiet.clear());
+  options.stopped.addEventListener('abort', () => {
+    clearInterval(committing);
+    void unread?.close().catch(() => undefined);
+  });
+  consumer.on(consumer.events.REBALANCING, () => {
+    quiet.clear();
+    assigned = new Map();
+  });
   consumer.on(consumer.events.GROUP_JOIN, (event) => {
     quiet.clear();
     const assignment = event.payload.memberAssignment;
+    assigned = new Map(options.topics.map((topic) => [topic, assignment[topic] ?? []]));
     const partitions = [...new Set(options.topics.flatMap((topic) => assignment[topic] ?? []))].sort((a, b) => a - b);
     void steps.run(() => options.reassign(partitions)).catch((error: unknown) => logger.error({ event: 'reassign_failed', err: error }, `reading ${options.restoring} of assigned partitions back failed`));
   });

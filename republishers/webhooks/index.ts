@@ -179,6 +179,9 @@ async function startWith(input: WebhooksInput, opened: OpenedResources): Promise
     logger,
     metrics,
     apply,
+    // a topic whose event type no enabled subscription takes is not fetched: its stored offset follows its end
+    reads: async (topic) => (await cache.fresh()).some((s) => s.enabled && s.eventTypes.includes(eventTypes.get(topic)!)),
+    skipTo: (topic, partition, nextOffset) => store.skipTo(topic, partition, nextOffset),
   });
   opened.add('consumer', () => consumer.stop());
   deliveries.start();

@@ -77,6 +77,13 @@ export class OutboxStore {
     });
   }
 
+  /** Moves the stored offset of a partition no subscription reads forward to `nextOffset` (never back), writing nothing else. */
+  async skipTo(topic: string, partition: number, nextOffset: string): Promise<void> {
+    if (BigInt(nextOffset) === 0n) return;
+    const last = (BigInt(nextOffset) - 1n).toString();
+    await this.applyBatch(topic, partition, { firstOffset: last, lastOffset: last, acceptGap: true }, () => []);
+  }
+
   /** The enabled subscriptions with the keys that sign now (the previous secret's while its grace period lasts). */
   async subscriptions(): Promise<Subscription[]> {
     const { rows } = await this.pool.query<{

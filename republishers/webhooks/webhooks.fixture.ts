@@ -4,6 +4,7 @@
  * component's options for them, subscriptions made as the admin API makes
  * them; real HTTP receivers are in test/http-receiver.ts.
  */
+import type { Kafka } from 'kafkajs';
 import { componentLogger } from '../../lib/logger';
 import type { Registry } from '../../registry';
 import { freshRegistry } from '../../registry/registry.fixture';
@@ -61,8 +62,8 @@ export async function webhookFixture(overrides: Partial<WebhooksOptions> = {}): 
   return { registry, topics, options, store: new SubscriptionStore(registry) };
 }
 
-export async function startWebhooks(fixture: WebhookFixture) {
-  const running = await start({ ...fixture.options, logger: componentLogger('webhooks-test') });
+export async function startWebhooks(fixture: WebhookFixture, kafka?: Kafka) {
+  const running = await start({ ...fixture.options, logger: componentLogger('webhooks-test'), kafka });
   onCleanup(() => running.stop());
   return running;
 }

@@ -181,6 +181,7 @@ export class AlertsProcessor {
       // default of one byte the processor, rules or none, cost 0.09 to 0.18 of a core at 1,000 readings/s in the
       // end-to-end benchmark; an alert waits at most that second longer
       minBytes: 64 * 1024,
+      reads: (topic) => this.reads(topic),
       steps: this.steps,
       stopped: this.stopped.signal,
       stopping: () => this.stopping,
@@ -303,11 +304,17 @@ export class AlertsProcessor {
     this.config.metrics.pairs.set(pairs);
   }
 
+  /** Whether a rule reads `topic`'s records now (raw readings, or one resolution's rollups). */
+  private reads(topic: string): boolean {
+    if (topic === this.config.measurementsTopic) return this.rules.reads('raw');
+    const resolution = [...this.config.rollupTopics].find(([, t]) => t === topic)?.[0] ?? '';
+    return this.rules.reads({ resolution });
+  }
+
   private async decodeAll(topic: string, messages: KafkaMessage[]): Promise<DecodedInput[]> {
     const raw = topic === this.config.measurementsTopic;
-    const resolution = [...this.config.rollupTopics].find(([, t]) => t === topic)?.[0] ?? '';
-    // what no rule reads is not decoded (nor dead-lettered: the rollups processor reads the same records)
-    if (!this.rules.reads(raw ? 'raw' : { resolution })) return messages.map(() => ({ kind: 'samples', path: '', samples: [] }));
+    // what no rule reads is not decoded (nor dead-lettered: the rollups processor reads the same records); such a topic is soon not fetched either
+    if (!this.reads(topic)) return messages.map(() => ({ kind: 'samples', path: '', samples: [] }));
     const inputs: DecodedInput[] = [];
     for (const message of messages) {
       try {

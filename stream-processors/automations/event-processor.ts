@@ -116,6 +116,7 @@ export class EventProcessor {
       kafka: config.kafka,
       groupId: config.groupId,
       topics,
+      reads: (topic) => this.book.reads(config.inputs.find((i) => i.topic === topic)!.kind),
       steps: this.steps,
       stopped: this.stopped.signal,
       stopping: () => this.stopping,
@@ -232,7 +233,7 @@ export class EventProcessor {
   }
 
   private async decodeAll(input: EventInput, messages: KafkaMessage[]): Promise<Decoded[]> {
-    // what no automation reads is not decoded (nor dead-lettered: other processors read the same records)
+    // what no automation reads is not decoded (nor dead-lettered: other processors read the same records); such a topic is soon not fetched either
     if (!this.book.reads(input.kind)) return messages.map(() => ({ kind: 'none' }));
     const decoded: Decoded[] = [];
     for (const message of messages) {
