@@ -51,16 +51,21 @@ export function rollupMessage(root: string, r: Rollup): Mapped {
   if (!r.final) return { skipped: 'provisional' };
   const series = parseSeriesPath(r.path);
   if (series === undefined) return { invalid: `rollup path "${r.path}" is not /<tenant>/<site>/<device>/<metric> of valid segments` };
-  const { count, sum, min, max, first, last, delta, resets } = r;
-  const payload = {
-    type: 'rollup', path: r.path, ...series, kind: r.kind, resolution: r.resolution,
-    windowStart: iso(r.windowStart), windowEnd: iso(r.windowEnd), revision: r.revision,
-    count, sum, mean: count > 0 ? sum / count : null, min, max, first, firstTime: iso(r.firstTime), last, lastTime: iso(r.lastTime), delta, resets,
-    computedAt: iso(r.computedAt),
+  // made when first read: of a batch's corrections of one series, only the newest window's newest revision is published
+  let payload: string | undefined;
+  const message = {
+    topic: republishTopic(root, series, 'rollup', r.resolution), tenant: series.tenant, kind: 'rollup' as const, order: { major: r.windowStart, minor: r.revision },
+    get payload(): string {
+      const { count, sum, min, max, first, last, delta, resets } = r;
+      return (payload ??= JSON.stringify({
+        type: 'rollup', path: r.path, ...series, kind: r.kind, resolution: r.resolution,
+        windowStart: iso(r.windowStart), windowEnd: iso(r.windowEnd), revision: r.revision,
+        count, sum, mean: count > 0 ? sum / count : null, min, max, first, firstTime: iso(r.firstTime), last, lastTime: iso(r.lastTime), delta, resets,
+        computedAt: iso(r.computedAt),
+      }));
+    },
   };
-  return {
-    message: { topic: republishTopic(root, series, 'rollup', r.resolution), tenant: series.tenant, kind: 'rollup', order: { major: r.windowStart, minor: r.revision }, payload: JSON.stringify(payload) },
-  };
+  return { message };
 }
 
 /**
