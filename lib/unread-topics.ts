@@ -58,7 +58,10 @@ export class UnreadTopics {
         // every time: a consumer kafkajs restarted after a crash starts with nothing paused
         consumer.pause([{ topic }]);
         const ends = await this.ends(topic, partitions);
-        if (ends.length > 0) await (this.options.skipTo ? this.options.skipTo(ends) : consumer.commitOffsets(ends));
+        // only the ends that moved: a quiet topic costs no commit (the webhooks': a database transaction each)
+        const before = this.skipping.get(topic);
+        const moved = ends.filter((end) => before?.find((b) => b.partition === end.partition)?.offset !== end.offset);
+        if (moved.length > 0) await (this.options.skipTo ? this.options.skipTo(moved) : consumer.commitOffsets(moved));
         this.skipping.set(topic, ends);
         continue;
       }
