@@ -49,7 +49,7 @@ import { fetchMetrics, pipelineComponents, sumMetric, startPipeline, stopPipelin
 import { defaultResolutions, redisSinkGroupId, rollupsGroupIdPrefix, topicNames } from '../schemas/topics';
 import { inputDelayBuckets } from '../stream-processors/rollups/stage-metrics';
 import { createKafka } from '../lib/kafka';
-import { groupLag, groupLags } from './lib/group-lag';
+import { groupLags } from './lib/group-lag';
 import { runSimulation, type SimulationStats } from '../simulator';
 import { deviceAddress } from '../simulator/fleet';
 import { defaultMetrics, type MetricName } from '../simulator/metrics';
@@ -310,8 +310,8 @@ async function measureBacklog({ processes, pool, rollupsPort, sourcePort, livePa
     const backlogStored = lastStored >= expectedStored ? lastStored : await storedReadingsOf(pool, plan.paths);
     if (backlogStored !== lastStored) [lastStored, storedGrewAt] = [backlogStored, checkStart];
     const counters = await correctionCounters(rollupsPort);
-    const correctorLag = await groupLag(admin, correctorGroup, [invalidationsTopic]);
-    const [oneMinuteLag, redisSinkLag] = await groupLags(admin, [
+    const [correctorLag, oneMinuteLag, redisSinkLag] = await groupLags(admin, [
+      [correctorGroup, [invalidationsTopic]],
       [`${rollupsGroupIdPrefix}-1m`, [topicNames.measurements]],
       [redisSinkGroupId, [topicNames.measurements]],
     ]);

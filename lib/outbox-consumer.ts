@@ -77,8 +77,6 @@ export async function startSourceConsumer(options: SourceConsumerOptions): Promi
   };
   const committing = setInterval(() => void commit(), options.commitIntervalMs);
 
-  // the partitions of each topic this member holds
-  let assigned = new Map<string, number[]>();
   const { reads, skipTo } = options;
   const unread =
     reads &&
@@ -92,25 +90,19 @@ export async function startSourceConsumer(options: SourceConsumerOptions): Promi
         for (const { topic, partition, offset } of ends) await skipTo(topic, partition, offset);
         for (const end of ends) applied.set(`${end.topic}:${end.partition}`, end);
       },
+      logger,
     });
-  let updating = false;
-  const checkingUnread = setInterval(() => {
-    if (!unread || updating || stopping.signal.aborted) return;
-    updating = true;
-    unread
-      .update(assigned)
-      .catch((error: unknown) => logger.info({ event: 'unread_topics_not_updated', err: error }, 'pausing, or moving to their end, the topics nothing reads failed; tried again shortly'))
-      .finally(() => (updating = false));
-  }, unreadCheckMs);
+  let updating: Promise<void> | undefined;
+  const checkingUnread =
+    unread &&
+    setInterval(() => {
+      updating ??= unread.update().finally(() => (updating = undefined));
+    }, unreadCheckMs);
 
-  consumer.on(consumer.events.REBALANCING, () => {
-    applied = new Map();
-    assigned = new Map();
-  });
+  consumer.on(consumer.events.REBALANCING, () => (applied = new Map()));
   consumer.on(consumer.events.GROUP_JOIN, (event) => {
     joined = true;
     sought.clear();
-    assigned = new Map(options.topics.map((topic) => [topic, event.payload.memberAssignment[topic] ?? []]));
     logger.info({ event: 'partitions_assigned', partitions: event.payload.memberAssignment }, 'partitions assigned');
   });
   consumer.on(consumer.events.CRASH, () => (joined = false));

@@ -83,9 +83,7 @@ export async function startStateProcessorConsumer(options: StateProcessorConsume
   });
   options.created(consumer);
   const { reads } = options;
-  const unread = reads && new UnreadTopics({ consumer, admin: options.kafka.admin(), topics: options.topics, reads });
-  // the partitions of each input this member holds
-  let assigned = new Map<string, number[]>();
+  const unread = reads && new UnreadTopics({ consumer, admin: options.kafka.admin(), topics: options.topics, reads, logger });
   await consumer.connect();
   void stoppedForGood(consumer).then((error) => options.onStopped(error));
   const quiet = new QuietOffsets();
@@ -100,9 +98,8 @@ export async function startStateProcessorConsumer(options: StateProcessorConsume
           logger.info({ event: 'quiet_offsets_not_committed', partitions: offsets.length, err: error }, 'offsets of batches that changed nothing not committed; those batches are read again');
         });
       }
-      await unread?.update(assigned).catch((error: unknown) => {
-        logger.info({ event: 'unread_topics_not_updated', err: error }, 'pausing, or moving to their end, the topics nothing reads failed; tried again in a second');
-      });
+      // and the topics nothing reads, at every tick
+      await unread?.update();
     });
   }, quietCommitMs);
   committing.unref();
@@ -110,14 +107,10 @@ export async function startStateProcessorConsumer(options: StateProcessorConsume
     clearInterval(committing);
     void unread?.close().catch(() => undefined);
   });
-  consumer.on(consumer.events.REBALANCING, () => {
-    quiet.clear();
-    assigned = new Map();
-  });
+  consumer.on(consumer.events.REBALANCING, () => quiet.clear());
   consumer.on(consumer.events.GROUP_JOIN, (event) => {
     quiet.clear();
     const assignment = event.payload.memberAssignment;
-    assigned = new Map(options.topics.map((topic) => [topic, assignment[topic] ?? []]));
     const partitions = [...new Set(options.topics.flatMap((topic) => assignment[topic] ?? []))].sort((a, b) => a - b);
     void steps.run(() => options.reassign(partitions)).catch((error: unknown) => logger.error({ event: 'reassign_failed', err: error }, `reading ${options.restoring} of assigned partitions back failed`));
   });

@@ -3,10 +3,11 @@
  * reads raw readings, no automation is triggered by rollups, no webhook
  * subscription takes readings) are not fetched. Before, such records were
  * fetched and skipped undecoded: kafkajs's record decoding and the garbage
- * it makes still cost the alerts, automations and webhooks processes 3-11 %
- * of a core each with no rule, automation or subscription, at 10,000
- * readings/s (bench/late-backlog.bench.ts, the sampled CPU of a 300-device
- * backlog), CPU the live path lacked on a loaded machine.
+ * it makes cost the alerts, automations and webhooks processes, with no
+ * rule, automation or subscription, 1.3, 2.3 and 3.7 % of a core on average
+ * in a 300-device run of bench/late-backlog.bench.ts (their sampled CPU fell
+ * from 4.3, 5.2 and 7.8 % to 3.0, 2.9 and 4.1 %), CPU the live path lacked
+ * on a loaded machine.
  *
  * While a topic is unread, its partitions are paused, and the offsets of the
  * partitions this member holds follow the topic's end (every `unreadCheckMs`,
@@ -18,6 +19,7 @@
  * were fetched and skipped.
  */
 import type { Admin, Consumer } from 'kafkajs';
+import type { Logger } from './logger';
 
 export type Offset = { topic: string; partition: number; offset: string };
 
@@ -33,27 +35,43 @@ export interface UnreadTopicsOptions {
   reads(topic: string): boolean | Promise<boolean>;
   /** Records the ends reached without reading (default: the group's committed offsets). */
   skipTo?(ends: Offset[]): Promise<void>;
+  logger: Logger;
 }
 
 export class UnreadTopics {
   /** Per topic paused here: the ends last committed for it, where it resumes. */
   private readonly skipping = new Map<string, Offset[]>();
   private adminConnected = false;
+  /** The partitions of each topic this member holds, from the group's last join. */
+  private assigned = new Map<string, number[]>();
 
-  constructor(private readonly options: UnreadTopicsOptions) {}
+  constructor(private readonly options: UnreadTopicsOptions) {
+    const { consumer, topics } = options;
+    consumer.on(consumer.events.REBALANCING, () => (this.assigned = new Map()));
+    consumer.on(consumer.events.GROUP_JOIN, (event) => (this.assigned = new Map(topics.map((topic) => [topic, event.payload.memberAssignment[topic] ?? []]))));
+  }
 
   /**
-   * Pauses the topics nothing reads now and commits the ends of their
-   * partitions in `assigned` (topic -> partitions this member holds); resumes
-   * the paused topics read again where their ends were last committed, so a
-   * record produced since the last call is read. Call it one at a time with
-   * the processor's own commits (a quiet offset committed after an end only
-   * means a batch is read again).
+   * Pauses the topics nothing reads now and records the ends of their
+   * partitions this member holds; resumes the paused topics read again where
+   * their ends were last recorded, so a record produced since the last call is
+   * read. Call it one at a time (every `unreadCheckMs`), in a processor with
+   * its own commits between them (a quiet offset committed after an end only
+   * means a batch is read again). A failure is logged, and the next call tries
+   * again.
    */
-  async update(assigned: ReadonlyMap<string, readonly number[]>): Promise<void> {
+  async update(): Promise<void> {
+    try {
+      await this.updateTopics();
+    } catch (error) {
+      this.options.logger.info({ event: 'unread_topics_not_updated', err: error }, 'pausing, or moving to their end, the topics nothing reads failed; tried again shortly');
+    }
+  }
+
+  private async updateTopics(): Promise<void> {
     const { consumer } = this.options;
     for (const topic of this.options.topics) {
-      const partitions = assigned.get(topic) ?? [];
+      const partitions = this.assigned.get(topic) ?? [];
       if (!(await this.options.reads(topic))) {
         // every time: a consumer kafkajs restarted after a crash starts with nothing paused
         consumer.pause([{ topic }]);

@@ -12,15 +12,3 @@ export function batchRecordingKafka(batches: string[]): Kafka {
   };
   return kafka;
 }
-
-/** Whether `groupId` has committed an offset for every partition of `topic`. */
-export async function groupHasOffsets(groupId: string, topic: string): Promise<boolean> {
-  const admin = testKafka().admin();
-  await admin.connect();
-  try {
-    const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
-    return committed!.partitions.every((p) => p.offset !== '-1');
-  } finally {
-    await admin.disconnect();
-  }
-}

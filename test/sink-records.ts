@@ -96,6 +96,18 @@ export async function groupCaughtUp(groupId: string, topics: string[]): Promise<
   }
 }
 
+/** Whether a consumer group has committed an offset for every partition of `topic` (on an empty topic too, where `groupCaughtUp` holds from the start). */
+export async function groupHasOffsets(groupId: string, topic: string): Promise<boolean> {
+  const admin = testKafka().admin();
+  await admin.connect();
+  try {
+    const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
+    return committed!.partitions.every((p) => p.offset !== '-1');
+  } finally {
+    await admin.disconnect();
+  }
+}
+
 /**
  * Starts `fleetstream <component>` as a child process from the TypeScript sources (compiled on
  * require by test/swc-register.js), so a test can SIGKILL it, with these options set as its

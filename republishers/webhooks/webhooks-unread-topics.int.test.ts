@@ -4,7 +4,8 @@
  * all the same (a restart does not read it again), and a subscription made later gets the readings produced
  * after it, not those of the spell without one.
  */
-import { batchRecordingKafka, groupHasOffsets } from '../../test/batch-recording-kafka';
+import { batchRecordingKafka } from '../../test/batch-recording-kafka';
+import { groupHasOffsets } from '../../test/sink-records';
 import { eventually } from '../../test/factories';
 import { webhookTableNames } from '../../schemas/tables';
 import { produceReadings, Receiver, startWebhooks, subscribe, webhookFixture } from './webhooks.fixture';

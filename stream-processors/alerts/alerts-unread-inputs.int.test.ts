@@ -5,8 +5,10 @@
  * later alerts on a reading produced after it.
  */
 import { Pool } from 'pg';
+import { sumMetric } from '../../infra/local/pipeline';
 import { parseRuleDocument } from '../../schemas/alert-rule';
-import { batchRecordingKafka, groupHasOffsets } from '../../test/batch-recording-kafka';
+import { batchRecordingKafka } from '../../test/batch-recording-kafka';
+import { groupHasOffsets } from '../../test/sink-records';
 import { eventually, onCleanup, testSettings } from '../../test/factories';
 import { alertReader, alertsFixture, everyReadingCommitted, readingProducer, startAlerts, transitionsOf } from './alerts.fixture';
 import { applyRuleDocuments } from './rule-store';
@@ -23,10 +25,6 @@ const withRaw = `${rollupRules}  - id: hot
     series: ['/acme/*/*/temperature']
     severities: [{ severity: critical, when: '> 90' }]
 `;
-
-async function rulesInForce(processor: { metrics: { metrics(): Promise<string> } }): Promise<number> {
-  return Number(/^alerts_rules(?:\{[^}]*\})? (\d+)$/m.exec(await processor.metrics.metrics())?.[1] ?? 0);
-}
 
 describe('the alerts processor with no rule on raw readings', () => {
   it('does not fetch them, keeps its committed offsets at their end, and reads them once a rule does', async () => {
@@ -49,7 +47,7 @@ describe('the alerts processor with no rule on raw readings', () => {
     const pool = new Pool({ connectionString: testSettings().databaseUrl, max: 1 });
     onCleanup(() => pool.end());
     await applyRuleDocuments(pool, options.databaseSchema, [{ source: 'rules.yaml', document: parseRuleDocument(withRaw, 'rules.yaml') }]);
-    await eventually(async () => ((await rulesInForce(processor)) === 2 ? true : undefined), 'the raw rule in force', 20_000);
+    await eventually(async () => (sumMetric(await processor.metrics.metrics(), 'alerts_rules') === 2 ? true : undefined), 'the raw rule in force', 20_000);
     const hot = '/acme/site/d0/temperature';
     await send([{ path: hot, time: t0 + 10_000, value: 99 }]);
     await eventually(() => (transitionsOf(events, hot, t0).length > 0 ? true : undefined), 'the alert of the reading after the rule came', 30_000);
